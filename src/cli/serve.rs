@@ -1,0 +1,10 @@
+//! TODO: filled in by the owning work item.
+
+use super::{Exit, GlobalArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {}
+
+pub fn run(_global: &GlobalArgs, _args: ServeArgs) -> anyhow::Result<Exit> {
+    anyhow::bail!("not implemented yet")
+}

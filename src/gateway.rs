@@ -1,0 +1,1 @@
+//! The transfer listener and its pipeline. TODO.

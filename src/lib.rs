@@ -1,0 +1,33 @@
+//! # isagate
+//!
+//! A mutual-TLS gateway between public agencies. Every transfer of personal data is
+//! checked against its information sharing agreement, minimised to what the agreement
+//! allows, and recorded with its reason before a byte reaches the recipient.
+//!
+//! # Layout
+//! - [`codes`]: the refusal codes and strip reasons of the outside contract (one vocabulary).
+//! - [`json_strict`]: the one strict JSON parser used for every body (I-JSON rules).
+//! - [`keys`]: key files, subject hashes and per-recipient pseudonymisation keys.
+//! - [`agreements`]: agreements as pure data, loading, linting, matching and `explain`.
+//! - [`minimise`]: schemas compiled into minimisation plans, stripping and transforms.
+//! - [`audit`]: the disclosure record, its hash chain, SQLite and PostgreSQL stores,
+//!   checkpoints, verification, subject access and reports.
+//! - [`config`]: `isagate.toml`, validated with every error at once.
+//! - [`tls`]: client identities, certificate verifiers, CRLs and development certificates.
+//! - [`gateway`]: the transfer listener and its request pipeline.
+//! - [`telemetry`]: logs, metrics and traces.
+//! - [`cli`]: one file per command.
+
+#![forbid(unsafe_code)]
+
+pub mod agreements;
+pub mod audit;
+pub mod cli;
+pub mod codes;
+pub mod config;
+pub mod gateway;
+pub mod json_strict;
+pub mod keys;
+pub mod minimise;
+pub mod telemetry;
+pub mod tls;

@@ -1,0 +1,56 @@
+//! Minimisation: what the recipient may see. A schema file is compiled once into a
+//! [`plan`]; a payload is validated against it, everything it does not declare is
+//! stripped, and [`transforms`] replace values (contract sections 2 step 5, 3, 10).
+//!
+//! This module must never put a payload value into an error or a report: reports hold
+//! JSON Pointers, keywords and codes only.
+
+pub mod formats;
+pub mod plan;
+pub mod transforms;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::StripReason;
+
+/// One stripped node (the topmost one only), as recorded and explained.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Stripped {
+    /// JSON Pointer into the received payload (or `?name` for a query parameter).
+    pub path: String,
+    pub reason: StripReason,
+}
+
+/// One transformed value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Transformed {
+    pub path: String,
+    /// `pseudonymise`, `year`, `age-band`, `postcode-district`, `postcode-sector`, `mask`.
+    pub transform: String,
+}
+
+/// A subject identifier found in the payload (`x-isagate-subject-id`). Raw value: the
+/// caller hashes it with the subject key straight away and never stores or logs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SubjectId {
+    /// e.g. `nhs-number`, `pnc-id`, `local-id`.
+    pub kind: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SubjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SubjectId({}: <redacted>)", self.kind)
+    }
+}
+
+/// What the recipient gets, and the report that goes into the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Minimised {
+    pub value: serde_json::Value,
+    /// JSON Pointers of leaf values that reach the recipient, concrete indices, sorted.
+    pub disclosed: Vec<String>,
+    pub stripped: Vec<Stripped>,
+    pub transformed: Vec<Transformed>,
+    pub subjects: Vec<SubjectId>,
+}

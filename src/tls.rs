@@ -1,0 +1,1 @@
+//! TLS: identities, verifiers, CRLs, development certificates. TODO.
