@@ -1,1 +1,208 @@
-//! TODO: filled in by the owning work item.
+//! Secret keys and what is derived from them (contract section 11).
+//!
+//! - Key files hold base64 of at least 32 random bytes.
+//! - Subject hash = lowercase hex HMAC-SHA256(subject key, `<type>:<normalised id>`).
+//! - Pseudonym key = HKDF-SHA256(pseudonymisation key, salt empty, info = agreement id
+//!   followed directly by recipient id), without the agreement version, so pseudonyms
+//!   survive a version bump but differ between recipients.
+//!
+//! Keys never appear in `Debug` output, logs or errors.
+
+use std::path::{Path, PathBuf};
+
+use aws_lc_rs::{hkdf, hmac, rand};
+use base64::Engine as _;
+
+/// The fewest random bytes a key file may hold.
+pub const MIN_KEY_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read key file `{path}`: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("key file `{path}` is not base64: write base64 of at least 32 random bytes (`isagate dev-certs` makes one)")]
+    NotBase64 { path: PathBuf },
+    #[error("key file `{path}` holds {len} bytes: it needs at least 32 random bytes")]
+    TooShort { path: PathBuf, len: usize },
+    #[error("cannot write key file `{path}`: {source}")]
+    Unwritable { path: PathBuf, source: std::io::Error },
+    #[error("the system random generator failed")]
+    Random,
+}
+
+/// Raw key material read from a key file.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+impl SecretKey {
+    /// Read a key file: base64 (surrounding whitespace ignored) of at least 32 bytes.
+    pub fn read(path: &Path) -> Result<Self, KeyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| KeyError::Unreadable { path: path.to_owned(), source })?;
+        Self::from_base64(text.trim()).map_err(|e| match e {
+            KeyError::TooShort { len, .. } => KeyError::TooShort { path: path.to_owned(), len },
+            _ => KeyError::NotBase64 { path: path.to_owned() },
+        })
+    }
+
+    /// Decode base64 key text.
+    pub fn from_base64(text: &str) -> Result<Self, KeyError> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|_| KeyError::NotBase64 { path: PathBuf::new() })?;
+        if bytes.len() < MIN_KEY_BYTES {
+            return Err(KeyError::TooShort { path: PathBuf::new(), len: bytes.len() });
+        }
+        Ok(Self(bytes))
+    }
+
+    /// A fresh random key (for dev keys and throw-away keys).
+    pub fn random() -> Result<Self, KeyError> {
+        let mut bytes = vec![0u8; MIN_KEY_BYTES];
+        rand::fill(&mut bytes).map_err(|_| KeyError::Random)?;
+        Ok(Self(bytes))
+    }
+
+    /// Write this key as a key file with mode 0600.
+    pub fn write(&self, path: &Path) -> Result<(), KeyError> {
+        let text = base64::engine::general_purpose::STANDARD.encode(&self.0) + "\n";
+        write_private(path, text.as_bytes())
+            .map_err(|source| KeyError::Unwritable { path: path.to_owned(), source })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Write a file only its owner can read (mode 0600), replacing any old one.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let _ = std::fs::remove_file(path);
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// The key that turns subject ids into keyed hashes for the record and for restrictions.
+#[derive(Clone)]
+pub struct SubjectKey(hmac::Key);
+
+impl std::fmt::Debug for SubjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubjectKey(<redacted>)")
+    }
+}
+
+impl SubjectKey {
+    pub fn new(secret: &SecretKey) -> Self {
+        Self(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()))
+    }
+
+    /// Lowercase hex HMAC-SHA256 of `<type>:<normalised id>`.
+    pub fn hash(&self, kind: &str, id: &str) -> String {
+        let message = format!("{kind}:{}", normalise_subject_id(kind, id));
+        hex::encode(hmac::sign(&self.0, message.as_bytes()).as_ref())
+    }
+}
+
+/// NHS number: digits only; postcode: upper case without spaces; anything else: trimmed.
+pub fn normalise_subject_id(kind: &str, id: &str) -> String {
+    match kind {
+        "nhs-number" => id.chars().filter(char::is_ascii_digit).collect(),
+        "postcode" | "uk-postcode" => {
+            id.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
+        }
+        _ => id.trim().to_owned(),
+    }
+}
+
+/// The gateway-wide pseudonymisation key, from which each (agreement, recipient) key is derived.
+#[derive(Clone)]
+pub struct PseudonymisationKey(SecretKey);
+
+impl std::fmt::Debug for PseudonymisationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymisationKey(<redacted>)")
+    }
+}
+
+impl PseudonymisationKey {
+    pub fn new(secret: SecretKey) -> Self {
+        Self(secret)
+    }
+
+    /// A throw-away key for dry runs (`explain`, `/v1/explain`): never an oracle for live pseudonyms.
+    pub fn throwaway() -> Result<Self, KeyError> {
+        Ok(Self(SecretKey::random()?))
+    }
+
+    /// HKDF-SHA256(key, info = agreement id ++ recipient id): stable across versions.
+    pub fn for_recipient(&self, agreement_id: &str, recipient_id: &str) -> PseudonymKey {
+        let info = [agreement_id.as_bytes(), recipient_id.as_bytes()];
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(self.0.as_bytes());
+        let mut okm = [0u8; 32];
+        // HKDF-SHA256 can always expand to 32 bytes (limit is 255 * 32).
+        if let Ok(material) = prk.expand(&info, hkdf::HKDF_SHA256) {
+            let _ = material.fill(&mut okm);
+        }
+        PseudonymKey(hmac::Key::new(hmac::HMAC_SHA256, &okm))
+    }
+}
+
+/// The key for one (agreement, recipient): maps a value to a stable pseudonym.
+#[derive(Clone)]
+pub struct PseudonymKey(hmac::Key);
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(<redacted>)")
+    }
+}
+
+impl PseudonymKey {
+    /// Lowercase hex HMAC-SHA256 of the value's text (a string's contents, or the JSON
+    /// text of any other value).
+    pub fn pseudonymise(&self, value: &serde_json::Value) -> String {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        hex::encode(hmac::sign(&self.0, text.as_bytes()).as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_hash_normalises_nhs_numbers() {
+        let key = SubjectKey::new(&SecretKey::from_base64(&"A".repeat(44)).unwrap());
+        assert_eq!(key.hash("nhs-number", "943 476 5919"), key.hash("nhs-number", "9434765919"));
+        assert_ne!(key.hash("nhs-number", "9434765919"), key.hash("local-id", "9434765919"));
+    }
+
+    #[test]
+    fn pseudonyms_differ_between_recipients_and_are_stable() {
+        let key = PseudonymisationKey::new(SecretKey::from_base64(&"B".repeat(44)).unwrap());
+        let v = serde_json::json!("9434765919");
+        let a = key.for_recipient("ISA-1", "uni").pseudonymise(&v);
+        assert_eq!(a, key.for_recipient("ISA-1", "uni").pseudonymise(&v));
+        assert_ne!(a, key.for_recipient("ISA-1", "other").pseudonymise(&v));
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(matches!(SecretKey::from_base64("AAAA"), Err(KeyError::TooShort { len: 3, .. })));
+        assert!(SecretKey::from_base64("not base64!").is_err());
+    }
+}

@@ -1,13 +1,21 @@
-//! TODO: filled in by the owning work item.
+//! `isagate agreements check|explain`: the governance team's lint and dry run.
+
+pub mod check;
+pub mod explain;
 
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AgreementsCmd {
-    /// Not implemented yet.
-    Todo,
+    /// Lint every agreement and schema; exit 1 on any error.
+    Check(check::CheckArgs),
+    /// Dry run: what would be disclosed, stripped and transformed; exit 1 when refused.
+    Explain(explain::ExplainArgs),
 }
 
-pub fn run(_global: &GlobalArgs, _cmd: AgreementsCmd) -> anyhow::Result<Exit> {
-    anyhow::bail!("not implemented yet")
+pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
+    match cmd {
+        AgreementsCmd::Check(args) => check::run(global, args),
+        AgreementsCmd::Explain(args) => explain::run(global, args),
+    }
 }

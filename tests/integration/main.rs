@@ -1,14 +1,16 @@
 //! All integration tests, in one binary (link time on 2 cores). One module per area;
 //! fixtures generate their certificates at test start and never use committed keys.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+
 mod support;
 
 mod agreements_lint;
 mod audit_store;
+mod config;
 mod explain;
+mod gateway;
 mod keys;
 mod minimise;
 mod strict_json;
 mod tls;
-mod config;
-mod gateway;

@@ -13,9 +13,10 @@ pub fn repo() -> PathBuf {
 pub fn scratch() -> tempfile::TempDir {
     let base = repo().join("target").join("test-scratch");
     let _ = std::fs::create_dir_all(&base);
-    tempfile::Builder::new().prefix("t").tempdir_in(base).unwrap_or_else(|e| {
-        unreachable!("cannot make a scratch directory: {e}")
-    })
+    tempfile::Builder::new()
+        .prefix("t")
+        .tempdir_in(base)
+        .unwrap_or_else(|e| unreachable!("cannot make a scratch directory: {e}"))
 }
 
 /// The `isagate` binary built for these tests.
