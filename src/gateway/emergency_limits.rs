@@ -1,0 +1,94 @@
+//! Emergency sharing inside the pipeline (contract section 6): limits per requester and
+//! per calling agency, counted from committed records so they hold across replicas, and
+//! the alert raised for every emergency disclosure (a warn-level event and a metric).
+
+use std::time::Duration;
+
+use crate::agreements::Limit;
+use crate::audit::record::{AgreementRef, EmergencyInfo};
+use crate::codes::RefusalCode;
+use crate::gateway::problem::Refusal;
+use crate::gateway::state::GatewayState;
+
+/// Refuse (429 `emergency-limit`) when the requester or the agency has used its allowance.
+pub async fn check(state: &GatewayState, caller: &str, requester: &str) -> Result<(), Refusal> {
+    let policy = state.policy.current();
+    let limits = policy.set.emergency_policy.as_ref().map(|p| p.limits.clone()).unwrap_or_default();
+    for (limit, who) in [(&limits.per_requester, Some(requester)), (&limits.per_agency, None)] {
+        let window = parse_window(&limit.per).unwrap_or(Duration::from_secs(24 * 3600));
+        let since = jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::ZERO))
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let used = state
+            .store
+            .count_emergencies_since(caller, who, since)
+            .await
+            .map_err(|_| Refusal::one(RefusalCode::AuditUnavailable, "the emergency allowance cannot be counted; retry later"))?;
+        if used >= u64::from(limit.count) {
+            let mut r = Refusal::one(
+                RefusalCode::EmergencyLimit,
+                format!(
+                    "the emergency allowance per {} ({} per {}) is used up; contact the information governance team",
+                    if who.is_some() { "requester" } else { "agency" },
+                    limit.count,
+                    limit.per
+                ),
+            );
+            r.retry_after = Some(window.as_secs().min(3600));
+            return Err(r);
+        }
+    }
+    Ok(())
+}
+
+/// `30s`, `15m`, `24h`, `7d`.
+pub fn parse_window(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+/// Raise the alert for a committed emergency disclosure. Never blocks the transfer.
+pub fn alert(
+    _state: &GatewayState,
+    disclosure_id: &str,
+    from: &str,
+    to: &str,
+    emergency: &EmergencyInfo,
+    agreement: Option<&AgreementRef>,
+) {
+    tracing::warn!(
+        disclosure_id,
+        from,
+        to,
+        category = %emergency.category,
+        agreement = agreement.map(|a| a.id.as_str()).unwrap_or("none"),
+        basis = %emergency.basis,
+        "emergency disclosure made; review pending"
+    );
+    crate::telemetry::metrics::emergency_alert("disclosure");
+}
+
+/// Keep `Limit` in the public vocabulary of this module.
+pub type EmergencyLimit = Limit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse() {
+        assert_eq!(parse_window("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_window("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_window("h"), None);
+        assert_eq!(parse_window("5w"), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! What every transfer shares: settings, agencies, the current policy, the record store,
+//! keys, rate limiters, upstream clients and the clock. Built once by `serve`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use http::Uri;
+use jiff::civil::Date;
+
+use crate::audit::Store;
+use crate::gateway::policy::PolicyCell;
+use crate::gateway::rate::RateLimits;
+use crate::gateway::upstream::Upstreams;
+use crate::json_strict::Limits;
+use crate::keys::{PseudonymisationKey, SubjectKey};
+use crate::tls::identity::PeerIdentity;
+
+/// The caller as its TLS handshake proved it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// `None` when the verified certificate carries no usable isagate identity.
+    pub identity: Option<PeerIdentity>,
+    /// Lowercase hex SHA-256 of the leaf certificate (DER).
+    pub cert_sha256: String,
+}
+
+/// A registered agency, as the pipeline needs it.
+#[derive(Debug, Clone)]
+pub struct AgencyInfo {
+    pub id: String,
+    pub name: String,
+    pub jurisdiction: String,
+    /// Absent: the agency only sends.
+    pub upstream: Option<String>,
+}
+
+/// Limits and timeouts of the transfer listener.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub max_body: usize,
+    pub max_depth: usize,
+    /// The whole request body must arrive within this.
+    pub read_timeout: Duration,
+}
+
+impl Settings {
+    pub fn json_limits(&self) -> Limits {
+        Limits { max_bytes: self.max_body, max_depth: self.max_depth }
+    }
+}
+
+/// Today's date in Europe/London, or a fixed one for tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(Date),
+}
+
+impl Clock {
+    pub fn today(&self) -> Date {
+        match self {
+            Self::Fixed(d) => *d,
+            Self::System => today_in_london(),
+        }
+    }
+}
+
+/// Today's date in Europe/London (agreements are in force by UK calendar days).
+pub fn today_in_london() -> Date {
+    let tz = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::now().to_zoned(tz).date()
+}
+
+/// Everything a transfer needs, shared by all connections.
+pub struct GatewayState {
+    pub settings: Settings,
+    pub agencies: HashMap<String, AgencyInfo>,
+    pub policy: PolicyCell,
+    pub store: Store,
+    pub pseudonyms: PseudonymisationKey,
+    pub subject_key: SubjectKey,
+    pub rate: RateLimits,
+    pub upstreams: Upstreams,
+    pub clock: Clock,
+}
+
+impl GatewayState {
+    pub fn upstream_uri(&self, agency: &str, encoded_path: &str, query: &str) -> Result<Uri, ()> {
+        self.upstreams.uri(agency, encoded_path, query).ok_or(())
+    }
+}
