@@ -5,6 +5,8 @@ pub mod agreements;
 pub mod audit;
 pub mod demo;
 pub mod dev_certs;
+pub mod emergency;
+pub mod restrictions;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -80,6 +82,12 @@ pub enum Command {
     /// Verify the disclosure record, search it for a subject, report on it.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// The emergency review queue and its decisions.
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCmd),
+    /// Subject restrictions (right to restrict and to object).
+    #[command(subcommand)]
+    Restrictions(restrictions::RestrictionsCmd),
 }
 
 /// Parse the command line, run the command, map the result to an exit code.
@@ -97,6 +105,8 @@ pub fn main() -> ExitCode {
         Command::DevCerts(args) => dev_certs::run(&cli.global, args),
         Command::Agreements(cmd) => agreements::run(&cli.global, cmd),
         Command::Audit(cmd) => audit::run(&cli.global, cmd),
+        Command::Emergency(cmd) => emergency::run(&cli.global, cmd),
+        Command::Restrictions(cmd) => restrictions::run(&cli.global, cmd),
     };
     match result {
         Ok(Exit::Success) => ExitCode::SUCCESS,

@@ -15,16 +15,20 @@
 //! - [`config`]: `isagate.toml`, validated with every error at once.
 //! - [`tls`]: client identities, certificate verifiers, CRLs and development certificates.
 //! - [`gateway`]: the transfer listener and its request pipeline.
+//! - [`emergency`]: emergency sharing's review, alerts and webhook.
+//! - [`admin`]: the governance admin listener (mTLS, governance identities only).
 //! - [`telemetry`]: logs, metrics and traces.
 //! - [`cli`]: one file per command.
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod agreements;
 pub mod audit;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod emergency;
 pub mod gateway;
 pub mod json_strict;
 pub mod keys;

@@ -10,6 +10,8 @@ mod audit_store;
 mod config;
 mod explain;
 mod gateway;
+mod admin;
+mod emergency;
 mod keys;
 mod minimise;
 mod strict_json;

@@ -1,0 +1,1 @@
+//! The governance admin listener. TODO: filled in by the owning work item.
