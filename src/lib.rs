@@ -15,7 +15,9 @@
 //! - [`config`]: `isagate.toml`, validated with every error at once.
 //! - [`tls`]: client identities, certificate verifiers, CRLs and development certificates.
 //! - [`gateway`]: the transfer listener and its request pipeline.
-//! - [`telemetry`]: logs, metrics and traces.
+//! - [`telemetry`]: logs, metrics and traces, and the plain-HTTP ops listener.
+//! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
+//! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
 
 #![forbid(unsafe_code)]
@@ -29,5 +31,7 @@ pub mod gateway;
 pub mod json_strict;
 pub mod keys;
 pub mod minimise;
+pub mod mock_agency;
+pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

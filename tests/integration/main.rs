@@ -12,5 +12,6 @@ mod explain;
 mod gateway;
 mod keys;
 mod minimise;
+mod ops;
 mod strict_json;
 mod tls;
