@@ -85,7 +85,7 @@ pub async fn serve_transfers(
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
                     tracing::info!(error = %e, "TLS handshake refused");
-                    crate::telemetry::metrics::refusal("tls-handshake");
+                    crate::telemetry::metrics::tls_handshake_refused();
                     return;
                 }
                 Err(_) => return,

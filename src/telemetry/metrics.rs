@@ -31,6 +31,7 @@ pub mod names {
     pub const WEBHOOK_FAILURES: &str = "isagate_webhook_failures_total";
     pub const AGREEMENT_RELOADS: &str = "isagate_agreement_reloads_total";
     pub const AGREEMENTS_LOADED: &str = "isagate_agreements_loaded";
+    pub const TLS_HANDSHAKES_REFUSED: &str = "isagate_tls_handshakes_refused_total";
 
     /// All of the above.
     pub const ALL: &[&str] = &[
@@ -45,6 +46,7 @@ pub mod names {
         WEBHOOK_FAILURES,
         AGREEMENT_RELOADS,
         AGREEMENTS_LOADED,
+        TLS_HANDSHAKES_REFUSED,
     ];
 }
 
@@ -119,6 +121,7 @@ fn describe() {
         "Alert or checkpoint webhook deliveries that failed."
     );
     describe_counter!(names::AGREEMENT_RELOADS, "Agreement reloads, by result.");
+    describe_counter!(names::TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener.");
     describe_gauge!(names::AGREEMENTS_LOADED, "Agreements in the active set.");
 }
 
@@ -186,6 +189,11 @@ pub fn emergency_alert(category: &str, kind: AlertKind) {
         AlertKind::ReviewOverdue => "review-overdue",
     };
     metrics::counter!(names::EMERGENCY_ALERTS, "category" => category, "kind" => kind).increment(1);
+}
+
+/// A TLS handshake on a listener failed (no, untrusted, expired, revoked or wrong-EKU certificate).
+pub fn tls_handshake_refused() {
+    metrics::counter!(names::TLS_HANDSHAKES_REFUSED).increment(1);
 }
 
 /// A webhook delivery (alert or checkpoint) failed; it will be retried.
