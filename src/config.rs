@@ -333,7 +333,7 @@ impl Config {
                 path: source.to_owned(),
                 line,
                 column,
-                message: e.message().trim().to_owned(),
+                message: with_suggestion(e.message().trim()),
             }
         })?;
         validate::validate(raw, text, source, base_dir, opts)
@@ -357,6 +357,38 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` plus "did you mean `a`?" when one of the
+/// expected keys is a close spelling.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
+    let Some((unknown, expected)) = rest.split_once('`') else { return message.to_owned() };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|k| (edit_distance(unknown, k), k))
+        .min()
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4));
+    match best {
+        Some((_, k)) => format!("{message}: did you mean `{k}`?"),
+        None => message.to_owned(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -391,6 +423,14 @@ mod tests {
     fn line_col_counts_from_one() {
         assert_eq!(line_col("a\nbc\n", 3), (2, 2));
         assert_eq!(line_col("abc", 0), (1, 1));
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let m = "unknown field `client_cas`, expected one of `server_cert`, `client_ca`";
+        assert!(with_suggestion(m).ends_with("did you mean `client_ca`?"));
+        let m = "unknown field `zzz`, expected one of `server_cert`, `client_ca`";
+        assert_eq!(with_suggestion(m), m);
     }
 
     #[test]

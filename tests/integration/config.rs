@@ -23,6 +23,7 @@ fn an_unknown_key_is_an_error_naming_its_line_and_column() {
         Err(ConfigError::Syntax { line, column, message, .. }) => {
             assert_eq!((line, column), (5, 1));
             assert!(message.contains("client_cas"), "{message}");
+            assert!(message.ends_with("did you mean `client_ca`?"), "{message}");
         }
         other => panic!("expected a syntax error, got {other:?}"),
     }
