@@ -50,6 +50,8 @@ pub enum TlsError {
     Unwritable { path: PathBuf, source: std::io::Error },
     #[error("cannot generate {what}: {detail}")]
     Generate { what: String, detail: String },
+    #[error("agency `{0}` has no `upstream_ca`: set it to the CA bundle its upstream's server certificate chains to")]
+    NoUpstreamCa(String),
     #[error("`{0}` is not an agency id: use lower-case letters, digits and `-` only")]
     BadAgencyId(String),
     #[error(transparent)]

@@ -25,6 +25,22 @@ pub enum PeerIdentity {
 }
 
 impl PeerIdentity {
+    /// The agency id, when this is an agency.
+    pub fn as_agency(&self) -> Option<&str> {
+        match self {
+            Self::Agency(id) => Some(id),
+            Self::Governance(_) => None,
+        }
+    }
+
+    /// The governance name, when this is governance staff.
+    pub fn as_governance(&self) -> Option<&str> {
+        match self {
+            Self::Governance(name) => Some(name),
+            Self::Agency(_) => None,
+        }
+    }
+
     /// The URI SAN form, e.g. `urn:isagate:agency:lcc-ssc`.
     pub fn to_uri(&self) -> String {
         match self {

@@ -14,10 +14,8 @@ use crate::config::{Agency, Config};
 
 /// The client configuration for calls to `agency`'s upstream.
 pub fn upstream_client_config(cfg: &Config, agency: &Agency) -> Result<ClientConfig, TlsError> {
-    let ca = agency.upstream_ca.as_ref().ok_or_else(|| TlsError::Generate {
-        what: format!("an upstream client for `{}`", agency.id),
-        detail: "the agency has no `upstream_ca`".into(),
-    })?;
+    let ca =
+        agency.upstream_ca.as_ref().ok_or_else(|| TlsError::NoUpstreamCa(agency.id.clone()))?;
     let roots = super::load_roots(ca)?;
     let certs = super::load_certs(&cfg.upstream_client.cert)?;
     let key = super::load_key(&cfg.upstream_client.key)?;

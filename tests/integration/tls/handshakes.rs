@@ -19,6 +19,20 @@ async fn a_good_agency_certificate_gives_its_identity_and_fingerprint() {
     let (identity, sha) = server.next().await.unwrap();
     assert_eq!(identity, PeerIdentity::Agency("merseyside-police".into()));
     assert_eq!(sha, pki.certs.agencies["merseyside-police"].sha256);
+    assert_eq!(identity.as_agency(), Some("merseyside-police"));
+    assert_eq!(identity.as_governance(), None);
+
+    // ALPN: a client offering h2 gets h2 (hyper serves HTTP/2 and HTTP/1.1).
+    let mut h2 = (*client(&pki.certs.ca_cert, Some(&id), false)).clone();
+    h2.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut stream =
+        tokio_rustls::TlsConnector::from(Arc::new(h2)).connect(name, tcp).await.unwrap();
+    let mut line = [0u8; 3];
+    stream.read_exact(&mut line).await.unwrap();
+    assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    server.next().await.unwrap();
 }
 
 #[tokio::test]
