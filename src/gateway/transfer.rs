@@ -302,7 +302,17 @@ async fn run(
 /// Stage 1: only a registered agency may send transfers.
 fn identify(state: &GatewayState, peer: &Peer) -> Result<String, Refusal> {
     match &peer.identity {
-        Some(PeerIdentity::Agency(id)) if state.agencies.contains_key(id) => Ok(id.clone()),
+        Some(PeerIdentity::Agency(id)) => match state.agencies.get(id) {
+            Some(a) if a.pin_allows(&peer.cert_sha256) => Ok(id.clone()),
+            Some(_) => Err(Refusal::one(
+                RefusalCode::IdentityNotAllowed,
+                "the certificate is not one pinned for this agency; use the registered certificate",
+            )),
+            None => Err(Refusal::one(
+                RefusalCode::IdentityNotAllowed,
+                "the certificate does not name an agency registered with this gateway",
+            )),
+        },
         Some(PeerIdentity::Governance(_)) => Err(Refusal::one(
             RefusalCode::IdentityNotAllowed,
             "a governance certificate cannot send transfers; use an agency certificate",
