@@ -17,4 +17,4 @@ pub use self::logging::{
     build_subscriber, init_logging, LogFormat, OtlpSettings, TelemetryError, TelemetryGuard,
 };
 pub use self::metrics::{install_metrics, MetricsHandle};
-pub use self::ops::{serve_ops, Readiness};
+pub use self::ops::{readiness_fn, serve_ops, Readiness, DEFAULT_OPS_ADDR};

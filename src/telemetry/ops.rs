@@ -48,6 +48,28 @@ pub trait Readiness: Send + Sync {
     fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
 }
 
+/// A [`Readiness`] from a closure returning a future, e.g.
+/// `readiness_fn(move || { let store = store.clone(); async move { store.ping().await } })`.
+pub fn readiness_fn<F, Fut>(f: F) -> Arc<dyn Readiness>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    Arc::new(ReadinessFn(f))
+}
+
+struct ReadinessFn<F>(F);
+
+impl<F, Fut> Readiness for ReadinessFn<F>
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin((self.0)())
+    }
+}
+
 /// Serves `/healthz`, `/readyz` and `/metrics` on `listener` until `shutdown`
 /// completes, then lets open connections finish (a few seconds at most).
 pub async fn serve_ops(

@@ -162,6 +162,13 @@ fn gateway_configs_match_the_compose_services() {
         .filter(|(_, s)| command(s).first().map(String::as_str) == Some("serve"))
         .collect();
     assert_eq!(gateways.len(), 2, "two gateway replicas");
+    let scraped: BTreeSet<String> = collector["receivers"]["prometheus"]["config"]
+        ["scrape_configs"][0]["static_configs"][0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
     let mut store_urls = BTreeSet::new();
     for (name, s) in gateways {
         let config_host = host_file(s, &arg_after(&command(s), "--config").unwrap()).unwrap();
@@ -206,6 +213,11 @@ fn gateway_configs_match_the_compose_services() {
             }
             assert!(s["depends_on"].get(host).is_some(), "{name} starts before `{host}`");
         }
+        let ops_port = port_of(config["listen"]["ops"].as_str().unwrap());
+        assert!(
+            scraped.contains(&format!("{name}:{ops_port}")),
+            "the collector does not scrape {name}"
+        );
         let otlp = config["telemetry"]["otlp_endpoint"].as_str().unwrap();
         assert_eq!(otlp, format!("http://{collector_service}:{otlp_port}"));
         let url = config["store"]["url"].as_str().unwrap();
@@ -213,6 +225,7 @@ fn gateway_configs_match_the_compose_services() {
         store_urls.insert(url.to_owned());
     }
     assert_eq!(store_urls.len(), 1, "the replicas share one store");
+    assert_eq!(scraped.len(), 2);
 }
 
 fn collect_paths(v: &Value, out: &mut Vec<String>) {

@@ -27,6 +27,27 @@ impl Readiness for Flag {
     }
 }
 
+#[tokio::test]
+async fn a_slow_readiness_check_is_not_ready() {
+    let handle = telemetry::install_metrics().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Hangs longer than the 2 s bound of `/readyz`.
+    let slow = telemetry::readiness_fn(|| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok(())
+    });
+    let shutdown = Shutdown::new();
+    let server = tokio::spawn(telemetry::serve_ops(listener, slow, handle, shutdown.wait()));
+    let started = std::time::Instant::now();
+    let (status, text) = http(addr, "GET", "/readyz").await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("readiness check timed out"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+}
+
 /// A bare HTTP/1.1 request; returns (status, headers+body text).
 pub async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, String) {
     let io = async {

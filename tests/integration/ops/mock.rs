@@ -211,13 +211,17 @@ async fn routes_give_canned_replies() {
 
     let res = client.post(format!("{base}/close")).body("{}").send().await;
     assert!(res.is_err(), "a closed connection is no response: {res:?}");
+    // Over h2 the stream is reset: still no response.
+    let h2 = http_client(&pki.ca, Some(&pki.good_client), BOTH);
+    let res = h2.post(format!("{base}/close")).body("{}").send().await;
+    assert!(res.is_err(), "a reset stream is no response: {res:?}");
 
     let paths: Vec<String> = mock
-        .wait_for(5, Duration::from_secs(5))
+        .wait_for(6, Duration::from_secs(5))
         .await
         .into_iter()
         .map(|r| r.path_and_query)
         .collect();
-    assert_eq!(paths, ["/fixed", "/text/anything", "/slow", "/slow", "/close"]);
+    assert_eq!(paths, ["/fixed", "/text/anything", "/slow", "/slow", "/close", "/close"]);
     mock.shutdown().await;
 }
