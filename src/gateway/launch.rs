@@ -221,7 +221,7 @@ fn spawn_reload_on_sighup(state: Arc<GatewayState>, source: PolicySource, stop: 
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            reload(&state, &source);
+            let _ = reload(&state, &source);
         }
     })
 }

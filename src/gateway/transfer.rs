@@ -32,7 +32,7 @@ use crate::gateway::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::upstream::UpstreamFailure;
 use crate::gateway::{body, headers, path};
-use crate::minimise::plan::{minimise, minimise_query, MinimiseOptions, SchemaPlan};
+use crate::minimise::{minimise, minimise_query, MinimiseOptions};
 use crate::minimise::Minimised;
 use crate::tls::identity::PeerIdentity;
 
