@@ -221,7 +221,7 @@ pub(crate) fn check_schema_file(
                 u32::try_from(e.line()).unwrap_or(1),
                 u32::try_from(e.column()).unwrap_or(1),
             );
-            let pos = Pos::at_offset(&text, offset.saturating_sub(usize::from(e.column() > 0)), 1);
+            let pos = Pos::at_offset(&text, offset, 1);
             report.push(
                 Finding::new(
                     Rule::SchemaNotJson,

@@ -1,0 +1,1 @@
+//! `isagate agreements check` through the real binary.
