@@ -85,7 +85,10 @@ impl JsonPositions {
                     let len = ptr.len();
                     ptr.push('/');
                     ptr.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                    let inside_dup = self.dups.iter().any(|d| ptr.starts_with(d.as_str()) && ptr[d.len()..].starts_with('/'));
+                    let inside_dup = self
+                        .dups
+                        .iter()
+                        .any(|d| ptr.starts_with(d.as_str()) && ptr[d.len()..].starts_with('/'));
                     if self.keys.insert(ptr.clone(), (kstart, klen)).is_some() && !inside_dup {
                         self.dups.push(ptr.clone());
                     }

@@ -110,6 +110,7 @@ pub(crate) fn schema_uses(
     };
     for p in agreements {
         let a = &p.agreement;
+        let owner = format!("`{}`", a.id);
         for (i, flow) in a.flows.iter().enumerate() {
             for (key, name) in [
                 ("request_schema", &flow.request_schema),
@@ -122,7 +123,7 @@ pub(crate) fn schema_uses(
                         &p.file,
                         pos,
                         format!("{key} of flow `{}`", flow.id),
-                        &a.id,
+                        &owner,
                         &a.lawful_basis,
                         report,
                     );
@@ -136,7 +137,7 @@ pub(crate) fn schema_uses(
                 &p.file,
                 pos,
                 "request_schema of the emergency clause".into(),
-                &a.id,
+                &owner,
                 &a.lawful_basis,
                 report,
             );
@@ -147,7 +148,7 @@ pub(crate) fn schema_uses(
                     &p.file,
                     pos,
                     "response_schema of the emergency clause".into(),
-                    &a.id,
+                    &owner,
                     &a.lawful_basis,
                     report,
                 );

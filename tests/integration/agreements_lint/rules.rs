@@ -21,7 +21,8 @@ fn lint_case(name: &str, with_agencies: bool) -> (Report, Vec<String>, tempfile:
     let src = fixtures().join("cases").join(name);
     let mut expected = Vec::new();
     let files: Vec<PathBuf> = if src.is_dir() {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut v: Vec<PathBuf> =
+            std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
         v.sort();
         v
     } else {
@@ -33,7 +34,11 @@ fn lint_case(name: &str, with_agencies: bool) -> (Report, Vec<String>, tempfile:
         for line in text.lines() {
             if let Some(rest) = line.strip_prefix("# expect: ") {
                 let (code, at) = rest.split_once(' ').unwrap();
-                let at = if at.matches(':').count() == 1 { format!("{base}:{at}") } else { at.to_string() };
+                let at = if at.matches(':').count() == 1 {
+                    format!("{base}:{at}")
+                } else {
+                    at.to_string()
+                };
                 expected.push(format!("{code} {at}"));
             }
         }
@@ -42,7 +47,8 @@ fn lint_case(name: &str, with_agencies: bool) -> (Report, Vec<String>, tempfile:
     let agencies = read_agencies(&fixtures().join("agencies.toml")).unwrap();
     let agencies = with_agencies.then_some(agencies.as_slice());
     let (set, report) =
-        load_with_findings(dir.path(), &fixtures().join("schemas"), agencies, date(2026, 11, 23)).unwrap();
+        load_with_findings(dir.path(), &fixtures().join("schemas"), agencies, date(2026, 11, 23))
+            .unwrap();
     assert_eq!(set.is_some(), !report.has_errors(), "a set exactly when there is no error");
     (report, expected, dir)
 }
@@ -186,7 +192,10 @@ fn the_samples_lint_clean_in_process_with_their_hashes() {
         assert!(a.agreement.in_force_on(date(2026, 11, 23)), "{} in force", a.agreement.id);
     }
     for s in set.schemas.values() {
-        assert_eq!(s.sha256, isagate::agreements::load::sha256_hex(&std::fs::read(&s.path).unwrap()));
+        assert_eq!(
+            s.sha256,
+            isagate::agreements::load::sha256_hex(&std::fs::read(&s.path).unwrap())
+        );
     }
     assert!(set.schemas.contains_key("ack.v1.json"));
 }
@@ -195,8 +204,11 @@ fn the_samples_lint_clean_in_process_with_their_hashes() {
 fn load_set_refuses_a_set_with_errors() {
     let dir = scratch();
     std::fs::copy(fixtures().join("cases/missing-dpia.yaml"), dir.path().join("a.yaml")).unwrap();
-    let err = isagate::agreements::load::load_set(dir.path(), &fixtures().join("schemas")).unwrap_err();
+    let err =
+        isagate::agreements::load::load_set(dir.path(), &fixtures().join("schemas")).unwrap_err();
     assert!(err.to_string().contains("do not lint clean"), "{err}");
-    let ok = isagate::agreements::load::load_set(&repo().join("agreements"), &repo().join("schemas")).unwrap();
+    let ok =
+        isagate::agreements::load::load_set(&repo().join("agreements"), &repo().join("schemas"))
+            .unwrap();
     assert!(ok.agreement("ISA-LCC-MERPOL-0007").is_some());
 }
