@@ -212,3 +212,55 @@ fn load_set_refuses_a_set_with_errors() {
             .unwrap();
     assert!(ok.agreement("ISA-LCC-MERPOL-0007").is_some());
 }
+
+/// The sample payloads (for `agreements explain`) are valid against their flows' schemas;
+/// undeclared extras are there on purpose, to be stripped.
+#[test]
+fn sample_payloads_validate_against_their_schemas() {
+    fn nhs_number(s: &str) -> bool {
+        let d: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+        if d.len() != 10 || s.len() != 10 {
+            return false;
+        }
+        let sum: u32 = d[..9].iter().zip((2..=10).rev()).map(|(x, w)| x * w).sum();
+        let check = (11 - sum % 11) % 11;
+        check != 10 && check == d[9]
+    }
+    let postcode = regex::Regex::new(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$").unwrap();
+    let pairs = [
+        ("referral.json", "referral.v1.json"),
+        ("referral-emergency.json", "referral.emergency.v1.json"),
+        ("discharge.json", "discharge.v1.json"),
+        ("mappa-referral.json", "mappa-referral.v1.json"),
+        ("outcomes.json", "outcomes.v1.json"),
+        ("research-extract.json", "research-extract.v1.json"),
+        ("nfi-submission.json", "nfi-submission.v1.json"),
+        ("dhr-chronology.json", "dhr-chronology.v1.json"),
+        ("child-protection.json", "child-protection.v1.json"),
+        ("emergency-generic.json", "emergency.generic.v1.json"),
+    ];
+    let payloads = repo().join("examples/payloads");
+    assert_eq!(
+        std::fs::read_dir(&payloads).unwrap().count(),
+        pairs.len(),
+        "every payload is listed here"
+    );
+    for (payload, schema) in pairs {
+        let schema: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(repo().join("schemas").join(schema)).unwrap())
+                .unwrap();
+        let re = postcode.clone();
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .with_format("nhs-number", nhs_number)
+            .with_format("uk-postcode", move |s: &str| re.is_match(s))
+            .build(&schema)
+            .unwrap();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(payloads.join(payload)).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{payload}: {errors:?}");
+    }
+    assert!(nhs_number("9434765919") && nhs_number("9434765870") && !nhs_number("9434765918"));
+}
