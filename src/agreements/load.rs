@@ -126,6 +126,9 @@ pub fn load_with_findings(
         }
         let Some((bytes, text)) = read_text(&path, &file, &mut report) else { continue };
         report.sources.insert(file.clone(), text.clone());
+        if name != POLICY_FILE {
+            report.agreements_checked += 1;
+        }
         let Some(tree) = parse_tree(&text, &file, &mut report) else { continue };
         if name == POLICY_FILE {
             if lint::check_shape(&tree, &lint::POLICY_SHAPE, &file, &mut report) {
@@ -135,7 +138,6 @@ pub fn load_with_findings(
             }
             continue;
         }
-        report.agreements_checked += 1;
         if lint::check_shape(&tree, &lint::AGREEMENT_SHAPE, &file, &mut report) {
             if let Some(agreement) = typed::<Agreement>(&text, &file, &mut report) {
                 agreements.push(ParsedAgreement {

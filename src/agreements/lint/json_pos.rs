@@ -85,7 +85,11 @@ impl JsonPositions {
                     let len = ptr.len();
                     ptr.push('/');
                     ptr.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                    if self.keys.insert(ptr.clone(), (kstart, klen)).is_some() {
+                    let inside_dup = self
+                        .dups
+                        .iter()
+                        .any(|d| ptr.starts_with(d.as_str()) && ptr[d.len()..].starts_with('/'));
+                    if self.keys.insert(ptr.clone(), (kstart, klen)).is_some() && !inside_dup {
                         self.dups.push(ptr.clone());
                     }
                     self.value(s, ptr, depth + 1)?;
@@ -211,7 +215,7 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_noticed() {
-        let p = JsonPositions::build("{\"a\": 1, \"b\": {\"c\": 1, \"c\": 2}}");
+        let p = JsonPositions::build("{\"a\": 1, \"b\": {\"c\": {\"d\": 1}, \"c\": {\"d\": 2}}}");
         assert_eq!(p.duplicates(), ["/b/c".to_string()]);
     }
 

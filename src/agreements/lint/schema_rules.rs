@@ -110,6 +110,7 @@ pub(crate) fn schema_uses(
     };
     for p in agreements {
         let a = &p.agreement;
+        let owner = format!("`{}`", a.id);
         for (i, flow) in a.flows.iter().enumerate() {
             for (key, name) in [
                 ("request_schema", &flow.request_schema),
@@ -122,7 +123,7 @@ pub(crate) fn schema_uses(
                         &p.file,
                         pos,
                         format!("{key} of flow `{}`", flow.id),
-                        &a.id,
+                        &owner,
                         &a.lawful_basis,
                         report,
                     );
@@ -136,7 +137,7 @@ pub(crate) fn schema_uses(
                 &p.file,
                 pos,
                 "request_schema of the emergency clause".into(),
-                &a.id,
+                &owner,
                 &a.lawful_basis,
                 report,
             );
@@ -147,7 +148,7 @@ pub(crate) fn schema_uses(
                     &p.file,
                     pos,
                     "response_schema of the emergency clause".into(),
-                    &a.id,
+                    &owner,
                     &a.lawful_basis,
                     report,
                 );
@@ -221,7 +222,7 @@ pub(crate) fn check_schema_file(
                 u32::try_from(e.line()).unwrap_or(1),
                 u32::try_from(e.column()).unwrap_or(1),
             );
-            let pos = Pos::at_offset(&text, offset.saturating_sub(usize::from(e.column() > 0)), 1);
+            let pos = Pos::at_offset(&text, offset, 1);
             report.push(
                 Finding::new(
                     Rule::SchemaNotJson,
