@@ -17,10 +17,14 @@
 //! This module must never put body content into an error: errors carry a rule, a byte
 //! offset and configured limits only.
 
+// Explicit paths so that `fuzz/` can compile this file on its own with `#[path]`.
+#[path = "json_strict/locate.rs"]
 mod locate;
+#[path = "json_strict/number.rs"]
 pub mod number;
 
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::codes::RefusalCode;
@@ -106,20 +110,38 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Value, StrictError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(StrictError::ByteOrderMark);
     }
-    Parser { data: bytes, jiter: Jiter::new(bytes), max_depth: limits.max_depth }.run()
+    Parser {
+        data: bytes,
+        jiter: Jiter::new(bytes),
+        max_depth: limits.max_depth,
+        items: Vec::new(),
+        members: Vec::new(),
+    }
+    .run()
 }
 
-/// An open container whose members are still being read.
+/// An open container. Its members so far sit at the end of the parser's shared `items`
+/// or `members` buffer from `start` on, and move into an exactly sized `Vec` or `Map` when
+/// it closes: fewer allocations than growing each container as it is read.
 enum Frame {
-    Array(Vec<Value>),
-    /// The members so far and the key whose value is being read.
-    Object(Map<String, Value>, String),
+    Array { start: usize },
+    Object { start: usize },
+}
+
+/// An object member being read or read: its value is `null` until read.
+struct Member {
+    key: String,
+    /// Where the key starts (or whitespace and a comma before it), for the error offset.
+    at: usize,
+    value: Value,
 }
 
 struct Parser<'j> {
     data: &'j [u8],
     jiter: Jiter<'j>,
     max_depth: usize,
+    items: Vec<Value>,
+    members: Vec<Member>,
 }
 
 impl Parser<'_> {
@@ -134,7 +156,7 @@ impl Parser<'_> {
                     match self.jiter.known_array() {
                         Ok(None) => Value::Array(Vec::new()),
                         Ok(Some(first)) => {
-                            stack.push(Frame::Array(Vec::new()));
+                            stack.push(Frame::Array { start: self.items.len() });
                             peek = first;
                             continue 'values;
                         }
@@ -147,7 +169,9 @@ impl Parser<'_> {
                     match self.jiter.known_object() {
                         Ok(None) => Value::Object(Map::new()),
                         Ok(Some(key)) => {
-                            stack.push(Frame::Object(Map::new(), key.to_owned()));
+                            let member = Member { key: key.to_owned(), at, value: Value::Null };
+                            stack.push(Frame::Object { start: self.members.len() });
+                            self.members.push(member);
                             peek = self.peek()?;
                             continue 'values;
                         }
@@ -158,40 +182,41 @@ impl Parser<'_> {
             };
             // Hand the value to its container; close every container that ends here.
             loop {
-                match stack.last_mut() {
+                match stack.last() {
                     None => {
                         self.jiter.finish().map_err(|e| from_jiter(self.data, e, None))?;
                         return Ok(value);
                     }
-                    Some(Frame::Array(items)) => {
-                        items.push(value);
+                    Some(&Frame::Array { start }) => {
+                        self.items.push(value);
                         match self.jiter.array_step() {
                             Ok(Some(next)) => {
                                 peek = next;
                                 continue 'values;
                             }
                             Ok(None) => {
-                                value = Value::Array(std::mem::take(items));
+                                value = Value::Array(self.items.drain(start..).collect());
                                 stack.pop();
                             }
                             Err(e) => return Err(from_jiter(self.data, e, None)),
                         }
                     }
-                    Some(Frame::Object(members, key)) => {
-                        members.insert(std::mem::take(key), value);
+                    Some(&Frame::Object { start }) => {
+                        // Nested members were moved out when their object closed, so the
+                        // last member is the one whose value this is.
+                        if let Some(member) = self.members.last_mut() {
+                            member.value = value;
+                        }
                         let at = self.jiter.current_index();
                         match self.jiter.next_key() {
-                            Ok(Some(next)) => {
-                                if members.contains_key(next) {
-                                    let offset = locate::string_start(self.data, at);
-                                    return Err(StrictError::DuplicateKey { offset });
-                                }
-                                *key = next.to_owned();
+                            Ok(Some(key)) => {
+                                let member = Member { key: key.to_owned(), at, value: Value::Null };
+                                self.members.push(member);
                                 peek = self.peek()?;
                                 continue 'values;
                             }
                             Ok(None) => {
-                                value = Value::Object(std::mem::take(members));
+                                value = Value::Object(self.close_object(start)?);
                                 stack.pop();
                             }
                             Err(e) => return Err(from_jiter(self.data, e, Some(at))),
@@ -200,6 +225,24 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// Move the members from `start` on into a map; a repeated key (compared decoded) is
+    /// refused at the offset of its second appearance.
+    fn close_object(&mut self, start: usize) -> Result<Map<String, Value>, StrictError> {
+        let mut map = Map::with_capacity(self.members.len().saturating_sub(start));
+        for Member { key, at, value } in self.members.drain(start..) {
+            match map.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                Entry::Occupied(_) => {
+                    let offset = locate::string_start(self.data, at);
+                    return Err(StrictError::DuplicateKey { offset });
+                }
+            }
+        }
+        Ok(map)
     }
 
     /// Open one more container below `open` already open ones, if the limit allows.

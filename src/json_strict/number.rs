@@ -4,11 +4,15 @@
 //!   +/-(2^53 - 1); it becomes an integer [`Number`]. `-0` becomes the double `-0.0`, as
 //!   serde_json reads it, so the sign survives.
 //! - Any other token is parsed to the nearest IEEE 754 double (correctly rounded), and is
-//!   accepted when that double, printed in shortest round-trip form (Rust's `{:e}`, the
-//!   same digits as ryu), has exactly the same decimal value as the token. So `1.0`, `1e2`,
-//!   `1E+2`, `0.1`, `-0.0` and `5e-324` are accepted; `0.1000000000000000000001`
-//!   (more digits than the double keeps), `1e400` (overflow), `1e-400` (underflow) and
-//!   `4e-324` (prints back as `5e-324`) are refused. It becomes a double [`Number`].
+//!   accepted when that double, printed the way serde_json prints it (shortest round-trip
+//!   form, serde_json's own formatter: exactly what the gateway forwards), has exactly the
+//!   same decimal value as the token. So `1.0`, `1e2`, `1E+2`, `0.1`, `-0.0` and `5e-324`
+//!   are accepted; `0.1000000000000000000001` (more digits than the double keeps), `1e400`
+//!   (overflow), `1e-400` (underflow) and `4e-324` (prints back as `5e-324`) are refused.
+//!   It becomes a double [`Number`].
+//! - Where two shortest forms are equally close to the double (its exact value lies halfway
+//!   between them), serde_json picks the even one, as ECMAScript does; Rust's `{}` may pick
+//!   the other. `571033715132402.2` is accepted and `571033715132402.3` refused.
 //!
 //! The input is a token jiter has already checked against the JSON number grammar; this
 //! module only decides exactness and never sees anything but the token.
@@ -60,18 +64,19 @@ fn float(token: &[u8]) -> Option<Number> {
     if !value.is_finite() {
         return None;
     }
+    let number = Number::from_f64(value)?;
     let written = Decimal::read(token)?;
     // Fast path: a decimal of at most 15 significant digits in the normal range is the
-    // shortest form of its double (15 = DBL_DIG: no two such decimals share a double).
-    // The slow path is the definition; a unit test checks that both agree.
+    // only shortest form of its double (15 = DBL_DIG: no two such decimals share a
+    // double). The slow path is the definition; a unit test checks that both agree.
     if !(written.len <= 15 && (value.is_normal() || written.len == 0)) {
         let mut printed = StackText::default();
-        write!(printed, "{value:e}").ok()?;
+        write!(printed, "{number}").ok()?;
         if Decimal::read(printed.as_bytes())? != written {
             return None;
         }
     }
-    Number::from_f64(value)
+    Some(number)
 }
 
 /// A decimal in normal form: the value is `0.d1 d2 .. dn * 10^exp`, with no leading or
@@ -85,7 +90,7 @@ struct Decimal {
 }
 
 impl Decimal {
-    /// Read a JSON number token (or Rust's `{:e}` output). `None` when it has more than
+    /// Read a JSON number token (or serde_json's printed form of a double). `None` when it has more than
     /// [`MAX_DIGITS`] significant digits (no double prints that way) or is not a number.
     fn read(token: &[u8]) -> Option<Self> {
         let (negative, rest) = match token.split_first() {
@@ -197,7 +202,7 @@ mod tests {
         if !value.is_finite() {
             return false;
         }
-        let printed = format!("{value:e}");
+        let printed = serde_json::Number::from_f64(value).unwrap().to_string();
         match (Decimal::read(token.as_bytes()), Decimal::read(printed.as_bytes())) {
             (Some(a), Some(b)) => a == b,
             _ => false,
@@ -211,6 +216,9 @@ mod tests {
         {
             assert!(ok(good), "{good}");
         }
+        // A halfway case: serde_json prints the even one of two equally close shortest forms.
+        assert!(ok("571033715132402.2"));
+        assert!(!ok("571033715132402.3"));
         for bad in ["0.1000000000000000000001", "1e400", "1e-400", "4e-324", "9007199254740993.0"] {
             assert!(!ok(bad), "{bad}");
         }
