@@ -60,7 +60,10 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
     let ids: Vec<String> = samples::AGENCIES.iter().map(|(id, _, _)| (*id).to_owned()).collect();
     let certs = dev_certs::generate(&dir.join("certs"), &ids, &DevCertOptions::default())?;
     println!("== isagate demo: work folder {}", dir.display());
-    println!("   development certificates in {}/certs (never use them in production)\n", dir.display());
+    println!(
+        "   development certificates in {}/certs (never use them in production)\n",
+        dir.display()
+    );
 
     let runtime = super::runtime()?;
     runtime.block_on(async move {
@@ -177,7 +180,8 @@ ca = "certs/ca.crt"
         ops = args.ops_port,
     );
     for (id, name, jurisdiction) in samples::AGENCIES {
-        let upstream = mocks.iter().find(|(m, _)| m == id).map(|(_, h)| h.base_url()).unwrap_or_default();
+        let upstream =
+            mocks.iter().find(|(m, _)| m == id).map(|(_, h)| h.base_url()).unwrap_or_default();
         let _ = write!(
             s,
             "\n[[agencies]]\nid = \"{id}\"\nname = \"{name}\"\njurisdiction = \"{jurisdiction}\"\nupstream = \"{upstream}\"\nupstream_ca = \"certs/ca.crt\"\n"
@@ -214,7 +218,8 @@ async fn tour_step(
     };
     println!("-- after (what the recipient received, printed by its mock upstream):");
     let method = Method::from_bytes(sample.method.as_bytes())?;
-    let reply = client.send(method, &format!("{base}{}", sample.path), &sample.headers, body).await?;
+    let reply =
+        client.send(method, &format!("{base}{}", sample.path), &sample.headers, body).await?;
     let id = reply.disclosure_id().unwrap_or_default();
     println!("-- reply to {}: {} (Isagate-Disclosure-Id: {id})", sample.caller, reply.status);
     if !reply.body.is_empty() {

@@ -115,7 +115,10 @@ mod tests {
 
     #[test]
     fn json_media_types() {
-        assert!(is_json_media_type(&headers(&[("content-type", "application/json; charset=utf-8")])));
+        assert!(is_json_media_type(&headers(&[(
+            "content-type",
+            "application/json; charset=utf-8"
+        )])));
         assert!(is_json_media_type(&headers(&[("content-type", "application/fhir+json")])));
         assert!(!is_json_media_type(&headers(&[("content-type", "text/plain")])));
         assert!(!is_json_media_type(&headers(&[])));

@@ -17,13 +17,16 @@ pub async fn check(state: &GatewayState, caller: &str, requester: &str) -> Resul
     for (limit, who) in [(&limits.per_requester, Some(requester)), (&limits.per_agency, None)] {
         let window = parse_window(&limit.per).unwrap_or(Duration::from_secs(24 * 3600));
         let since = jiff::Timestamp::now()
-            .checked_sub(jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::ZERO))
+            .checked_sub(
+                jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::ZERO),
+            )
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let used = state
-            .store
-            .count_emergencies_since(caller, who, since)
-            .await
-            .map_err(|_| Refusal::one(RefusalCode::AuditUnavailable, "the emergency allowance cannot be counted; retry later"))?;
+        let used = state.store.count_emergencies_since(caller, who, since).await.map_err(|_| {
+            Refusal::one(
+                RefusalCode::AuditUnavailable,
+                "the emergency allowance cannot be counted; retry later",
+            )
+        })?;
         if used >= u64::from(limit.count) {
             let mut r = Refusal::one(
                 RefusalCode::EmergencyLimit,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::agreements::load::load_set;
+use crate::agreements::load::load_set_with;
 use crate::audit::{CheckpointOptions, Store, StoreOptions};
 use crate::config::Config;
 use crate::gateway::policy::{Policy, PolicyCell};
@@ -39,7 +39,10 @@ pub struct Launched {
     pub ops_addr: SocketAddr,
     pub state: Arc<GatewayState>,
     pub shutdown: Shutdown,
+    /// Listeners and loops that end on shutdown.
     tasks: Vec<JoinHandle<()>>,
+    /// Watchers that never end by themselves (aborted once the listeners have stopped).
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Launched {
@@ -47,6 +50,9 @@ impl Launched {
     pub async fn wait(self) {
         for t in self.tasks {
             let _ = t.await;
+        }
+        for t in self.background {
+            t.abort();
         }
     }
 }
@@ -70,8 +76,16 @@ pub enum LaunchError {
 }
 
 /// Load the agreements and compile them into a policy (refusing a set that does not lint clean).
-pub fn load_policy(source: &PolicySource) -> Result<Policy, LaunchError> {
-    let set = load_set(&source.agreements, &source.schemas)?;
+/// Parties are checked against the registered agencies.
+pub fn load_policy(
+    source: &PolicySource,
+    agencies: &[crate::agreements::AgencyRef],
+) -> Result<Policy, LaunchError> {
+    let today = crate::gateway::state::today_in_london();
+    let (set, report) = load_set_with(&source.agreements, &source.schemas, Some(agencies), today)?;
+    for w in &report.findings {
+        tracing::warn!(file = %w.file, line = w.line, code = w.code, "agreement warning: {}", w.message);
+    }
     Ok(Policy::build(set)?)
 }
 
@@ -103,7 +117,8 @@ pub async fn launch(
         },
     )
     .await?;
-    let policy = load_policy(&source)?;
+    let agency_refs = cfg.to_agency_refs();
+    let policy = load_policy(&source, &agency_refs)?;
     crate::telemetry::metrics::agreement_reload(true, policy.set.agreements.len());
 
     let mut upstreams = Upstreams::new(cfg.upstream_client.response_timeout);
@@ -144,15 +159,19 @@ pub async fn launch(
 
     let transfer_tls = Arc::new(ServerTls::transfer(cfg)?);
     let mut tasks = Vec::new();
-    tasks.push(Arc::clone(&transfer_tls).spawn_crl_watch(cfg.tls.crl_check_interval));
+    let background = vec![Arc::clone(&transfer_tls).spawn_crl_watch(cfg.tls.crl_check_interval)];
 
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr).await.map_err(|source| LaunchError::Bind { addr, source })
     };
     let transfer_listener = bind(cfg.listen.transfer).await?;
     let ops_listener = bind(cfg.listen.ops).await?;
-    let transfer_addr = transfer_listener.local_addr().map_err(|source| LaunchError::Bind { addr: cfg.listen.transfer, source })?;
-    let ops_addr = ops_listener.local_addr().map_err(|source| LaunchError::Bind { addr: cfg.listen.ops, source })?;
+    let transfer_addr = transfer_listener
+        .local_addr()
+        .map_err(|source| LaunchError::Bind { addr: cfg.listen.transfer, source })?;
+    let ops_addr = ops_listener
+        .local_addr()
+        .map_err(|source| LaunchError::Bind { addr: cfg.listen.ops, source })?;
 
     let opts = ListenerOptions {
         handshake_timeout: cfg.limits.read_timeout,
@@ -186,13 +205,15 @@ pub async fn launch(
         let stop = shutdown.wait();
         if let Some(metrics) = metrics {
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = crate::telemetry::serve_ops(ops_listener, readiness, metrics, stop).await {
+                if let Err(e) =
+                    crate::telemetry::serve_ops(ops_listener, readiness, metrics, stop).await
+                {
                     tracing::error!(error = %e, "ops listener failed");
                 }
             }));
         }
     }
-    tasks.push(spawn_reload_on_sighup(Arc::clone(&state), source, shutdown.clone()));
+    tasks.push(spawn_reload_on_sighup(Arc::clone(&state), source, agency_refs, shutdown.clone()));
     {
         let state = Arc::clone(&state);
         let stop = shutdown.clone();
@@ -207,11 +228,16 @@ pub async fn launch(
         }));
     }
     tracing::info!(%transfer_addr, %ops_addr, "isagate is serving");
-    Ok(Launched { transfer_addr, admin_addr: None, ops_addr, state, shutdown, tasks })
+    Ok(Launched { transfer_addr, admin_addr: None, ops_addr, state, shutdown, tasks, background })
 }
 
 /// Reload agreements on `SIGHUP`: only a set that loads and lints clean replaces the old one.
-fn spawn_reload_on_sighup(state: Arc<GatewayState>, source: PolicySource, stop: Shutdown) -> JoinHandle<()> {
+fn spawn_reload_on_sighup(
+    state: Arc<GatewayState>,
+    source: PolicySource,
+    agencies: Vec<crate::agreements::AgencyRef>,
+    stop: Shutdown,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let Ok(mut hup) = crate::shutdown::sighup() else {
             return;
@@ -221,14 +247,18 @@ fn spawn_reload_on_sighup(state: Arc<GatewayState>, source: PolicySource, stop: 
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            let _ = reload(&state, &source);
+            let _ = reload(&state, &source, &agencies);
         }
     })
 }
 
 /// Re-read agreements and schemas; swap them in only when they load clean.
-pub fn reload(state: &GatewayState, source: &PolicySource) -> Result<usize, LaunchError> {
-    match load_policy(source) {
+pub fn reload(
+    state: &GatewayState,
+    source: &PolicySource,
+    agencies: &[crate::agreements::AgencyRef],
+) -> Result<usize, LaunchError> {
+    match load_policy(source, agencies) {
         Ok(policy) => {
             let n = policy.set.agreements.len();
             state.policy.replace(policy);
@@ -237,7 +267,10 @@ pub fn reload(state: &GatewayState, source: &PolicySource) -> Result<usize, Laun
             Ok(n)
         }
         Err(e) => {
-            crate::telemetry::metrics::agreement_reload(false, state.policy.current().set.agreements.len());
+            crate::telemetry::metrics::agreement_reload(
+                false,
+                state.policy.current().set.agreements.len(),
+            );
             tracing::error!(error = %e, "agreements not reloaded; the previous set stays in force");
             Err(e)
         }
@@ -245,9 +278,15 @@ pub fn reload(state: &GatewayState, source: &PolicySource) -> Result<usize, Laun
 }
 
 /// The policy source from a config and the command line's overrides.
-pub fn policy_source(cfg: &Config, agreements: Option<&Path>, schemas: Option<&Path>) -> PolicySource {
+pub fn policy_source(
+    cfg: &Config,
+    agreements: Option<&Path>,
+    schemas: Option<&Path>,
+) -> PolicySource {
     PolicySource {
-        agreements: agreements.map(Path::to_path_buf).unwrap_or_else(|| cfg.paths.agreements.clone()),
+        agreements: agreements
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cfg.paths.agreements.clone()),
         schemas: schemas.map(Path::to_path_buf).unwrap_or_else(|| cfg.paths.schemas.clone()),
     }
 }

@@ -81,15 +81,16 @@ pub async fn serve_transfers(
         let opts = opts.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let stream = match tokio::time::timeout(opts.handshake_timeout, acceptor.accept(tcp)).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    tracing::info!(error = %e, "TLS handshake refused");
-                    crate::telemetry::metrics::tls_handshake_refused();
-                    return;
-                }
-                Err(_) => return,
-            };
+            let stream =
+                match tokio::time::timeout(opts.handshake_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::info!(error = %e, "TLS handshake refused");
+                        crate::telemetry::metrics::tls_handshake_refused();
+                        return;
+                    }
+                    Err(_) => return,
+                };
             let peer = Arc::new(peer_of(stream.get_ref().1));
             let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
                 let state = Arc::clone(&state);

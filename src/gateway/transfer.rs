@@ -32,8 +32,8 @@ use crate::gateway::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::upstream::UpstreamFailure;
 use crate::gateway::{body, headers, path};
-use crate::minimise::{minimise, minimise_query, MinimiseOptions};
 use crate::minimise::Minimised;
+use crate::minimise::{minimise, minimise_query, MinimiseOptions};
 use crate::tls::identity::PeerIdentity;
 
 /// What a transfer has established so far; a refusal records as much of it as is known.
@@ -80,7 +80,11 @@ pub async fn handle(
         Ok(done) => done,
         Err(refusal) => (refuse(&state, &peer, ctx, refusal).await, Outcome::Refused),
     };
-    crate::telemetry::metrics::transfer_completed(outcome, response.status().as_u16(), started.elapsed());
+    crate::telemetry::metrics::transfer_completed(
+        outcome,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -140,7 +144,8 @@ async fn run(
     ctx.recipient = Some(recipient.id.clone());
 
     // 3. authorise
-    let auth = authorise(state, policy, ctx, &caller, recipient, &method, &route.upstream_path, &hdrs)?;
+    let auth =
+        authorise(state, policy, ctx, &caller, recipient, &method, &route.upstream_path, &hdrs)?;
 
     // 4. rate limit
     state.rate.check(
@@ -154,9 +159,11 @@ async fn run(
     }
 
     // 5. minimise body and query
-    let received = body::read_limited(incoming, state.settings.max_body, state.settings.read_timeout).await?;
+    let received =
+        body::read_limited(incoming, state.settings.max_body, state.settings.read_timeout).await?;
     ctx.received_sha256 = Some(sha256_hex(&received));
-    let minimised = minimise_request(state, policy, ctx, &auth, &parts.headers, received, &caller, recipient)?;
+    let minimised =
+        minimise_request(state, policy, ctx, &auth, &parts.headers, received, &caller, recipient)?;
     let (query, query_stripped) = match (parts.uri.query(), ctx.emergency.is_some()) {
         (None, _) => (String::new(), Vec::new()),
         (Some(q), false) => minimise_query(q, &auth.query),
@@ -174,7 +181,8 @@ async fn run(
         draft.disclosed = m.disclosed.clone();
         draft.stripped = m.stripped.clone();
         draft.transformed = m.transformed.clone();
-        draft.subjects = m.subjects.iter().map(|s| state.subject_key.hash(&s.kind, &s.value)).collect();
+        draft.subjects =
+            m.subjects.iter().map(|s| state.subject_key.hash(&s.kind, &s.value)).collect();
         draft.subjects.sort();
         draft.subjects.dedup();
     }
@@ -186,7 +194,14 @@ async fn run(
     })?;
     let disclosure_id = request_record.id.to_string();
     if let Some(em) = &ctx.emergency {
-        crate::gateway::emergency_limits::alert(state, &disclosure_id, &caller, &recipient.id, em, ctx.agreement.as_ref());
+        crate::gateway::emergency_limits::alert(
+            state,
+            &disclosure_id,
+            &caller,
+            &recipient.id,
+            em,
+            ctx.agreement.as_ref(),
+        );
     }
 
     // 7. forward
@@ -225,7 +240,8 @@ async fn run(
     crate::telemetry::metrics::upstream_latency(&recipient.id, upstream_started.elapsed());
 
     // 8. minimise and record the response
-    let mut resp_draft = ctx.snapshot().into_draft(RecordKind::Disclosure, Outcome::Delivered, peer);
+    let mut resp_draft =
+        ctx.snapshot().into_draft(RecordKind::Disclosure, Outcome::Delivered, peer);
     resp_draft.direction = Some(Direction::Response);
     resp_draft.in_reply_to = Some(request_record.id);
     resp_draft.from = Some(recipient.id.clone());
@@ -238,19 +254,33 @@ async fn run(
                     RefusalCode::UpstreamTimeout,
                     "the recipient did not answer in time",
                 ),
-                UpstreamFailure::Failed => {
-                    (Outcome::UpstreamError, RefusalCode::UpstreamError, "the recipient could not be reached or failed")
-                }
+                UpstreamFailure::Failed => (
+                    Outcome::UpstreamError,
+                    RefusalCode::UpstreamError,
+                    "the recipient could not be reached or failed",
+                ),
             };
             resp_draft.outcome = outcome;
             resp_draft.refusal = vec![Reason::new(code, detail)];
             state.store.append(resp_draft).await.map_err(|_| audit_unavailable())?;
-            return Ok((problem::response(&Refusal::one(code, detail), Some(&disclosure_id)), outcome));
+            return Ok((
+                problem::response(&Refusal::one(code, detail), Some(&disclosure_id)),
+                outcome,
+            ));
         }
         Ok((status, headers, bytes)) => {
             resp_draft.upstream_status = Some(status.as_u16());
             resp_draft.received_sha256 = Some(sha256_hex(&bytes));
-            match minimise_response(state, policy, &auth, &caller, &recipient.id, &headers, &bytes, ctx) {
+            match minimise_response(
+                state,
+                policy,
+                &auth,
+                &caller,
+                &recipient.id,
+                &headers,
+                &bytes,
+                ctx,
+            ) {
                 ResponseBody::Withheld => {
                     resp_draft.outcome = Outcome::Withheld;
                     (status, None)
@@ -271,7 +301,10 @@ async fn run(
                         RefusalCode::UpstreamError,
                         "the recipient's response did not match the agreement's response schema, so it was withheld",
                     );
-                    return Ok((problem::response(&refusal, Some(&disclosure_id)), Outcome::Refused));
+                    return Ok((
+                        problem::response(&refusal, Some(&disclosure_id)),
+                        Outcome::Refused,
+                    ));
                 }
             }
         }
@@ -327,7 +360,10 @@ fn identify(state: &GatewayState, peer: &Peer) -> Result<String, Refusal> {
 fn forwardable_method(m: &Method) -> Result<Method, Refusal> {
     match *m {
         Method::GET | Method::POST | Method::PUT | Method::PATCH | Method::DELETE => Ok(m.clone()),
-        _ => Err(Refusal::one(RefusalCode::MethodNotAllowed, "the gateway forwards GET, POST, PUT, PATCH and DELETE only")),
+        _ => Err(Refusal::one(
+            RefusalCode::MethodNotAllowed,
+            "the gateway forwards GET, POST, PUT, PATCH and DELETE only",
+        )),
     }
 }
 
@@ -364,7 +400,8 @@ fn authorise(
         agreement: hdrs.agreement.as_deref(),
         emergency: hdrs.emergency.as_deref(),
     };
-    let matched = matching::match_request(&policy.set, &key, state.clock.today()).map_err(Refusal::from)?;
+    let matched =
+        matching::match_request(&policy.set, &key, state.clock.today()).map_err(Refusal::from)?;
     let note_agreement = |ctx: &mut Ctx, a: &LoadedAgreement| {
         ctx.agreement = Some(AgreementRef {
             id: a.agreement.id.clone(),
@@ -466,10 +503,14 @@ fn minimise_request(
         if received.is_empty() {
             return Ok(None);
         }
-        return Err(Refusal::one(RefusalCode::UnsupportedMediaType, "this flow accepts no request body"));
+        return Err(Refusal::one(
+            RefusalCode::UnsupportedMediaType,
+            "this flow accepts no request body",
+        ));
     };
     body::require_json(headers)?;
-    let decoded = body::decode(headers, received, &auth.content_encodings, state.settings.max_body)?;
+    let decoded =
+        body::decode(headers, received, &auth.content_encodings, state.settings.max_body)?;
     let value = crate::json_strict::parse(&decoded, &state.settings.json_limits())
         .map_err(|e| Refusal::one(e.code(), e.to_string()))?;
     let plan = policy.plan(schema).ok_or_else(internal)?;

@@ -49,7 +49,7 @@ impl Upstreams {
         &mut self,
         agency: &str,
         url: &str,
-        tls: rustls::ClientConfig,
+        mut tls: rustls::ClientConfig,
         connect_timeout: Duration,
         pool_idle: Duration,
     ) -> Result<(), UpstreamConfigError> {
@@ -62,6 +62,8 @@ impl Upstreams {
         http.enforce_http(false);
         http.set_connect_timeout(Some(connect_timeout));
         http.set_nodelay(true);
+        // hyper-rustls sets ALPN itself from the enabled HTTP versions.
+        tls.alpn_protocols.clear();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_only()

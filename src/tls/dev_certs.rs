@@ -29,7 +29,7 @@ use super::TlsError;
 const DAY: Duration = Duration::from_secs(86_400);
 
 /// The sample agencies `dev-certs` makes certificates for without a config.
-pub const SAMPLE_AGENCIES: [&str; 11] = [
+pub const SAMPLE_AGENCIES: [&str; 13] = [
     "lcc-ssc",
     "merseyside-police",
     "nhs-trust",
@@ -41,6 +41,8 @@ pub const SAMPLE_AGENCIES: [&str; 11] = [
     "cabinet-office-nfi",
     "dhr-chair",
     "ie-tusla",
+    "lcc-childrens-services",
+    "lcc-revenues",
 ];
 
 fn gen_err(what: impl Into<String>) -> impl FnOnce(rcgen::Error) -> TlsError {

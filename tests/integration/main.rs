@@ -5,13 +5,13 @@
 
 mod support;
 
+mod admin;
 mod agreements_lint;
 mod audit_store;
 mod config;
+mod emergency;
 mod explain;
 mod gateway;
-mod admin;
-mod emergency;
 mod keys;
 mod minimise;
 mod ops;

@@ -56,7 +56,10 @@ impl TransferClient {
     pub fn new(cert: &Path, key: &Path, ca: &Path) -> Result<Self, ClientError> {
         let pem_err = |path: &Path| {
             let path = path.display().to_string();
-            move |e: rustls::pki_types::pem::Error| ClientError::Pem { path, message: e.to_string() }
+            move |e: rustls::pki_types::pem::Error| ClientError::Pem {
+                path,
+                message: e.to_string(),
+            }
         };
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
             .map_err(pem_err(cert))?
@@ -102,9 +105,14 @@ impl TransferClient {
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ClientError::Request(e.to_string()))?;
         let exchange = async {
-            let resp = self.client.request(req).await.map_err(|e| ClientError::Request(format!("{e:?}")))?;
+            let resp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| ClientError::Request(format!("{e:?}")))?;
             let (parts, body) = resp.into_parts();
-            let body = body.collect().await.map_err(|e| ClientError::Request(e.to_string()))?.to_bytes();
+            let body =
+                body.collect().await.map_err(|e| ClientError::Request(e.to_string()))?.to_bytes();
             Ok(Reply { status: parts.status, headers: parts.headers, body })
         };
         tokio::time::timeout(Duration::from_secs(30), exchange)

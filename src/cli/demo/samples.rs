@@ -16,6 +16,8 @@ pub const AGENCIES: &[(&str, &str, &str)] = &[
     ("cabinet-office-nfi", "Cabinet Office, National Fraud Initiative", "GB"),
     ("dhr-chair", "Domestic Homicide Review chair (sample)", "GB"),
     ("ie-tusla", "Tusla, Child and Family Agency", "IE"),
+    ("lcc-childrens-services", "Liverpool City Council, Children's Services", "GB"),
+    ("lcc-revenues", "Liverpool City Council, Revenues and Benefits", "GB"),
 ];
 
 /// One sample transfer the demo sends.
