@@ -51,7 +51,8 @@ pub enum Matched<'s> {
     EmergencyPolicy { rule: &'s EmergencyRule },
 }
 
-const NO_AGREEMENT: &str =
+/// The one sentence for every `no-agreement`, so an unknown recipient reads like any uncovered pair.
+pub const NO_AGREEMENT: &str =
     "no agreement in force permits this caller to make this request to this recipient";
 
 fn refuse(code: RefusalCode, detail: &str) -> Vec<Reason> {

@@ -52,7 +52,7 @@ pub fn normalise(raw: &str) -> Result<NormalisedPath, Reason> {
         // Unknown-looking recipients are refused like unknown ones: no hint what exists.
         return Err(Reason::new(
             RefusalCode::NoAgreement,
-            "no active agreement covers this caller, recipient, method, path and purpose",
+            crate::agreements::matching::NO_AGREEMENT,
         ));
     }
     if upstream.is_empty() {

@@ -368,10 +368,7 @@ fn forwardable_method(m: &Method) -> Result<Method, Refusal> {
 }
 
 fn no_agreement() -> Refusal {
-    Refusal::one(
-        RefusalCode::NoAgreement,
-        "no active agreement covers this caller, recipient, method, path and purpose",
-    )
+    Refusal::one(RefusalCode::NoAgreement, crate::agreements::matching::NO_AGREEMENT)
 }
 
 fn internal() -> Refusal {

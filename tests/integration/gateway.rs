@@ -1,1 +1,11 @@
-//! Tests for this area: filled in by its owner.
+//! The gateway end to end over real mTLS on 127.0.0.1: the contract's status table, TLS
+//! refusals, path traversal, what the recipient receives, response minimisation,
+//! upstream failures, a store that cannot commit, records for every disclosure id,
+//! `curl` as a client, the demo, and SIGTERM.
+
+mod harness;
+
+mod demo;
+mod statuses;
+mod tls_refusals;
+mod upstream;

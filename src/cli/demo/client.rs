@@ -86,6 +86,24 @@ impl TransferClient {
         Ok(Self { client: Client::builder(TokioExecutor::new()).build(https) })
     }
 
+    /// Send a request exactly as given (no `Content-Type` added).
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Reply, ClientError> {
+        let mut req = Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+        self.exchange(req).await
+    }
+
     /// Send one request and read the whole reply (30 s at most).
     pub async fn send(
         &self,
@@ -104,6 +122,10 @@ impl TransferClient {
         let req = req
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ClientError::Request(e.to_string()))?;
+        self.exchange(req).await
+    }
+
+    async fn exchange(&self, req: Request<Full<Bytes>>) -> Result<Reply, ClientError> {
         let exchange = async {
             let resp = self
                 .client

@@ -1,0 +1,150 @@
+//! TLS refusals on the transfer listener, identities of the wrong kind, a CRL replaced
+//! while the gateway runs, and `curl` as a real client.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::Method;
+use isagate::cli::demo::client::TransferClient;
+use isagate::tls::dev_certs::{fixtures, IssuedCert};
+
+use super::harness::{referral, Gateway, Options, OK_HEADERS};
+
+fn write(gw: &Gateway, name: &str, cert: &IssuedCert) -> TransferClient {
+    let dir = gw.path().join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (c, k): (PathBuf, PathBuf) =
+        (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
+    std::fs::write(&c, &cert.cert_pem).unwrap();
+    std::fs::write(&k, &cert.key_pem).unwrap();
+    TransferClient::new(&c, &k, &gw.certs.join("ca.crt")).unwrap()
+}
+
+async fn post(gw: &Gateway, client: &TransferClient) -> Result<u16, String> {
+    client
+        .send(
+            Method::POST,
+            &format!("{}/merseyside-police/v1/referrals", gw.base),
+            OK_HEADERS,
+            Some(serde_json::to_vec(&referral()).unwrap()),
+        )
+        .await
+        .map(|r| r.status.as_u16())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_certificates_fail_the_handshake_and_send_nothing() {
+    let gw = Gateway::start().await;
+    let cases = [
+        ("untrusted", fixtures::untrusted("lcc-ssc").unwrap()),
+        ("expired", fixtures::expired(&gw.ca, "lcc-ssc").unwrap()),
+        ("not-yet-valid", fixtures::not_yet_valid(&gw.ca, "lcc-ssc").unwrap()),
+        ("no-eku", fixtures::without_eku(&gw.ca, "lcc-ssc").unwrap()),
+        ("server-auth-only", fixtures::server_auth_only(&gw.ca, "lcc-ssc").unwrap()),
+    ];
+    for (name, cert) in &cases {
+        let client = write(&gw, name, cert);
+        assert!(post(&gw, &client).await.is_err(), "{name} must fail the handshake");
+    }
+    let revoked = gw.client_for("agency-revoked");
+    assert!(post(&gw, &revoked).await.is_err(), "the dev CRL's revoked certificate fails");
+
+    // No client certificate at all: a client without one.
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+        .arg(gw.certs.join("ca.crt"))
+        .arg(format!("{}/merseyside-police/v1/referrals", gw.base))
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8_lossy(&out.stdout), "201");
+    assert!(gw.mock("merseyside-police").received().is_empty());
+    // A good certificate still works afterwards.
+    assert_eq!(post(&gw, &gw.client_for("agency-lcc-ssc")).await, Ok(201));
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_and_unknown_identities_get_403_and_a_refusal_record() {
+    let gw = Gateway::start().await;
+    for client in [
+        gw.client_for("governance-dpo"),
+        write(&gw, "stranger", &fixtures::agency(&gw.ca, "not-registered").unwrap()),
+        write(&gw, "two", &fixtures::two_identities(&gw.ca, "lcc-ssc", "nhs-trust").unwrap()),
+    ] {
+        let reply = client
+            .send(
+                Method::POST,
+                &format!("{}/merseyside-police/v1/referrals", gw.base),
+                OK_HEADERS,
+                Some(serde_json::to_vec(&referral()).unwrap()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reply.status, 403);
+        assert_eq!(reply.json()["reasons"][0]["code"], "identity-not-allowed");
+        let rec = gw.record_of(&reply).await;
+        assert_eq!(format!("{:?}", rec.draft.kind), "Refusal");
+        assert!(rec.draft.caller_cert_sha256.as_deref().is_some_and(|s| s.len() == 64));
+    }
+    assert!(gw.mock("merseyside-police").received().is_empty());
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crl_replaced_while_running_refuses_new_sessions() {
+    let gw = Gateway::start_with(Options {
+        tls: "crl_check_interval = \"100ms\"".into(),
+        ..Options::default()
+    })
+    .await;
+    let cert = fixtures::agency(&gw.ca, "lcc-ssc").unwrap();
+    let client = write(&gw, "soon-revoked", &cert);
+    assert_eq!(post(&gw, &client).await, Ok(201));
+    let crl = fixtures::crl(&gw.ca, &[&cert], 99).unwrap();
+    let tmp = gw.certs.join("crl.pem.new");
+    std::fs::write(&tmp, crl).unwrap();
+    std::fs::rename(&tmp, gw.certs.join("crl.pem")).unwrap();
+    let mut refused = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let fresh = write(&gw, "soon-revoked", &cert);
+        if post(&gw, &fresh).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "a new session with the revoked certificate must fail once the CRL changes");
+    assert_eq!(post(&gw, &gw.client_for("agency-lcc-ssc")).await, Ok(201), "others still work");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_is_a_real_client() {
+    let gw = Gateway::start().await;
+    let body = gw.path().join("referral.json");
+    std::fs::write(&body, serde_json::to_vec(&referral()).unwrap()).unwrap();
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-i", "--cacert"])
+        .arg(gw.certs.join("ca.crt"))
+        .arg("--cert")
+        .arg(gw.certs.join("agency-lcc-ssc.crt"))
+        .arg("--key")
+        .arg(gw.certs.join("agency-lcc-ssc.key"))
+        .args(["-H", "Isagate-Purpose: safeguarding", "-H", "Isagate-Reason: SSC-2026-00417 curl"])
+        .args(["-H", "Isagate-Requester: lcc-ssc/curl", "-H", "Content-Type: application/json"])
+        .arg("--data-binary")
+        .arg(format!("@{}", body.display()))
+        .arg(format!("{}/merseyside-police/v1/referrals", gw.base))
+        .output()
+        .expect("curl is installed (.ci/run installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(
+        text.starts_with("http/2 201") || text.starts_with("http/1.1 201"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("isagate-disclosure-id:"));
+    assert_eq!(gw.mock("merseyside-police").received().len(), 1);
+    gw.stop().await;
+}
