@@ -316,6 +316,13 @@ fn bad_schemas_are_refused_at_compile_time() {
         &json!({"properties": {"a": {"x-isagate-transform": "hash"}, "b": {"x-isagate-category": "x"}}, "enum": [{"x-isagate-nonsense": 1}]}),
     );
     assert_eq!(all.len(), 2);
+    // Properties named like data keywords are still schemas whose annotations count.
+    for name in ["enum", "const", "default", "examples"] {
+        let schema = json!({"properties": { name: {"x-isagate-transform": "hash"} }});
+        assert!(matches!(e(schema), SchemaError::UnknownTransform { .. }), "{name}");
+        let schema = json!({"properties": { name: {"x-isagate-transform": "mask"} }});
+        assert_eq!(super::run(&schema, &json!({ name: "x" })).value, json!({ name: "***" }));
+    }
 }
 
 #[test]
