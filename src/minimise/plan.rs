@@ -241,43 +241,40 @@ impl SchemaPlan {
 /// Values of `const`, `enum`, `default` and `examples` are data, not schemas: skipped.
 pub fn check_annotations(name: &str, schema: &Value) -> Vec<SchemaError> {
     let mut errors = Vec::new();
-    scan_annotations(name, schema, &mut String::new(), &mut errors);
+    scan_annotations(name, schema, false, &mut String::new(), &mut errors);
     errors
 }
 
-fn scan_annotations(name: &str, v: &Value, pointer: &mut String, errors: &mut Vec<SchemaError>) {
-    let at = |p: &String| p.clone();
+/// Keywords whose value is a map from names (not keywords) to schemas.
+const NAME_MAPS: &[&str] =
+    &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+
+/// `names`: this object's keys are property or definition names, not keywords.
+fn scan_annotations(
+    name: &str,
+    v: &Value,
+    names: bool,
+    pointer: &mut String,
+    errors: &mut Vec<SchemaError>,
+) {
     match v {
         Value::Object(map) => {
             for (key, value) in map {
-                if let Some(rest) = key.strip_prefix("x-isagate-") {
-                    let text = value.as_str();
-                    let known = matches!(rest, "category" | "transform" | "subject-id");
-                    match (known, text) {
-                        (false, _) => errors.push(SchemaError::UnknownAnnotation {
-                            name: name.to_owned(),
-                            pointer: at(pointer),
-                            keyword: key.clone(),
-                        }),
-                        (true, None) => errors.push(SchemaError::NotAString {
-                            name: name.to_owned(),
-                            pointer: at(pointer),
-                            keyword: key.clone(),
-                        }),
-                        (true, Some(t)) => {
-                            if let Some(e) = check_annotation(name, rest, t, pointer) {
-                                errors.push(e);
-                            }
+                if !names {
+                    if let Some(rest) = key.strip_prefix("x-isagate-") {
+                        if let Some(e) = annotation_error(name, rest, key, value, pointer) {
+                            errors.push(e);
                         }
+                        continue;
                     }
-                    continue;
-                }
-                if matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
-                    continue;
+                    if matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
+                        continue;
+                    }
                 }
                 let len = pointer.len();
                 push_segment(pointer, key);
-                scan_annotations(name, value, pointer, errors);
+                let child_names = !names && NAME_MAPS.contains(&key.as_str());
+                scan_annotations(name, value, child_names, pointer, errors);
                 pointer.truncate(len);
             }
         }
@@ -286,11 +283,35 @@ fn scan_annotations(name: &str, v: &Value, pointer: &mut String, errors: &mut Ve
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                scan_annotations(name, item, pointer, errors);
+                scan_annotations(name, item, false, pointer, errors);
                 pointer.truncate(len);
             }
         }
         _ => {}
+    }
+}
+
+fn annotation_error(
+    name: &str,
+    which: &str,
+    keyword: &str,
+    value: &Value,
+    pointer: &str,
+) -> Option<SchemaError> {
+    if !matches!(which, "category" | "transform" | "subject-id") {
+        return Some(SchemaError::UnknownAnnotation {
+            name: name.to_owned(),
+            pointer: pointer.to_owned(),
+            keyword: keyword.to_owned(),
+        });
+    }
+    match value.as_str() {
+        None => Some(SchemaError::NotAString {
+            name: name.to_owned(),
+            pointer: pointer.to_owned(),
+            keyword: keyword.to_owned(),
+        }),
+        Some(text) => check_annotation(name, which, text, pointer),
     }
 }
 
@@ -482,9 +503,26 @@ impl<'s> Compiler<'s> {
                 "$dynamicRef" | "$recursiveRef" => {
                     return Err(self.unsupported(ptr, kw, sub));
                 }
-                "x-isagate-category" => n.category = sub.as_str().and_then(Category::parse),
-                "x-isagate-transform" => n.transform = sub.as_str().and_then(Transform::parse),
-                "x-isagate-subject-id" => n.subject_id = sub.as_str().map(str::to_owned),
+                "x-isagate-category" | "x-isagate-transform" | "x-isagate-subject-id" => {
+                    // Fail closed: an annotation that did not parse never means "nothing".
+                    let which = &kw["x-isagate-".len()..];
+                    if let Some(e) = annotation_error(self.name, which, kw, sub, ptr) {
+                        return Err(e);
+                    }
+                    let text = sub.as_str().unwrap_or_default();
+                    match which {
+                        "category" => n.category = Category::parse(text),
+                        "transform" => n.transform = Transform::parse(text),
+                        _ => n.subject_id = Some(text.to_owned()),
+                    }
+                }
+                _ if kw.starts_with("x-isagate-") => {
+                    return Err(SchemaError::UnknownAnnotation {
+                        name: self.name.to_owned(),
+                        pointer: ptr.to_owned(),
+                        keyword: kw.to_owned(),
+                    });
+                }
                 _ => {}
             }
         }

@@ -194,8 +194,8 @@ impl<'p> Walk<'p, '_> {
         }
         let (disclosed_mark, transformed_mark) = (self.disclosed.len(), self.transformed.len());
         let out = match v {
-            Value::Object(map) => self.object(set, map)?,
-            Value::Array(items) => self.array(set, items)?,
+            Value::Object(map) => self.object(set, v, map)?,
+            Value::Array(items) => self.array(set, v, items)?,
             scalar => scalar.clone(),
         };
         let transform = applied.transform.filter(|_| self.opts.apply_transforms && !v.is_null());
@@ -220,7 +220,12 @@ impl<'p> Walk<'p, '_> {
         Ok(Some(out))
     }
 
-    fn object(&mut self, set: &[NodeId], map: &Map<String, Value>) -> Result<Value, MinimiseError> {
+    fn object(
+        &mut self,
+        set: &[NodeId],
+        v: &Value,
+        map: &Map<String, Value>,
+    ) -> Result<Value, MinimiseError> {
         let plan = self.plan;
         let mut out = Map::new();
         if !set.iter().any(|id| plan.node(*id).describes_object()) {
@@ -229,7 +234,7 @@ impl<'p> Walk<'p, '_> {
             });
             return Ok(Value::Object(out));
         }
-        let resolver = KeyResolver::new(plan, set, map);
+        let resolver = KeyResolver::new(plan, set, v);
         let mut children = Vec::new();
         for (key, v) in map {
             children.clear();
@@ -246,7 +251,12 @@ impl<'p> Walk<'p, '_> {
         Ok(Value::Object(out))
     }
 
-    fn array(&mut self, set: &[NodeId], items: &[Value]) -> Result<Value, MinimiseError> {
+    fn array(
+        &mut self,
+        set: &[NodeId],
+        v: &Value,
+        items: &[Value],
+    ) -> Result<Value, MinimiseError> {
         let plan = self.plan;
         let mut out = Vec::with_capacity(items.len());
         if !set.iter().any(|id| plan.node(*id).describes_array()) {
@@ -256,7 +266,7 @@ impl<'p> Walk<'p, '_> {
             );
             return Ok(Value::Array(out));
         }
-        let resolver = ItemResolver::new(plan, set, items);
+        let resolver = ItemResolver::new(plan, set, v);
         let mut children = Vec::new();
         for (i, v) in items.iter().enumerate() {
             children.clear();
@@ -332,14 +342,14 @@ struct KeyResolver<'p> {
 }
 
 impl<'p> KeyResolver<'p> {
-    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Map<String, Value>) -> Self {
+    /// `instance` is the object itself.
+    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Value) -> Self {
         let mut unevaluated = Vec::new();
         if set.iter().any(|id| plan.node(*id).has_unevaluated) {
-            let object = Value::Object(instance.clone());
             for id in set {
                 let n = plan.node(*id);
                 if n.has_unevaluated {
-                    unevaluated.push((n.unevaluated, *id, plan.expand(&[*id], &object)));
+                    unevaluated.push((n.unevaluated, *id, plan.expand(&[*id], instance)));
                 }
             }
         }
@@ -399,14 +409,14 @@ struct ItemResolver<'p> {
 }
 
 impl<'p> ItemResolver<'p> {
-    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], items: &[Value]) -> Self {
+    /// `instance` is the array itself.
+    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Value) -> Self {
         let mut unevaluated = Vec::new();
         if set.iter().any(|id| plan.node(*id).has_unevaluated_items) {
-            let array = Value::Array(items.to_vec());
             for id in set {
                 let n = plan.node(*id);
                 if n.has_unevaluated_items {
-                    unevaluated.push((n.unevaluated_items, *id, plan.expand(&[*id], &array)));
+                    unevaluated.push((n.unevaluated_items, *id, plan.expand(&[*id], instance)));
                 }
             }
         }
@@ -468,7 +478,7 @@ fn declared_walk(
     match v {
         Value::Object(map) => {
             let described = set.iter().any(|id| plan.node(*id).describes_object());
-            let resolver = KeyResolver::new(plan, &set, map);
+            let resolver = KeyResolver::new(plan, &set, v);
             for (key, child) in map {
                 let len = path.len();
                 push_segment(path, key);
@@ -488,7 +498,7 @@ fn declared_walk(
         }
         Value::Array(items) => {
             let described = set.iter().any(|id| plan.node(*id).describes_array());
-            let resolver = ItemResolver::new(plan, &set, items);
+            let resolver = ItemResolver::new(plan, &set, v);
             for (i, child) in items.iter().enumerate() {
                 let len = path.len();
                 path.push('/');

@@ -316,4 +316,38 @@ fn bad_schemas_are_refused_at_compile_time() {
         &json!({"properties": {"a": {"x-isagate-transform": "hash"}, "b": {"x-isagate-category": "x"}}, "enum": [{"x-isagate-nonsense": 1}]}),
     );
     assert_eq!(all.len(), 2);
+    // Properties named like data keywords are still schemas whose annotations count.
+    for name in ["enum", "const", "default", "examples"] {
+        let schema = json!({"properties": { name: {"x-isagate-transform": "hash"} }});
+        assert!(matches!(e(schema), SchemaError::UnknownTransform { .. }), "{name}");
+        let schema = json!({"properties": { name: {"x-isagate-transform": "mask"} }});
+        assert_eq!(super::run(&schema, &json!({ name: "x" })).value, json!({ name: "***" }));
+    }
+}
+
+#[test]
+fn unevaluated_properties_sees_only_its_own_subtree_and_passing_branches() {
+    // A sibling `allOf` member's `properties` do not count as evaluated for it.
+    let schema = json!({"allOf": [
+        {"properties": {"a": {}}},
+        {"unevaluatedProperties": {"x-isagate-transform": "mask"}}
+    ]});
+    assert_eq!(run(&schema, &json!({"a": "x", "b": "y"})).value, json!({"a": "***", "b": "***"}));
+    // A failing `anyOf` branch evaluates nothing.
+    let schema = json!({
+        "anyOf": [{"properties": {"a": {"type": "string"}}}, {"properties": {"b": {"type": "string"}}}],
+        "unevaluatedProperties": {"x-isagate-transform": "mask"}
+    });
+    assert_eq!(run(&schema, &json!({"a": "x", "b": 1})).value, json!({"a": "x", "b": "***"}));
+}
+
+#[test]
+fn unevaluated_items_admit_beyond_the_prefix() {
+    let schema =
+        json!({"prefixItems": [{"type": "string"}], "unevaluatedItems": {"type": "integer"}});
+    assert_eq!(run(&schema, &json!(["a", 1, 2])).value, json!(["a", 1, 2]));
+    let schema = json!({"prefixItems": [{}], "unevaluatedItems": true});
+    let m = run(&schema, &json!(["a", 1]));
+    assert_eq!(m.value, json!(["a"]));
+    assert_eq!(stripped(&m), [("/1", Undeclared)]);
 }
