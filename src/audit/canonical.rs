@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use super::record::Record;
 
+mod record;
+
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
     #[error("a record may hold integers only, found a non-integer number at `{0}`")]
@@ -110,13 +112,8 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
 
 /// The canonical bytes of a record without its `hash` member.
 pub fn record_bytes(record: &Record) -> Result<Vec<u8>, CanonicalError> {
-    let mut value =
-        serde_json::to_value(record).map_err(|e| CanonicalError::Json(e.to_string()))?;
-    if let Value::Object(map) = &mut value {
-        map.shift_remove("hash");
-    }
     let mut out = Vec::with_capacity(1024);
-    write_canonical(&value, &mut out)?;
+    record::write_record(record, &mut out)?;
     Ok(out)
 }
 
