@@ -151,35 +151,48 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let verify_only = std::env::var("ISAGATE_BENCH_VERIFY_ONLY").is_ok_and(|v| v == "1");
     rt.block_on(async {
-        let fsync = raw_fsync_rate(&dir, secs);
-        println!("raw fsync (fdatasync per 300-byte append): {fsync:.0}/s");
-        let mut lines = Vec::new();
-        println!("| store | writers | appends/s | records per commit | vs one fsync per append |");
-        let sqlite = run_store(
-            "sqlite",
-            &format!("sqlite://{}", dir.join("bench.db").display()),
-            secs,
-            fsync,
-            &mut lines,
-        )
-        .await;
-        let pg = match std::env::var("ISAGATE_TEST_POSTGRES_URL") {
-            Ok(admin) if !admin.is_empty() => {
-                Some(run_store("postgres", &fresh_pg(&admin).await, secs, fsync, &mut lines).await)
-            }
-            _ => {
-                println!("postgres: skipped (set ISAGATE_TEST_POSTGRES_URL)");
-                None
-            }
-        };
+        let mut pg = None;
+        if !verify_only {
+            let fsync = raw_fsync_rate(&dir, secs);
+            println!("raw fsync (fdatasync per 300-byte append): {fsync:.0}/s");
+            let mut lines = Vec::new();
+            println!(
+                "| store | writers | appends/s | records per commit | vs one fsync per append |"
+            );
+            let url = format!("sqlite://{}", dir.join("bench.db").display());
+            run_store("sqlite", &url, secs, fsync, &mut lines).await;
+            pg = match std::env::var("ISAGATE_TEST_POSTGRES_URL") {
+                Ok(admin) if !admin.is_empty() => Some(
+                    run_store("postgres", &fresh_pg(&admin).await, secs, fsync, &mut lines).await,
+                ),
+                _ => {
+                    println!("postgres: skipped (set ISAGATE_TEST_POSTGRES_URL)");
+                    None
+                }
+            };
+            let fsync_after = raw_fsync_rate(&dir, secs);
+            println!("raw fsync again after the runs: {fsync_after:.0}/s");
+        }
+        // Verify: a store kept between runs (filling it is slow), under target/.
         let verify_target: u64 = std::env::var("ISAGATE_BENCH_VERIFY_RECORDS")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(300_000);
-        fill_to(&sqlite, verify_target).await;
-        let (n, rate) = verify_rate(&sqlite).await;
-        println!("verify sqlite: {n} records at {rate:.0} records/s");
+        let vdir = dir.with_file_name("bench-verify");
+        std::fs::create_dir_all(&vdir).unwrap();
+        let vstore = Store::open(
+            &format!("sqlite://{}", vdir.join("verify.db").display()),
+            StoreOptions::default(),
+        )
+        .await
+        .unwrap();
+        fill_to(&vstore, verify_target).await;
+        for _ in 0..3 {
+            let (n, rate) = verify_rate(&vstore).await;
+            println!("verify sqlite: {n} records at {rate:.0} records/s");
+        }
         if let Some(pg) = pg {
             let (n, rate) = verify_rate(&pg).await;
             println!("verify postgres: {n} records at {rate:.0} records/s");

@@ -400,14 +400,21 @@ impl Store {
 
     /// Records from `after_seq + 1` on, at most `limit`, in seq order, decoded or not.
     pub async fn rows_after(&self, after_seq: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
-        let rows = self
-            .backend
+        Ok(self.columns_after(after_seq, limit).await?.into_iter().map(Row::from).collect())
+    }
+
+    /// [`Store::rows_after`] before decoding (verify decodes on another thread).
+    pub(crate) async fn columns_after(
+        &self,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<Columns>, StoreError> {
+        self.backend
             .select(
                 "WHERE seq > $1 ORDER BY seq LIMIT $2",
                 vec![Param::Int(to_i64(after_seq)), Param::Int(to_i64(limit))],
             )
-            .await?;
-        Ok(rows.into_iter().map(Row::from).collect())
+            .await
     }
 
     /// Live records: (lowest seq, highest seq, count); zeros when empty.

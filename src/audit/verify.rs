@@ -12,12 +12,12 @@ use super::archive::AnchorInfo;
 use super::canonical;
 use super::checkpoint::{read_checkpoints, Checkpoint};
 use super::clock::parse_time;
-use super::columns::Row;
+use super::columns::{Columns, Row};
 use super::record::{Record, RecordKind, GENESIS_HASH};
 use super::store::{Store, StoreError};
 
 /// Rows read per query.
-const CHUNK: u64 = 20_000;
+const CHUNK: u64 = 2_000;
 
 /// Which check a record failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -240,15 +240,15 @@ fn check_record(
 
 type Hashed = Vec<(Row, Result<String, canonical::CanonicalError>)>;
 
-/// Two stages on their own tasks, so that reading the next chunk overlaps hashing this
-/// one (two cores busy): the reader sends decoded rows in seq order, the hasher adds
-/// each record's recomputed hash. The channel closes after the last chunk or an error.
+/// Two stages on their own tasks, so that reading the next chunk overlaps decoding and
+/// hashing this one (two cores busy): the reader sends rows in seq order, the hasher
+/// decodes each and adds its recomputed hash. The channel closes after the last chunk or an error.
 fn pipeline(
     store: &Store,
     after: u64,
     total: u64,
 ) -> tokio::sync::mpsc::Receiver<Result<Hashed, StoreError>> {
-    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(2);
+    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Result<Vec<Columns>, StoreError>>(2);
     let (out_tx, out_rx) = tokio::sync::mpsc::channel(2);
     if total == 0 {
         return out_rx;
@@ -257,7 +257,7 @@ fn pipeline(
     tokio::spawn(async move {
         let mut after = after;
         loop {
-            let rows = store.rows_after(after, CHUNK).await;
+            let rows = store.columns_after(after, CHUNK).await;
             let (last, full) = match &rows {
                 Ok(r) => (r.last().map(|x| super::store::to_u64(x.seq)), r.len() as u64 == CHUNK),
                 Err(_) => (None, false),
@@ -273,6 +273,7 @@ fn pipeline(
             let hashed = match rows {
                 Ok(rows) => tokio::task::spawn_blocking(move || {
                     rows.into_iter()
+                        .map(Row::from)
                         .map(|row| {
                             let h = match &row.record {
                                 Ok(r) => canonical::record_hash(r),
