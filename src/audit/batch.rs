@@ -13,6 +13,9 @@ use super::store::{Committed, Job, StoreError};
 /// The most jobs one transaction takes.
 pub(crate) const MAX_BATCH: usize = 4096;
 
+/// How often a writer collecting a batch looks again at how many callers wait.
+pub(crate) const POLL: std::time::Duration = std::time::Duration::from_micros(250);
+
 type Ack = oneshot::Sender<Result<Committed, StoreError>>;
 
 /// One transaction's worth of work.

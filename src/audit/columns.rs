@@ -225,3 +225,64 @@ impl From<Columns> for Row {
         Row { seq: c.seq, id: c.id.clone(), record: c.into_record() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::{EmergencyInfo, Outcome, RecordKind, ReviewInfo};
+
+    #[test]
+    fn a_record_survives_its_columns_and_keeps_its_hash() {
+        let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
+        d.agreement = Some(AgreementRef { id: "ISA-1".into(), version: 7, sha256: "a".repeat(64) });
+        d.schema_sha256.insert("s.json".into(), "b".repeat(64));
+        d.lawful_basis = Some(crate::agreements::LawfulBasis::default());
+        d.emergency = Some(EmergencyInfo {
+            category: "risk-to-life".into(),
+            justification: "j".into(),
+            review_state: "pending".into(),
+            basis: "policy:x".into(),
+        });
+        d.review = Some(ReviewInfo {
+            decision: "justified".into(),
+            subject_told: "told".into(),
+            revisit: None,
+            note: "n".into(),
+            reviewer: "r".into(),
+            amendment: true,
+        });
+        d.governance = Some(serde_json::json!({"z": [1, {"y": null}], "a": "\u{1}"}));
+        d.upstream_status = Some(201);
+        d.subjects = vec!["c".repeat(64)];
+        let mut record = Record {
+            id: uuid::Uuid::now_v7(),
+            seq: 42,
+            time: "2026-11-23T10:00:00.123456Z".into(),
+            draft: d,
+            prev_hash: "d".repeat(64),
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash().unwrap();
+        let back = Columns::from_record(&record).into_record().unwrap();
+        assert_eq!(back, record);
+        assert_eq!(back.compute_hash().unwrap(), record.hash);
+    }
+
+    #[test]
+    fn a_bad_column_names_itself() {
+        let record = Record {
+            id: uuid::Uuid::now_v7(),
+            seq: 1,
+            time: String::new(),
+            draft: RecordDraft::new(RecordKind::Refusal, Outcome::Refused),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let mut c = Columns::from_record(&record);
+        c.outcome = "maybe".into();
+        assert_eq!(c.clone().into_record().unwrap_err().column, "outcome");
+        c.outcome = "refused".into();
+        c.agreement_version = Some(3);
+        assert_eq!(c.into_record().unwrap_err().column, "agreement_id");
+    }
+}

@@ -304,10 +304,17 @@ impl Writer {
             };
             let mut jobs = vec![first];
             let deadline = tokio::time::Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH {
-                match tokio::time::timeout_at(deadline, rx.recv()).await {
+            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.inflight() {
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                match tokio::time::timeout((deadline - now).min(super::batch::POLL), rx.recv())
+                    .await
+                {
                     Ok(Some(job)) => jobs.push(job),
-                    _ => break,
+                    Ok(None) => break,
+                    Err(_) => {}
                 }
             }
             while jobs.len() < MAX_BATCH {

@@ -181,3 +181,39 @@ impl Record {
         super::canonical::record_hash(self)
     }
 }
+
+impl RecordKind {
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disclosure => "disclosure",
+            Self::Refusal => "refusal",
+            Self::EmergencyReview => "emergency-review",
+            Self::Governance => "governance",
+            Self::Anchor => "anchor",
+        }
+    }
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Response => "response",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forwarded => "forwarded",
+            Self::Delivered => "delivered",
+            Self::Withheld => "withheld",
+            Self::UpstreamError => "upstream-error",
+            Self::UpstreamTimeout => "upstream-timeout",
+            Self::Refused => "refused",
+            Self::Recorded => "recorded",
+        }
+    }
+}

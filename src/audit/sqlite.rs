@@ -313,13 +313,24 @@ impl Writer {
             };
             let mut jobs = vec![first];
             let deadline = Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH {
+            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.inflight() {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let next =
-                    if left.is_zero() { rx.try_recv().ok() } else { rx.recv_timeout(left).ok() };
-                match next {
-                    Some(job) => jobs.push(job),
-                    None => break,
+                if left.is_zero() {
+                    break;
+                }
+                // Short slices, so that callers who leave (acknowledged, timed out) are
+                // noticed and the batch closes without waiting out the window.
+                match rx.recv_timeout(left.min(super::batch::POLL)) {
+                    Ok(job) => jobs.push(job),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            // Whatever else is already queued joins too.
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
                 }
             }
             self.run_batch(Batch::from_jobs(jobs));

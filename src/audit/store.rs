@@ -116,6 +116,26 @@ pub(crate) struct Stats {
     commit_micros: AtomicU64,
     pub(crate) checkpoints: AtomicU64,
     pub(crate) checkpoint_failures: AtomicU64,
+    /// Callers inside `append` or `ready` (including those acknowledged but not yet
+    /// resumed). A writer closes its batch early once it holds that many jobs: nobody
+    /// else can join, so waiting out the window would only add latency.
+    inflight: AtomicU64,
+}
+
+/// Counts a caller in [`Stats::inflight`] until dropped (also on timeout or cancel).
+struct InFlight<'a>(&'a Stats);
+
+impl<'a> InFlight<'a> {
+    fn new(stats: &'a Stats) -> Self {
+        stats.inflight.fetch_add(1, Ordering::AcqRel);
+        InFlight(stats)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.inflight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Stats {
@@ -132,6 +152,11 @@ impl Stats {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.commit_micros.fetch_add(micros, Ordering::Relaxed);
         metrics::histogram!("isagate_audit_commit_seconds").record(took.as_secs_f64());
+    }
+
+    /// Callers waiting on the store right now.
+    pub(crate) fn inflight(&self) -> u64 {
+        self.inflight.load(Ordering::Acquire)
     }
 
     pub(crate) fn failed(&self) {
@@ -327,6 +352,7 @@ impl Store {
         if let Some(g) = &draft.governance {
             canonical::check(g)?;
         }
+        let _inflight = InFlight::new(&self.stats);
         let (ack, rx) = oneshot::channel();
         let deadline = Instant::now() + self.opts.append_timeout;
         self.backend.try_send(Job::Append { draft: Box::new(draft), deadline, ack })?;
@@ -339,6 +365,7 @@ impl Store {
 
     /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
+        let _inflight = InFlight::new(&self.stats);
         let (ack, rx) = oneshot::channel();
         self.backend.try_send(Job::Ready { ack })?;
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
@@ -373,14 +400,21 @@ impl Store {
 
     /// Records from `after_seq + 1` on, at most `limit`, in seq order, decoded or not.
     pub async fn rows_after(&self, after_seq: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
-        let rows = self
-            .backend
+        Ok(self.columns_after(after_seq, limit).await?.into_iter().map(Row::from).collect())
+    }
+
+    /// [`Store::rows_after`] before decoding (verify decodes on another thread).
+    pub(crate) async fn columns_after(
+        &self,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<Columns>, StoreError> {
+        self.backend
             .select(
                 "WHERE seq > $1 ORDER BY seq LIMIT $2",
                 vec![Param::Int(to_i64(after_seq)), Param::Int(to_i64(limit))],
             )
-            .await?;
-        Ok(rows.into_iter().map(Row::from).collect())
+            .await
     }
 
     /// Live records: (lowest seq, highest seq, count); zeros when empty.

@@ -12,12 +12,12 @@ use super::archive::AnchorInfo;
 use super::canonical;
 use super::checkpoint::{read_checkpoints, Checkpoint};
 use super::clock::parse_time;
-use super::columns::Row;
+use super::columns::{Columns, Row};
 use super::record::{Record, RecordKind, GENESIS_HASH};
 use super::store::{Store, StoreError};
 
 /// Rows read per query.
-const CHUNK: u64 = 20_000;
+const CHUNK: u64 = 2_000;
 
 /// Which check a record failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,21 +143,15 @@ pub(crate) async fn verify(
     }
     let mut expected_seq = lo.max(1);
     let mut last_time = String::new();
-    let mut after = lo.saturating_sub(1);
-    let mut next = (total > 0).then(|| prefetch(store, after));
-    while let Some(pending) = next.take() {
-        let rows = pending.await.map_err(|e| StoreError::Read(e.to_string()))??;
-        let Some(last) = rows.last() else { break };
-        after = super::store::to_u64(last.0.seq);
-        let full = rows.len() as u64 == CHUNK;
-        if full {
-            next = Some(prefetch(store, after));
-        }
-        for (row, computed) in rows {
+    let mut chunks = pipeline(store, lo.saturating_sub(1), total);
+    while let Some(chunk) = chunks.recv().await {
+        for (row, computed) in chunk? {
             let seq = super::store::to_u64(row.seq);
             let id = Some(row.id.clone());
             if seq != expected_seq {
-                let detail = format!("expected seq {expected_seq}, found seq {seq}: records are missing or out of order");
+                let detail = format!(
+                    "expected seq {expected_seq}, found seq {seq}: records are missing or out of order"
+                );
                 return Ok(fail(report, seq, id, Check::Seq, detail));
             }
             let record = match row.record {
@@ -184,11 +178,7 @@ pub(crate) async fn verify(
             report.length += 1;
             report.head_seq = seq;
         }
-        report.head_hash = expected_prev.clone();
         progress(report.length, total);
-        if !full {
-            break;
-        }
     }
     report.head_hash = expected_prev;
     if report.head_seq != hi {
@@ -250,26 +240,59 @@ fn check_record(
 
 type Hashed = Vec<(Row, Result<String, canonical::CanonicalError>)>;
 
-/// Read and hash the next chunk in the background, so that the next read overlaps
-/// this chunk's checks.
-fn prefetch(store: &Store, after: u64) -> tokio::task::JoinHandle<Result<Hashed, StoreError>> {
+/// Two stages on their own tasks, so that reading the next chunk overlaps decoding and
+/// hashing this one (two cores busy): the reader sends rows in seq order, the hasher
+/// decodes each and adds its recomputed hash. The channel closes after the last chunk or an error.
+fn pipeline(
+    store: &Store,
+    after: u64,
+    total: u64,
+) -> tokio::sync::mpsc::Receiver<Result<Hashed, StoreError>> {
+    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Result<Vec<Columns>, StoreError>>(2);
+    let (out_tx, out_rx) = tokio::sync::mpsc::channel(2);
+    if total == 0 {
+        return out_rx;
+    }
     let store = store.clone();
     tokio::spawn(async move {
-        let rows = store.rows_after(after, CHUNK).await?;
-        tokio::task::spawn_blocking(move || {
-            rows.into_iter()
-                .map(|row| {
-                    let h = match &row.record {
-                        Ok(r) => canonical::record_hash(r),
-                        Err(_) => Ok(String::new()),
-                    };
-                    (row, h)
+        let mut after = after;
+        loop {
+            let rows = store.columns_after(after, CHUNK).await;
+            let (last, full) = match &rows {
+                Ok(r) => (r.last().map(|x| super::store::to_u64(x.seq)), r.len() as u64 == CHUNK),
+                Err(_) => (None, false),
+            };
+            if rows_tx.send(rows).await.is_err() || !full {
+                return;
+            }
+            after = last.unwrap_or(after);
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(rows) = rows_rx.recv().await {
+            let hashed = match rows {
+                Ok(rows) => tokio::task::spawn_blocking(move || {
+                    rows.into_iter()
+                        .map(Row::from)
+                        .map(|row| {
+                            let h = match &row.record {
+                                Ok(r) => canonical::record_hash(r),
+                                Err(_) => Ok(String::new()),
+                            };
+                            (row, h)
+                        })
+                        .collect::<Hashed>()
                 })
-                .collect()
-        })
-        .await
-        .map_err(|e| StoreError::Read(e.to_string()))
-    })
+                .await
+                .map_err(|e| StoreError::Read(e.to_string())),
+                Err(e) => Err(e),
+            };
+            if out_tx.send(hashed).await.is_err() {
+                return;
+            }
+        }
+    });
+    out_rx
 }
 
 fn fail(

@@ -107,7 +107,7 @@ pub struct ArchiveArgs {
 
 pub fn run(_global: &GlobalArgs, cmd: AuditCmd) -> anyhow::Result<Exit> {
     let rt = runtime()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         match cmd {
             AuditCmd::Verify(args) => verify(args).await,
             AuditCmd::Subject(args) => subject::run(args).await,
@@ -116,7 +116,17 @@ pub fn run(_global: &GlobalArgs, cmd: AuditCmd) -> anyhow::Result<Exit> {
             AuditCmd::Archive(args) => archive(args).await,
             AuditCmd::AppendLoop(args) => append_loop::run(args).await,
         }
-    })
+    });
+    // A reader that went away (`| head`) is not an error of ours.
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(Exit::Success)
+        }
+        other => other,
+    }
 }
 
 pub(crate) async fn open(url: &str) -> anyhow::Result<Store> {

@@ -1,0 +1,380 @@
+//! The canonical bytes of a [`Record`] written straight from its fields, with the member
+//! names in their canonical (sorted) order, instead of building a `serde_json::Value`
+//! and sorting it. Verify hashes every record, so this is its hot path. The output must
+//! equal [`super::write_canonical`] of the record's serde form without `hash`: the tests
+//! below check that on records that fill every field, and that the serde forms of the
+//! nested types still have exactly the members written here.
+
+use super::{write_at, write_string, CanonicalError};
+use crate::audit::record::{Record, RecordDraft};
+
+struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn open(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    /// Write a member name; names must come in canonical order.
+    fn key(&mut self, name: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_string(name, self.out);
+        self.out.push(b':');
+        self.out
+    }
+
+    fn str(&mut self, name: &str, v: &str) {
+        write_string(v, self.key(name));
+    }
+
+    fn opt(&mut self, name: &str, v: Option<&str>) {
+        let out = self.key(name);
+        match v {
+            Some(s) => write_string(s, out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn strs(&mut self, name: &str, v: &[String]) {
+        let out = self.key(name);
+        out.push(b'[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_string(s, out);
+        }
+        out.push(b']');
+    }
+
+    fn int(&mut self, name: &str, v: u64) {
+        let out = self.key(name);
+        out.extend_from_slice(v.to_string().as_bytes());
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"null");
+}
+
+fn list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(b']');
+}
+
+/// Append the canonical bytes of `r` without `hash`.
+pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    let d: &RecordDraft = &r.draft;
+    let mut o = Obj::open(out);
+    o.opt("actor", d.actor.as_deref());
+    let out = o.key("agreement");
+    match &d.agreement {
+        None => null(out),
+        Some(a) => {
+            let mut a2 = Obj::open(out);
+            a2.str("id", &a.id);
+            a2.str("sha256", &a.sha256);
+            a2.int("version", u64::from(a.version));
+            a2.close();
+        }
+    }
+    o.opt("caller_cert_sha256", d.caller_cert_sha256.as_deref());
+    o.opt("direction", d.direction.map(|x| x.as_str()));
+    o.strs("disclosed", &d.disclosed);
+    let out = o.key("emergency");
+    match &d.emergency {
+        None => null(out),
+        Some(e) => {
+            let mut e2 = Obj::open(out);
+            e2.str("basis", &e.basis);
+            e2.str("category", &e.category);
+            e2.str("justification", &e.justification);
+            e2.str("review_state", &e.review_state);
+            e2.close();
+        }
+    }
+    o.opt("flow", d.flow.as_deref());
+    o.opt("from", d.from.as_deref());
+    let out = o.key("governance");
+    match &d.governance {
+        None => null(out),
+        Some(g) => write_at(g, out, &mut "/governance".to_owned())?,
+    }
+    o.str(
+        "id",
+        uuid::fmt::Hyphenated::from_uuid(r.id).encode_lower(&mut uuid::Uuid::encode_buffer()),
+    );
+    let mut buf = uuid::Uuid::encode_buffer();
+    let in_reply_to = d.in_reply_to.map(|u| &*u.hyphenated().encode_lower(&mut buf));
+    o.opt("in_reply_to", in_reply_to);
+    o.str("kind", d.kind.as_str());
+    let out = o.key("lawful_basis");
+    match &d.lawful_basis {
+        None => null(out),
+        Some(l) => {
+            let mut l2 = Obj::open(out);
+            l2.strs("article_10", &l.article_10);
+            l2.strs("article_6", &l.article_6);
+            l2.strs("article_9", &l.article_9);
+            l2.strs("statutory_gateway", &l.statutory_gateway);
+            l2.close();
+        }
+    }
+    o.opt("method", d.method.as_deref());
+    o.str("outcome", d.outcome.as_str());
+    o.opt("path_template", d.path_template.as_deref());
+    o.opt("payload_sha256", d.payload_sha256.as_deref());
+    o.str("prev_hash", &r.prev_hash);
+    o.opt("purpose", d.purpose.as_deref());
+    o.opt("reason", d.reason.as_deref());
+    o.opt("received_sha256", d.received_sha256.as_deref());
+    list(o.key("refusal"), &d.refusal, |out, x| {
+        let mut x2 = Obj::open(out);
+        x2.str("code", x.code.as_str());
+        x2.str("detail", &x.detail);
+        x2.close();
+    });
+    o.opt("requester", d.requester.as_deref());
+    let out = o.key("review");
+    match &d.review {
+        None => null(out),
+        Some(v) => {
+            let mut v2 = Obj::open(out);
+            v2.key("amendment").extend_from_slice(if v.amendment {
+                &b"true"[..]
+            } else {
+                &b"false"[..]
+            });
+            v2.str("decision", &v.decision);
+            v2.str("note", &v.note);
+            v2.str("reviewer", &v.reviewer);
+            v2.opt("revisit", v.revisit.as_deref());
+            v2.str("subject_told", &v.subject_told);
+            v2.close();
+        }
+    }
+    let out = o.key("schema_sha256");
+    let mut names: Vec<&String> = d.schema_sha256.keys().collect();
+    names.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    let mut m = Obj::open(out);
+    for name in names {
+        if let Some(v) = d.schema_sha256.get(name) {
+            m.str(name, v);
+        }
+    }
+    m.close();
+    o.int("seq", r.seq);
+    list(o.key("stripped"), &d.stripped, |out, x| {
+        let mut x2 = Obj::open(out);
+        x2.str("path", &x.path);
+        x2.str("reason", x.reason.as_str());
+        x2.close();
+    });
+    o.strs("subjects", &d.subjects);
+    o.str("time", &r.time);
+    o.opt("to", d.to.as_deref());
+    list(o.key("transformed"), &d.transformed, |out, x| {
+        let mut x2 = Obj::open(out);
+        x2.str("path", &x.path);
+        x2.str("transform", &x.transform);
+        x2.close();
+    });
+    let out = o.key("upstream_status");
+    match d.upstream_status {
+        Some(s) => out.extend_from_slice(s.to_string().as_bytes()),
+        None => null(out),
+    }
+    o.close();
+    Ok(())
+}
+
+/// The member names of a value's serde form, for the drift checks in tests.
+#[cfg(test)]
+fn member_names(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::Object(m) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::canonical::write_canonical;
+    use crate::audit::record::*;
+    use crate::codes::{Reason, RefusalCode, StripReason};
+    use crate::minimise::{Stripped, Transformed};
+    use serde_json::Value;
+
+    fn generic(r: &Record) -> Vec<u8> {
+        let mut v = serde_json::to_value(r).unwrap();
+        v.as_object_mut().unwrap().shift_remove("hash");
+        let mut out = Vec::new();
+        write_canonical(&v, &mut out).unwrap();
+        out
+    }
+
+    fn fast(r: &Record) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_record(r, &mut out).unwrap();
+        out
+    }
+
+    fn full() -> Record {
+        let mut d = RecordDraft::new(RecordKind::EmergencyReview, Outcome::UpstreamTimeout);
+        d.in_reply_to = Some(uuid::Uuid::now_v7());
+        d.direction = Some(Direction::Response);
+        d.from = Some("a\"b\\c\n\u{1}é😀".into());
+        d.to = Some("t".into());
+        d.caller_cert_sha256 = Some("c".into());
+        d.requester = Some("r".into());
+        d.method = Some("POST".into());
+        d.path_template = Some("/v1/{id}".into());
+        d.agreement =
+            Some(AgreementRef { id: "ISA".into(), version: 4_000_000_000, sha256: "s".into() });
+        d.schema_sha256.insert("b.json".into(), "1".into());
+        d.schema_sha256.insert("\u{e000}.json".into(), "2".into());
+        d.schema_sha256.insert("😀.json".into(), "3".into());
+        d.flow = Some("f".into());
+        d.purpose = Some("p".into());
+        d.lawful_basis = Some(crate::agreements::LawfulBasis {
+            article_6: vec!["6(1)(e)".into()],
+            article_9: vec!["9(2)(g)".into()],
+            article_10: vec!["x".into()],
+            statutory_gateway: vec![],
+        });
+        d.reason = Some("why".into());
+        d.emergency = Some(EmergencyInfo {
+            category: "c".into(),
+            justification: "j".into(),
+            review_state: "pending".into(),
+            basis: "b".into(),
+        });
+        d.disclosed = vec!["/a".into(), "/b/0".into()];
+        d.stripped =
+            vec![Stripped { path: "/x".into(), reason: StripReason::NotInEmergencySchema }];
+        d.transformed = vec![Transformed { path: "/y".into(), transform: "age-band".into() }];
+        d.payload_sha256 = Some("p".into());
+        d.received_sha256 = Some("q".into());
+        d.subjects = vec!["s1".into(), "s2".into()];
+        d.upstream_status = Some(504);
+        d.refusal = vec![Reason::new(RefusalCode::UpstreamTimeout, "slow")];
+        d.review = Some(ReviewInfo {
+            decision: "justified".into(),
+            subject_told: "deferred".into(),
+            revisit: Some("2027-01-01".into()),
+            note: "n".into(),
+            reviewer: "urn:x".into(),
+            amendment: true,
+        });
+        d.governance = Some(serde_json::json!({"k": [1, -1, null, {"b": true, "a": "x"}]}));
+        d.actor = Some("urn:isagate:governance:dpo".into());
+        Record {
+            id: uuid::Uuid::now_v7(),
+            seq: u64::MAX,
+            time: "2026-11-23T10:00:00.000001Z".into(),
+            draft: d,
+            prev_hash: "0".repeat(64),
+            hash: "ignored".into(),
+        }
+    }
+
+    #[test]
+    fn fast_form_equals_the_generic_form() {
+        let r = full();
+        assert_eq!(String::from_utf8(fast(&r)).unwrap(), String::from_utf8(generic(&r)).unwrap());
+        let empty = Record {
+            id: uuid::Uuid::now_v7(),
+            seq: 1,
+            time: String::new(),
+            draft: RecordDraft::new(RecordKind::Anchor, Outcome::Recorded),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        assert_eq!(fast(&empty), generic(&empty));
+        for kind in [RecordKind::Disclosure, RecordKind::Refusal, RecordKind::Governance] {
+            let mut r = full();
+            r.draft.kind = kind;
+            r.draft.direction = Some(Direction::Request);
+            r.draft.in_reply_to = None;
+            r.draft.review.as_mut().unwrap().amendment = false;
+            r.draft.review.as_mut().unwrap().revisit = None;
+            assert_eq!(fast(&r), generic(&r));
+        }
+    }
+
+    #[test]
+    fn enum_names_match_serde() {
+        let name = |v: Value| v.as_str().unwrap().to_owned();
+        for k in [
+            RecordKind::Disclosure,
+            RecordKind::Refusal,
+            RecordKind::EmergencyReview,
+            RecordKind::Governance,
+            RecordKind::Anchor,
+        ] {
+            assert_eq!(name(serde_json::to_value(k).unwrap()), k.as_str());
+        }
+        for o in [
+            Outcome::Forwarded,
+            Outcome::Delivered,
+            Outcome::Withheld,
+            Outcome::UpstreamError,
+            Outcome::UpstreamTimeout,
+            Outcome::Refused,
+            Outcome::Recorded,
+        ] {
+            assert_eq!(name(serde_json::to_value(o).unwrap()), o.as_str());
+        }
+        for c in RefusalCode::ALL {
+            assert_eq!(name(serde_json::to_value(c).unwrap()), c.as_str());
+        }
+        for s in StripReason::ALL {
+            assert_eq!(name(serde_json::to_value(s).unwrap()), s.as_str());
+        }
+    }
+
+    #[test]
+    fn nested_types_have_the_members_written_here() {
+        let r = full();
+        let v = serde_json::to_value(&r).unwrap();
+        let sorted = |mut n: Vec<String>| {
+            n.sort();
+            n
+        };
+        assert_eq!(
+            sorted(member_names(&v["lawful_basis"])),
+            ["article_10", "article_6", "article_9", "statutory_gateway"]
+        );
+        assert_eq!(sorted(member_names(&v["agreement"])), ["id", "sha256", "version"]);
+        assert_eq!(
+            sorted(member_names(&v["emergency"])),
+            ["basis", "category", "justification", "review_state"]
+        );
+        assert_eq!(
+            sorted(member_names(&v["review"])),
+            ["amendment", "decision", "note", "reviewer", "revisit", "subject_told"]
+        );
+        assert_eq!(sorted(member_names(&v["stripped"][0])), ["path", "reason"]);
+        assert_eq!(sorted(member_names(&v["transformed"][0])), ["path", "transform"]);
+        assert_eq!(sorted(member_names(&v["refusal"][0])), ["code", "detail"]);
+        assert_eq!(member_names(&v).len(), 33, "a record member was added: extend the fast form");
+    }
+}
