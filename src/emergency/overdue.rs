@@ -104,18 +104,18 @@ pub async fn sweep(
         draft.governance =
             Some(json!({"action": CLAIM_ACTION, "disclosure": id.to_string(), "round": round}));
         let claim = ledger.append(draft).await?;
-        mine.push((claim.id, claim.seq));
+        mine.push(claim.id);
     }
     if mine.is_empty() {
         return Ok(Vec::new());
     }
-    let low = mine.iter().map(|m| m.1).min().unwrap_or(0);
-    let claims = first_claims(&ledger.governance_since(low.saturating_sub(1)).await?);
+    // Read every claim again, not only those after ours: a rival's earlier claim may have
+    // been committed between our first read and our own claim.
+    let claims = first_claims(&ledger.governance_since(0).await?);
     let mut alerted = Vec::new();
     for (entry, round, age) in due {
         let id = entry.disclosure.id;
-        let won =
-            claims.get(&(id, round)).is_some_and(|winner| mine.iter().any(|m| m.0 == *winner));
+        let won = claims.get(&(id, round)).is_some_and(|winner| mine.contains(winner));
         if !won {
             continue;
         }
