@@ -448,3 +448,118 @@ fn the_schema_check_can_fail() {
         openapi_check::response_schema("GET", "/v1/restrictions", 403, "application/problem+json");
     assert!(!openapi_check::validator(&problem).is_valid(&json!({"type": "about:blank", "title": "t", "status": 403, "detail": "d", "disclosure_id": null, "reasons": []})));
 }
+
+/// Run the `isagate` binary with `args`; returns (exit code, stdout, stderr).
+async fn isagate(args: &[&str]) -> (i32, String, String) {
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        tokio::process::Command::new(crate::support::isagate_bin()).args(args).output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_lists_reviews_and_restricts_through_the_admin_api() {
+    let scratch = crate::support::scratch();
+    let h = Harness::start(set_agreements(scratch.path().to_owned())).await;
+    let leaf = h.pki.client(GOVERNANCE);
+    let dir = scratch.path();
+    std::fs::write(dir.join("gov.crt"), &leaf.cert_pem).unwrap();
+    std::fs::write(dir.join("gov.key"), &leaf.key_pem).unwrap();
+    std::fs::write(dir.join("ca.crt"), &h.pki.ca_pem).unwrap();
+    let config = dir.join("isagate.toml");
+    std::fs::write(
+        &config,
+        format!("[admin_client]\nurl = \"{}\"\ncert = \"gov.crt\"\nkey = \"gov.key\"\nca = \"ca.crt\"\n", h.url),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let disclosure = h.ledger.append(emergency_draft()).await.unwrap().id.to_string();
+
+    let (code, out, err) =
+        isagate(&["--config", cfg, "emergency", "list", "--format", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    openapi_check::check(
+        &openapi_check::response_schema("GET", "/v1/emergency", 200, "application/json"),
+        &v,
+        "cli list",
+    );
+    assert_eq!(v["disclosures"][0]["disclosure_id"], disclosure);
+    let (code, out, _) = isagate(&["--config", cfg, "emergency", "list"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(&disclosure) && out.contains("child-at-risk"), "{out}");
+
+    let review = [
+        "--config",
+        cfg,
+        "emergency",
+        "review",
+        &disclosure,
+        "--decision",
+        "justified",
+        "--subject-told",
+        "told",
+        "--note",
+        "confirmed",
+    ];
+    let (code, out, err) = isagate(&review).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("recorded"), "{out}");
+    let (code, _, err) = isagate(&review).await;
+    assert_eq!(code, 1, "double review is a finding");
+    assert!(err.contains("already"), "{err}");
+    let (code, _, _) = isagate(&[
+        "--config",
+        cfg,
+        "emergency",
+        "review",
+        &disclosure,
+        "--decision",
+        "perhaps",
+        "--subject-told",
+        "told",
+        "--note",
+        "x",
+    ])
+    .await;
+    assert_eq!(code, 2, "usage error");
+
+    let (code, out, err) = isagate(&[
+        "--config",
+        cfg,
+        "restrictions",
+        "add",
+        "--type",
+        "nhs-number",
+        "--id",
+        "9434765919",
+        "--scope",
+        "ISA-A,ISA-B",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let added: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(!out.contains("9434765919"));
+    let id = added["id"].as_str().unwrap();
+    let (code, out, _) = isagate(&["--config", cfg, "restrictions", "list"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(id) && out.contains("ISA-A,ISA-B"), "{out}");
+    let (code, _, _) = isagate(&["--config", cfg, "restrictions", "remove", id]).await;
+    assert_eq!(code, 0);
+    let (code, _, _) = isagate(&["--config", cfg, "restrictions", "remove", id]).await;
+    assert_eq!(code, 1, "already removed");
+    let (code, _, err) = isagate(&["restrictions", "list"]).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("config"), "{err}");
+    h.stop().await;
+}
