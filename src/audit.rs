@@ -4,5 +4,36 @@
 //!
 //! A record is committed durably before the data it describes leaves the gateway and
 //! never changes afterwards. Payloads are never stored, only their SHA-256.
+//!
+//! # Layout
+//! - [`record`]: the draft the gateway fills in and the committed [`Record`].
+//! - [`canonical`]: the canonical bytes (RFC 8785 subset) and the record hash.
+//! - [`clock`]: the injectable clock and the record time format.
+//! - [`columns`]: a record as table columns; the one decoding every reader uses.
+//! - [`store`]: [`Store`], its options, errors and counters; `batch`: group commit.
+//! - `sqlite`, `postgres`: the two backends and their writers.
+//! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
+//!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
 
+pub mod archive;
+mod batch;
+pub mod canonical;
+pub mod checkpoint;
+pub mod clock;
+pub mod columns;
+mod postgres;
 pub mod record;
+pub mod report;
+mod sqlite;
+pub mod store;
+pub mod verify;
+
+pub use archive::{archive, AnchorInfo, ArchiveSummary};
+pub use checkpoint::{generate_checkpoint_key, Checkpoint, CheckpointError};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use record::{Record, RecordDraft, GENESIS_HASH};
+pub use report::{EmergencyEntry, Report};
+pub use store::{
+    CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
+};
+pub use verify::{Check, Failure, VerifyReport};

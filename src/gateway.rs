@@ -15,13 +15,14 @@
 //! - [`state`]: what all transfers share.
 
 pub mod body;
-// pub mod emergency_limits; (enabled once its dependencies land)
+pub mod emergency_limits;
 pub mod headers;
+pub mod launch;
 pub mod path;
-// pub mod policy; (enabled once its dependencies land)
+pub mod policy;
 pub mod problem;
 pub mod rate;
-// pub mod server; (enabled once its dependencies land)
-// pub mod state; (enabled once its dependencies land)
-// pub mod transfer; (enabled once its dependencies land)
-// pub mod upstream; (enabled once its dependencies land)
+pub mod server;
+pub mod state;
+pub mod transfer;
+pub mod upstream;

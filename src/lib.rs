@@ -17,7 +17,9 @@
 //! - [`gateway`]: the transfer listener and its request pipeline.
 //! - [`emergency`]: emergency sharing's review, alerts and webhook.
 //! - [`admin`]: the governance admin listener (mTLS, governance identities only).
-//! - [`telemetry`]: logs, metrics and traces.
+//! - [`telemetry`]: logs, metrics and traces, and the plain-HTTP ops listener.
+//! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
+//! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
 
 #![forbid(unsafe_code)]
@@ -33,5 +35,7 @@ pub mod gateway;
 pub mod json_strict;
 pub mod keys;
 pub mod minimise;
+pub mod mock_agency;
+pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

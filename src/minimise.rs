@@ -7,7 +7,13 @@
 
 pub mod formats;
 pub mod plan;
+pub mod query;
+pub mod strip;
 pub mod transforms;
+
+pub use plan::{SchemaError, SchemaPlan, Violation};
+pub use query::minimise_query;
+pub use strip::{minimise, MinimiseError, MinimiseOptions};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,1 +1,20 @@
-//! TODO: filled in by the owning work item.
+//! Logs, metrics and traces: what the gateway tells its operators about itself.
+//!
+//! - [`logging`]: `tracing` logs (JSON when not on a terminal) and, when an endpoint is
+//!   configured, OpenTelemetry traces over OTLP/HTTP.
+//! - [`metrics`]: the Prometheus recorder and one named function per metric, so every
+//!   metric name and label lives in one place (and is listed in `docs/operations.md`).
+//! - [`ops`]: the plain-HTTP operations listener (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! This module must never put personal data into a log field, a span attribute or a
+//! metric label: labels are codes, agency ids, flow ids and outcomes only.
+
+pub mod logging;
+pub mod metrics;
+pub mod ops;
+
+pub use self::logging::{
+    build_subscriber, init_logging, LogFormat, OtlpSettings, TelemetryError, TelemetryGuard,
+};
+pub use self::metrics::{install_metrics, MetricsHandle};
+pub use self::ops::{readiness_fn, serve_ops, Readiness, DEFAULT_OPS_ADDR};

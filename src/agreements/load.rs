@@ -1,9 +1,24 @@
-//! Loading agreements, the emergency policy and schemas from disk. TODO: filled in by
-//! the agreements work item; the signature of [`load_set`] is fixed.
+//! Loading agreements, the emergency policy and the schemas they name from disk, with
+//! every lint finding (contract sections 3, 6, 11). `agreements check`, the gateway's
+//! start-up and its reload all come through here; a set with any lint error is refused.
+//!
+//! Files: `agreements/*.yaml` except `emergency-policy.yaml` (the policy); schemas are read
+//! from the schemas folder by the names agreements use. The rules themselves live in
+//! [`crate::agreements::lint`]; this module reads files, hashes them and assembles the set.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
-use super::model::AgreementSet;
+use jiff::civil::Date;
+
+use super::lint::yaml_tree::{self, YNode};
+use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile};
+use super::model::{
+    AgencyRef, Agreement, AgreementSet, EmergencyPolicy, LoadedAgreement, LoadedSchema,
+};
+
+/// The emergency policy's file name inside the agreements folder.
+pub const POLICY_FILE: &str = "emergency-policy.yaml";
 
 /// Why a set could not be loaded; `agreements check` gives the full findings.
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +31,257 @@ pub enum LoadError {
     Io { path: String, message: String },
 }
 
+/// An agreement file that parsed, with its tree (for positions).
+#[derive(Debug)]
+pub(crate) struct ParsedAgreement {
+    pub file: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub tree: YNode,
+    pub agreement: Agreement,
+}
+
+/// The emergency policy file that parsed, with its tree.
+#[derive(Debug)]
+pub(crate) struct ParsedPolicy {
+    pub file: String,
+    pub tree: YNode,
+    pub policy: EmergencyPolicy,
+}
+
 /// Load every agreement in `agreements_dir`, the emergency policy if present, and every
-/// schema they name from `schemas_dir`. Refuses a set with any lint error.
+/// schema they name from `schemas_dir`. Refuses a set with any lint error. Parties are
+/// not checked against agencies here (see [`load_set_with`]); dates are checked against
+/// today in Europe/London.
 pub fn load_set(agreements_dir: &Path, schemas_dir: &Path) -> Result<AgreementSet, LoadError> {
-    let _ = schemas_dir;
-    Err(LoadError::NotClean { dir: agreements_dir.display().to_string() })
+    load_set_with(agreements_dir, schemas_dir, None, today_london()).map(|(set, _)| set)
+}
+
+/// [`load_set`] with the registered agencies and the date to check against; returns the
+/// warnings too.
+pub fn load_set_with(
+    agreements_dir: &Path,
+    schemas_dir: &Path,
+    agencies: Option<&[AgencyRef]>,
+    today: Date,
+) -> Result<(AgreementSet, Report), LoadError> {
+    let (set, report) = load_with_findings(agreements_dir, schemas_dir, agencies, today)?;
+    match set {
+        Some(set) => Ok((set, report)),
+        None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
+    }
+}
+
+/// Today's date in Europe/London (UTC if the zone is somehow unknown).
+pub fn today_london() -> Date {
+    let now = jiff::Zoned::now();
+    match jiff::tz::TimeZone::get("Europe/London") {
+        Ok(tz) => now.with_time_zone(tz).date(),
+        Err(_) => now.with_time_zone(jiff::tz::TimeZone::UTC).date(),
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
+}
+
+/// Lint everything and, when there is no error, assemble the set. `Err` only when the
+/// agreements folder itself cannot be read; every problem inside it is a finding.
+/// `agencies: None` means no config: parties are not checked (one warning says so).
+pub fn load_with_findings(
+    agreements_dir: &Path,
+    schemas_dir: &Path,
+    agencies: Option<&[AgencyRef]>,
+    today: Date,
+) -> Result<(Option<AgreementSet>, Report), LoadError> {
+    let mut report = Report::default();
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(agreements_dir).map_err(|e| io_err(agreements_dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_err(agreements_dir, &e))?;
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+
+    let mut agreements = Vec::new();
+    let mut policy = None;
+    for name in &names {
+        let path = agreements_dir.join(name);
+        let file = path.display().to_string();
+        if name.ends_with(".yml") {
+            report.push(Finding::new(
+                Rule::IgnoredFile,
+                &file,
+                Pos::NONE,
+                format!("`{name}` is ignored: only `.yaml` files are agreements"),
+                "rename it to end in `.yaml`, or move it out of the agreements folder",
+            ));
+            continue;
+        }
+        if !name.ends_with(".yaml") {
+            continue;
+        }
+        let Some((bytes, text)) = read_text(&path, &file, &mut report) else { continue };
+        report.sources.insert(file.clone(), text.clone());
+        if name != POLICY_FILE {
+            report.agreements_checked += 1;
+        }
+        let Some(tree) = parse_tree(&text, &file, &mut report) else { continue };
+        if name == POLICY_FILE {
+            if lint::check_shape(&tree, &lint::POLICY_SHAPE, &file, &mut report) {
+                if let Some(p) = typed::<EmergencyPolicy>(&text, &file, &mut report) {
+                    policy = Some(ParsedPolicy { file, tree, policy: p });
+                }
+            }
+            continue;
+        }
+        if lint::check_shape(&tree, &lint::AGREEMENT_SHAPE, &file, &mut report) {
+            if let Some(agreement) = typed::<Agreement>(&text, &file, &mut report) {
+                agreements.push(ParsedAgreement {
+                    file,
+                    path,
+                    sha256: sha256_hex(&bytes),
+                    tree,
+                    agreement,
+                });
+            }
+        }
+    }
+
+    lint::check_agreements(&agreements, agencies, today, &mut report);
+    if let Some(p) = &policy {
+        lint::check_policy(p, agencies, &mut report);
+    }
+
+    // Schemas: every name used, read once.
+    let uses = lint::schema_uses(&agreements, policy.as_ref(), &mut report);
+    let wanted: BTreeSet<&str> = uses.iter().map(|u| u.name.as_str()).collect();
+    let mut schemas: BTreeMap<String, SchemaFile> = BTreeMap::new();
+    for name in wanted {
+        let path = schemas_dir.join(name);
+        let file = path.display().to_string();
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        report.schemas_checked += 1;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        report.sources.insert(file.clone(), text.clone());
+        let schema = lint::check_schema_file(name, path, file, &bytes, text, &mut report);
+        schemas.insert(name.to_string(), schema);
+    }
+    lint::check_schema_uses(&uses, &schemas, schemas_dir, &mut report);
+    report.sort();
+
+    if report.has_errors() {
+        return Ok((None, report));
+    }
+    let set = AgreementSet {
+        agreements: agreements
+            .into_iter()
+            .map(|p| LoadedAgreement { agreement: p.agreement, path: p.path, sha256: p.sha256 })
+            .collect(),
+        schemas: schemas
+            .into_iter()
+            .filter_map(|(name, s)| {
+                let json = s.json?;
+                Some((name.clone(), LoadedSchema { name, path: s.path, json, sha256: s.sha256 }))
+            })
+            .collect(),
+        emergency_policy: policy.map(|p| p.policy),
+    };
+    Ok((Some(set), report))
+}
+
+fn io_err(path: &Path, e: &std::io::Error) -> LoadError {
+    LoadError::Io { path: path.display().to_string(), message: e.to_string() }
+}
+
+fn read_text(path: &Path, file: &str, report: &mut Report) -> Option<(Vec<u8>, String)> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            report.push(Finding::new(
+                Rule::UnreadableFile,
+                file,
+                Pos::NONE,
+                format!("cannot read the file: {e}"),
+                "check the file's permissions",
+            ));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes.clone()) {
+        Ok(text) => Some((bytes, text)),
+        Err(e) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let offset = e.utf8_error().valid_up_to();
+            report.sources.insert(file.to_string(), text.clone());
+            report.push(
+                Finding::new(
+                    Rule::YamlSyntax,
+                    file,
+                    Pos::at_offset(&text, offset, 1),
+                    "the file is not valid UTF-8",
+                    "save the file as UTF-8",
+                )
+                .label("not UTF-8"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_tree(text: &str, file: &str, report: &mut Report) -> Option<YNode> {
+    match yaml_tree::parse(text) {
+        Ok(tree) => Some(tree),
+        Err(e) if e.duplicate_key => {
+            report.push(
+                Finding::new(
+                    Rule::DuplicateKey,
+                    file,
+                    e.pos,
+                    e.message,
+                    "remove one of the two entries: a key may appear once per mapping",
+                )
+                .label("written twice"),
+            );
+            None
+        }
+        Err(e) => {
+            report.push(
+                Finding::new(
+                    Rule::YamlSyntax,
+                    file,
+                    e.pos,
+                    format!("YAML syntax: {}", e.message),
+                    "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked",
+                )
+                .label("here"),
+            );
+            None
+        }
+    }
+}
+
+/// The final typed parse; only fails where the shape check missed something.
+fn typed<T: serde::de::DeserializeOwned>(text: &str, file: &str, report: &mut Report) -> Option<T> {
+    match serde_saphyr::from_str::<T>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let pos =
+                e.location().map_or_else(|| Pos::start(text), |l| yaml_tree::pos_of(text, &l));
+            report.push(
+                Finding::new(
+                    Rule::InvalidValue,
+                    file,
+                    pos,
+                    yaml_tree::clean_message(&e.without_snippet().to_string()),
+                    "correct this value as `docs/agreements.md` describes",
+                )
+                .label("here"),
+            );
+            None
+        }
+    }
 }

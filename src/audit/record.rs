@@ -152,3 +152,32 @@ impl RecordDraft {
         }
     }
 }
+
+/// `prev_hash` of the first record of a chain: 64 zeros (contract section 11).
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A committed record: the draft plus what the store assigned. Its JSON form (field
+/// names as here, the draft's fields flattened in) is what `audit export` writes and
+/// what the hash covers (without `hash`): see `docs/record-format.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// UUIDv7, also the `Isagate-Disclosure-Id`.
+    pub id: uuid::Uuid,
+    /// Contiguous from 1 over the whole history.
+    pub seq: u64,
+    /// RFC 3339 UTC with microseconds, e.g. `2026-11-23T10:00:00.123456Z`.
+    pub time: String,
+    #[serde(flatten)]
+    pub draft: RecordDraft,
+    /// The previous record's `hash` (64 zeros for seq 1).
+    pub prev_hash: String,
+    /// Lowercase hex SHA-256 of the canonical form of this record without `hash`.
+    pub hash: String,
+}
+
+impl Record {
+    /// The hash this record should carry, recomputed from its fields.
+    pub fn compute_hash(&self) -> Result<String, super::canonical::CanonicalError> {
+        super::canonical::record_hash(self)
+    }
+}

@@ -1,13 +1,244 @@
-//! TODO: filled in by the owning work item.
+//! `isagate audit ...` (contract section 7): verify the chain, search it for a subject,
+//! report on it, export it, archive old records. Each subcommand opens the store named
+//! by `--store`, does its one job and maps what it found to an exit code. Nothing here
+//! prints personal data except `subject`, which prints only what concerns that subject.
 
-use super::{Exit, GlobalArgs};
+mod append_loop;
+mod render;
+mod subject;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::ValueEnum;
+
+use super::{runtime, Exit, Format, GlobalArgs};
+use crate::audit::{Store, StoreOptions};
+
+/// Where the store is when `--store` is not given.
+pub const DEFAULT_STORE: &str = "sqlite://isagate.db";
+
+#[derive(Debug, clap::Args)]
+pub struct StoreArg {
+    /// The record store: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_STORE)]
+    pub store: String,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
-    /// Not implemented yet.
-    Todo,
+    /// Check the hash chain end to end (and against signed checkpoints kept elsewhere).
+    Verify(VerifyArgs),
+    /// Every record about one data subject, for a subject access request.
+    Subject(subject::SubjectArgs),
+    /// A transparency report: counts only, never personal data.
+    Report(ReportArgs),
+    /// Write every live record as JSON lines (the form `docs/verify_chain.py` checks).
+    Export(ExportArgs),
+    /// Move records older than a date to a signed segment file, leaving an anchor.
+    Archive(ArchiveArgs),
+    /// Append sample records forever, printing each acknowledged `seq hash` (crash tests).
+    #[command(hide = true)]
+    AppendLoop(append_loop::AppendLoopArgs),
 }
 
-pub fn run(_global: &GlobalArgs, _cmd: AuditCmd) -> anyhow::Result<Exit> {
-    anyhow::bail!("not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Signed checkpoints (JSON lines) to check the store against.
+    #[arg(long, value_name = "FILE", requires = "public_key")]
+    pub checkpoints: Option<PathBuf>,
+    /// The checkpoint signing key's public half (PEM).
+    #[arg(long, value_name = "FILE", requires = "checkpoints")]
+    pub public_key: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `--format` of `audit report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Human,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// From this date (`YYYY-MM-DD`, Europe/London, from midnight) or RFC 3339 instant.
+    #[arg(long, value_name = "D")]
+    pub since: String,
+    /// Up to this date (`YYYY-MM-DD`: the whole day included) or RFC 3339 instant (excluded).
+    #[arg(long, value_name = "D")]
+    pub until: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Archive records before this date (`YYYY-MM-DD` Europe/London, or RFC 3339).
+    #[arg(long, value_name = "D")]
+    pub before: String,
+    /// The segment file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The checkpoint signing key (Ed25519 PKCS#8 PEM) that signs the segment.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+}
+
+pub fn run(_global: &GlobalArgs, cmd: AuditCmd) -> anyhow::Result<Exit> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        match cmd {
+            AuditCmd::Verify(args) => verify(args).await,
+            AuditCmd::Subject(args) => subject::run(args).await,
+            AuditCmd::Report(args) => report(args).await,
+            AuditCmd::Export(args) => export(args).await,
+            AuditCmd::Archive(args) => archive(args).await,
+            AuditCmd::AppendLoop(args) => append_loop::run(args).await,
+        }
+    })
+}
+
+pub(crate) async fn open(url: &str) -> anyhow::Result<Store> {
+    Store::open(url, StoreOptions::default()).await.context("cannot open the record store")
+}
+
+/// Progress on standard error when it is a terminal; nothing when piped.
+fn progress_printer(label: &'static str) -> impl Fn(u64, u64) {
+    let tty = std::io::stderr().is_terminal();
+    move |done, total| {
+        if tty {
+            eprint!("\r{label} {done}/{total}");
+            if done >= total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+async fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
+    let store = open(&args.store.store).await?;
+    let checkpoints = match (&args.checkpoints, &args.public_key) {
+        (Some(c), Some(k)) => Some((c.as_path(), k.as_path())),
+        _ => None,
+    };
+    let report = store.verify(checkpoints, &progress_printer("verified")).await?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Human => match &report.failure {
+            None => {
+                writeln!(
+                    out,
+                    "chain ok: {} records (seq {} to {}), head {}",
+                    report.length, report.first_seq, report.head_seq, report.head_hash
+                )?;
+                if let Some(n) = report.checkpoints_checked {
+                    writeln!(out, "checkpoints ok: {n} signed checkpoints match the store")?;
+                }
+            }
+            Some(f) => writeln!(
+                out,
+                "chain broken at seq {} (id {}): check `{}` failed: {}",
+                f.seq,
+                f.id.as_deref().unwrap_or("none"),
+                f.check.as_str(),
+                f.detail
+            )?,
+        },
+    }
+    Ok(if report.ok { Exit::Success } else { Exit::Finding })
+}
+
+/// `YYYY-MM-DD` (Europe/London midnight; `end_of_day` moves to the next midnight) or RFC 3339.
+pub(crate) fn parse_when(text: &str, end_of_day: bool) -> anyhow::Result<jiff::Timestamp> {
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        let date = if end_of_day { date.tomorrow()? } else { date };
+        return Ok(date.in_tz("Europe/London")?.timestamp());
+    }
+    text.parse::<jiff::Timestamp>()
+        .with_context(|| format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+}
+
+async fn report(args: ReportArgs) -> anyhow::Result<Exit> {
+    let since = parse_when(&args.since, false)?;
+    let until = parse_when(&args.until, true)?;
+    anyhow::ensure!(since < until, "`--since` must be before `--until`");
+    let store = open(&args.store.store).await?;
+    let report = store.report(since, until).await?;
+    let text = match args.format {
+        ReportFormat::Human => render::human(&report),
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ReportFormat::Csv => render::csv(&report),
+        ReportFormat::Html => render::html(&report),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(Exit::Success)
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<Exit> {
+    let store = open(&args.store.store).await?;
+    let mut sink: Box<dyn std::io::Write> = match &args.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let (lo, _, total) = store.extent().await?;
+    let progress = progress_printer("exported");
+    let mut after = lo.saturating_sub(1);
+    let mut done = 0;
+    loop {
+        let rows = store.rows_after(after, 10_000).await?;
+        let Some(last) = rows.last() else { break };
+        after = u64::try_from(last.seq).unwrap_or(u64::MAX);
+        for row in rows {
+            let record =
+                row.record.with_context(|| format!("record seq {} does not decode", row.seq))?;
+            serde_json::to_writer(&mut sink, &record)?;
+            sink.write_all(b"\n")?;
+            done += 1;
+        }
+        progress(done, total);
+    }
+    sink.flush()?;
+    Ok(Exit::Success)
+}
+
+async fn archive(args: ArchiveArgs) -> anyhow::Result<Exit> {
+    let before = parse_when(&args.before, false)?;
+    let store = open(&args.store.store).await?;
+    let actor = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
+    let s = crate::audit::archive(&store, before, &args.out, &args.key, &actor).await?;
+    println!(
+        "archived seq {} to {} ({} records, head {}) to `{}`; anchor seq {} id {}",
+        s.from_seq,
+        s.to_seq,
+        s.count,
+        s.head,
+        s.out.display(),
+        s.anchor_seq,
+        s.anchor_id
+    );
+    Ok(Exit::Success)
 }

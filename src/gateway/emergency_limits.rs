@@ -74,7 +74,10 @@ pub fn alert(
         basis = %emergency.basis,
         "emergency disclosure made; review pending"
     );
-    crate::telemetry::metrics::emergency_alert("disclosure");
+    crate::telemetry::metrics::emergency_alert(
+        &emergency.category,
+        crate::telemetry::metrics::AlertKind::Raised,
+    );
 }
 
 /// Keep `Limit` in the public vocabulary of this module.

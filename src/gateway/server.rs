@@ -46,7 +46,7 @@ pub fn peer_of(conn: &rustls::ServerConnection) -> Peer {
     let leaf = conn.peer_certificates().and_then(|c| c.first());
     match leaf {
         Some(der) => Peer {
-            identity: identity::identify(der.as_ref()).ok(),
+            identity: identity::identity_from_der(der.as_ref()).ok(),
             cert_sha256: identity::cert_sha256(der.as_ref()),
         },
         None => Peer { identity: None, cert_sha256: String::new() },
@@ -85,7 +85,7 @@ pub async fn serve_transfers(
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
                     tracing::info!(error = %e, "TLS handshake refused");
-                    crate::telemetry::metrics::refusal("tls-handshake");
+                    crate::telemetry::metrics::tls_handshake_refused();
                     return;
                 }
                 Err(_) => return,

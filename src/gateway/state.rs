@@ -32,6 +32,25 @@ pub struct AgencyInfo {
     pub jurisdiction: String,
     /// Absent: the agency only sends.
     pub upstream: Option<String>,
+    /// Allowed client certificate SHA-256 fingerprints (lowercase hex); empty: any.
+    pub pins: Vec<String>,
+}
+
+impl AgencyInfo {
+    pub fn from_config(a: &crate::config::Agency) -> Self {
+        Self {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            jurisdiction: a.jurisdiction.clone(),
+            upstream: a.upstream.as_ref().map(ToString::to_string),
+            pins: a.pins.clone(),
+        }
+    }
+
+    /// A certificate with this SHA-256 may act for the agency.
+    pub fn pin_allows(&self, cert_sha256: &str) -> bool {
+        self.pins.is_empty() || self.pins.iter().any(|p| p.eq_ignore_ascii_case(cert_sha256))
+    }
 }
 
 /// Limits and timeouts of the transfer listener.

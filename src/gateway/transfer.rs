@@ -32,7 +32,7 @@ use crate::gateway::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::upstream::UpstreamFailure;
 use crate::gateway::{body, headers, path};
-use crate::minimise::plan::{minimise, minimise_query, MinimiseOptions, SchemaPlan};
+use crate::minimise::{minimise, minimise_query, MinimiseOptions};
 use crate::minimise::Minimised;
 use crate::tls::identity::PeerIdentity;
 
@@ -76,11 +76,11 @@ pub async fn handle(
     let policy = state.policy.current();
     let mut ctx = Ctx::default();
     let result = run(&state, &policy, &peer, &mut ctx, req).await;
-    let response = match result {
-        Ok(resp) => resp,
-        Err(refusal) => refuse(&state, &peer, ctx, refusal).await,
+    let (response, outcome) = match result {
+        Ok(done) => done,
+        Err(refusal) => (refuse(&state, &peer, ctx, refusal).await, Outcome::Refused),
     };
-    crate::telemetry::metrics::transfer_completed(response.status().as_u16(), started.elapsed());
+    crate::telemetry::metrics::transfer_completed(outcome, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -91,7 +91,7 @@ async fn refuse(
     refusal: Refusal,
 ) -> Response<Full<Bytes>> {
     for r in &refusal.reasons {
-        crate::telemetry::metrics::refusal(r.code.as_str());
+        crate::telemetry::metrics::refusal(r.code);
     }
     if refusal.code() == RefusalCode::AuditUnavailable {
         return problem::response(&refusal, None);
@@ -120,7 +120,7 @@ async fn run(
     peer: &Peer,
     ctx: &mut Ctx,
     req: Request<hyper::body::Incoming>,
-) -> Result<Response<Full<Bytes>>, Refusal> {
+) -> Result<(Response<Full<Bytes>>, Outcome), Refusal> {
     // 1. identify
     let caller = identify(state, peer)?;
     ctx.caller = Some(caller.clone());
@@ -245,7 +245,7 @@ async fn run(
             resp_draft.outcome = outcome;
             resp_draft.refusal = vec![Reason::new(code, detail)];
             state.store.append(resp_draft).await.map_err(|_| audit_unavailable())?;
-            return Ok(problem::response(&Refusal::one(code, detail), Some(&disclosure_id)));
+            return Ok((problem::response(&Refusal::one(code, detail), Some(&disclosure_id)), outcome));
         }
         Ok((status, headers, bytes)) => {
             resp_draft.upstream_status = Some(status.as_u16());
@@ -271,7 +271,7 @@ async fn run(
                         RefusalCode::UpstreamError,
                         "the recipient's response did not match the agreement's response schema, so it was withheld",
                     );
-                    return Ok(problem::response(&refusal, Some(&disclosure_id)));
+                    return Ok((problem::response(&refusal, Some(&disclosure_id)), Outcome::Refused));
                 }
             }
         }
@@ -281,6 +281,7 @@ async fn run(
             resp_draft.schema_sha256.insert(sch.clone(), sha.to_owned());
         }
     }
+    let outcome = resp_draft.outcome;
     state.store.append(resp_draft).await.map_err(|e| {
         tracing::error!(error = %e, "response record could not be committed; response withheld");
         audit_unavailable()
@@ -295,13 +296,23 @@ async fn run(
     if let Ok(v) = HeaderValue::from_str(&disclosure_id) {
         response.headers_mut().insert(DISCLOSURE_ID, v);
     }
-    Ok(response)
+    Ok((response, outcome))
 }
 
 /// Stage 1: only a registered agency may send transfers.
 fn identify(state: &GatewayState, peer: &Peer) -> Result<String, Refusal> {
     match &peer.identity {
-        Some(PeerIdentity::Agency(id)) if state.agencies.contains_key(id) => Ok(id.clone()),
+        Some(PeerIdentity::Agency(id)) => match state.agencies.get(id) {
+            Some(a) if a.pin_allows(&peer.cert_sha256) => Ok(id.clone()),
+            Some(_) => Err(Refusal::one(
+                RefusalCode::IdentityNotAllowed,
+                "the certificate is not one pinned for this agency; use the registered certificate",
+            )),
+            None => Err(Refusal::one(
+                RefusalCode::IdentityNotAllowed,
+                "the certificate does not name an agency registered with this gateway",
+            )),
+        },
         Some(PeerIdentity::Governance(_)) => Err(Refusal::one(
             RefusalCode::IdentityNotAllowed,
             "a governance certificate cannot send transfers; use an agency certificate",

@@ -1,1 +1,176 @@
-//! TODO: filled in by the owning work item.
+//! The string formats the gateway validates beyond the standard JSON Schema ones
+//! (contract section 3): `nhs-number` (modulus 11 check digit) and `uk-postcode`, and
+//! the one place where `jsonschema` options are set, so every validator the gateway
+//! builds checks formats the same way.
+//!
+//! These functions answer yes or no; they never report the value they were given.
+
+use jsonschema::{Draft, ValidationOptions};
+
+/// `nhs-number`: ten digits, written either without spaces or as `ddd ddd dddd`, whose
+/// tenth digit is the modulus 11 check digit of the first nine (weights 10 down to 2).
+/// A check value of 10 means the number can never be issued, so it is invalid.
+pub fn is_nhs_number(text: &str) -> bool {
+    nhs_digits(text).is_some_and(|d| nhs_check_digit(&d[..9]) == Some(d[9]))
+}
+
+/// The ten digits of an NHS number written as `dddddddddd` or `ddd ddd dddd`.
+fn nhs_digits(text: &str) -> Option<[u8; 10]> {
+    let bytes = text.as_bytes();
+    let compact: Vec<u8> = match bytes.len() {
+        10 => bytes.to_vec(),
+        12 if bytes[3] == b' ' && bytes[7] == b' ' => {
+            bytes.iter().copied().filter(|b| *b != b' ').collect()
+        }
+        _ => return None,
+    };
+    let mut digits = [0u8; 10];
+    for (slot, b) in digits.iter_mut().zip(&compact) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        *slot = b - b'0';
+    }
+    (compact.len() == 10).then_some(digits)
+}
+
+/// The modulus 11 check digit of nine digits, or `None` when it would be 10.
+fn nhs_check_digit(first_nine: &[u8]) -> Option<u8> {
+    let sum: u32 =
+        first_nine.iter().zip((2..=10u32).rev()).map(|(d, weight)| u32::from(*d) * weight).sum();
+    match 11 - (sum % 11) {
+        11 => Some(0),
+        10 => None,
+        check => u8::try_from(check).ok(),
+    }
+}
+
+/// A UK postcode split into its outward code (`L1`, `SW1A`) and inward code (`8JQ`),
+/// both upper case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postcode {
+    pub outward: String,
+    pub inward: String,
+}
+
+impl Postcode {
+    /// Parse the standard shapes (`A9 9AA`, `A99 9AA`, `AA9 9AA`, `AA99 9AA`, `A9A 9AA`,
+    /// `AA9A 9AA`, and `GIR 0AA`), in any case, with or without one space between the
+    /// outward and inward codes. Nothing else: no leading or trailing space.
+    pub fn parse(text: &str) -> Option<Postcode> {
+        let upper = text.to_ascii_uppercase();
+        let (outward, inward) = match upper.split_once(' ') {
+            Some((o, i)) => (o, i),
+            None if upper.len() >= 5 => upper.split_at(upper.len() - 3),
+            None => return None,
+        };
+        if !inward_ok(inward) {
+            return None;
+        }
+        let ok = (outward == "GIR" && inward == "0AA") || outward_ok(outward);
+        ok.then(|| Postcode { outward: outward.to_owned(), inward: inward.to_owned() })
+    }
+
+    /// `L1 8JQ` -> `L1`.
+    pub fn district(&self) -> String {
+        self.outward.clone()
+    }
+
+    /// `L1 8JQ` -> `L1 8`.
+    pub fn sector(&self) -> String {
+        let mut s = self.outward.clone();
+        s.push(' ');
+        s.push_str(&self.inward[..1]);
+        s
+    }
+}
+
+fn inward_ok(inward: &str) -> bool {
+    let b = inward.as_bytes();
+    b.len() == 3 && b[0].is_ascii_digit() && b[1].is_ascii_uppercase() && b[2].is_ascii_uppercase()
+}
+
+/// One of the outward shapes, `A` a letter and `9` a digit.
+fn outward_ok(outward: &str) -> bool {
+    let shape: String = outward
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' => 'A',
+            b'0'..=b'9' => '9',
+            _ => '?',
+        })
+        .collect();
+    matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A")
+}
+
+/// `uk-postcode`: see [`Postcode::parse`].
+pub fn is_uk_postcode(text: &str) -> bool {
+    Postcode::parse(text).is_some()
+}
+
+/// The `jsonschema` options every gateway validator is built with: draft 2020-12, the
+/// two UK formats registered, and every format asserted (in 2020-12 `format` only
+/// annotates unless told otherwise). No file or network retrieval is compiled in, so a
+/// remote `$ref` fails at load time.
+pub fn options() -> ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_format("nhs-number", is_nhs_number)
+        .with_format("uk-postcode", is_uk_postcode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nhs_numbers() {
+        assert!(is_nhs_number("9434765919"));
+        assert!(is_nhs_number("943 476 5919"));
+        assert!(!is_nhs_number("9434765918"), "wrong check digit");
+        assert!(!is_nhs_number("94347659190"));
+        assert!(!is_nhs_number("943476591"));
+        assert!(!is_nhs_number("94 34765919"));
+        assert!(!is_nhs_number("943-476-5919"));
+        assert!(!is_nhs_number("943476591a"));
+        assert!(is_nhs_number("0000000000"), "check value 11 is digit 0");
+        for tenth in 0..=9u8 {
+            // 000000006x: 6 * 2 = 12 -> 12 % 11 = 1 -> 11 - 1 = 10: never valid.
+            assert!(!is_nhs_number(&format!("000000006{tenth}")));
+        }
+    }
+
+    #[test]
+    fn postcodes() {
+        for ok in [
+            "L1 8JQ", "l18jq", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX",
+            "EC1A 1BB", "GIR 0AA", "gir0aa",
+        ] {
+            assert!(is_uk_postcode(ok), "{ok}");
+        }
+        for bad in [
+            "", "L1  8JQ", " L1 8JQ", "L1 8JQ ", "L18J", "1L 8JQ", "L1 JQ8", "ABCD 1AA", "L1-8JQ",
+            "GIR 1AA", "L1 8J",
+        ] {
+            assert!(!is_uk_postcode(bad), "{bad}");
+        }
+        let p = Postcode::parse("l1 8jq").unwrap();
+        assert_eq!((p.district(), p.sector()), ("L1".to_owned(), "L1 8".to_owned()));
+        let p = Postcode::parse("SW1A1AA").unwrap();
+        assert_eq!((p.district(), p.sector()), ("SW1A".to_owned(), "SW1A 1".to_owned()));
+    }
+
+    #[test]
+    fn options_assert_formats() {
+        let v = options()
+            .build(&serde_json::json!({"properties": {"n": {"format": "nhs-number"}, "p": {"format": "uk-postcode"}, "d": {"format": "date"}}}))
+            .unwrap();
+        assert!(
+            v.is_valid(&serde_json::json!({"n": "9434765919", "p": "L1 8JQ", "d": "2020-02-29"}))
+        );
+        assert!(!v.is_valid(&serde_json::json!({"n": "9434765918"})));
+        assert!(!v.is_valid(&serde_json::json!({"p": "nowhere"})));
+        assert!(!v.is_valid(&serde_json::json!({"d": "2021-02-29"})));
+    }
+}

@@ -14,5 +14,6 @@ mod admin;
 mod emergency;
 mod keys;
 mod minimise;
+mod ops;
 mod strict_json;
 mod tls;

@@ -1,10 +1,63 @@
-//! TODO: filled in by the owning work item.
+//! `isagate agreements check [DIR] [--format human|json]`: lint every agreement, the
+//! emergency policy and every schema they name (contract section 7). Exit 0 when clean
+//! (warnings allowed), 1 on any lint error, 2 when the folder or config cannot be read.
 
-use crate::cli::{Exit, GlobalArgs};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::agreements::lint::{read_agencies, RenderOptions};
+use crate::agreements::load::{load_with_findings, today_london};
+use crate::cli::{Exit, Format, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// The agreements folder (default: the global `--agreements`).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// `human` (quoted lines and carets) or `json` (stable, documented).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
 
-pub fn run(_global: &GlobalArgs, _args: CheckArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("not implemented yet")
+pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
+    let dir = args.dir.unwrap_or_else(|| global.agreements.clone());
+    if !dir.is_dir() {
+        anyhow::bail!("the agreements folder `{}` does not exist", dir.display());
+    }
+    let agencies = match global.config_path() {
+        Some(path) => Some(
+            read_agencies(&path)
+                .with_context(|| "cannot read the agencies from the configuration")?,
+        ),
+        None => None,
+    };
+    let (_, report) =
+        load_with_findings(&dir, &global.schemas, agencies.as_deref(), today_london())?;
+    match args.format {
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&report.to_json())?;
+            println!("{text}");
+        }
+        Format::Human => {
+            let stdout = std::io::stdout();
+            let terminal = stdout.is_terminal();
+            let opts = RenderOptions {
+                colour: terminal && std::env::var_os("NO_COLOR").is_none(),
+                width: if terminal { terminal_width() } else { 100 },
+            };
+            print!("{}", report.render_human(&opts));
+        }
+    }
+    Ok(if report.has_errors() { Exit::Finding } else { Exit::Success })
+}
+
+/// `$COLUMNS` when set, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w: &usize| *w >= 40)
+        .unwrap_or(100)
 }

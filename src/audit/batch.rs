@@ -1,0 +1,75 @@
+//! Group commit, shared by both backends: the jobs a writer collected within one window
+//! become one batch; after the backend's transaction, every waiter hears the outcome.
+//! Nothing here touches a database; a waiter hears `Ok` only from [`Batch::succeeded`],
+//! which a backend calls after its commit returned.
+
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+use super::record::RecordDraft;
+use super::store::{Committed, Job, StoreError};
+
+/// The most jobs one transaction takes.
+pub(crate) const MAX_BATCH: usize = 4096;
+
+type Ack = oneshot::Sender<Result<Committed, StoreError>>;
+
+/// One transaction's worth of work.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub drafts: Vec<RecordDraft>,
+    acks: Vec<Ack>,
+    readies: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    /// Archive jobs run on their own, after the batch.
+    pub archives: Vec<(u64, RecordDraft, Ack)>,
+}
+
+impl Batch {
+    /// Sort `jobs` into a batch, dropping those nobody waits for any more (their
+    /// callers already returned an error, so committing them would record a transfer
+    /// that was refused).
+    pub(crate) fn from_jobs(jobs: Vec<Job>) -> Self {
+        let now = Instant::now();
+        let mut batch = Batch::default();
+        for job in jobs {
+            if job.abandoned(now) {
+                continue;
+            }
+            match job {
+                Job::Append { draft, ack, .. } => {
+                    batch.drafts.push(*draft);
+                    batch.acks.push(ack);
+                }
+                Job::Ready { ack } => batch.readies.push(ack),
+                Job::Archive { to_seq, anchor, ack } => batch.archives.push((to_seq, *anchor, ack)),
+            }
+        }
+        batch
+    }
+
+    /// Whether there is a transaction to run (records or a readiness check).
+    pub(crate) fn needs_commit(&self) -> bool {
+        !self.drafts.is_empty() || !self.readies.is_empty()
+    }
+
+    /// The transaction committed: acknowledge every waiter.
+    pub(crate) fn succeeded(&mut self, committed: Vec<Committed>) {
+        for (ack, c) in self.acks.drain(..).zip(committed) {
+            let _ = ack.send(Ok(c));
+        }
+        for ack in self.readies.drain(..) {
+            let _ = ack.send(Ok(()));
+        }
+    }
+
+    /// The transaction failed: every waiter hears why.
+    pub(crate) fn failed(&mut self, error: &StoreError) {
+        for ack in self.acks.drain(..) {
+            let _ = ack.send(Err(error.clone()));
+        }
+        for ack in self.readies.drain(..) {
+            let _ = ack.send(Err(error.clone()));
+        }
+    }
+}

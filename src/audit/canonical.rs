@@ -1,0 +1,167 @@
+//! The canonical byte form of a record, and its hash (see `docs/record-format.md`).
+//!
+//! The form is RFC 8785 (JSON Canonicalization Scheme) restricted to what records hold:
+//! object members sorted by the UTF-16 code units of their names, no insignificant
+//! whitespace, strings escaped as ECMAScript `JSON.stringify` does, and integers only.
+//! A non-integer number is refused rather than formatted, so that a short script in any
+//! language can reproduce the bytes exactly. This module must not decide what a record
+//! holds: it only turns a JSON value into bytes.
+
+use aws_lc_rs::digest;
+use serde_json::Value;
+
+use super::record::Record;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum CanonicalError {
+    #[error("a record may hold integers only, found a non-integer number at `{0}`")]
+    NonInteger(String),
+    #[error("the record cannot be turned into JSON: {0}")]
+    Json(String),
+}
+
+/// Append the canonical form of `value` to `out`.
+pub fn write_canonical(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    write_at(value, out, &mut String::new())
+}
+
+fn write_at(value: &Value, out: &mut Vec<u8>, at: &mut String) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                out.extend_from_slice(u.to_string().as_bytes());
+            } else if let Some(i) = n.as_i64() {
+                out.extend_from_slice(i.to_string().as_bytes());
+            } else {
+                return Err(CanonicalError::NonInteger(at.clone()));
+            }
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                write_at(item, out, at)?;
+                at.truncate(len);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push(b'{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(key, out);
+                out.push(b':');
+                let len = at.len();
+                at.push('/');
+                at.push_str(key);
+                if let Some(v) = map.get(key) {
+                    write_at(v, out, at)?;
+                }
+                at.truncate(len);
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string as ECMAScript `JSON.stringify` writes it (RFC 8785 section 3.2.2.2).
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            0x08 => Some(b"\\b"),
+            0x0c => Some(b"\\f"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            _ => None,
+        };
+        if let Some(e) = escape {
+            out.extend_from_slice(&bytes[start..i]);
+            out.extend_from_slice(e);
+            start = i + 1;
+        } else if b < 0x20 {
+            out.extend_from_slice(&bytes[start..i]);
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The canonical bytes of a record without its `hash` member.
+pub fn record_bytes(record: &Record) -> Result<Vec<u8>, CanonicalError> {
+    let mut value =
+        serde_json::to_value(record).map_err(|e| CanonicalError::Json(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.shift_remove("hash");
+    }
+    let mut out = Vec::with_capacity(1024);
+    write_canonical(&value, &mut out)?;
+    Ok(out)
+}
+
+/// Lowercase hex SHA-256 of [`record_bytes`].
+pub fn record_hash(record: &Record) -> Result<String, CanonicalError> {
+    let bytes = record_bytes(record)?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, bytes).as_ref())
+}
+
+/// Refuse a value that has no canonical form (a non-integer number anywhere).
+pub fn check(value: &Value) -> Result<(), CanonicalError> {
+    write_canonical(value, &mut Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn canon(v: Value) -> String {
+        let mut out = Vec::new();
+        write_canonical(&v, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn sorts_by_utf16_and_escapes_like_json_stringify() {
+        // U+E000 sorts after U+1F600 in UTF-16 (a surrogate pair starts with 0xD83D).
+        let v = json!({"b": 1, "a": [true, null, -3], "\u{e000}": "x", "\u{1f600}": "y", "c": "q\"\\\n\u{1}\u{7f}é"});
+        assert_eq!(
+            canon(v),
+            "{\"a\":[true,null,-3],\"b\":1,\"c\":\"q\\\"\\\\\\n\\u0001\u{7f}é\",\"\u{1f600}\":\"y\",\"\u{e000}\":\"x\"}"
+        );
+    }
+
+    #[test]
+    fn refuses_fractions_and_names_where() {
+        assert_eq!(
+            write_canonical(&json!({"g": [1, 2.5]}), &mut Vec::new()),
+            Err(CanonicalError::NonInteger("/g/1".into()))
+        );
+    }
+}

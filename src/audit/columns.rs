@@ -1,0 +1,227 @@
+//! A record as the stores keep it: one column per field, nested values as JSON text.
+//! Both stores use the same column list, and every reader (verify, subject, report,
+//! get) decodes rows through [`Columns::into_record`], so `verify` recomputes each hash
+//! from exactly what the other commands show. This module does no I/O.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::record::{AgreementRef, Record, RecordDraft};
+
+/// The columns of the `records` table, in the order every `SELECT` names them.
+pub const COLUMNS: &str = "seq, id, time, kind, in_reply_to, direction, from_agency, to_agency, \
+    caller_cert_sha256, requester, method, path_template, agreement_id, agreement_version, \
+    agreement_sha256, schema_sha256, flow, purpose, lawful_basis, reason, emergency, disclosed, \
+    stripped, transformed, payload_sha256, received_sha256, subjects, outcome, upstream_status, \
+    refusal, review, governance, actor, prev_hash, hash";
+
+/// How many columns [`COLUMNS`] names.
+pub const COLUMN_COUNT: usize = 35;
+
+/// One stored row. JSON columns hold `serde_json` text of the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    pub seq: i64,
+    pub id: String,
+    pub time: String,
+    pub kind: String,
+    pub in_reply_to: Option<String>,
+    pub direction: Option<String>,
+    pub from_agency: Option<String>,
+    pub to_agency: Option<String>,
+    pub caller_cert_sha256: Option<String>,
+    pub requester: Option<String>,
+    pub method: Option<String>,
+    pub path_template: Option<String>,
+    pub agreement_id: Option<String>,
+    pub agreement_version: Option<i64>,
+    pub agreement_sha256: Option<String>,
+    pub schema_sha256: String,
+    pub flow: Option<String>,
+    pub purpose: Option<String>,
+    pub lawful_basis: Option<String>,
+    pub reason: Option<String>,
+    pub emergency: Option<String>,
+    pub disclosed: String,
+    pub stripped: String,
+    pub transformed: String,
+    pub payload_sha256: Option<String>,
+    pub received_sha256: Option<String>,
+    pub subjects: String,
+    pub outcome: String,
+    pub upstream_status: Option<i64>,
+    pub refusal: String,
+    pub review: Option<String>,
+    pub governance: Option<String>,
+    pub actor: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A row that does not decode into a record (someone edited a column by hand).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("column `{column}` does not decode: {detail}")]
+pub struct DecodeError {
+    pub column: &'static str,
+    pub detail: String,
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn opt_json<T: Serialize>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(json)
+}
+
+/// A unit enum's wire name (`disclosure`, `upstream-error`...).
+fn name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn from_json<T: DeserializeOwned>(column: &'static str, text: &str) -> Result<T, DecodeError> {
+    serde_json::from_str(text).map_err(|e| DecodeError { column, detail: e.to_string() })
+}
+
+fn from_opt_json<T: DeserializeOwned>(
+    column: &'static str,
+    text: &Option<String>,
+) -> Result<Option<T>, DecodeError> {
+    text.as_deref().map(|t| from_json(column, t)).transpose()
+}
+
+fn from_name<T: DeserializeOwned>(column: &'static str, text: &str) -> Result<T, DecodeError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| DecodeError { column, detail: e.to_string() })
+}
+
+fn to_u32(column: &'static str, v: i64) -> Result<u32, DecodeError> {
+    u32::try_from(v).map_err(|_| DecodeError { column, detail: "out of range".into() })
+}
+
+impl Columns {
+    pub fn from_record(r: &Record) -> Self {
+        let d = &r.draft;
+        Self {
+            seq: i64::try_from(r.seq).unwrap_or(i64::MAX),
+            id: r.id.to_string(),
+            time: r.time.clone(),
+            kind: name(&d.kind),
+            in_reply_to: d.in_reply_to.map(|u| u.to_string()),
+            direction: d.direction.as_ref().map(name),
+            from_agency: d.from.clone(),
+            to_agency: d.to.clone(),
+            caller_cert_sha256: d.caller_cert_sha256.clone(),
+            requester: d.requester.clone(),
+            method: d.method.clone(),
+            path_template: d.path_template.clone(),
+            agreement_id: d.agreement.as_ref().map(|a| a.id.clone()),
+            agreement_version: d.agreement.as_ref().map(|a| i64::from(a.version)),
+            agreement_sha256: d.agreement.as_ref().map(|a| a.sha256.clone()),
+            schema_sha256: json(&d.schema_sha256),
+            flow: d.flow.clone(),
+            purpose: d.purpose.clone(),
+            lawful_basis: opt_json(&d.lawful_basis),
+            reason: d.reason.clone(),
+            emergency: opt_json(&d.emergency),
+            disclosed: json(&d.disclosed),
+            stripped: json(&d.stripped),
+            transformed: json(&d.transformed),
+            payload_sha256: d.payload_sha256.clone(),
+            received_sha256: d.received_sha256.clone(),
+            subjects: json(&d.subjects),
+            outcome: name(&d.outcome),
+            upstream_status: d.upstream_status.map(i64::from),
+            refusal: json(&d.refusal),
+            review: opt_json(&d.review),
+            governance: opt_json(&d.governance),
+            actor: d.actor.clone(),
+            prev_hash: r.prev_hash.clone(),
+            hash: r.hash.clone(),
+        }
+    }
+
+    pub fn into_record(self) -> Result<Record, DecodeError> {
+        let agreement = match (self.agreement_id, self.agreement_version, self.agreement_sha256) {
+            (None, None, None) => None,
+            (Some(id), Some(v), Some(sha256)) => {
+                Some(AgreementRef { id, version: to_u32("agreement_version", v)?, sha256 })
+            }
+            _ => {
+                return Err(DecodeError {
+                    column: "agreement_id",
+                    detail: "agreement columns are partly empty".into(),
+                })
+            }
+        };
+        let draft = RecordDraft {
+            kind: from_name("kind", &self.kind)?,
+            in_reply_to: self.in_reply_to.as_deref().map(|s| s.parse()).transpose().map_err(
+                |e: uuid::Error| DecodeError { column: "in_reply_to", detail: e.to_string() },
+            )?,
+            direction: self.direction.as_deref().map(|s| from_name("direction", s)).transpose()?,
+            from: self.from_agency,
+            to: self.to_agency,
+            caller_cert_sha256: self.caller_cert_sha256,
+            requester: self.requester,
+            method: self.method,
+            path_template: self.path_template,
+            agreement,
+            schema_sha256: from_json("schema_sha256", &self.schema_sha256)?,
+            flow: self.flow,
+            purpose: self.purpose,
+            lawful_basis: from_opt_json("lawful_basis", &self.lawful_basis)?,
+            reason: self.reason,
+            emergency: from_opt_json("emergency", &self.emergency)?,
+            disclosed: from_json("disclosed", &self.disclosed)?,
+            stripped: from_json("stripped", &self.stripped)?,
+            transformed: from_json("transformed", &self.transformed)?,
+            payload_sha256: self.payload_sha256,
+            received_sha256: self.received_sha256,
+            subjects: from_json("subjects", &self.subjects)?,
+            outcome: from_name("outcome", &self.outcome)?,
+            upstream_status: self
+                .upstream_status
+                .map(|s| {
+                    u16::try_from(s).map_err(|_| DecodeError {
+                        column: "upstream_status",
+                        detail: "out of range".into(),
+                    })
+                })
+                .transpose()?,
+            refusal: from_json("refusal", &self.refusal)?,
+            review: from_opt_json("review", &self.review)?,
+            governance: from_opt_json("governance", &self.governance)?,
+            actor: self.actor,
+        };
+        Ok(Record {
+            id: self
+                .id
+                .parse()
+                .map_err(|e: uuid::Error| DecodeError { column: "id", detail: e.to_string() })?,
+            seq: u64::try_from(self.seq)
+                .map_err(|_| DecodeError { column: "seq", detail: "negative".into() })?,
+            time: self.time,
+            draft,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+/// A stored row and the record it decodes to (or why it does not).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub seq: i64,
+    pub id: String,
+    pub record: Result<Record, DecodeError>,
+}
+
+impl From<Columns> for Row {
+    fn from(c: Columns) -> Self {
+        Row { seq: c.seq, id: c.id.clone(), record: c.into_record() }
+    }
+}

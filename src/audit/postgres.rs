@@ -1,0 +1,449 @@
+//! The PostgreSQL store (`postgres://...`), shared by several gateway replicas.
+//!
+//! One chain across processes: every batch transaction first takes the single chain-head
+//! row with `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`. That row lock
+//! serialises writers: a second process blocks until the first commits (or aborts) and
+//! then reads the new head, so seq and prev_hash always extend the committed head (READ
+//! COMMITTED is enough because the locked row is re-read after the wait). `UNIQUE(seq)`
+//! and `UNIQUE(prev_hash)` make a fork impossible even if that protocol were broken.
+//! Migrations run under a transaction-level advisory lock, so replicas starting together
+//! do not race. Connections use no TLS for now (`NoTls`): run the database on the same
+//! host or a private network. `synchronous_commit` is forced on for every session.
+//! This module must not acknowledge a record before `COMMIT` returned.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use super::batch::{Batch, MAX_BATCH};
+use super::checkpoint::Checkpointer;
+use super::clock::{format_time, Clock};
+use super::columns::{Columns, COLUMNS, COLUMN_COUNT};
+use super::record::{RecordDraft, GENESIS_HASH};
+use super::store::{
+    redact_url, to_i64, to_u64, Committed, Head, Job, Param, Stats, StoreError, StoreOptions,
+};
+
+const QUEUE: usize = 65_536;
+
+/// An arbitrary constant naming the migration lock.
+const MIGRATION_LOCK: i64 = 0x015a_6a7e;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+  seq BIGINT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
+  requester TEXT, method TEXT, path_template TEXT,
+  agreement_id TEXT, agreement_version BIGINT, agreement_sha256 TEXT,
+  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
+  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
+  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
+  upstream_status BIGINT, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
+  prev_hash TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_subjects (
+  subject_hash TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (subject_hash, seq)
+);
+CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
+CREATE TABLE IF NOT EXISTS audit_head (
+  id INT PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL,
+  head TEXT NOT NULL,
+  time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+";
+
+fn pg_err(e: tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Connect within `bound`, with `synchronous_commit` on.
+async fn connect(config: &Config, bound: Duration) -> Result<Client, String> {
+    let (client, connection) = tokio::time::timeout(bound, config.connect(NoTls))
+        .await
+        .map_err(|_| format!("no connection within {bound:?}"))?
+        .map_err(pg_err)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "audit store connection closed");
+        }
+    });
+    tokio::time::timeout(bound, client.batch_execute("SET synchronous_commit = on"))
+        .await
+        .map_err(|_| "no answer to `SET`".to_owned())?
+        .map_err(pg_err)?;
+    Ok(client)
+}
+
+/// The PostgreSQL backend: a channel to the writer task and a reading connection.
+#[derive(Clone)]
+pub(crate) struct Postgres {
+    tx: mpsc::Sender<Job>,
+    config: Arc<Config>,
+    reader: Arc<tokio::sync::Mutex<Option<Client>>>,
+    bound: Duration,
+}
+
+impl Postgres {
+    pub(crate) async fn open(
+        url: &str,
+        opts: &StoreOptions,
+        clock: Arc<dyn Clock>,
+        stats: Arc<Stats>,
+        checkpointer: Option<Checkpointer>,
+    ) -> Result<Postgres, StoreError> {
+        let mut config: Config = url.parse().map_err(|_| StoreError::BadUrl(redact_url(url)))?;
+        let bound = opts.append_timeout;
+        config.connect_timeout(bound);
+        let mut client =
+            connect(&config, bound.max(Duration::from_secs(5))).await.map_err(StoreError::Open)?;
+        migrate(&mut client).await.map_err(StoreError::Open)?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let writer = Writer {
+            config: config.clone(),
+            client: Some(client),
+            insert: None,
+            clock,
+            stats,
+            checkpointer,
+            window: opts.group_commit_window,
+            bound,
+        };
+        tokio::spawn(writer.run(rx));
+        Ok(Postgres {
+            tx,
+            config: Arc::new(config),
+            reader: Arc::new(tokio::sync::Mutex::new(None)),
+            bound,
+        })
+    }
+
+    pub(crate) fn try_send(&self, job: Job) -> Result<(), StoreError> {
+        self.tx.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => StoreError::Closed,
+        })
+    }
+
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let mut guard = self.reader.lock().await;
+        if guard.is_none() {
+            *guard = Some(connect(&self.config, self.bound).await.map_err(StoreError::Read)?);
+        }
+        let Some(client) = guard.as_ref() else {
+            return Err(StoreError::Read("no connection".into()));
+        };
+        let values: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|p| match p {
+                Param::Int(i) => i as &(dyn ToSql + Sync),
+                Param::Text(s) => s as &(dyn ToSql + Sync),
+            })
+            .collect();
+        let result = client.query(sql, &values).await.map_err(|e| StoreError::Read(pg_err(e)));
+        if result.is_err() && client.is_closed() {
+            *guard = None;
+        }
+        result
+    }
+
+    pub(crate) async fn select(
+        &self,
+        tail: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Columns>, StoreError> {
+        let rows = self.query(&format!("SELECT {COLUMNS} FROM records {tail}"), &params).await?;
+        rows.iter().map(|r| read_columns(r).map_err(|e| StoreError::Read(pg_err(e)))).collect()
+    }
+
+    pub(crate) async fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError> {
+        let rows = self.query(sql, &params).await?;
+        let v: Option<i64> = match rows.first() {
+            Some(r) => r.try_get(0).map_err(|e| StoreError::Read(pg_err(e)))?,
+            None => None,
+        };
+        Ok(v.unwrap_or(0))
+    }
+}
+
+async fn migrate(client: &mut Client) -> Result<(), String> {
+    let tx = client.transaction().await.map_err(pg_err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_err)?;
+    tx.batch_execute(SCHEMA).await.map_err(pg_err)?;
+    tx.execute(
+        "INSERT INTO audit_head (id, seq, head, time) VALUES (1, 0, $1, '') ON CONFLICT (id) DO NOTHING",
+        &[&GENESIS_HASH],
+    )
+    .await
+    .map_err(pg_err)?;
+    tx.commit().await.map_err(pg_err)
+}
+
+fn read_columns(r: &tokio_postgres::Row) -> Result<Columns, tokio_postgres::Error> {
+    Ok(Columns {
+        seq: r.try_get(0)?,
+        id: r.try_get(1)?,
+        time: r.try_get(2)?,
+        kind: r.try_get(3)?,
+        in_reply_to: r.try_get(4)?,
+        direction: r.try_get(5)?,
+        from_agency: r.try_get(6)?,
+        to_agency: r.try_get(7)?,
+        caller_cert_sha256: r.try_get(8)?,
+        requester: r.try_get(9)?,
+        method: r.try_get(10)?,
+        path_template: r.try_get(11)?,
+        agreement_id: r.try_get(12)?,
+        agreement_version: r.try_get(13)?,
+        agreement_sha256: r.try_get(14)?,
+        schema_sha256: r.try_get(15)?,
+        flow: r.try_get(16)?,
+        purpose: r.try_get(17)?,
+        lawful_basis: r.try_get(18)?,
+        reason: r.try_get(19)?,
+        emergency: r.try_get(20)?,
+        disclosed: r.try_get(21)?,
+        stripped: r.try_get(22)?,
+        transformed: r.try_get(23)?,
+        payload_sha256: r.try_get(24)?,
+        received_sha256: r.try_get(25)?,
+        subjects: r.try_get(26)?,
+        outcome: r.try_get(27)?,
+        upstream_status: r.try_get(28)?,
+        refusal: r.try_get(29)?,
+        review: r.try_get(30)?,
+        governance: r.try_get(31)?,
+        actor: r.try_get(32)?,
+        prev_hash: r.try_get(33)?,
+        hash: r.try_get(34)?,
+    })
+}
+
+fn params(c: &Columns) -> [&(dyn ToSql + Sync); COLUMN_COUNT] {
+    [
+        &c.seq,
+        &c.id,
+        &c.time,
+        &c.kind,
+        &c.in_reply_to,
+        &c.direction,
+        &c.from_agency,
+        &c.to_agency,
+        &c.caller_cert_sha256,
+        &c.requester,
+        &c.method,
+        &c.path_template,
+        &c.agreement_id,
+        &c.agreement_version,
+        &c.agreement_sha256,
+        &c.schema_sha256,
+        &c.flow,
+        &c.purpose,
+        &c.lawful_basis,
+        &c.reason,
+        &c.emergency,
+        &c.disclosed,
+        &c.stripped,
+        &c.transformed,
+        &c.payload_sha256,
+        &c.received_sha256,
+        &c.subjects,
+        &c.outcome,
+        &c.upstream_status,
+        &c.refusal,
+        &c.review,
+        &c.governance,
+        &c.actor,
+        &c.prev_hash,
+        &c.hash,
+    ]
+}
+
+struct Writer {
+    config: Config,
+    client: Option<Client>,
+    insert: Option<Statement>,
+    clock: Arc<dyn Clock>,
+    stats: Arc<Stats>,
+    checkpointer: Option<Checkpointer>,
+    window: Duration,
+    bound: Duration,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        let idle =
+            self.checkpointer.as_ref().map_or(Duration::from_secs(3600), Checkpointer::every);
+        loop {
+            let first = tokio::select! {
+                job = rx.recv() => match job { Some(j) => j, None => return },
+                () = tokio::time::sleep(idle) => {
+                    if let Some(c) = &mut self.checkpointer { c.tick(); }
+                    continue;
+                }
+            };
+            let mut jobs = vec![first];
+            let deadline = tokio::time::Instant::now() + self.window;
+            while jobs.len() < MAX_BATCH {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(job)) => jobs.push(job),
+                    _ => break,
+                }
+            }
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.run_batch(Batch::from_jobs(jobs)).await;
+        }
+    }
+
+    async fn run_batch(&mut self, mut batch: Batch) {
+        if batch.needs_commit() {
+            let drafts = std::mem::take(&mut batch.drafts);
+            let n = drafts.len();
+            let started = Instant::now();
+            match self.commit(drafts, None).await {
+                Ok((committed, head)) => {
+                    self.stats.committed(n, started.elapsed());
+                    batch.succeeded(committed);
+                    if let Some(c) = &mut self.checkpointer {
+                        c.after_commit(&head, n as u64);
+                    }
+                }
+                Err(e) => {
+                    self.stats.failed();
+                    tracing::error!(error = %e, "audit commit failed");
+                    batch.failed(&e);
+                }
+            }
+        }
+        for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
+            let result =
+                self.commit(vec![anchor], Some(to_seq)).await.map(|(mut c, _)| c.remove(0));
+            let _ = ack.send(result);
+        }
+    }
+
+    /// One bounded transaction; on any failure the connection is dropped and made
+    /// afresh for the next batch.
+    async fn commit(
+        &mut self,
+        drafts: Vec<RecordDraft>,
+        archive_to: Option<u64>,
+    ) -> Result<(Vec<Committed>, Head), StoreError> {
+        let bound = self.bound;
+        let result = match tokio::time::timeout(bound, self.try_commit(drafts, archive_to)).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Timeout(bound)),
+        };
+        if result.is_err() {
+            self.client = None;
+            self.insert = None;
+        }
+        result
+    }
+
+    async fn try_commit(
+        &mut self,
+        drafts: Vec<RecordDraft>,
+        archive_to: Option<u64>,
+    ) -> Result<(Vec<Committed>, Head), StoreError> {
+        let fail = |e: tokio_postgres::Error| StoreError::CommitFailed(pg_err(e));
+        if self.client.is_none() {
+            self.client =
+                Some(connect(&self.config, self.bound).await.map_err(StoreError::CommitFailed)?);
+        }
+        let Some(client) = self.client.as_mut() else { return Err(StoreError::Closed) };
+        if self.insert.is_none() {
+            let marks: Vec<String> = (1..=COLUMN_COUNT).map(|i| format!("${i}")).collect();
+            let sql = format!("INSERT INTO records ({COLUMNS}) VALUES ({})", marks.join(", "));
+            self.insert = Some(client.prepare(&sql).await.map_err(fail)?);
+        }
+        let Some(insert) = self.insert.clone() else { return Err(StoreError::Closed) };
+        let now = format_time(self.clock.now());
+        let tx = client.transaction().await.map_err(fail)?;
+        let row = tx
+            .query_one("SELECT seq, head, time FROM audit_head WHERE id = 1 FOR UPDATE", &[])
+            .await
+            .map_err(fail)?;
+        let mut head = Head {
+            seq: to_u64(row.try_get(0).map_err(fail)?),
+            hash: row.try_get(1).map_err(fail)?,
+            time: row.try_get(2).map_err(fail)?,
+        };
+        if let Some(to) = archive_to {
+            let to = to_i64(to);
+            tx.execute("DELETE FROM record_subjects WHERE seq <= $1", &[&to])
+                .await
+                .map_err(fail)?;
+            tx.execute("DELETE FROM records WHERE seq <= $1", &[&to]).await.map_err(fail)?;
+        }
+        let mut rows = Vec::with_capacity(drafts.len());
+        let mut subjects: Vec<(String, i64)> = Vec::new();
+        let mut committed = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let record = head.extend(draft, &now)?;
+            let columns = Columns::from_record(&record);
+            subjects.extend(record.draft.subjects.iter().map(|s| (s.clone(), columns.seq)));
+            committed.push(Committed::from(&record));
+            rows.push(columns);
+        }
+        // Pipelined: the statements go out together and come back in order.
+        let inserts = rows.iter().map(|c| {
+            let p = params(c);
+            let tx = &tx;
+            let insert = &insert;
+            async move { tx.execute(insert, &p).await }
+        });
+        futures::future::try_join_all(inserts).await.map_err(fail)?;
+        if !subjects.is_empty() {
+            let hashes: Vec<&str> = subjects.iter().map(|(h, _)| h.as_str()).collect();
+            let seqs: Vec<i64> = subjects.iter().map(|(_, s)| *s).collect();
+            tx.execute(
+                "INSERT INTO record_subjects (subject_hash, seq) SELECT * FROM unnest($1::text[], $2::bigint[]) \
+                 ON CONFLICT DO NOTHING",
+                &[&hashes, &seqs],
+            )
+            .await
+            .map_err(fail)?;
+        }
+        let seq = to_i64(head.seq);
+        tx.execute(
+            "UPDATE audit_head SET seq = $1, head = $2, time = $3 WHERE id = 1",
+            &[&seq, &head.hash, &head.time],
+        )
+        .await
+        .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO audit_ready (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at",
+            &[&now],
+        )
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok((committed, head))
+    }
+}

@@ -1,0 +1,400 @@
+//! The SQLite store (`sqlite://PATH`): WAL with `synchronous=FULL`, so that each commit
+//! is fsynced before it returns. One writer thread owns the writing connection and
+//! drains a channel: the jobs that arrive within the group-commit window go into one
+//! `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
+//! Readers use a second connection. This module must not acknowledge before commit.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::batch::{Batch, MAX_BATCH};
+use super::checkpoint::Checkpointer;
+use super::clock::{format_time, Clock};
+use super::columns::{Columns, COLUMNS};
+use super::record::RecordDraft;
+use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
+
+/// Appends that may queue before `append` answers `Overloaded`.
+const QUEUE: usize = 65_536;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
+  requester TEXT, method TEXT, path_template TEXT,
+  agreement_id TEXT, agreement_version INTEGER, agreement_sha256 TEXT,
+  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
+  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
+  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
+  upstream_status INTEGER, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
+  prev_hash TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_subjects (
+  subject_hash TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (subject_hash, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
+CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+";
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// The SQLite backend: a channel to the writer thread and a reading connection.
+#[derive(Clone)]
+pub(crate) struct Sqlite {
+    tx: SyncSender<Job>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn open_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Open(e.to_string())
+}
+
+/// `PATH` or `PATH?mode=ro` (read-only: every commit fails; for tests and inspection).
+fn parse(spec: &str) -> Result<(PathBuf, bool), StoreError> {
+    let (path, query) = spec.split_once('?').unwrap_or((spec, ""));
+    let read_only = match query {
+        "" | "mode=rw" => false,
+        "mode=ro" => true,
+        _ => return Err(StoreError::BadUrl(format!("sqlite://{spec}"))),
+    };
+    if path.is_empty() {
+        return Err(StoreError::BadUrl(format!("sqlite://{spec}")));
+    }
+    Ok((PathBuf::from(path), read_only))
+}
+
+fn connect(path: &PathBuf, read_only: bool, busy: Duration) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+    conn.busy_timeout(busy).map_err(open_err)?;
+    Ok(conn)
+}
+
+/// Set WAL and `synchronous=FULL`, read both back, and refuse anything less.
+fn make_durable(conn: &Connection) -> Result<Durability, StoreError> {
+    let journal_mode: String =
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+    conn.execute_batch("PRAGMA synchronous = FULL").map_err(open_err)?;
+    let synchronous: i64 =
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(open_err)?;
+    if !journal_mode.eq_ignore_ascii_case("wal") || synchronous != 2 {
+        return Err(StoreError::NotDurable(format!(
+            "journal_mode `{journal_mode}`, synchronous `{synchronous}` (need `wal` and 2)"
+        )));
+    }
+    Ok(Durability { journal_mode: journal_mode.to_lowercase(), synchronous })
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
+    tx.execute_batch(SCHEMA).map_err(open_err)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")).map_err(open_err)?;
+    tx.commit().map_err(open_err)
+}
+
+impl Sqlite {
+    pub(crate) async fn open(
+        spec: &str,
+        opts: &StoreOptions,
+        clock: Arc<dyn Clock>,
+        stats: Arc<Stats>,
+        checkpointer: Option<Checkpointer>,
+    ) -> Result<(Sqlite, Durability), StoreError> {
+        let (path, read_only) = parse(spec)?;
+        let busy = opts.append_timeout;
+        let window = opts.group_commit_window;
+        let (conn, reader, durability) = tokio::task::spawn_blocking(move || {
+            let mut conn = connect(&path, read_only, busy)?;
+            let durability = make_durable(&conn)?;
+            migrate(&mut conn)?;
+            let reader = connect(&path, read_only, busy)?;
+            Ok::<_, StoreError>((conn, reader, durability))
+        })
+        .await
+        .map_err(open_err)??;
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        std::thread::Builder::new()
+            .name("isagate-audit-sqlite".into())
+            .spawn(move || Writer { conn, clock, stats, checkpointer, window }.run(rx))
+            .map_err(open_err)?;
+        Ok((Sqlite { tx, reader: Arc::new(Mutex::new(reader)) }, durability))
+    }
+
+    pub(crate) fn try_send(&self, job: Job) -> Result<(), StoreError> {
+        self.tx.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => StoreError::Overloaded,
+            TrySendError::Disconnected(_) => StoreError::Closed,
+        })
+    }
+
+    async fn with_reader<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn =
+                reader.lock().map_err(|_| StoreError::Read("reader lock poisoned".into()))?;
+            f(&conn).map_err(|e| StoreError::Read(e.to_string()))
+        })
+        .await
+        .map_err(|e| StoreError::Read(e.to_string()))?
+    }
+
+    pub(crate) async fn select(
+        &self,
+        tail: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Columns>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM records {}", tail.replace('$', "?"));
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params.iter().map(to_sql)), read_columns)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(crate) async fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError> {
+        let sql = sql.replace('$', "?");
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            stmt.query_row(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
+                r.get::<_, Option<i64>>(0).map(|v| v.unwrap_or(0))
+            })
+        })
+        .await
+    }
+}
+
+fn to_sql(p: &Param) -> &dyn ToSql {
+    match p {
+        Param::Int(i) => i,
+        Param::Text(s) => s,
+    }
+}
+
+fn read_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
+    Ok(Columns {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        time: r.get(2)?,
+        kind: r.get(3)?,
+        in_reply_to: r.get(4)?,
+        direction: r.get(5)?,
+        from_agency: r.get(6)?,
+        to_agency: r.get(7)?,
+        caller_cert_sha256: r.get(8)?,
+        requester: r.get(9)?,
+        method: r.get(10)?,
+        path_template: r.get(11)?,
+        agreement_id: r.get(12)?,
+        agreement_version: r.get(13)?,
+        agreement_sha256: r.get(14)?,
+        schema_sha256: r.get(15)?,
+        flow: r.get(16)?,
+        purpose: r.get(17)?,
+        lawful_basis: r.get(18)?,
+        reason: r.get(19)?,
+        emergency: r.get(20)?,
+        disclosed: r.get(21)?,
+        stripped: r.get(22)?,
+        transformed: r.get(23)?,
+        payload_sha256: r.get(24)?,
+        received_sha256: r.get(25)?,
+        subjects: r.get(26)?,
+        outcome: r.get(27)?,
+        upstream_status: r.get(28)?,
+        refusal: r.get(29)?,
+        review: r.get(30)?,
+        governance: r.get(31)?,
+        actor: r.get(32)?,
+        prev_hash: r.get(33)?,
+        hash: r.get(34)?,
+    })
+}
+
+/// The insert statement for one record (35 placeholders).
+fn insert_sql() -> String {
+    let marks: Vec<String> = (1..=super::columns::COLUMN_COUNT).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO records ({COLUMNS}) VALUES ({})", marks.join(", "))
+}
+
+fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, c: &Columns) -> rusqlite::Result<()> {
+    let p: [&dyn ToSql; 35] = [
+        &c.seq,
+        &c.id,
+        &c.time,
+        &c.kind,
+        &c.in_reply_to,
+        &c.direction,
+        &c.from_agency,
+        &c.to_agency,
+        &c.caller_cert_sha256,
+        &c.requester,
+        &c.method,
+        &c.path_template,
+        &c.agreement_id,
+        &c.agreement_version,
+        &c.agreement_sha256,
+        &c.schema_sha256,
+        &c.flow,
+        &c.purpose,
+        &c.lawful_basis,
+        &c.reason,
+        &c.emergency,
+        &c.disclosed,
+        &c.stripped,
+        &c.transformed,
+        &c.payload_sha256,
+        &c.received_sha256,
+        &c.subjects,
+        &c.outcome,
+        &c.upstream_status,
+        &c.refusal,
+        &c.review,
+        &c.governance,
+        &c.actor,
+        &c.prev_hash,
+        &c.hash,
+    ];
+    tx.prepare_cached(sql)?.execute(&p[..])?;
+    Ok(())
+}
+
+/// The writer thread's state.
+struct Writer {
+    conn: Connection,
+    clock: Arc<dyn Clock>,
+    stats: Arc<Stats>,
+    checkpointer: Option<Checkpointer>,
+    window: Duration,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Job>) {
+        let idle =
+            self.checkpointer.as_ref().map_or(Duration::from_secs(3600), Checkpointer::every);
+        loop {
+            let first = match rx.recv_timeout(idle) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(c) = &mut self.checkpointer {
+                        c.tick();
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let mut jobs = vec![first];
+            let deadline = Instant::now() + self.window;
+            while jobs.len() < MAX_BATCH {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let next =
+                    if left.is_zero() { rx.try_recv().ok() } else { rx.recv_timeout(left).ok() };
+                match next {
+                    Some(job) => jobs.push(job),
+                    None => break,
+                }
+            }
+            self.run_batch(Batch::from_jobs(jobs));
+        }
+    }
+
+    fn run_batch(&mut self, mut batch: Batch) {
+        if batch.needs_commit() {
+            let drafts = std::mem::take(&mut batch.drafts);
+            let n = drafts.len();
+            let started = Instant::now();
+            match self.commit(drafts, None) {
+                Ok((committed, head)) => {
+                    self.stats.committed(n, started.elapsed());
+                    batch.succeeded(committed);
+                    if let Some(c) = &mut self.checkpointer {
+                        c.after_commit(&head, n as u64);
+                    }
+                }
+                Err(e) => {
+                    self.stats.failed();
+                    tracing::error!(error = %e, "audit commit failed");
+                    batch.failed(&e);
+                }
+            }
+        }
+        for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
+            let result = self.commit(vec![anchor], Some(to_seq)).map(|(mut c, _)| c.remove(0));
+            let _ = ack.send(result);
+        }
+    }
+
+    /// One transaction: optionally remove the archived prefix, chain and insert the
+    /// drafts, touch the readiness row, commit.
+    fn commit(
+        &mut self,
+        drafts: Vec<RecordDraft>,
+        archive_to: Option<u64>,
+    ) -> Result<(Vec<Committed>, Head), StoreError> {
+        let fail = |e: rusqlite::Error| StoreError::CommitFailed(e.to_string());
+        let now = format_time(self.clock.now());
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let mut head = tx
+            .query_row("SELECT seq, hash, time FROM records ORDER BY seq DESC LIMIT 1", [], |r| {
+                Ok(Head { seq: super::store::to_u64(r.get(0)?), hash: r.get(1)?, time: r.get(2)? })
+            })
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(Head::genesis()),
+                e => Err(e),
+            })
+            .map_err(fail)?;
+        if let Some(to) = archive_to {
+            let to = super::store::to_i64(to);
+            tx.execute("DELETE FROM record_subjects WHERE seq <= ?1", [to]).map_err(fail)?;
+            tx.execute("DELETE FROM records WHERE seq <= ?1", [to]).map_err(fail)?;
+        }
+        let sql = insert_sql();
+        let mut committed = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let record = head.extend(draft, &now)?;
+            let columns = Columns::from_record(&record);
+            insert(&tx, &sql, &columns).map_err(fail)?;
+            for s in &record.draft.subjects {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO record_subjects (subject_hash, seq) VALUES (?1, ?2)",
+                )
+                .and_then(|mut st| st.execute(rusqlite::params![s, columns.seq]))
+                .map_err(fail)?;
+            }
+            committed.push(Committed::from(&record));
+        }
+        tx.execute("INSERT OR REPLACE INTO audit_ready (id, at) VALUES (1, ?1)", [&now])
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok((committed, head))
+    }
+}

@@ -1,0 +1,498 @@
+//! The store's public face: [`Store`], chosen by URL, with group-commit appends bounded
+//! in time, a readiness check, and the read side. Backends (`sqlite`, `postgres`) own
+//! their connections; this module owns the options, the errors, the waiting and the
+//! counters. It must never acknowledge an append before its backend reports the commit.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::canonical::{self, CanonicalError};
+use super::clock::{Clock, SystemClock};
+use super::columns::{Columns, Row};
+use super::record::{Record, RecordDraft, GENESIS_HASH};
+use super::{postgres, sqlite};
+
+/// How the store commits.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The longest an append waits for others to join its batch (default 2 ms).
+    pub group_commit_window: Duration,
+    /// The longest an append may take before it fails (default 2 s, contract section 11).
+    pub append_timeout: Duration,
+    /// Signed checkpoints, when configured.
+    pub checkpoints: Option<CheckpointOptions>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            group_commit_window: Duration::from_millis(2),
+            append_timeout: Duration::from_secs(2),
+            checkpoints: None,
+        }
+    }
+}
+
+/// Where and how often the store signs checkpoints.
+#[derive(Debug, Clone)]
+pub struct CheckpointOptions {
+    /// Ed25519 private key, PKCS#8 PEM.
+    pub key_file: PathBuf,
+    /// JSON lines file the checkpoints are appended to (outside the database).
+    pub out_file: PathBuf,
+    /// Sign after this many new records...
+    pub every_records: u64,
+    /// ...or after this long, whichever comes first (only when there are new records).
+    pub every: Duration,
+}
+
+/// What an append returns once its record is durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub id: Uuid,
+    pub seq: u64,
+    pub hash: String,
+    pub time: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("store url `{0}` is not `sqlite://PATH` or `postgres://...`")]
+    BadUrl(String),
+    #[error("cannot open the audit store: {0}")]
+    Open(String),
+    #[error("the audit store refuses durable writes: {0}")]
+    NotDurable(String),
+    #[error("the audit store could not commit: {0}")]
+    CommitFailed(String),
+    #[error("the audit store did not commit within {0:?}")]
+    Timeout(Duration),
+    #[error("the audit store has too many appends waiting")]
+    Overloaded,
+    #[error("the audit store has shut down")]
+    Closed,
+    #[error("the audit store could not be read: {0}")]
+    Read(String),
+    #[error("{0}")]
+    Canonical(#[from] CanonicalError),
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    #[error("archive: {0}")]
+    Archive(String),
+}
+
+/// Counters for tests and metrics (also exported through the `metrics` crate as
+/// `isagate_audit_commits_total`, `isagate_audit_records_total`,
+/// `isagate_audit_commit_failures_total`, histograms `isagate_audit_batch_size` and
+/// `isagate_audit_commit_seconds`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Transactions committed that held at least one record.
+    pub commits: u64,
+    /// Records committed.
+    pub records: u64,
+    /// Batches whose commit failed.
+    pub failed_commits: u64,
+    /// The largest batch so far.
+    pub max_batch: u64,
+    /// Total time spent committing, in microseconds.
+    pub commit_micros: u64,
+    /// Checkpoints written, and checkpoint writes that failed.
+    pub checkpoints: u64,
+    pub checkpoint_failures: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    commits: AtomicU64,
+    records: AtomicU64,
+    failed_commits: AtomicU64,
+    max_batch: AtomicU64,
+    commit_micros: AtomicU64,
+    pub(crate) checkpoints: AtomicU64,
+    pub(crate) checkpoint_failures: AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn committed(&self, records: usize, took: Duration) {
+        let n = records as u64;
+        if n > 0 {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            self.records.fetch_add(n, Ordering::Relaxed);
+            self.max_batch.fetch_max(n, Ordering::Relaxed);
+            metrics::counter!("isagate_audit_commits_total").increment(1);
+            metrics::counter!("isagate_audit_records_total").increment(n);
+            metrics::histogram!("isagate_audit_batch_size").record(n as f64);
+        }
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.commit_micros.fetch_add(micros, Ordering::Relaxed);
+        metrics::histogram!("isagate_audit_commit_seconds").record(took.as_secs_f64());
+    }
+
+    pub(crate) fn failed(&self) {
+        self.failed_commits.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("isagate_audit_commit_failures_total").increment(1);
+    }
+
+    fn snapshot(&self) -> StoreStats {
+        StoreStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            records: self.records.load(Ordering::Relaxed),
+            failed_commits: self.failed_commits.load(Ordering::Relaxed),
+            max_batch: self.max_batch.load(Ordering::Relaxed),
+            commit_micros: self.commit_micros.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
+            checkpoint_failures: self.checkpoint_failures.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A unit of work for a backend's writer.
+pub(crate) enum Job {
+    Append {
+        draft: Box<RecordDraft>,
+        deadline: Instant,
+        ack: oneshot::Sender<Result<Committed, StoreError>>,
+    },
+    /// A test commit that adds no record.
+    Ready { ack: oneshot::Sender<Result<(), StoreError>> },
+    /// Remove records up to `to_seq` and append `anchor`, in one transaction.
+    Archive {
+        to_seq: u64,
+        anchor: Box<RecordDraft>,
+        ack: oneshot::Sender<Result<Committed, StoreError>>,
+    },
+}
+
+impl Job {
+    /// Whether nobody waits for this job any more (its caller timed out or went away).
+    pub(crate) fn abandoned(&self, now: Instant) -> bool {
+        match self {
+            Job::Append { deadline, ack, .. } => ack.is_closed() || now > *deadline,
+            Job::Ready { ack } => ack.is_closed(),
+            Job::Archive { ack, .. } => ack.is_closed(),
+        }
+    }
+}
+
+/// The last record of the chain, as a writer sees it inside its transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub seq: u64,
+    pub hash: String,
+    pub time: String,
+}
+
+impl Head {
+    pub(crate) fn genesis() -> Self {
+        Self { seq: 0, hash: GENESIS_HASH.to_owned(), time: String::new() }
+    }
+
+    /// Chain `draft` onto this head: the next seq, a time no earlier than the head's,
+    /// a fresh UUIDv7, and the hash.
+    pub(crate) fn extend(
+        &mut self,
+        draft: RecordDraft,
+        now: &str,
+    ) -> Result<Record, CanonicalError> {
+        let time = if now < self.time.as_str() { self.time.clone() } else { now.to_owned() };
+        let mut record = Record {
+            id: Uuid::now_v7(),
+            seq: self.seq + 1,
+            time,
+            draft,
+            prev_hash: self.hash.clone(),
+            hash: String::new(),
+        };
+        record.hash = canonical::record_hash(&record)?;
+        self.seq = record.seq;
+        self.hash = record.hash.clone();
+        self.time = record.time.clone();
+        Ok(record)
+    }
+}
+
+impl From<&Record> for Committed {
+    fn from(r: &Record) -> Self {
+        Committed { id: r.id, seq: r.seq, hash: r.hash.clone(), time: r.time.clone() }
+    }
+}
+
+/// A query parameter, for SQL shared by both backends.
+#[derive(Debug, Clone)]
+pub(crate) enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// Which database, and how to reach its writer and readers.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
+}
+
+impl Backend {
+    /// Rows matching `tail` (SQL after `FROM records`, placeholders `$1`, `$2`...).
+    pub(crate) async fn select(
+        &self,
+        tail: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Columns>, StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.select(tail, params).await,
+            Backend::Postgres(p) => p.select(tail, params).await,
+        }
+    }
+
+    /// One integer from `sql` (a full statement, placeholders `$1`...), NULL as 0.
+    pub(crate) async fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.scalar(sql, params).await,
+            Backend::Postgres(p) => p.scalar(sql, params).await,
+        }
+    }
+
+    fn try_send(&self, job: Job) -> Result<(), StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.try_send(job),
+            Backend::Postgres(p) => p.try_send(job),
+        }
+    }
+}
+
+/// The disclosure record store. Cheap to clone; every clone shares one writer.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+    opts: StoreOptions,
+    stats: Arc<Stats>,
+    durability: Option<Durability>,
+}
+
+/// The SQLite settings read back from the writer's connection at open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    /// `wal`.
+    pub journal_mode: String,
+    /// 2 = FULL.
+    pub synchronous: i64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("opts", &self.opts).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open the store at `url` (`sqlite://PATH` or `postgres://...`), running migrations.
+    pub async fn open(url: &str, opts: StoreOptions) -> Result<Store, StoreError> {
+        Self::open_with_clock(url, opts, Arc::new(SystemClock)).await
+    }
+
+    /// [`Store::open`] with a given clock (tests).
+    pub async fn open_with_clock(
+        url: &str,
+        opts: StoreOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store, StoreError> {
+        let stats = Arc::new(Stats::default());
+        let checkpointer = match &opts.checkpoints {
+            Some(c) => Some(super::checkpoint::Checkpointer::new(c, clock.clone(), stats.clone())?),
+            None => None,
+        };
+        let (backend, durability) = if let Some(rest) = url.strip_prefix("sqlite://") {
+            let (s, d) =
+                sqlite::Sqlite::open(rest, &opts, clock, stats.clone(), checkpointer).await?;
+            (Backend::Sqlite(s), Some(d))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let p =
+                postgres::Postgres::open(url, &opts, clock, stats.clone(), checkpointer).await?;
+            (Backend::Postgres(p), None)
+        } else {
+            return Err(StoreError::BadUrl(redact_url(url)));
+        };
+        Ok(Store { backend, opts, stats, durability })
+    }
+
+    /// Commit `draft` as the next record. Resolves only once the record is durable;
+    /// fails (never hangs) after `append_timeout`.
+    pub async fn append(&self, draft: RecordDraft) -> Result<Committed, StoreError> {
+        if let Some(g) = &draft.governance {
+            canonical::check(g)?;
+        }
+        let (ack, rx) = oneshot::channel();
+        let deadline = Instant::now() + self.opts.append_timeout;
+        self.backend.try_send(Job::Append { draft: Box::new(draft), deadline, ack })?;
+        match tokio::time::timeout(self.opts.append_timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(StoreError::Closed),
+            Err(_) => Err(StoreError::Timeout(self.opts.append_timeout)),
+        }
+    }
+
+    /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let (ack, rx) = oneshot::channel();
+        self.backend.try_send(Job::Ready { ack })?;
+        match tokio::time::timeout(self.opts.append_timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(StoreError::Closed),
+            Err(_) => Err(StoreError::Timeout(self.opts.append_timeout)),
+        }
+    }
+
+    /// Remove records up to and including `to_seq` and append `anchor` in the same
+    /// transaction (used by [`super::archive`]).
+    pub(crate) async fn truncate_with_anchor(
+        &self,
+        to_seq: u64,
+        anchor: RecordDraft,
+    ) -> Result<Committed, StoreError> {
+        let (ack, rx) = oneshot::channel();
+        self.backend.try_send(Job::Archive { to_seq, anchor: Box::new(anchor), ack })?;
+        let bound = self.opts.append_timeout.max(Duration::from_secs(600));
+        match tokio::time::timeout(bound, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(StoreError::Closed),
+            Err(_) => Err(StoreError::Timeout(bound)),
+        }
+    }
+
+    /// The record with this id.
+    pub async fn get(&self, id: Uuid) -> Result<Option<Record>, StoreError> {
+        let rows = self.backend.select("WHERE id = $1", vec![Param::Text(id.to_string())]).await?;
+        rows.into_iter().next().map(decode).transpose()
+    }
+
+    /// Records from `after_seq + 1` on, at most `limit`, in seq order, decoded or not.
+    pub async fn rows_after(&self, after_seq: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+        let rows = self
+            .backend
+            .select(
+                "WHERE seq > $1 ORDER BY seq LIMIT $2",
+                vec![Param::Int(to_i64(after_seq)), Param::Int(to_i64(limit))],
+            )
+            .await?;
+        Ok(rows.into_iter().map(Row::from).collect())
+    }
+
+    /// Live records: (lowest seq, highest seq, count); zeros when empty.
+    pub async fn extent(&self) -> Result<(u64, u64, u64), StoreError> {
+        let lo = self.backend.scalar("SELECT min(seq) FROM records", vec![]).await?;
+        let hi = self.backend.scalar("SELECT max(seq) FROM records", vec![]).await?;
+        let n = self.backend.scalar("SELECT count(*) FROM records", vec![]).await?;
+        Ok((to_u64(lo), to_u64(hi), to_u64(n)))
+    }
+
+    /// Every record naming this subject hash, in seq order.
+    pub async fn subject_records(&self, subject_hash: &str) -> Result<Vec<Record>, StoreError> {
+        let rows = self
+            .backend
+            .select(
+                "WHERE seq IN (SELECT seq FROM record_subjects WHERE subject_hash = $1) ORDER BY seq",
+                vec![Param::Text(subject_hash.to_owned())],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = decode(row)?;
+            // The index table is not chained: trust only the record's own subjects.
+            if record.draft.subjects.iter().any(|s| s == subject_hash) {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records whose `time` is in `[since, until)`, in seq order.
+    pub async fn records_between(
+        &self,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Vec<Record>, StoreError> {
+        let rows = self
+            .backend
+            .select(
+                "WHERE time >= $1 AND time < $2 ORDER BY seq",
+                vec![
+                    Param::Text(super::clock::format_time(since)),
+                    Param::Text(super::clock::format_time(until)),
+                ],
+            )
+            .await?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    /// Emergency disclosures committed since `since` by `from_agency` (and, when given,
+    /// by `requester`): the count the emergency limits use. Request records only.
+    pub async fn count_emergencies_since(
+        &self,
+        from_agency: &str,
+        requester: Option<&str>,
+        since: jiff::Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut sql = "SELECT count(*) FROM records WHERE emergency IS NOT NULL AND kind = 'disclosure' \
+                       AND (direction IS NULL OR direction = 'request') AND from_agency = $1 AND time >= $2"
+            .to_owned();
+        let mut params = vec![
+            Param::Text(from_agency.to_owned()),
+            Param::Text(super::clock::format_time(since)),
+        ];
+        if let Some(r) = requester {
+            sql.push_str(" AND requester = $3");
+            params.push(Param::Text(r.to_owned()));
+        }
+        Ok(to_u64(self.backend.scalar(&sql, params).await?))
+    }
+
+    /// Counters for tests and metrics.
+    pub fn stats(&self) -> StoreStats {
+        self.stats.snapshot()
+    }
+
+    /// SQLite only: the journal mode and synchronous level read back at open.
+    pub fn durability(&self) -> Option<&Durability> {
+        self.durability.as_ref()
+    }
+
+    pub fn options(&self) -> &StoreOptions {
+        &self.opts
+    }
+
+    /// Verify the chain (and, when given, the checkpoints against it).
+    pub async fn verify(
+        &self,
+        checkpoints: Option<(&Path, &Path)>,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<super::verify::VerifyReport, StoreError> {
+        super::verify::verify(self, checkpoints, progress).await
+    }
+}
+
+pub(crate) fn decode(c: Columns) -> Result<Record, StoreError> {
+    let seq = c.seq;
+    c.into_record().map_err(|e| StoreError::Read(format!("record seq {seq}: {e}")))
+}
+
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// A URL fit for an error message: no password.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://...@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,512 @@
+//! The minimisation walk (contract section 2 step 5): validate the received payload
+//! against its [`SchemaPlan`], keep only what the schema declares for this instance,
+//! strip special category and criminal offence data without an Article 9 / 10
+//! condition, then apply transforms. Reports hold JSON Pointers into the *received*
+//! payload; when array elements are stripped, later elements close up in the output.
+//!
+//! Must not: put a payload value into an error, a report or a log.
+
+use std::collections::HashSet;
+
+use jiff::civil::Date;
+use serde_json::{Map, Value};
+
+use super::plan::{push_segment, NodeId, SchemaPlan, Violation};
+use super::transforms::{self, Category, Transform, TransformInput};
+use super::{Minimised, Stripped, SubjectId, Transformed};
+use crate::codes::{Reason, RefusalCode, StripReason};
+use crate::keys::PseudonymKey;
+
+/// How to minimise one payload.
+#[derive(Debug, Clone, Copy)]
+pub struct MinimiseOptions<'a> {
+    /// The agreement names an Article 9 condition: special category fields may pass.
+    pub article_9: bool,
+    /// The agreement names an Article 10 condition: criminal offence fields may pass.
+    pub article_10: bool,
+    /// The (agreement, recipient) pseudonym key. `None`: `pseudonymise` fails closed.
+    pub pseudonym_key: Option<&'a PseudonymKey>,
+    /// The transfer date (Europe/London), for `age-band`.
+    pub today: Date,
+    /// `false`: strip only, leave values as they are (property tests, re-checks).
+    pub apply_transforms: bool,
+    /// Emergency sharing: the flow's normal request schema. Fields it declares but the
+    /// emergency schema does not are stripped as `not-in-emergency-schema`.
+    pub normal_plan: Option<&'a SchemaPlan>,
+}
+
+/// Why a payload cannot be minimised. Neither variant carries a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MinimiseError {
+    #[error("the payload does not match its schema ({} violation(s))", .0.len())]
+    SchemaViolation(Vec<Violation>),
+    #[error("transform `{transform}` cannot be applied at `{pointer}`")]
+    TransformFailed { pointer: String, transform: String },
+}
+
+impl MinimiseError {
+    /// The refusal reasons, one per violation: pointers and keywords only.
+    pub fn reasons(&self) -> Vec<Reason> {
+        match self {
+            Self::SchemaViolation(vs) => vs
+                .iter()
+                .map(|v| {
+                    Reason::new(
+                        RefusalCode::SchemaViolation,
+                        format!(
+                            "{} fails the schema keyword `{}`",
+                            describe_pointer(&v.pointer),
+                            v.keyword
+                        ),
+                    )
+                })
+                .collect(),
+            Self::TransformFailed { pointer, transform } => vec![Reason::new(
+                RefusalCode::TransformFailed,
+                format!(
+                    "transform `{transform}` cannot be applied to {}",
+                    describe_pointer(pointer)
+                ),
+            )],
+        }
+    }
+}
+
+fn describe_pointer(p: &str) -> String {
+    if p.is_empty() {
+        "the payload".to_owned()
+    } else {
+        format!("`{p}`")
+    }
+}
+
+/// Validate, strip, transform. See the module docs.
+pub fn minimise(
+    plan: &SchemaPlan,
+    payload: &Value,
+    opts: &MinimiseOptions<'_>,
+) -> Result<Minimised, MinimiseError> {
+    plan.validate(payload).map_err(MinimiseError::SchemaViolation)?;
+    let mut walk = Walk {
+        plan,
+        opts,
+        input: TransformInput { pseudonym_key: opts.pseudonym_key, today: opts.today },
+        path: String::new(),
+        disclosed: Vec::new(),
+        stripped: Vec::new(),
+        transformed: Vec::new(),
+        subjects: Vec::new(),
+    };
+    let value = walk.value(&[plan.root], payload)?.unwrap_or(Value::Null);
+    let Walk { mut disclosed, mut stripped, mut transformed, subjects, .. } = walk;
+    if let Some(normal) = opts.normal_plan {
+        let declared = declared_pointers(normal, payload);
+        for s in &mut stripped {
+            if s.reason == StripReason::Undeclared && declared.contains(&s.path) {
+                s.reason = StripReason::NotInEmergencySchema;
+            }
+        }
+    }
+    disclosed.sort();
+    stripped.sort();
+    transformed.sort();
+    Ok(Minimised { value, disclosed, stripped, transformed, subjects })
+}
+
+/// The annotations that apply to one value.
+#[derive(Default)]
+struct Applied<'p> {
+    special: bool,
+    criminal: bool,
+    transform: Option<Transform>,
+    subject_id: Option<&'p str>,
+}
+
+struct Walk<'p, 'o> {
+    plan: &'p SchemaPlan,
+    opts: &'o MinimiseOptions<'o>,
+    input: TransformInput<'o>,
+    path: String,
+    disclosed: Vec<String>,
+    stripped: Vec<Stripped>,
+    transformed: Vec<Transformed>,
+    subjects: Vec<SubjectId>,
+}
+
+impl<'p> Walk<'p, '_> {
+    fn strip(&mut self, reason: StripReason) {
+        self.stripped.push(Stripped { path: self.path.clone(), reason });
+    }
+
+    fn applied(&self, set: &[NodeId]) -> Applied<'p> {
+        let mut a = Applied::default();
+        for id in set {
+            let n = self.plan.node(*id);
+            match n.category {
+                Some(Category::CriminalOffence) => a.criminal = true,
+                Some(Category::Special(_)) => a.special = true,
+                None => {}
+            }
+            if let Some(t) = n.transform {
+                // Several transforms apply: the strongest wins (drop, mask, pseudonymise, ...).
+                a.transform = Some(a.transform.map_or(t, |old| old.min(t)));
+            }
+            if a.subject_id.is_none() {
+                a.subject_id = n.subject_id.as_deref();
+            }
+        }
+        a
+    }
+
+    /// The output for `v` declared by `nodes`, or `None` when it is stripped here
+    /// (recorded). `self.path` points at `v`.
+    fn value(&mut self, nodes: &[NodeId], v: &Value) -> Result<Option<Value>, MinimiseError> {
+        let plan = self.plan;
+        let expanded;
+        let set: &[NodeId] = if nodes.iter().all(|id| plan.node(*id).is_simple()) {
+            nodes
+        } else {
+            expanded = plan.expand(nodes, v);
+            &expanded
+        };
+        let applied = self.applied(set);
+        if let Some(kind) = applied.subject_id {
+            let value = match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(value) = value {
+                self.subjects.push(SubjectId { kind: kind.to_owned(), value });
+            }
+        }
+        if applied.special && !self.opts.article_9 {
+            self.strip(StripReason::SpecialCategory);
+            return Ok(None);
+        }
+        if applied.criminal && !self.opts.article_10 {
+            self.strip(StripReason::CriminalOffence);
+            return Ok(None);
+        }
+        if applied.transform == Some(Transform::Drop) {
+            self.strip(StripReason::Dropped);
+            return Ok(None);
+        }
+        let (disclosed_mark, transformed_mark) = (self.disclosed.len(), self.transformed.len());
+        let out = match v {
+            Value::Object(map) => self.object(set, map)?,
+            Value::Array(items) => self.array(set, items)?,
+            scalar => scalar.clone(),
+        };
+        let transform = applied.transform.filter(|_| self.opts.apply_transforms && !v.is_null());
+        if let Some(t) = transform {
+            let new = transforms::apply(t, &out, &self.input).map_err(|_| {
+                MinimiseError::TransformFailed {
+                    pointer: self.path.clone(),
+                    transform: t.as_str().to_owned(),
+                }
+            })?;
+            // The transformed value is one leaf, whatever it was made of.
+            self.disclosed.truncate(disclosed_mark);
+            self.transformed.truncate(transformed_mark);
+            self.disclosed.push(self.path.clone());
+            self.transformed
+                .push(Transformed { path: self.path.clone(), transform: t.as_str().to_owned() });
+            return Ok(Some(new));
+        }
+        if is_leaf(&out) {
+            self.disclosed.push(self.path.clone());
+        }
+        Ok(Some(out))
+    }
+
+    fn object(&mut self, set: &[NodeId], map: &Map<String, Value>) -> Result<Value, MinimiseError> {
+        let plan = self.plan;
+        let mut out = Map::new();
+        if !set.iter().any(|id| plan.node(*id).describes_object()) {
+            self.scalars_only(map.iter().map(|(k, v)| (Segment::Key(k), v)), |k, v| {
+                out.insert(k.to_owned(), v);
+            });
+            return Ok(Value::Object(out));
+        }
+        let resolver = KeyResolver::new(plan, set, map);
+        let mut children = Vec::new();
+        for (key, v) in map {
+            children.clear();
+            resolver.declaring(key, &mut children);
+            let len = self.path.len();
+            push_segment(&mut self.path, key);
+            if children.is_empty() {
+                self.strip(StripReason::Undeclared);
+            } else if let Some(child) = self.value(&children, v)? {
+                out.insert(key.clone(), child);
+            }
+            self.path.truncate(len);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn array(&mut self, set: &[NodeId], items: &[Value]) -> Result<Value, MinimiseError> {
+        let plan = self.plan;
+        let mut out = Vec::with_capacity(items.len());
+        if !set.iter().any(|id| plan.node(*id).describes_array()) {
+            self.scalars_only(
+                items.iter().enumerate().map(|(i, v)| (Segment::Index(i), v)),
+                |_, v| out.push(v),
+            );
+            return Ok(Value::Array(out));
+        }
+        let resolver = ItemResolver::new(plan, set, items);
+        let mut children = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            children.clear();
+            resolver.declaring(i, &mut children);
+            let len = self.path.len();
+            self.path.push('/');
+            self.path.push_str(itoa(i).as_str());
+            if children.is_empty() {
+                self.strip(StripReason::Undeclared);
+            } else if let Some(child) = self.value(&children, v)? {
+                out.push(child);
+            }
+            self.path.truncate(len);
+        }
+        Ok(Value::Array(out))
+    }
+
+    /// A declared container whose schema says nothing about its contents: scalar
+    /// members pass (no annotations apply to them), nested containers are undeclared.
+    fn scalars_only<'v>(
+        &mut self,
+        members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
+        mut keep: impl FnMut(&str, Value),
+    ) {
+        for (seg, v) in members {
+            let len = self.path.len();
+            let key = match seg {
+                Segment::Key(k) => {
+                    push_segment(&mut self.path, k);
+                    k
+                }
+                Segment::Index(i) => {
+                    self.path.push('/');
+                    self.path.push_str(itoa(i).as_str());
+                    ""
+                }
+            };
+            if v.is_object() || v.is_array() {
+                self.strip(StripReason::Undeclared);
+            } else {
+                self.disclosed.push(self.path.clone());
+                keep(key, v.clone());
+            }
+            self.path.truncate(len);
+        }
+    }
+}
+
+enum Segment<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn itoa(i: usize) -> String {
+    i.to_string()
+}
+
+fn is_leaf(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => true,
+    }
+}
+
+/// Which nodes declare each key of one object.
+struct KeyResolver<'p> {
+    plan: &'p SchemaPlan,
+    set: &'p [NodeId],
+    /// For each node with `unevaluatedProperties`: (its admitting schema, the nodes that
+    /// apply in its own subtree).
+    unevaluated: Vec<(Option<NodeId>, NodeId, Vec<NodeId>)>,
+}
+
+impl<'p> KeyResolver<'p> {
+    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Map<String, Value>) -> Self {
+        let mut unevaluated = Vec::new();
+        if set.iter().any(|id| plan.node(*id).has_unevaluated) {
+            let object = Value::Object(instance.clone());
+            for id in set {
+                let n = plan.node(*id);
+                if n.has_unevaluated {
+                    unevaluated.push((n.unevaluated, *id, plan.expand(&[*id], &object)));
+                }
+            }
+        }
+        Self { plan, set, unevaluated }
+    }
+
+    /// `properties`, `patternProperties` and `additionalProperties` of this node only.
+    fn local(&self, id: NodeId, key: &str, out: &mut Vec<NodeId>) -> bool {
+        let n = self.plan.node(id);
+        let mut matched = false;
+        if let Some(c) = n.properties.get(key) {
+            out.push(*c);
+            matched = true;
+        }
+        if !n.patterns.is_empty() {
+            let k = Value::String(key.to_owned());
+            for (m, c) in &n.patterns {
+                if m.is_valid(&k) {
+                    out.push(*c);
+                    matched = true;
+                }
+            }
+        }
+        if !matched {
+            if let Some(c) = n.additional {
+                out.push(c);
+            }
+        }
+        matched || n.has_additional
+    }
+
+    fn declaring(&self, key: &str, out: &mut Vec<NodeId>) {
+        for id in self.set {
+            self.local(*id, key, out);
+        }
+        for (admit, owner, closure) in &self.unevaluated {
+            let Some(admit) = admit else { continue };
+            let mut scratch = Vec::new();
+            let evaluated = closure.iter().any(|m| {
+                (*m != *owner && self.plan.node(*m).has_unevaluated)
+                    || self.local(*m, key, &mut scratch)
+            });
+            if !evaluated {
+                out.push(*admit);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Which nodes declare each element of one array.
+struct ItemResolver<'p> {
+    plan: &'p SchemaPlan,
+    set: &'p [NodeId],
+    unevaluated: Vec<(Option<NodeId>, NodeId, Vec<NodeId>)>,
+}
+
+impl<'p> ItemResolver<'p> {
+    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], items: &[Value]) -> Self {
+        let mut unevaluated = Vec::new();
+        if set.iter().any(|id| plan.node(*id).has_unevaluated_items) {
+            let array = Value::Array(items.to_vec());
+            for id in set {
+                let n = plan.node(*id);
+                if n.has_unevaluated_items {
+                    unevaluated.push((n.unevaluated_items, *id, plan.expand(&[*id], &array)));
+                }
+            }
+        }
+        Self { plan, set, unevaluated }
+    }
+
+    fn local(&self, id: NodeId, i: usize, out: &mut Vec<NodeId>) -> bool {
+        let n = self.plan.node(id);
+        if let Some(c) = n.prefix_items.get(i) {
+            out.push(*c);
+            return true;
+        }
+        if let Some(c) = n.items {
+            out.push(c);
+        }
+        n.has_items
+    }
+
+    fn declaring(&self, i: usize, out: &mut Vec<NodeId>) {
+        for id in self.set {
+            self.local(*id, i, out);
+        }
+        for (admit, owner, closure) in &self.unevaluated {
+            let Some(admit) = admit else { continue };
+            let mut scratch = Vec::new();
+            let evaluated = closure.iter().any(|m| {
+                (*m != *owner && self.plan.node(*m).has_unevaluated_items)
+                    || self.local(*m, i, &mut scratch)
+            });
+            if !evaluated {
+                out.push(*admit);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Every pointer (containers included) that `plan` declares for `payload`, without
+/// validating it and without categories or transforms: used to tell "not in the
+/// emergency schema" from "undeclared".
+pub(crate) fn declared_pointers(plan: &SchemaPlan, payload: &Value) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut path = String::new();
+    declared_walk(plan, &[plan.root], payload, &mut path, &mut out);
+    out
+}
+
+fn declared_walk(
+    plan: &SchemaPlan,
+    nodes: &[NodeId],
+    v: &Value,
+    path: &mut String,
+    out: &mut HashSet<String>,
+) {
+    out.insert(path.clone());
+    let set = plan.expand(nodes, v);
+    let mut children = Vec::new();
+    match v {
+        Value::Object(map) => {
+            let described = set.iter().any(|id| plan.node(*id).describes_object());
+            let resolver = KeyResolver::new(plan, &set, map);
+            for (key, child) in map {
+                let len = path.len();
+                push_segment(path, key);
+                if !described {
+                    if !child.is_object() && !child.is_array() {
+                        out.insert(path.clone());
+                    }
+                } else {
+                    children.clear();
+                    resolver.declaring(key, &mut children);
+                    if !children.is_empty() {
+                        declared_walk(plan, &children, child, path, out);
+                    }
+                }
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            let described = set.iter().any(|id| plan.node(*id).describes_array());
+            let resolver = ItemResolver::new(plan, &set, items);
+            for (i, child) in items.iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                if !described {
+                    if !child.is_object() && !child.is_array() {
+                        out.insert(path.clone());
+                    }
+                } else {
+                    children.clear();
+                    resolver.declaring(i, &mut children);
+                    if !children.is_empty() {
+                        declared_walk(plan, &children, child, path, out);
+                    }
+                }
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

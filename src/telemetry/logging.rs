@@ -1,0 +1,226 @@
+//! Structured logs with `tracing`, and OpenTelemetry traces over OTLP/HTTP.
+//!
+//! Owns the process's `tracing` subscriber: an [`EnvFilter`] read from `ISAGATE_LOG`
+//! (default `info`), a text or JSON formatter on standard error, and, when an OTLP
+//! endpoint is configured, a `tracing-opentelemetry` layer feeding the SDK's batch span
+//! processor (its own thread, a blocking HTTP client). A collector that is down makes
+//! exports fail; the failure is logged and the gateway carries on.
+//!
+//! It must not decide what is logged: callers choose their fields, and they never pass
+//! personal data (no payload values, no subject ids, no free-text reasons).
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use tracing::Subscriber;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+/// The environment variable holding the log filter (`tracing` directives).
+pub const LOG_ENV: &str = "ISAGATE_LOG";
+
+/// The filter used when [`LOG_ENV`] is not set.
+pub const DEFAULT_FILTER: &str = "info";
+
+/// Targets never fed to the trace exporter: the exporter's own machinery, so that an
+/// export never produces spans that need exporting.
+const OTEL_QUIET: &str =
+    "opentelemetry=off,opentelemetry_sdk=off,opentelemetry_otlp=off,reqwest=off,hyper=off,hyper_util=off,h2=off";
+
+/// How long the exporter waits for the collector on each batch.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// JSON when standard error is not a terminal, text when it is.
+    #[default]
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}
+
+impl LogFormat {
+    /// `Json` or `Text`, resolving `Auto` against standard error.
+    pub fn resolve(self) -> LogFormat {
+        match self {
+            LogFormat::Auto if std::io::stderr().is_terminal() => LogFormat::Text,
+            LogFormat::Auto => LogFormat::Json,
+            other => other,
+        }
+    }
+}
+
+/// Where traces go over OTLP/HTTP (protobuf).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtlpSettings {
+    /// The collector's base URL (`http://collector:4318`); `/v1/traces` is added when
+    /// the URL has no path of its own.
+    pub endpoint: String,
+    /// `service.name` on every span (e.g. `isagate` or `isagate-a`).
+    pub service_name: String,
+}
+
+/// What can go wrong setting up telemetry.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    /// `ISAGATE_LOG` does not parse as `tracing` directives.
+    #[error("`{LOG_ENV}` is not a valid log filter: {0}")]
+    BadFilter(String),
+    /// The OTLP exporter could not be built (a malformed endpoint, usually).
+    #[error("cannot set up trace export to `{endpoint}`: {reason}")]
+    Exporter { endpoint: String, reason: String },
+    /// Another part of the process installed a global subscriber first.
+    #[error("a global log subscriber is already installed")]
+    AlreadyInstalled,
+    /// Spans could not be delivered to the collector.
+    #[error("cannot export traces: {0}")]
+    Export(String),
+    /// The Prometheus recorder could not be installed.
+    #[error("cannot install the metrics recorder: {0}")]
+    Metrics(String),
+}
+
+/// Keeps trace export alive; flushes and shuts the exporter down when dropped.
+#[must_use = "dropping the guard stops trace export"]
+#[derive(Debug, Default)]
+pub struct TelemetryGuard {
+    /// The tracer provider, when an OTLP endpoint is configured.
+    provider: Option<SdkTracerProvider>,
+}
+
+impl TelemetryGuard {
+    /// Whether traces are exported.
+    pub fn exports_traces(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Sends every finished span now. An unreachable collector is an error here (and a
+    /// logged warning from the exporter), never a crash.
+    pub fn flush(&self) -> Result<(), TelemetryError> {
+        match &self.provider {
+            Some(p) => p.force_flush().map_err(|e| TelemetryError::Export(e.to_string())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            if let Err(e) = provider.force_flush() {
+                tracing::warn!(error = %e, "traces not exported at shutdown");
+            }
+            if let Err(e) = provider.shutdown_with_timeout(EXPORT_TIMEOUT) {
+                tracing::warn!(error = %e, "trace exporter did not shut down cleanly");
+            }
+        }
+    }
+}
+
+/// Installs the process-wide subscriber: logs to standard error, traces to `otlp` when
+/// given. Call once, early in `main`; keep the guard until exit.
+pub fn init_logging(
+    format: LogFormat,
+    otlp: Option<OtlpSettings>,
+) -> Result<TelemetryGuard, TelemetryError> {
+    let (subscriber, guard) = build_subscriber(format, otlp, std::io::stderr)?;
+    tracing::subscriber::set_global_default(subscriber)
+        .map_err(|_| TelemetryError::AlreadyInstalled)?;
+    Ok(guard)
+}
+
+/// Builds the subscriber [`init_logging`] installs, writing logs to `writer`, without
+/// installing it (tests use it with `tracing::subscriber::with_default`).
+pub fn build_subscriber<W>(
+    format: LogFormat,
+    otlp: Option<OtlpSettings>,
+    writer: W,
+) -> Result<(impl Subscriber + Send + Sync + 'static, TelemetryGuard), TelemetryError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let directives = match std::env::var(LOG_ENV) {
+        Ok(v) if !v.trim().is_empty() => v,
+        _ => DEFAULT_FILTER.to_owned(),
+    };
+    let log_filter =
+        EnvFilter::try_new(&directives).map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
+
+    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::with_capacity(2);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+    layers.push(match format.resolve() {
+        LogFormat::Text => fmt.with_filter(log_filter).boxed(),
+        _ => fmt.json().with_current_span(true).with_filter(log_filter).boxed(),
+    });
+
+    let mut guard = TelemetryGuard::default();
+    if let Some(settings) = otlp {
+        let provider = tracer_provider(&settings)?;
+        let tracer = provider.tracer("isagate");
+        let trace_filter = EnvFilter::try_new(format!("{directives},{OTEL_QUIET}"))
+            .map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
+        layers.push(
+            tracing_opentelemetry::layer().with_tracer(tracer).with_filter(trace_filter).boxed(),
+        );
+        guard.provider = Some(provider);
+    }
+    Ok((Registry::default().with(layers), guard))
+}
+
+/// The SDK tracer provider with an OTLP/HTTP exporter behind the batch processor.
+fn tracer_provider(settings: &OtlpSettings) -> Result<SdkTracerProvider, TelemetryError> {
+    let endpoint = traces_url(&settings.endpoint);
+    // The exporter's blocking reqwest client asks rustls for the process-wide crypto
+    // provider when reqwest's rustls support is compiled in (tests enable it), and its
+    // builder thread panics without one. Installing aws-lc-rs as the default changes
+    // nothing else: the gateway builds every TLS config with an explicit provider.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(endpoint.clone())
+        .with_timeout(EXPORT_TIMEOUT)
+        .build()
+        .map_err(|e| TelemetryError::Exporter { endpoint, reason: e.to_string() })?;
+    let resource = Resource::builder().with_service_name(settings.service_name.clone()).build();
+    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
+}
+
+/// `http://host:4318` becomes `http://host:4318/v1/traces`; a URL with a path is kept.
+fn traces_url(endpoint: &str) -> String {
+    let trimmed = endpoint.trim_end_matches('/');
+    let after_scheme = trimmed.split_once("://").map_or(trimmed, |(_, rest)| rest);
+    if after_scheme.contains('/') {
+        trimmed.to_owned()
+    } else {
+        format!("{trimmed}/v1/traces")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_get_the_traces_path() {
+        assert_eq!(traces_url("http://c:4318"), "http://c:4318/v1/traces");
+        assert_eq!(traces_url("http://c:4318/"), "http://c:4318/v1/traces");
+        assert_eq!(traces_url("http://c:4318/custom/traces"), "http://c:4318/custom/traces");
+    }
+
+    #[test]
+    fn explicit_formats_stay_put() {
+        assert_eq!(LogFormat::Json.resolve(), LogFormat::Json);
+        assert_eq!(LogFormat::Text.resolve(), LogFormat::Text);
+        assert_ne!(LogFormat::Auto.resolve(), LogFormat::Auto);
+    }
+}

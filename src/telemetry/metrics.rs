@@ -1,0 +1,213 @@
+//! Prometheus metrics: the recorder, and one function per metric.
+//!
+//! Every metric name and label is written here and nowhere else, so the list in
+//! `docs/operations.md` can be checked against one file. Callers record through the
+//! named functions ([`transfer_completed`], [`refusal`], [`store_commit`], ...), never
+//! through the `metrics` macros directly.
+//!
+//! Labels are codes, agency ids, flow ids and outcomes: values from configuration or
+//! from a fixed vocabulary. This module must never take a label value from a request
+//! body, a header a caller wrote, or a subject id.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::logging::TelemetryError;
+use crate::audit::record::Outcome;
+use crate::codes::RefusalCode;
+
+/// Names of every metric, for the docs test and for dashboards.
+pub mod names {
+    pub const TRANSFERS: &str = "isagate_transfers_total";
+    pub const TRANSFER_DURATION: &str = "isagate_transfer_duration_seconds";
+    pub const REFUSALS: &str = "isagate_refusals_total";
+    pub const STORE_COMMIT_DURATION: &str = "isagate_store_commit_duration_seconds";
+    pub const STORE_COMMIT_BATCH: &str = "isagate_store_commit_batch_size";
+    pub const STORE_FAILURES: &str = "isagate_store_failures_total";
+    pub const UPSTREAM_DURATION: &str = "isagate_upstream_duration_seconds";
+    pub const EMERGENCY_ALERTS: &str = "isagate_emergency_alerts_total";
+    pub const WEBHOOK_FAILURES: &str = "isagate_webhook_failures_total";
+    pub const AGREEMENT_RELOADS: &str = "isagate_agreement_reloads_total";
+    pub const AGREEMENTS_LOADED: &str = "isagate_agreements_loaded";
+    pub const TLS_HANDSHAKES_REFUSED: &str = "isagate_tls_handshakes_refused_total";
+
+    /// All of the above.
+    pub const ALL: &[&str] = &[
+        TRANSFERS,
+        TRANSFER_DURATION,
+        REFUSALS,
+        STORE_COMMIT_DURATION,
+        STORE_COMMIT_BATCH,
+        STORE_FAILURES,
+        UPSTREAM_DURATION,
+        EMERGENCY_ALERTS,
+        WEBHOOK_FAILURES,
+        AGREEMENT_RELOADS,
+        AGREEMENTS_LOADED,
+        TLS_HANDSHAKES_REFUSED,
+    ];
+}
+
+/// Bucket bounds (seconds) for every `*_seconds` histogram: 1 ms to 30 s.
+pub const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Bucket bounds for the store's group-commit batch sizes.
+pub const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0];
+
+/// Emergency categories of contract section 6; anything else is labelled `other`.
+const EMERGENCY_CATEGORIES: &[&str] =
+    &["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime"];
+
+/// How often histograms are drained when nobody scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Renders the Prometheus text exposition of every metric. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct MetricsHandle(PrometheusHandle);
+
+impl MetricsHandle {
+    /// The Prometheus text format (version 0.0.4).
+    pub fn render(&self) -> String {
+        self.0.render()
+    }
+}
+
+/// Installs the process-wide Prometheus recorder once; later calls return the same
+/// handle (tests call it from many places in one process).
+pub fn install_metrics() -> Result<MetricsHandle, TelemetryError> {
+    static HANDLE: OnceLock<Result<MetricsHandle, String>> = OnceLock::new();
+    HANDLE.get_or_init(install_once).clone().map_err(TelemetryError::Metrics)
+}
+
+fn install_once() -> Result<MetricsHandle, String> {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full(names::STORE_COMMIT_BATCH.into()), BATCH_BUCKETS)
+        })
+        .and_then(|b| b.install_recorder())
+        .map_err(|e| e.to_string())?;
+    describe();
+    let upkeep = handle.clone();
+    std::thread::Builder::new()
+        .name("isagate-metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            upkeep.run_upkeep();
+        })
+        .map_err(|e| format!("cannot start the upkeep thread: {e}"))?;
+    Ok(MetricsHandle(handle))
+}
+
+/// `# HELP` lines for every metric.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(names::TRANSFERS, "Transfers finished, by outcome and HTTP status.");
+    describe_histogram!(
+        names::TRANSFER_DURATION,
+        "Time from request head to response, by outcome."
+    );
+    describe_counter!(names::REFUSALS, "Refusals, by refusal code.");
+    describe_histogram!(names::STORE_COMMIT_DURATION, "Durable commit latency of one batch.");
+    describe_histogram!(names::STORE_COMMIT_BATCH, "Records per committed batch.");
+    describe_counter!(names::STORE_FAILURES, "Batches the audit store failed to commit.");
+    describe_histogram!(names::UPSTREAM_DURATION, "Upstream round trip, by recipient agency.");
+    describe_counter!(names::EMERGENCY_ALERTS, "Emergency alerts raised, by category and kind.");
+    describe_counter!(
+        names::WEBHOOK_FAILURES,
+        "Alert or checkpoint webhook deliveries that failed."
+    );
+    describe_counter!(names::AGREEMENT_RELOADS, "Agreement reloads, by result.");
+    describe_counter!(names::TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener.");
+    describe_gauge!(names::AGREEMENTS_LOADED, "Agreements in the active set.");
+}
+
+/// The wire name of an outcome (`forwarded`, `upstream-timeout`, ...).
+pub fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Forwarded => "forwarded",
+        Outcome::Delivered => "delivered",
+        Outcome::Withheld => "withheld",
+        Outcome::UpstreamError => "upstream-error",
+        Outcome::UpstreamTimeout => "upstream-timeout",
+        Outcome::Refused => "refused",
+        Outcome::Recorded => "recorded",
+    }
+}
+
+/// A transfer finished with this final outcome and HTTP status to the caller.
+pub fn transfer_completed(outcome: Outcome, status: u16, latency: Duration) {
+    let outcome = outcome_label(outcome);
+    metrics::counter!(names::TRANSFERS, "outcome" => outcome, "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!(names::TRANSFER_DURATION, "outcome" => outcome)
+        .record(latency.as_secs_f64());
+}
+
+/// A request was refused for `code` (count each reason of a multi-reason refusal).
+pub fn refusal(code: RefusalCode) {
+    metrics::counter!(names::REFUSALS, "code" => code.as_str()).increment(1);
+}
+
+/// The audit store committed a batch of `batch_size` records in `latency`.
+pub fn store_commit(latency: Duration, batch_size: usize) {
+    metrics::histogram!(names::STORE_COMMIT_DURATION).record(latency.as_secs_f64());
+    // Batch sizes are small integers; f64 holds them exactly.
+    #[allow(clippy::cast_precision_loss, reason = "batch sizes are far below 2^52")]
+    metrics::histogram!(names::STORE_COMMIT_BATCH).record(batch_size as f64);
+}
+
+/// The audit store failed to commit a batch (the gateway answers 503).
+pub fn store_failure() {
+    metrics::counter!(names::STORE_FAILURES).increment(1);
+}
+
+/// One round trip to `agency`'s upstream (an agency id from the config).
+pub fn upstream_latency(agency: &str, latency: Duration) {
+    metrics::histogram!(names::UPSTREAM_DURATION, "agency" => agency.to_owned())
+        .record(latency.as_secs_f64());
+}
+
+/// Why an emergency alert went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// An emergency disclosure was just made.
+    Raised,
+    /// Its review is overdue (raised again, also after a restart).
+    ReviewOverdue,
+}
+
+/// An emergency alert for `category` (one of contract section 6; else `other`).
+pub fn emergency_alert(category: &str, kind: AlertKind) {
+    let category =
+        EMERGENCY_CATEGORIES.iter().find(|c| **c == category).copied().unwrap_or("other");
+    let kind = match kind {
+        AlertKind::Raised => "raised",
+        AlertKind::ReviewOverdue => "review-overdue",
+    };
+    metrics::counter!(names::EMERGENCY_ALERTS, "category" => category, "kind" => kind).increment(1);
+}
+
+/// A TLS handshake on a listener failed (no, untrusted, expired, revoked or wrong-EKU certificate).
+pub fn tls_handshake_refused() {
+    metrics::counter!(names::TLS_HANDSHAKES_REFUSED).increment(1);
+}
+
+/// A webhook delivery (alert or checkpoint) failed; it will be retried.
+pub fn webhook_failure() {
+    metrics::counter!(names::WEBHOOK_FAILURES).increment(1);
+}
+
+/// An agreement reload finished: `applied` when the new set replaced the old one,
+/// otherwise rejected (lint errors) and the old set stays.
+pub fn agreement_reload(applied: bool, agreements_loaded: usize) {
+    let result = if applied { "applied" } else { "rejected" };
+    metrics::counter!(names::AGREEMENT_RELOADS, "result" => result).increment(1);
+    if applied {
+        #[allow(clippy::cast_precision_loss, reason = "agreement counts are small")]
+        metrics::gauge!(names::AGREEMENTS_LOADED).set(agreements_loaded as f64);
+    }
+}

@@ -1,0 +1,8 @@
+//! Operations: the ops listener, logs and traces, the shutdown helpers, the mock agency
+//! upstream, and the container deployment files.
+
+mod compose;
+mod drain;
+mod endpoints;
+mod mock;
+mod traces;
