@@ -10,7 +10,8 @@
 //! - [`router`]: the route table (the one list the OpenAPI document is checked against),
 //!   identity check and dispatch.
 //! - [`agreements`], [`reviews`], [`audit`], [`restrictions`]: the endpoints by domain.
-//! - [`ports`]: what the admin listener needs from the agreements and the record store.
+//! - [`ports`]: what the admin listener needs from the agreements and the record store;
+//!   [`store_port`] implements the store's part for `audit::Store`.
 //! - [`openapi`]: the OpenAPI document.
 //! - [`reply`]: JSON and problem responses.
 //! - [`server`]: accept, TLS, identity, HTTP/1.1 and HTTP/2, graceful shutdown.
@@ -29,6 +30,7 @@ pub mod restrictions;
 pub mod reviews;
 pub mod router;
 pub mod server;
+pub mod store_port;
 
 use std::sync::Arc;
 use std::time::Duration;

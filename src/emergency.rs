@@ -9,7 +9,8 @@
 //!
 //! - [`alert`]: the alert (warn event, metric, optional webhook) and its JSON body.
 //! - [`webhook`]: HMAC-signed HTTPS delivery with bounded retries, in a spawned task.
-//! - [`ledger`]: what this module needs from the record store, as a small trait.
+//! - [`ledger`]: what this module needs from the record store, as a small trait;
+//!   [`store_ledger`] implements it for `audit::Store`.
 //! - [`review`]: review validation and recording (one review per disclosure).
 //! - [`queue`]: the review queue (pending, reviewed, overdue).
 //! - [`overdue`]: the periodic sweep that raises overdue alerts once per disclosure.
@@ -22,6 +23,7 @@ pub mod overdue;
 pub mod queue;
 pub mod restrictions;
 pub mod review;
+pub mod store_ledger;
 pub mod webhook;
 
 pub use alert::{Alert, AlertKind, Alerts};

@@ -23,6 +23,8 @@ use tokio_rustls::TlsAcceptor;
 use super::reply;
 use super::{AdminIdentity, AdminPeer, AdminState};
 use crate::codes::RefusalCode;
+use crate::tls::identity::{self, PeerIdentity};
+use crate::tls::server::ServerTls;
 
 /// Where the listener gets its current TLS acceptor (swapped on CRL reloads).
 pub trait AcceptorSource: Send + Sync + 'static {
@@ -35,30 +37,26 @@ impl AcceptorSource for TlsAcceptor {
     }
 }
 
+/// The gateway's reloadable admin TLS (fresh config on CRL changes).
+impl AcceptorSource for ServerTls {
+    fn acceptor(&self) -> TlsAcceptor {
+        ServerTls::acceptor(self)
+    }
+}
+
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN: Duration = Duration::from_secs(30);
 
-/// The identity in a verified leaf certificate's URI SAN.
+/// The identity in a verified leaf certificate (`tls::identity`); a certificate with no
+/// identity, or several, has none and is refused at the HTTP layer.
 pub fn peer_of_der(der: &[u8]) -> AdminPeer {
-    let cert_sha256 =
-        hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref());
-    let identity = x509_parser::parse_x509_certificate(der).ok().and_then(|(_, cert)| {
-        let san = cert.subject_alternative_name().ok().flatten()?;
-        san.value.general_names.iter().find_map(|n| match n {
-            x509_parser::extensions::GeneralName::URI(u) => {
-                if let Some(who) = u.strip_prefix("urn:isagate:governance:") {
-                    (!who.is_empty()).then(|| AdminIdentity::Governance((*u).to_owned()))
-                } else {
-                    u.strip_prefix("urn:isagate:agency:")
-                        .map(|id| AdminIdentity::Agency(id.to_owned()))
-                }
-            }
-            _ => None,
-        })
+    let identity = identity::identity_from_der(der).ok().map(|id| match id {
+        PeerIdentity::Governance(_) => AdminIdentity::Governance(id.to_uri()),
+        PeerIdentity::Agency(a) => AdminIdentity::Agency(a),
     });
-    AdminPeer { identity, cert_sha256 }
+    AdminPeer { identity, cert_sha256: identity::cert_sha256(der) }
 }
 
 fn peer_of(conn: &rustls::ServerConnection) -> AdminPeer {

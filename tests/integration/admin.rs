@@ -6,6 +6,7 @@ mod harness;
 pub use harness::emergency_draft as harness_draft;
 mod openapi_check;
 pub mod pki;
+mod store;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -175,14 +175,25 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(agreements: Arc<dyn AgreementsPort>) -> Self {
+        let ledger = Arc::new(MemoryLedger::new());
+        let dyn_ledger: Arc<dyn Ledger> = ledger.clone();
+        let audit = Arc::new(MemoryAudit(Arc::clone(&ledger)));
+        Self::start_on(agreements, ledger, dyn_ledger, audit).await
+    }
+
+    /// On any ledger and audit port (`memory` is then only the harness's own).
+    pub async fn start_on(
+        agreements: Arc<dyn AgreementsPort>,
+        memory: Arc<MemoryLedger>,
+        ledger: Arc<dyn Ledger>,
+        audit: Arc<dyn AuditPort>,
+    ) -> Self {
         let pki = Pki::new();
         let server = pki.server();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(pki.server_config(&server, true)));
-        let ledger = Arc::new(MemoryLedger::new());
-        let dyn_ledger: Arc<dyn Ledger> = ledger.clone();
         let mut state = AdminState::new(
-            dyn_ledger,
-            Arc::new(MemoryAudit(Arc::clone(&ledger))),
+            ledger,
+            audit,
             agreements,
             Arc::new(RestrictionsCell::default()),
             subject_key(),
@@ -200,7 +211,7 @@ impl Harness {
                 let _ = rx.await;
             },
         ));
-        Self { url, pki, ledger, state, stop: Some(tx), task: Some(task) }
+        Self { url, pki, ledger: memory, state, stop: Some(tx), task: Some(task) }
     }
 
     pub fn client(&self, uri: &str) -> AdminClient {
