@@ -101,11 +101,9 @@ pub fn admin_client(global: &GlobalArgs) -> anyhow::Result<AdminClient> {
 }
 
 /// Open a store URL as a ledger, for offline work.
-pub fn open_ledger(url: &str) -> anyhow::Result<Arc<dyn Ledger>> {
-    anyhow::bail!(
-        "working directly on a store (`{}`) needs the audit store, which this build does not include yet; use the admin API",
-        url.split("://").next().unwrap_or("?")
-    )
+pub async fn open_ledger(url: &str) -> anyhow::Result<Arc<dyn Ledger>> {
+    let store = crate::audit::Store::open(url, crate::audit::StoreOptions::default()).await?;
+    Ok(Arc::new(store))
 }
 
 /// Print an API answer: 2xx through `ok`, a problem to stderr as a finding.
@@ -141,7 +139,7 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
         match cmd {
             EmergencyCmd::List { state, format, reach } => {
                 if let Some(url) = &reach.store {
-                    let ledger = open_ledger(url)?;
+                    let ledger = open_ledger(url).await?;
                     let entries = ledger.emergencies().await?;
                     let items = queue::build(entries, state, jiff::Timestamp::now(), Duration::from_secs(72 * 3600));
                     let body = serde_json::json!({"state": state.as_str(), "overdue_after_hours": 72, "disclosures": items});
@@ -157,7 +155,7 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
                 if let Some(url) = &reach.store {
                     let actor = reach.actor.clone().context("`--store` needs `--actor urn:isagate:governance:...`")?;
                     anyhow::ensure!(actor.starts_with("urn:isagate:governance:"), "`--actor` must be a governance URI");
-                    let ledger = open_ledger(url)?;
+                    let ledger = open_ledger(url).await?;
                     let today = crate::admin::AdminClock::System.today();
                     let lock = tokio::sync::Mutex::new(());
                     return match review::record(ledger.as_ref(), &lock, id, &input, &actor, today).await {

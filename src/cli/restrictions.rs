@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
                 let input = RestrictionInput { kind, id, agreements: scope(&ids), note };
                 let answer = if let Some(url) = &reach.store {
                     let actor = offline_actor(&reach)?;
-                    let ledger = open_ledger(url)?;
+                    let ledger = open_ledger(url).await?;
                     let key = subject_key(global)?;
                     let cell = RestrictionsCell::default();
                     match restrictions::add(ledger.as_ref(), &cell, &key, &input, &actor).await {
@@ -115,7 +115,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
             RestrictionsCmd::Remove { id, format, reach } => {
                 let answer = if let Some(url) = &reach.store {
                     let actor = offline_actor(&reach)?;
-                    let ledger = open_ledger(url)?;
+                    let ledger = open_ledger(url).await?;
                     let cell = RestrictionsCell::default();
                     match restrictions::remove(ledger.as_ref(), &cell, &id, &actor).await {
                         Ok(rec) => ok(serde_json::json!({"id": id, "removed": true, "record_id": rec.to_string()})),
@@ -129,7 +129,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
             }
             RestrictionsCmd::List { format, reach } => {
                 let answer = if let Some(url) = &reach.store {
-                    let ledger = open_ledger(url)?;
+                    let ledger = open_ledger(url).await?;
                     let cell = RestrictionsCell::default();
                     cell.refresh(ledger.as_ref()).await?;
                     ok(serde_json::json!({"restrictions": cell.current().list()}))

@@ -220,3 +220,74 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
     expected.sort();
     assert_eq!(ids, expected, "round 2 of the old one and round 1 of the recent one, once each");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reviews_offline_on_a_store() {
+    let scratch = crate::support::scratch();
+    let url = format!("sqlite://{}", scratch.path().join("audit.db").display());
+    let id = {
+        let store = isagate::audit::Store::open(&url, Default::default()).await.unwrap();
+        let id =
+            Ledger::append(&store, crate::admin::harness_draft()).await.unwrap().id.to_string();
+        drop(store);
+        id
+    };
+    let run = |args: Vec<String>| async move {
+        let out = tokio::process::Command::new(crate::support::isagate_bin())
+            .args(&args)
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let (code, out, err) =
+        run(s(&["emergency", "list", "--store", &url, "--format", "json"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&id));
+    let review = s(&[
+        "emergency",
+        "review",
+        &id,
+        "--decision",
+        "justified",
+        "--subject-told",
+        "told",
+        "--note",
+        "ok",
+        "--store",
+        &url,
+        "--actor",
+        "urn:isagate:governance:offline-ig",
+    ]);
+    let (code, _, err) = run(review.clone()).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(review).await;
+    assert_eq!(code, 1, "double review refused offline too: {err}");
+    let (code, _, _) = run(s(&[
+        "emergency",
+        "review",
+        &id,
+        "--decision",
+        "justified",
+        "--subject-told",
+        "told",
+        "--note",
+        "ok",
+        "--store",
+        &url,
+    ]))
+    .await;
+    assert_eq!(code, 2, "offline needs --actor");
+    let store = isagate::audit::Store::open(&url, Default::default()).await.unwrap();
+    let entries = store.emergency_records(Some("reviewed")).await.unwrap();
+    assert_eq!(
+        entries[0].reviews[0].draft.actor.as_deref(),
+        Some("urn:isagate:governance:offline-ig")
+    );
+    assert!(store.verify(None, &|_, _| {}).await.unwrap().ok);
+}
