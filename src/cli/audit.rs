@@ -5,7 +5,7 @@
 
 mod append_loop;
 mod render;
-mod subject;
+pub mod subject;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;

@@ -1,13 +1,218 @@
-//! TODO: filled in by the owning work item.
+//! `isagate emergency list|review`: the review queue and its decisions.
+//!
+//! Two ways to reach the records (docs/emergency.md):
+//! - by default, the admin API of a running gateway over mTLS, with the governance
+//!   certificate of `[admin_client]` in the config: the reviewer's identity comes from that
+//!   certificate, and it works the same with several replicas;
+//! - with `--store URL`, directly on a store, for an offline gateway: the reviewer names
+//!   themselves with `--actor urn:isagate:governance:...`, which the record keeps.
 
-use super::{Exit, GlobalArgs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use http::Method;
+use serde::Deserialize;
+
+use super::{Exit, Format, GlobalArgs};
+use crate::admin::client::{AdminClient, Answer};
+use crate::emergency::queue::{self, QueueItem, StateFilter};
+use crate::emergency::review::{self, ReviewInput};
+use crate::emergency::Ledger;
+
+/// How to reach the records: the admin API (default) or a store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Reach {
+    /// Work directly on this store (`sqlite://path` or `postgres://...`) of an offline gateway.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// With `--store`: the governance identity acting (`urn:isagate:governance:...`).
+    #[arg(long, value_name = "URI", requires = "store")]
+    pub actor: Option<String>,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum EmergencyCmd {
-    /// Not implemented yet.
-    Todo,
+    /// The review queue.
+    List {
+        #[arg(long, value_enum, default_value = "pending")]
+        state: StateFilter,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        #[command(flatten)]
+        reach: Reach,
+    },
+    /// Record a review of an emergency disclosure (its `Isagate-Disclosure-Id`).
+    Review {
+        id: uuid::Uuid,
+        #[arg(long, value_parser = ["justified", "not-justified"])]
+        decision: String,
+        #[arg(long, value_parser = ["told", "not-safe-to-tell", "deferred"])]
+        subject_told: String,
+        /// With `deferred`: the date to revisit, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        revisit: Option<String>,
+        #[arg(long)]
+        note: String,
+        /// Amend an earlier review (both stay in the chain).
+        #[arg(long)]
+        amendment: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        #[command(flatten)]
+        reach: Reach,
+    },
 }
 
-pub fn run(_global: &GlobalArgs, _cmd: EmergencyCmd) -> anyhow::Result<Exit> {
-    anyhow::bail!("not implemented yet")
+/// `[admin_client]` of the config.
+#[derive(Debug, Deserialize)]
+struct AdminClientSection {
+    url: String,
+    cert: PathBuf,
+    key: PathBuf,
+    ca: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfigShape {
+    admin_client: Option<AdminClientSection>,
+}
+
+/// The admin API client described by `[admin_client]` in the config (paths relative to
+/// the config file).
+pub fn admin_client(global: &GlobalArgs) -> anyhow::Result<AdminClient> {
+    let path = global.config_path().context(
+        "no config: pass `--config FILE` (its `[admin_client]` names the gateway and your governance certificate), or `--store URL`",
+    )?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let value: toml::Table =
+        toml::from_str(&text).with_context(|| format!("`{}` is not valid TOML", path.display()))?;
+    let shape: ConfigShape = toml::Value::Table(value)
+        .try_into()
+        .context("`[admin_client]` needs `url`, `cert`, `key` and `ca`")?;
+    let ac = shape.admin_client.with_context(|| {
+        format!("`{}` has no `[admin_client]` section (url, cert, key, ca)", path.display())
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rel = |p: &Path| if p.is_absolute() { p.to_owned() } else { base.join(p) };
+    Ok(AdminClient::from_files(&ac.url, &rel(&ac.cert), &rel(&ac.key), &rel(&ac.ca))?)
+}
+
+/// Open a store URL as a ledger, for offline work.
+pub async fn open_ledger(url: &str) -> anyhow::Result<Arc<dyn Ledger>> {
+    let store = crate::audit::Store::open(url, crate::audit::StoreOptions::default()).await?;
+    Ok(Arc::new(store))
+}
+
+/// Print an API answer: 2xx through `ok`, a problem to stderr as a finding.
+pub fn finish(
+    answer: Answer,
+    format: Format,
+    ok: impl FnOnce(&serde_json::Value),
+) -> anyhow::Result<Exit> {
+    if (200..300).contains(&answer.status) {
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&answer.body)?),
+            Format::Human => ok(&answer.body),
+        }
+        return Ok(Exit::Success);
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&answer.body)?),
+        Format::Human => eprintln!(
+            "refused ({}): {}",
+            answer.status,
+            answer.body["detail"].as_str().unwrap_or("no detail")
+        ),
+    }
+    if answer.status == 403 || answer.status >= 500 {
+        anyhow::bail!("the admin API refused the request ({})", answer.status);
+    }
+    Ok(Exit::Finding)
+}
+
+pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        match cmd {
+            EmergencyCmd::List { state, format, reach } => {
+                if let Some(url) = &reach.store {
+                    let ledger = open_ledger(url).await?;
+                    let entries = ledger.emergencies().await?;
+                    let items = queue::build(entries, state, jiff::Timestamp::now(), Duration::from_secs(72 * 3600));
+                    let body = serde_json::json!({"state": state.as_str(), "overdue_after_hours": 72, "disclosures": items});
+                    let answer = Answer { status: 200, content_type: "application/json".into(), body, record_id: None };
+                    return finish(answer, format, print_queue);
+                }
+                let client = admin_client(global)?;
+                let answer = client.send(Method::GET, &format!("/v1/emergency?state={}", state.as_str()), None).await?;
+                finish(answer, format, print_queue)
+            }
+            EmergencyCmd::Review { id, decision, subject_told, revisit, note, amendment, format, reach } => {
+                let input = ReviewInput { decision, subject_told, revisit, note, amendment };
+                if let Some(url) = &reach.store {
+                    let actor = reach.actor.clone().context("`--store` needs `--actor urn:isagate:governance:...`")?;
+                    anyhow::ensure!(actor.starts_with("urn:isagate:governance:"), "`--actor` must be a governance URI");
+                    let ledger = open_ledger(url).await?;
+                    let today = crate::admin::AdminClock::System.today();
+                    let lock = tokio::sync::Mutex::new(());
+                    return match review::record(ledger.as_ref(), &lock, id, &input, &actor, today).await {
+                        Ok(c) => {
+                            println!("review {} recorded for {id}", c.id);
+                            Ok(Exit::Success)
+                        }
+                        Err(e) => {
+                            eprintln!("refused: {e}");
+                            Ok(Exit::Finding)
+                        }
+                    };
+                }
+                let client = admin_client(global)?;
+                let body = serde_json::to_value(&input)?;
+                let answer = client.send(Method::POST, &format!("/v1/emergency/{id}/review"), Some(&body)).await?;
+                finish(answer, format, |b| {
+                    println!(
+                        "review {} recorded for {}: {} / subject {}{}",
+                        b["review_id"].as_str().unwrap_or("?"),
+                        b["disclosure_id"].as_str().unwrap_or("?"),
+                        b["decision"].as_str().unwrap_or("?"),
+                        b["subject_told"].as_str().unwrap_or("?"),
+                        if b["amendment"] == true { " (amendment)" } else { "" }
+                    )
+                })
+            }
+        }
+    })
+}
+
+fn print_queue(body: &serde_json::Value) {
+    let items: Vec<QueueItem> =
+        serde_json::from_value(body["disclosures"].clone()).unwrap_or_default();
+    if items.is_empty() {
+        println!("no {} emergency disclosures", body["state"].as_str().unwrap_or(""));
+        return;
+    }
+    for i in items {
+        let flag = if i.overdue { "  OVERDUE" } else { "" };
+        println!(
+            "{}  {}  {} -> {}  {}  {}{}",
+            i.disclosure_id,
+            i.time,
+            i.from.as_deref().unwrap_or("?"),
+            i.to.as_deref().unwrap_or("?"),
+            i.category,
+            i.state,
+            flag
+        );
+        println!("    basis: {}  requester: {}", i.basis, i.requester.as_deref().unwrap_or("?"));
+        println!("    justification: {}", i.justification);
+        if let Some(r) = i.review {
+            println!(
+                "    review: {} / subject {} by {} at {} ({} in all)",
+                r.decision, r.subject_told, r.reviewer, r.time, r.reviews
+            );
+        }
+    }
 }

@@ -1,0 +1,105 @@
+//! `GET /v1/audit/verify`, `GET /v1/audit/subject?type=&id=` and
+//! `GET /v1/audit/report?since=&until=`: the record store's read side for governance.
+//!
+//! The subject id is hashed with the subject key at once and never logged; the answer
+//! names the hash only.
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::reply::{self, Reply};
+use super::router::Call;
+use super::AdminState;
+use crate::codes::RefusalCode;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubjectResult {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub subject_hash: String,
+    pub records: Vec<serde_json::Value>,
+}
+
+pub async fn verify(state: &AdminState) -> Reply {
+    match state.audit.verify().await {
+        Ok(status) => reply::json(StatusCode::OK, &status),
+        Err(_) => reply::store_unavailable(),
+    }
+}
+
+pub async fn subject(state: &AdminState, call: &Call<'_>) -> Reply {
+    let (Some(kind), Some(id)) = (call.query("type"), call.query("id")) else {
+        return reply::problem(
+            RefusalCode::BadRequest,
+            "give both `type` (e.g. `nhs-number`) and `id`",
+        );
+    };
+    if kind.is_empty() || id.trim().is_empty() {
+        return reply::problem(RefusalCode::BadRequest, "`type` and `id` must not be empty");
+    }
+    let hash = state.subject_key.hash(kind, id);
+    match state.audit.subject(hash.clone()).await {
+        Ok(records) => {
+            tracing::info!(actor = call.actor, kind, "subject access search");
+            reply::json(
+                StatusCode::OK,
+                &SubjectResult { kind: kind.to_owned(), subject_hash: hash, records },
+            )
+        }
+        Err(_) => reply::store_unavailable(),
+    }
+}
+
+pub async fn report(state: &AdminState, call: &Call<'_>) -> Reply {
+    let (Some(since), Some(until)) = (call.query("since"), call.query("until")) else {
+        return reply::problem(
+            RefusalCode::BadRequest,
+            "give both `since` and `until` (YYYY-MM-DD or RFC 3339)",
+        );
+    };
+    let (Some(since), Some(until)) = (parse_bound(since, false), parse_bound(until, true)) else {
+        return reply::problem(
+            RefusalCode::BadRequest,
+            "`since` and `until` must be dates (YYYY-MM-DD, Europe/London) or RFC 3339 times",
+        );
+    };
+    if until < since {
+        return reply::problem(RefusalCode::BadRequest, "`until` is before `since`");
+    }
+    match state.audit.report(since, until).await {
+        Ok(r) => reply::json(StatusCode::OK, &r),
+        Err(_) => reply::store_unavailable(),
+    }
+}
+
+/// `YYYY-MM-DD` (a day in Europe/London; `until` includes the whole day) or RFC 3339.
+pub fn parse_bound(s: &str, end: bool) -> Option<jiff::Timestamp> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    if s.len() != 10 {
+        return None;
+    }
+    let date: jiff::civil::Date = s.parse().ok()?;
+    let date = if end { date.tomorrow().ok()? } else { date };
+    let tz = jiff::tz::TimeZone::get("Europe/London").ok()?;
+    Some(date.to_zoned(tz).ok()?.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_london_days() {
+        // 1 July is BST (UTC+1): the day starts at 23:00 UTC the day before.
+        assert_eq!(parse_bound("2026-07-01", false).unwrap().to_string(), "2026-06-30T23:00:00Z");
+        assert_eq!(parse_bound("2026-07-01", true).unwrap().to_string(), "2026-07-01T23:00:00Z");
+        assert_eq!(parse_bound("2026-01-01", false).unwrap().to_string(), "2026-01-01T00:00:00Z");
+        assert!(parse_bound("2026-7-1", false).is_none());
+        assert_eq!(
+            parse_bound("2026-07-01T12:00:00Z", true).unwrap().to_string(),
+            "2026-07-01T12:00:00Z"
+        );
+    }
+}

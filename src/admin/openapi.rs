@@ -1,0 +1,245 @@
+//! The OpenAPI 3.1 document served at `/v1/openapi.json`. Written by hand beside the
+//! route table; the tests hold the two together (every route documented, nothing
+//! documented that is not routed) and validate every response they see against the
+//! schema documented for its status.
+//!
+//! Response schemas say `additionalProperties: false` so that a field added to a
+//! response without documenting it fails the tests.
+
+use serde_json::{json, Value};
+
+fn nullable(t: &str) -> Value {
+    json!({"type": [t, "null"]})
+}
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn closed(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
+}
+
+fn body(name: &str) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": r(name)}}})
+}
+
+fn ok(description: &str, name: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": r(name)}}})
+}
+
+fn problem(description: &str) -> Value {
+    json!({"description": description, "content": {"application/problem+json": {"schema": r("Problem")}}})
+}
+
+/// An operation with its documented answers; every operation also has 403 (not a
+/// governance identity), 503 (store unavailable) and a problem `default`.
+fn op(id: &str, summary: &str, mut responses: Value, extra: Value) -> Value {
+    if let Some(map) = responses.as_object_mut() {
+        map.insert(
+            "403".into(),
+            problem("the certificate is not a governance identity (a refusal record is written)"),
+        );
+        map.insert("503".into(), problem("the record store is unavailable"));
+        map.insert("default".into(), problem("any other refusal, as problem+json"));
+    }
+    let mut o = json!({"operationId": id, "summary": summary, "responses": responses});
+    if let (Some(o), Some(extra)) = (o.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    o
+}
+
+fn path_id(description: &str) -> Value {
+    json!([{"name": "id", "in": "path", "required": true, "description": description, "schema": {"type": "string"}}])
+}
+
+fn query(name: &str, required: bool, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
+}
+
+/// The document.
+pub fn document() -> Value {
+    let recorded = "carries the governance record's id in `Isagate-Disclosure-Id`";
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "isagate admin API",
+            "version": "1",
+            "description": "The governance admin listener (`:9443`). Mutual TLS with certificates carrying `urn:isagate:governance:<person-or-team>` only. Governance actions (reload, review, restriction changes) are records in the audit chain naming the certificate identity. Errors are RFC 9457 problem documents."
+        },
+        "servers": [{"url": "https://localhost:9443"}],
+        "security": [{"governanceCertificate": []}],
+        "paths": {
+            "/v1/openapi.json": {"get": op("openapi", "This document",
+                json!({"200": ok("the OpenAPI document", "OpenApiDocument")}), json!({}))},
+            "/v1/agreements": {"get": op("listAgreements", "Loaded agreements with status, version, sha256 and findings",
+                json!({"200": ok("the loaded agreements", "AgreementList")}), json!({}))},
+            "/v1/agreements/{id}": {"get": op("getAgreement", "One loaded agreement",
+                json!({"200": ok("the agreement", "AgreementSummary"), "404": problem("no loaded agreement has this id")}),
+                json!({"parameters": path_id("the agreement id")}))},
+            "/v1/agreements/reload": {"post": op("reloadAgreements",
+                "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
+                json!({"200": {"description": format!("reloaded; {recorded}"), "content": {"application/json": {"schema": r("ReloadResult")}}},
+                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded)")}),
+                json!({}))},
+            "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
+                json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
+                       "400": problem("the request does not fit the schema"),
+                       "404": problem("no loaded agreement has this id"),
+                       "422": problem("the body is not JSON")}),
+                json!({"requestBody": body("ExplainRequest")}))},
+            "/v1/emergency": {"get": op("emergencyQueue", "The emergency review queue",
+                json!({"200": ok("emergency disclosures with their review state", "Queue"),
+                       "400": problem("`state` is not one of the values")}),
+                json!({"parameters": [query("state", false, "which disclosures (default `pending`)",
+                    json!({"type": "string", "enum": ["pending", "reviewed", "all"], "default": "pending"}))]}))},
+            "/v1/emergency/{id}/review": {"post": op("reviewEmergency",
+                "Record a review of an emergency disclosure (a chained record carrying the reviewer's identity)",
+                json!({"201": {"description": format!("recorded; {recorded}"), "content": {"application/json": {"schema": r("ReviewRecorded")}}},
+                       "400": problem("a field is missing or invalid"),
+                       "404": problem("no emergency disclosure has this id"),
+                       "409": problem("already reviewed (send `amendment: true`), or nothing to amend"),
+                       "422": problem("the body is not JSON")}),
+                json!({"parameters": path_id("the emergency disclosure's record id (its `Isagate-Disclosure-Id`)"),
+                       "requestBody": body("ReviewInput")}))},
+            "/v1/audit/verify": {"get": op("verifyChain", "Chain status: length, head hash, last checkpoint",
+                json!({"200": ok("the chain status", "ChainStatus")}), json!({}))},
+            "/v1/audit/subject": {"get": op("subjectAccess", "Every record about a subject (others' identifiers redacted)",
+                json!({"200": ok("the records naming the subject's keyed hash", "SubjectResult"),
+                       "400": problem("`type` or `id` missing")}),
+                json!({"parameters": [
+                    query("type", true, "subject id type, e.g. `nhs-number`", json!({"type": "string"})),
+                    query("id", true, "the subject id (hashed at once, never stored or logged)", json!({"type": "string"}))]}))},
+            "/v1/audit/report": {"get": op("transparencyReport", "The transparency report (no personal data)",
+                json!({"200": ok("counts per agreement, flow, purpose and outcome; emergencies and reviews", "Report"),
+                       "400": problem("`since` or `until` missing or not a date")}),
+                json!({"parameters": [
+                    query("since", true, "YYYY-MM-DD (Europe/London) or RFC 3339", json!({"type": "string"})),
+                    query("until", true, "YYYY-MM-DD (inclusive, Europe/London) or RFC 3339", json!({"type": "string"}))]}))},
+            "/v1/restrictions": {
+                "get": op("listRestrictions", "Active subject restrictions, as keyed hashes",
+                    json!({"200": ok("the active restrictions", "RestrictionList")}), json!({})),
+                "post": op("addRestriction", "Register a subject restriction",
+                    json!({"201": {"description": format!("recorded; {recorded}"), "content": {"application/json": {"schema": r("Restriction")}}},
+                           "400": problem("a field is missing or invalid"),
+                           "422": problem("the body is not JSON")}),
+                    json!({"requestBody": body("RestrictionInput")}))
+            },
+            "/v1/restrictions/{id}": {"delete": op("removeRestriction", "Remove a subject restriction",
+                json!({"200": {"description": format!("removed; {recorded}"), "content": {"application/json": {"schema": r("RestrictionRemoved")}}},
+                       "404": problem("no active restriction has this id")}),
+                json!({"parameters": path_id("the restriction id (the id of the record that added it)")}))}
+        },
+        "components": {
+            "securitySchemes": {"governanceCertificate": {"type": "mutualTLS",
+                "description": "a client certificate from the gateway's client CA with URI SAN `urn:isagate:governance:<person-or-team>`"}},
+            "schemas": schemas()
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let s = json!({"type": "string"});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "Reason": closed(&["code", "detail"], json!({"code": s, "detail": s})),
+        "Problem": closed(&["type", "title", "status", "detail", "disclosure_id", "reasons"], json!({
+            "type": {"type": "string", "pattern": "^urn:isagate:problem:[a-z-]+$"},
+            "title": s, "status": {"type": "integer"}, "detail": s,
+            "disclosure_id": nullable("string"),
+            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")}})),
+        "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths", "components"],
+            "properties": {"openapi": {"const": "3.1.0"}}},
+        "Finding": closed(&["severity", "code", "message"], json!({
+            "severity": {"enum": ["error", "warning"]}, "code": s, "message": s})),
+        "FlowSummary": closed(&["id", "from", "to", "method", "path", "purposes", "request_schema", "response_schema"], json!({
+            "id": s, "from": s, "to": s, "method": s, "path": s, "purposes": strings,
+            "request_schema": nullable("string"), "response_schema": nullable("string")})),
+        "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
+                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
+            "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["draft", "active", "suspended", "expired"]},
+            "in_force": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "file": s, "owner": s, "parties": strings,
+            "effective_from": {"type": "string", "format": "date"}, "expires": {"type": "string", "format": "date"},
+            "review_by": {"type": ["string", "null"], "format": "date"},
+            "flows": {"type": "array", "items": r("FlowSummary")},
+            "emergency": {"type": "boolean", "description": "the agreement has an emergency clause that allows emergency sharing"},
+            "restrictions_override": {"type": ["string", "null"], "description": "the legal duty that overrides subject restrictions"},
+            "findings": {"type": "array", "items": r("Finding")}})),
+        "AgreementList": closed(&["agreements"], json!({"agreements": {"type": "array", "items": r("AgreementSummary")}})),
+        "ReloadResult": closed(&["replaced", "agreements", "schemas", "record_id"], json!({
+            "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},
+            "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
+                "id": s, "version": {"type": "integer"}, "sha256": s}))}})),
+        "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
+            "agreement": s, "flow": s, "payload": {"description": "the JSON payload to dry-run"},
+            "purpose": nullable("string"),
+            "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
+            "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
+        "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),
+        "Transformed": closed(&["path", "transform"], json!({"path": s, "transform": s})),
+        "ExplainReport": closed(&["agreement", "flow", "direction", "refused", "reasons", "output", "disclosed", "stripped", "transformed"], json!({
+            "agreement": s, "flow": s, "direction": {"enum": ["request", "response"]},
+            "refused": {"type": "boolean"}, "reasons": {"type": "array", "items": r("Reason")},
+            "output": {"description": "what the recipient would get; null when refused"},
+            "disclosed": strings, "stripped": {"type": "array", "items": r("Stripped")},
+            "transformed": {"type": "array", "items": r("Transformed")}})),
+        "ReviewSummary": closed(&["review_id", "time", "decision", "subject_told", "revisit", "note", "reviewer", "reviews"], json!({
+            "review_id": {"type": "string", "format": "uuid"}, "time": {"type": "string", "format": "date-time"},
+            "decision": {"enum": ["justified", "not-justified"]},
+            "subject_told": {"enum": ["told", "not-safe-to-tell", "deferred"]},
+            "revisit": {"type": ["string", "null"], "format": "date"}, "note": s,
+            "reviewer": {"type": "string", "pattern": "^urn:isagate:governance:"},
+            "reviews": {"type": "integer", "minimum": 1, "description": "reviews recorded, amendments included"}})),
+        "QueueItem": closed(&["disclosure_id", "time", "from", "to", "requester", "category", "justification", "basis",
+                "agreement", "state", "overdue", "review"], json!({
+            "disclosure_id": {"type": "string", "format": "uuid"}, "time": {"type": "string", "format": "date-time"},
+            "from": nullable("string"), "to": nullable("string"), "requester": nullable("string"),
+            "category": {"enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime"]},
+            "justification": s, "basis": {"type": "string", "pattern": "^(agreement|policy):"},
+            "agreement": nullable("string"), "state": {"enum": ["pending", "reviewed"]},
+            "overdue": {"type": "boolean"},
+            "review": {"oneOf": [{"type": "null"}, r("ReviewSummary")]}})),
+        "Queue": closed(&["state", "overdue_after_hours", "disclosures"], json!({
+            "state": {"enum": ["pending", "reviewed", "all"]}, "overdue_after_hours": {"type": "integer", "minimum": 0},
+            "disclosures": {"type": "array", "items": r("QueueItem")}})),
+        "ReviewInput": closed(&["decision", "subject_told", "note"], json!({
+            "decision": {"enum": ["justified", "not-justified"]},
+            "subject_told": {"enum": ["told", "not-safe-to-tell", "deferred"]},
+            "revisit": {"type": ["string", "null"], "format": "date", "description": "required with `deferred`, refused otherwise; today or later"},
+            "note": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "amendment": {"type": "boolean", "default": false}})),
+        "ReviewRecorded": closed(&["review_id", "disclosure_id", "seq", "time", "decision", "subject_told", "revisit", "reviewer", "amendment"], json!({
+            "review_id": {"type": "string", "format": "uuid"}, "disclosure_id": {"type": "string", "format": "uuid"},
+            "seq": {"type": "integer", "minimum": 1}, "time": {"type": "string", "format": "date-time"},
+            "decision": {"enum": ["justified", "not-justified"]},
+            "subject_told": {"enum": ["told", "not-safe-to-tell", "deferred"]},
+            "revisit": {"type": ["string", "null"], "format": "date"},
+            "reviewer": {"type": "string", "pattern": "^urn:isagate:governance:"}, "amendment": {"type": "boolean"}})),
+        "ChainStatus": closed(&["ok", "length", "head_seq", "head_hash", "first_bad", "last_checkpoint"], json!({
+            "ok": {"type": "boolean"}, "length": {"type": "integer", "minimum": 0},
+            "head_seq": nullable("integer"), "head_hash": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+            "first_bad": {"oneOf": [{"type": "null"}, closed(&["seq", "id", "problem"], json!({"seq": {"type": "integer"}, "id": s, "problem": s}))]},
+            "last_checkpoint": {"oneOf": [{"type": "null"}, closed(&["seq", "head_hash", "time"], json!({"seq": {"type": "integer"}, "head_hash": s, "time": s}))]}})),
+        "SubjectResult": closed(&["type", "subject_hash", "records"], json!({
+            "type": s, "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}}})),
+        "Report": {"type": "object", "description": "the transparency report, as `isagate audit report --format json` prints it"},
+        "Scope": {"oneOf": [{"const": "*"}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
+        "RestrictionInput": closed(&["type", "id", "agreements"], json!({
+            "type": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
+            "id": {"type": "string", "minLength": 1, "maxLength": 256, "description": "the subject id; hashed at once, never stored"},
+            "agreements": r("Scope"), "note": {"type": "string", "maxLength": 500}})),
+        "Restriction": closed(&["id", "type", "subject_hash", "agreements", "note", "added_by", "added_at"], json!({
+            "id": {"type": "string", "format": "uuid"}, "type": s,
+            "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "agreements": r("Scope"), "note": s,
+            "added_by": s, "added_at": {"type": "string", "format": "date-time"}})),
+        "RestrictionList": closed(&["restrictions"], json!({"restrictions": {"type": "array", "items": r("Restriction")}})),
+        "RestrictionRemoved": closed(&["id", "removed", "record_id"], json!({
+            "id": {"type": "string", "format": "uuid"}, "removed": {"const": true}, "record_id": {"type": "string", "format": "uuid"}}))
+    })
+}

@@ -1,0 +1,295 @@
+//! What the admin listener needs from the agreements and from the record store's read
+//! side, as two small traits with their wire types. The wire types are exactly what the
+//! OpenAPI document describes.
+//!
+//! [`SetAgreements`] implements [`AgreementsPort`] over an [`AgreementSet`] and
+//! `agreements::load::load_set`; the server swaps in the gateway's policy cell.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::agreements::{AgreementSet, LoadedAgreement};
+use crate::codes::{Reason, RefusalCode};
+use crate::emergency::LedgerError;
+use crate::minimise::{Stripped, Transformed};
+
+/// One lint finding on a loaded agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// `error` | `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowSummary {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub method: String,
+    pub path: String,
+    pub purposes: Vec<String>,
+    pub request_schema: Option<String>,
+    pub response_schema: Option<String>,
+}
+
+/// A loaded agreement as `GET /v1/agreements` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementSummary {
+    pub id: String,
+    pub title: String,
+    pub version: u32,
+    pub status: String,
+    /// Active and within its dates today (Europe/London).
+    pub in_force: bool,
+    pub sha256: String,
+    pub file: String,
+    pub owner: String,
+    pub parties: Vec<String>,
+    pub effective_from: String,
+    pub expires: String,
+    pub review_by: Option<String>,
+    pub flows: Vec<FlowSummary>,
+    pub emergency: bool,
+    pub restrictions_override: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// A reload that loaded clean, not yet applied: the caller records it, then applies it.
+pub struct StagedReload {
+    /// (id, version, sha256) of every agreement in the new set.
+    pub agreements: Vec<(String, u32, String)>,
+    pub schemas: usize,
+    pub apply: Box<dyn FnOnce() + Send>,
+}
+
+/// `POST /v1/explain` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainRequest {
+    pub agreement: String,
+    pub flow: String,
+    pub payload: serde_json::Value,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub emergency: Option<String>,
+    /// `request` (default) | `response`.
+    #[serde(default)]
+    pub direction: Option<String>,
+}
+
+/// The dry run's answer (always computed with a throw-away pseudonymisation key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExplainReport {
+    pub agreement: String,
+    pub flow: String,
+    pub direction: String,
+    /// The transfer would be refused; `reasons` says why.
+    pub refused: bool,
+    pub reasons: Vec<Reason>,
+    /// What the recipient would get (null when refused).
+    pub output: Option<serde_json::Value>,
+    pub disclosed: Vec<String>,
+    pub stripped: Vec<Stripped>,
+    pub transformed: Vec<Transformed>,
+}
+
+/// Why the dry run could not run at all (not a refusal of the transfer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortFailure {
+    pub code: RefusalCode,
+    pub detail: String,
+}
+
+/// The agreements, as the admin listener needs them.
+pub trait AgreementsPort: Send + Sync {
+    fn list(&self) -> Vec<AgreementSummary>;
+    /// Re-read agreements and schemas; `Err` (a sentence) when the set does not lint clean.
+    fn stage_reload(&self) -> Result<StagedReload, String>;
+    fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure>;
+}
+
+/// `GET /v1/audit/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    pub ok: bool,
+    pub length: u64,
+    pub head_seq: Option<u64>,
+    pub head_hash: Option<String>,
+    pub first_bad: Option<BadRecord>,
+    pub last_checkpoint: Option<Checkpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadRecord {
+    pub seq: u64,
+    pub id: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: u64,
+    pub head_hash: String,
+    pub time: String,
+}
+
+/// The record store's read side.
+pub trait AuditPort: Send + Sync {
+    fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>>;
+    /// Records naming this subject hash, other people's identifiers redacted (store's job).
+    fn subject(
+        &self,
+        subject_hash: String,
+    ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>>;
+    /// The transparency report (never personal data), as the store renders it in JSON.
+    fn report(
+        &self,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
+}
+
+/// Summarise a loaded agreement for listing; `today` decides `in_force` and date warnings.
+pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSummary {
+    let ag = &a.agreement;
+    let mut findings = Vec::new();
+    let soon = today.checked_add(jiff::Span::new().days(30)).unwrap_or(today);
+    if ag.review_by.is_some_and(|d| d <= today) {
+        findings.push(Finding {
+            severity: "warning".into(),
+            code: "review-due".into(),
+            message: "the agreement's review date has passed".into(),
+        });
+    }
+    if ag.expires > today && ag.expires <= soon {
+        findings.push(Finding {
+            severity: "warning".into(),
+            code: "expiring-soon".into(),
+            message: "the agreement expires within 30 days".into(),
+        });
+    }
+    AgreementSummary {
+        id: ag.id.clone(),
+        title: ag.title.clone(),
+        version: ag.version,
+        status: ag.status.as_str().into(),
+        in_force: ag.in_force_on(today),
+        sha256: a.sha256.clone(),
+        file: a.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        owner: ag.owner.clone(),
+        parties: ag.parties.clone(),
+        effective_from: ag.effective_from.to_string(),
+        expires: ag.expires.to_string(),
+        review_by: ag.review_by.map(|d| d.to_string()),
+        flows: ag
+            .flows
+            .iter()
+            .map(|f| FlowSummary {
+                id: f.id.clone(),
+                from: f.from.clone(),
+                to: f.to.clone(),
+                method: f.method.clone(),
+                path: f.path.clone(),
+                purposes: f.purposes.clone(),
+                request_schema: f.request_schema.clone(),
+                response_schema: f.response_schema.clone(),
+            })
+            .collect(),
+        emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
+        restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
+        findings,
+    }
+}
+
+/// A function that runs the dry run over a set (plugged in where `agreements::explain` lives).
+pub type ExplainFn =
+    Arc<dyn Fn(&AgreementSet, &ExplainRequest) -> Result<ExplainReport, PortFailure> + Send + Sync>;
+
+/// [`AgreementsPort`] over a plain [`AgreementSet`], reloaded from disk with `load_set`.
+pub struct SetAgreements {
+    set: Arc<RwLock<Arc<AgreementSet>>>,
+    agreements_dir: PathBuf,
+    schemas_dir: PathBuf,
+    explain: Option<ExplainFn>,
+    today: Box<dyn Fn() -> jiff::civil::Date + Send + Sync>,
+}
+
+impl SetAgreements {
+    pub fn new(set: AgreementSet, agreements_dir: PathBuf, schemas_dir: PathBuf) -> Self {
+        Self {
+            set: Arc::new(RwLock::new(Arc::new(set))),
+            agreements_dir,
+            schemas_dir,
+            explain: None,
+            today: Box::new(|| super::AdminClock::System.today()),
+        }
+    }
+
+    pub fn with_explain(mut self, f: ExplainFn) -> Self {
+        self.explain = Some(f);
+        self
+    }
+
+    pub fn with_today(mut self, f: impl Fn() -> jiff::civil::Date + Send + Sync + 'static) -> Self {
+        self.today = Box::new(f);
+        self
+    }
+
+    pub fn current(&self) -> Arc<AgreementSet> {
+        match self.set.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+}
+
+/// Replace the contents of a lock, poisoned or not.
+fn put<T>(lock: &RwLock<Arc<T>>, value: Arc<T>) {
+    match lock.write() {
+        Ok(mut g) => *g = value,
+        Err(p) => *p.into_inner() = value,
+    }
+}
+
+impl AgreementsPort for SetAgreements {
+    fn list(&self) -> Vec<AgreementSummary> {
+        let today = (self.today)();
+        self.current().agreements.iter().map(|a| summarise(a, today)).collect()
+    }
+
+    fn stage_reload(&self) -> Result<StagedReload, String> {
+        let set = crate::agreements::load::load_set(&self.agreements_dir, &self.schemas_dir)
+            .map_err(|e| e.to_string())?;
+        let agreements = set
+            .agreements
+            .iter()
+            .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
+            .collect();
+        let schemas = set.schemas.len();
+        let cell = Arc::clone(&self.set);
+        Ok(StagedReload { agreements, schemas, apply: Box::new(move || put(&cell, Arc::new(set))) })
+    }
+
+    fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {
+        let set = self.current();
+        if set.agreement(&req.agreement).is_none() {
+            return Err(PortFailure {
+                code: RefusalCode::NotFound,
+                detail: "no loaded agreement has this id".into(),
+            });
+        }
+        match &self.explain {
+            Some(f) => f(&set, req),
+            None => Err(PortFailure {
+                code: RefusalCode::AuditUnavailable,
+                detail: "the dry run is not available on this gateway".into(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The admin listener's connections: TCP accept, the TLS handshake (bounded in time), the
+//! peer's identity from its verified certificate, then HTTP/1.1 or HTTP/2. Shutdown stops
+//! accepting and lets in-flight requests finish within the drain deadline.
+//!
+//! The TLS configuration (client CA, CRLs, clientAuth EKU) is the `tls` module's: this
+//! listener refuses nothing at the TLS layer that the transfer listener would accept; it
+//! refuses non-governance identities at the HTTP layer, with a record.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Limited};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::reply;
+use super::{AdminIdentity, AdminPeer, AdminState};
+use crate::codes::RefusalCode;
+use crate::tls::identity::{self, PeerIdentity};
+use crate::tls::server::ServerTls;
+
+/// Where the listener gets its current TLS acceptor (swapped on CRL reloads).
+pub trait AcceptorSource: Send + Sync + 'static {
+    fn acceptor(&self) -> TlsAcceptor;
+}
+
+impl AcceptorSource for TlsAcceptor {
+    fn acceptor(&self) -> TlsAcceptor {
+        self.clone()
+    }
+}
+
+/// The gateway's reloadable admin TLS (fresh config on CRL changes).
+impl AcceptorSource for ServerTls {
+    fn acceptor(&self) -> TlsAcceptor {
+        ServerTls::acceptor(self)
+    }
+}
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// The identity in a verified leaf certificate (`tls::identity`); a certificate with no
+/// identity, or several, has none and is refused at the HTTP layer.
+pub fn peer_of_der(der: &[u8]) -> AdminPeer {
+    let identity = identity::identity_from_der(der).ok().map(|id| match id {
+        PeerIdentity::Governance(_) => AdminIdentity::Governance(id.to_uri()),
+        PeerIdentity::Agency(a) => AdminIdentity::Agency(a),
+    });
+    AdminPeer { identity, cert_sha256: identity::cert_sha256(der) }
+}
+
+fn peer_of(conn: &rustls::ServerConnection) -> AdminPeer {
+    match conn.peer_certificates().and_then(|c| c.first()) {
+        Some(der) => peer_of_der(der.as_ref()),
+        None => AdminPeer { identity: None, cert_sha256: String::new() },
+    }
+}
+
+/// Serve the admin API until `shutdown` resolves, then drain.
+pub async fn serve_admin<T: AcceptorSource>(
+    listener: TcpListener,
+    tls: Arc<T>,
+    state: Arc<AdminState>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, _addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "admin accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = tls.acceptor();
+        let state = Arc::clone(&state);
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    tracing::info!(error = %e, "admin TLS handshake refused");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let peer = Arc::new(peer_of(stream.get_ref().1));
+            let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                let state = Arc::clone(&state);
+                let peer = Arc::clone(&peer);
+                async move { Ok::<_, Infallible>(serve_one(&state, &peer, req).await) }
+            });
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+            builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
+            let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!(error = %e, "admin connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+        tracing::warn!("admin drain deadline passed with requests in flight");
+    }
+    Ok(())
+}
+
+async fn serve_one(
+    state: &AdminState,
+    peer: &AdminPeer,
+    req: http::Request<hyper::body::Incoming>,
+) -> reply::Reply {
+    let (parts, incoming) = req.into_parts();
+    let collected =
+        tokio::time::timeout(BODY_TIMEOUT, Limited::new(incoming, state.max_body).collect()).await;
+    let body: Bytes = match collected {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(_)) => {
+            return reply::problem(
+                RefusalCode::BodyTooLarge,
+                "the request body is over the admin listener's limit",
+            )
+        }
+        Err(_) => {
+            return reply::problem(
+                RefusalCode::BadRequest,
+                "the request body did not arrive in time",
+            )
+        }
+    };
+    super::router::handle(state, peer, &parts.method, &parts.uri, body).await
+}

@@ -1,0 +1,86 @@
+//! [`AuditPort`] over the real record store: chain status from `Store::verify`, subject
+//! access shaped (and other subjects redacted) exactly as `isagate audit subject` does,
+//! and the transparency report of `isagate audit report`.
+
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+
+use super::ports::{AuditPort, BadRecord, ChainStatus, Checkpoint};
+use crate::audit::Store;
+use crate::emergency::LedgerError;
+
+fn unavailable(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Unavailable(e.to_string())
+}
+
+impl AuditPort for Store {
+    fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>> {
+        Box::pin(async move {
+            // `Store::verify` takes a progress `&dyn Fn` (not `Sync`), so its future is not
+            // `Send`: walk the chain on a blocking thread of the same runtime.
+            let store = self.clone();
+            let handle = tokio::runtime::Handle::current();
+            let r = tokio::task::spawn_blocking(move || {
+                handle.block_on(store.verify(None, &|_, _| {}))
+            })
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
+            Ok(ChainStatus {
+                ok: r.ok,
+                length: r.length,
+                head_seq: (r.length > 0).then_some(r.head_seq),
+                head_hash: (r.length > 0).then_some(r.head_hash),
+                first_bad: r.failure.map(|f| BadRecord {
+                    seq: f.seq,
+                    id: f.id.unwrap_or_default(),
+                    problem: f.detail,
+                }),
+                last_checkpoint: r.last_checkpoint.map(|c| Checkpoint {
+                    seq: c.seq,
+                    head_hash: c.head,
+                    time: c.time,
+                }),
+            })
+        })
+    }
+
+    fn subject(
+        &self,
+        subject_hash: String,
+    ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>> {
+        Box::pin(async move {
+            let records = self.subject_records(&subject_hash).await.map_err(unavailable)?;
+            let states: HashMap<_, _> = self
+                .emergency_records(None)
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|e| (e.record.id, (e.state, e.decision, e.subject_told)))
+                .collect();
+            records
+                .into_iter()
+                .map(|r| {
+                    serde_json::to_value(crate::cli::audit::subject::entry(
+                        r,
+                        &subject_hash,
+                        &states,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)
+        })
+    }
+
+    fn report(
+        &self,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>> {
+        Box::pin(async move {
+            let rep = Store::report(self, since, until).await.map_err(unavailable)?;
+            serde_json::to_value(rep).map_err(unavailable)
+        })
+    }
+}

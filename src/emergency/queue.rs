@@ -1,0 +1,143 @@
+//! The review queue: emergency disclosures with their review state, as the admin API
+//! (`GET /v1/emergency?state=`) and `isagate emergency list` show them.
+//!
+//! A disclosure is `pending` until its first review; `overdue` when pending longer than
+//! the configured time. The review shown is the latest one in chain order (an amendment
+//! replaces what it amends; both stay in the chain).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{record_time, EmergencyEntry};
+
+/// Which disclosures to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateFilter {
+    #[default]
+    Pending,
+    Reviewed,
+    All,
+}
+
+impl StateFilter {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "reviewed" => Some(Self::Reviewed),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Reviewed => "reviewed",
+            Self::All => "all",
+        }
+    }
+}
+
+/// The latest review of a disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSummary {
+    pub review_id: String,
+    pub time: String,
+    pub decision: String,
+    pub subject_told: String,
+    pub revisit: Option<String>,
+    pub note: String,
+    pub reviewer: String,
+    /// Reviews recorded for this disclosure, the first included.
+    pub reviews: u64,
+}
+
+/// One entry of the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueItem {
+    pub disclosure_id: String,
+    pub time: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub requester: Option<String>,
+    pub category: String,
+    /// The caller's justification (governance staff review it).
+    pub justification: String,
+    /// `agreement:<id>` or `policy:<rule id>`.
+    pub basis: String,
+    pub agreement: Option<String>,
+    /// `pending` or `reviewed`.
+    pub state: String,
+    /// Pending for longer than the configured review time.
+    pub overdue: bool,
+    pub review: Option<ReviewSummary>,
+}
+
+/// Build the queue from the store's emergency entries.
+pub fn build(
+    entries: Vec<EmergencyEntry>,
+    filter: StateFilter,
+    now: jiff::Timestamp,
+    overdue_after: Duration,
+) -> Vec<QueueItem> {
+    entries
+        .into_iter()
+        .filter_map(|e| {
+            let em = e.disclosure.draft.emergency.clone()?;
+            let latest = e.reviews.iter().max_by_key(|r| r.seq);
+            let review = latest.and_then(|r| {
+                let info = r.draft.review.as_ref()?;
+                Some(ReviewSummary {
+                    review_id: r.id.to_string(),
+                    time: r.time.clone(),
+                    decision: info.decision.clone(),
+                    subject_told: info.subject_told.clone(),
+                    revisit: info.revisit.clone(),
+                    note: info.note.clone(),
+                    reviewer: info.reviewer.clone(),
+                    reviews: e.reviews.len() as u64,
+                })
+            });
+            let pending = review.is_none();
+            match (filter, pending) {
+                (StateFilter::Pending, false) | (StateFilter::Reviewed, true) => return None,
+                _ => {}
+            }
+            let overdue = pending && is_overdue(&e, now, overdue_after);
+            let d = &e.disclosure.draft;
+            Some(QueueItem {
+                disclosure_id: e.disclosure.id.to_string(),
+                time: e.disclosure.time.clone(),
+                from: d.from.clone(),
+                to: d.to.clone(),
+                requester: d.requester.clone(),
+                category: em.category,
+                justification: em.justification,
+                basis: em.basis,
+                agreement: d.agreement.as_ref().map(|a| a.id.clone()),
+                state: if pending { "pending" } else { "reviewed" }.into(),
+                overdue,
+                review,
+            })
+        })
+        .collect()
+}
+
+/// Pending for at least `after`.
+pub fn is_overdue(e: &EmergencyEntry, now: jiff::Timestamp, after: Duration) -> bool {
+    pending_for(e, now).is_some_and(|age| age >= after)
+}
+
+/// How long a pending disclosure has waited (None when reviewed or its time is unreadable).
+pub fn pending_for(e: &EmergencyEntry, now: jiff::Timestamp) -> Option<Duration> {
+    if !e.reviews.is_empty() {
+        return None;
+    }
+    let t = record_time(&e.disclosure)?;
+    let secs = now.as_second().saturating_sub(t.as_second());
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
