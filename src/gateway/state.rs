@@ -104,7 +104,8 @@ pub struct GatewayState {
 }
 
 impl GatewayState {
-    pub fn upstream_uri(&self, agency: &str, encoded_path: &str, query: &str) -> Result<Uri, ()> {
-        self.upstreams.uri(agency, encoded_path, query).ok_or(())
+    /// The upstream URL for a recipient, when it has one.
+    pub fn upstream_uri(&self, agency: &str, encoded_path: &str, query: &str) -> Option<Uri> {
+        self.upstreams.uri(agency, encoded_path, query)
     }
 }

@@ -207,7 +207,7 @@ async fn run(
     // 7. forward
     let mut upstream_req = Request::builder()
         .method(method.clone())
-        .uri(state.upstream_uri(&recipient.id, &route.encoded, &query).map_err(|_| internal())?);
+        .uri(state.upstream_uri(&recipient.id, &route.encoded, &query).ok_or_else(internal)?);
     {
         let h = upstream_req.headers_mut().ok_or_else(internal)?;
         if minimised.is_some() {
