@@ -14,6 +14,7 @@
 //! - [`problem`]: the one place refusals become responses.
 //! - [`state`]: what all transfers share.
 
+pub mod admin_port;
 pub mod body;
 pub mod emergency_limits;
 pub mod headers;

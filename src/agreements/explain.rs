@@ -22,19 +22,8 @@ use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
 use crate::minimise::{minimise, MinimiseOptions, SchemaPlan, Stripped, Transformed};
 
-/// Parsing limits for the dry run.
-// TODO(lead): replace with `crate::json_strict::Limits` once the strict parser lands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_body_bytes: usize,
-    pub max_depth: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, max_depth: 64 }
-    }
-}
+/// Parsing limits for the dry run: the gateway's own, so `explain` refuses what it refuses.
+pub use crate::json_strict::Limits;
 
 /// What to dry-run.
 #[derive(Debug, Clone, Copy)]
@@ -177,11 +166,11 @@ pub fn explain(set: &AgreementSet, req: &ExplainRequest<'_>, limits: &Limits) ->
         return report.refuse(code, detail);
     }
     let schema_name = schema_for(agreement, flow, req);
-    if req.payload.len() > limits.max_body_bytes {
+    if req.payload.len() > limits.max_bytes {
         let detail = format!(
             "the payload is {} bytes, over the limit of {}",
             req.payload.len(),
-            limits.max_body_bytes
+            limits.max_bytes
         );
         return report.refuse(RefusalCode::BodyTooLarge, detail);
     }
@@ -338,38 +327,7 @@ fn compile(set: &AgreementSet, name: &str) -> Result<SchemaPlan, String> {
     SchemaPlan::compile(name, &schema.json).map_err(|e| e.to_string())
 }
 
-/// Stand-in for the strict parser: size, depth and well-formedness only.
-// TODO(lead): switch to json_strict::parse
+/// The gateway's strict parser (contract section 4), with its refusal code.
 fn parse_strict(bytes: &[u8], limits: &Limits) -> Result<Value, (RefusalCode, String)> {
-    if bytes.len() > limits.max_body_bytes {
-        return Err((
-            RefusalCode::BodyTooLarge,
-            format!(
-                "the payload is {} bytes, over the limit of {}",
-                bytes.len(),
-                limits.max_body_bytes
-            ),
-        ));
-    }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        (
-            RefusalCode::MalformedJson,
-            format!("the payload is not valid JSON (line {}, column {})", e.line(), e.column()),
-        )
-    })?;
-    if depth(&value) > limits.max_depth {
-        return Err((
-            RefusalCode::TooDeep,
-            format!("the payload nests deeper than {} levels", limits.max_depth),
-        ));
-    }
-    Ok(value)
-}
-
-fn depth(v: &Value) -> usize {
-    match v {
-        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
-        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
+    crate::json_strict::parse(bytes, limits).map_err(|e| (e.code(), e.to_string()))
 }

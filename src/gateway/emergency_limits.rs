@@ -59,28 +59,28 @@ pub fn parse_window(s: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
-/// Raise the alert for a committed emergency disclosure. Never blocks the transfer.
+/// Raise the alert for a committed emergency disclosure: a warn-level event, the
+/// metric and the webhook (in the background). Never blocks or undoes the transfer.
 pub fn alert(
-    _state: &GatewayState,
+    state: &GatewayState,
     disclosure_id: &str,
     from: &str,
     to: &str,
     emergency: &EmergencyInfo,
     agreement: Option<&AgreementRef>,
+    recorded_at: &str,
 ) {
-    tracing::warn!(
-        disclosure_id,
-        from,
-        to,
-        category = %emergency.category,
-        agreement = agreement.map(|a| a.id.as_str()).unwrap_or("none"),
-        basis = %emergency.basis,
-        "emergency disclosure made; review pending"
-    );
-    crate::telemetry::metrics::emergency_alert(
-        &emergency.category,
-        crate::telemetry::metrics::AlertKind::Raised,
-    );
+    let _ = state.alerts.raise(crate::emergency::alert::Alert {
+        kind: crate::emergency::alert::AlertKind::EmergencyDisclosure,
+        disclosure_id: disclosure_id.to_owned(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+        category: emergency.category.clone(),
+        agreement: agreement.map(|a| a.id.clone()),
+        basis: emergency.basis.clone(),
+        recorded_at: recorded_at.to_owned(),
+        pending_hours: None,
+    });
 }
 
 /// Keep `Limit` in the public vocabulary of this module.

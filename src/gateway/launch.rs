@@ -13,9 +13,12 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::admin::{serve_admin, AdminState};
 use crate::agreements::load::load_set_with;
 use crate::audit::{CheckpointOptions, Store, StoreOptions};
 use crate::config::Config;
+use crate::emergency::alert::Alerts;
+use crate::emergency::restrictions::RestrictionsCell;
 use crate::gateway::policy::{Policy, PolicyCell};
 use crate::gateway::rate::{RateLimit, RateLimitConfig, RateLimits};
 use crate::gateway::server::{serve_transfers, ListenerOptions};
@@ -71,6 +74,8 @@ pub enum LaunchError {
     Tls(#[from] crate::tls::TlsError),
     #[error("{0}")]
     Upstream(#[from] crate::gateway::upstream::UpstreamConfigError),
+    #[error("alert webhook: {0}")]
+    Webhook(String),
     #[error("cannot listen on `{addr}`: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -137,6 +142,12 @@ pub async fn launch(
         agencies.insert(a.id.clone(), AgencyInfo::from_config(a));
     }
     let max_body = usize::try_from(cfg.limits.max_body).unwrap_or(usize::MAX);
+    let ledger: Arc<dyn crate::emergency::Ledger> = Arc::new(store.clone());
+    let restrictions = Arc::new(RestrictionsCell::default());
+    if let Err(e) = restrictions.refresh(ledger.as_ref()).await {
+        tracing::warn!(error = %e, "restrictions could not be read at start-up; retrying in the background");
+    }
+    let alerts = Alerts::new(webhook(cfg)?);
     let state = Arc::new(GatewayState {
         settings: Settings {
             max_body,
@@ -155,6 +166,8 @@ pub async fn launch(
         }),
         upstreams,
         clock,
+        restrictions: Arc::clone(&restrictions),
+        alerts: alerts.clone(),
     });
 
     let transfer_tls = Arc::new(ServerTls::transfer(cfg)?);
@@ -213,7 +226,63 @@ pub async fn launch(
             }));
         }
     }
-    tasks.push(spawn_reload_on_sighup(Arc::clone(&state), source, agency_refs, shutdown.clone()));
+    // The admin listener (governance identities only).
+    let admin_listener = bind(cfg.listen.admin).await?;
+    let admin_addr = admin_listener
+        .local_addr()
+        .map_err(|source| LaunchError::Bind { addr: cfg.listen.admin, source })?;
+    let admin_tls = Arc::new(ServerTls::admin(cfg)?);
+    let background = {
+        let mut b = background;
+        b.push(Arc::clone(&admin_tls).spawn_crl_watch(cfg.tls.crl_check_interval));
+        b
+    };
+    let agreements_port: Arc<dyn crate::admin::ports::AgreementsPort> =
+        Arc::new(crate::gateway::admin_port::PolicyAgreements {
+            state: Arc::clone(&state),
+            source: source.clone(),
+            agencies: agency_refs.clone(),
+        });
+    let mut admin_state = AdminState::new(
+        Arc::clone(&ledger),
+        Arc::new(store.clone()),
+        agreements_port,
+        Arc::clone(&restrictions),
+        state.subject_key.clone(),
+    );
+    admin_state.overdue_after = cfg.alerts.review_overdue;
+    admin_state.max_body = max_body;
+    let admin_state = Arc::new(admin_state);
+    {
+        let stop = shutdown.wait();
+        let admin_state = Arc::clone(&admin_state);
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = serve_admin(admin_listener, admin_tls, admin_state, stop).await {
+                tracing::error!(error = %e, "admin listener failed");
+            }
+        }));
+    }
+    tasks.push(crate::emergency::restrictions::spawn_refresh(
+        Arc::clone(&restrictions),
+        Arc::clone(&ledger),
+        std::time::Duration::from_secs(5),
+        shutdown.wait(),
+    ));
+    tasks.push(crate::emergency::overdue::spawn(
+        Arc::clone(&ledger),
+        alerts,
+        crate::emergency::overdue::OverdueSettings {
+            after: cfg.alerts.review_overdue,
+            every: std::time::Duration::from_secs(300).min(cfg.alerts.review_overdue),
+            actor: format!("urn:isagate:gateway:{transfer_addr}"),
+        },
+        shutdown.wait(),
+    ));
+    tasks.push(spawn_reload_on_sighup(
+        Arc::clone(&state),
+        Arc::clone(&admin_state),
+        shutdown.clone(),
+    ));
     {
         let state = Arc::clone(&state);
         let stop = shutdown.clone();
@@ -228,14 +297,22 @@ pub async fn launch(
         }));
     }
     tracing::info!(%transfer_addr, %ops_addr, "isagate is serving");
-    Ok(Launched { transfer_addr, admin_addr: None, ops_addr, state, shutdown, tasks, background })
+    Ok(Launched {
+        transfer_addr,
+        admin_addr: Some(admin_addr),
+        ops_addr,
+        state,
+        shutdown,
+        tasks,
+        background,
+    })
 }
 
-/// Reload agreements on `SIGHUP`: only a set that loads and lints clean replaces the old one.
+/// Reload agreements on `SIGHUP` through the same path as `POST /v1/agreements/reload`:
+/// a governance record first, then the swap, only for a set that loads clean.
 fn spawn_reload_on_sighup(
     state: Arc<GatewayState>,
-    source: PolicySource,
-    agencies: Vec<crate::agreements::AgencyRef>,
+    admin: Arc<AdminState>,
     stop: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -247,9 +324,36 @@ fn spawn_reload_on_sighup(
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            let _ = reload(&state, &source, &agencies);
+            let answer =
+                crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await;
+            if answer.status().is_success() {
+                tracing::info!(
+                    agreements = state.policy.current().set.agreements.len(),
+                    "agreements reloaded on SIGHUP"
+                );
+            } else {
+                tracing::error!(
+                    status = answer.status().as_u16(),
+                    "agreements not reloaded on SIGHUP; the previous set stays in force"
+                );
+            }
         }
     })
+}
+
+/// The alert webhook, when configured (its server certificate must chain to the client CA bundle).
+fn webhook(cfg: &Config) -> Result<Option<Arc<crate::emergency::webhook::Webhook>>, LaunchError> {
+    let (Some(url), Some(key)) = (&cfg.alerts.webhook_url, &cfg.alerts.webhook_key) else {
+        return Ok(None);
+    };
+    let settings = crate::emergency::webhook::WebhookSettings::new(
+        url.clone(),
+        SecretKey::read(key)?,
+        cfg.tls.client_ca.clone(),
+    );
+    crate::emergency::webhook::Webhook::new(settings)
+        .map(|w| Some(Arc::new(w)))
+        .map_err(|e| LaunchError::Webhook(e.to_string()))
 }
 
 /// Re-read agreements and schemas; swap them in only when they load clean.

@@ -101,6 +101,10 @@ pub struct GatewayState {
     pub rate: RateLimits,
     pub upstreams: Upstreams,
     pub clock: Clock,
+    /// Subject restrictions (contract section 10), shared with the admin listener.
+    pub restrictions: std::sync::Arc<crate::emergency::restrictions::RestrictionsCell>,
+    /// Emergency alerts: log event, metric and the optional webhook.
+    pub alerts: crate::emergency::alert::Alerts,
 }
 
 impl GatewayState {

@@ -186,6 +186,7 @@ async fn run(
         draft.subjects.sort();
         draft.subjects.dedup();
     }
+    restriction_check(state, policy, ctx, &draft.subjects)?;
     draft.stripped.extend(query_stripped);
     draft.payload_sha256 = Some(sha256_hex(&forwarded_bytes));
     let request_record = state.store.append(draft).await.map_err(|e| {
@@ -201,6 +202,7 @@ async fn run(
             &recipient.id,
             em,
             ctx.agreement.as_ref(),
+            &request_record.time,
         );
     }
 
@@ -330,6 +332,38 @@ async fn run(
         response.headers_mut().insert(DISCLOSURE_ID, v);
     }
     Ok((response, outcome))
+}
+
+/// Stage 5b: a transfer about a restricted subject is refused (403 `subject-restricted`)
+/// unless it is an emergency or the agreement names a legal duty that overrides it.
+fn restriction_check(
+    state: &GatewayState,
+    policy: &Policy,
+    ctx: &Ctx,
+    subjects: &[String],
+) -> Result<(), Refusal> {
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let agreement_id = ctx.agreement.as_ref().map(|a| a.id.as_str()).unwrap_or("");
+    let has_override = policy
+        .set
+        .agreement(agreement_id)
+        .is_some_and(|a| a.agreement.restrictions_override.is_some());
+    let set = state.restrictions.current();
+    if crate::emergency::restrictions::restricted(
+        &set,
+        subjects,
+        agreement_id,
+        ctx.emergency.is_some(),
+        has_override,
+    ) {
+        return Err(Refusal::one(
+            RefusalCode::SubjectRestricted,
+            "a data subject of this transfer has restricted or objected to this sharing; contact the information governance team",
+        ));
+    }
+    Ok(())
 }
 
 /// Stage 1: only a registered agency may send transfers.

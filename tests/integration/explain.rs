@@ -225,7 +225,7 @@ fn refusals() {
     let r = explain(
         &set(),
         &ExplainRequest { payload: &big, ..base },
-        &Limits { max_body_bytes: 10, max_depth: 64 },
+        &Limits { max_bytes: 10, max_depth: 64 },
     );
     assert_eq!(codes(&r), [RefusalCode::BodyTooLarge]);
     let suspended = set_with(&AGREEMENT.replace("status: active", "status: suspended"));
@@ -364,7 +364,6 @@ fn write_set(dir: &std::path::Path) {
 }
 
 #[test]
-#[ignore = "needs `agreements::load::load_set`, written by the agreements work item"]
 fn cli_exit_codes_and_json() {
     let dir = support::scratch();
     write_set(dir.path());

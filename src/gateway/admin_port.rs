@@ -1,0 +1,102 @@
+//! The admin listener's view of the running gateway's agreements: list what is loaded,
+//! stage a reload (the new set replaces the old one only when it loads clean), and the
+//! dry run with a throw-away pseudonymisation key.
+
+use std::sync::Arc;
+
+use crate::admin::ports::{
+    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, PortFailure,
+    StagedReload,
+};
+use crate::agreements::explain::{explain, Verdict};
+use crate::agreements::AgencyRef;
+use crate::audit::record::Direction;
+use crate::codes::RefusalCode;
+use crate::gateway::launch::{load_policy, PolicySource};
+use crate::gateway::state::GatewayState;
+
+/// [`AgreementsPort`] over the gateway's policy cell.
+pub struct PolicyAgreements {
+    pub state: Arc<GatewayState>,
+    pub source: PolicySource,
+    pub agencies: Vec<AgencyRef>,
+}
+
+impl AgreementsPort for PolicyAgreements {
+    fn list(&self) -> Vec<AgreementSummary> {
+        let today = self.state.clock.today();
+        self.state.policy.current().set.agreements.iter().map(|a| summarise(a, today)).collect()
+    }
+
+    fn stage_reload(&self) -> Result<StagedReload, String> {
+        let policy = load_policy(&self.source, &self.agencies).map_err(|e| e.to_string())?;
+        let agreements = policy
+            .set
+            .agreements
+            .iter()
+            .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
+            .collect();
+        let schemas = policy.set.schemas.len();
+        let state = Arc::clone(&self.state);
+        Ok(StagedReload {
+            agreements,
+            schemas,
+            apply: Box::new(move || {
+                let n = policy.set.agreements.len();
+                state.policy.replace(policy);
+                crate::telemetry::metrics::agreement_reload(true, n);
+            }),
+        })
+    }
+
+    fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {
+        let policy = self.state.policy.current();
+        if policy.set.agreement(&req.agreement).is_none() {
+            return Err(PortFailure {
+                code: RefusalCode::NotFound,
+                detail: "no loaded agreement has this id".into(),
+            });
+        }
+        let direction = match req.direction.as_deref() {
+            None | Some("request") => Direction::Request,
+            Some("response") => Direction::Response,
+            Some(_) => {
+                return Err(PortFailure {
+                    code: RefusalCode::BadRequest,
+                    detail: "`direction` must be `request` or `response`".into(),
+                })
+            }
+        };
+        let payload = serde_json::to_vec(&req.payload).map_err(|_| PortFailure {
+            code: RefusalCode::MalformedJson,
+            detail: "the payload could not be read".into(),
+        })?;
+        let report = explain(
+            &policy.set,
+            &crate::agreements::explain::ExplainRequest {
+                agreement: &req.agreement,
+                flow: &req.flow,
+                payload: &payload,
+                purpose: req.purpose.as_deref(),
+                emergency: req.emergency.as_deref(),
+                direction,
+                today: self.state.clock.today(),
+            },
+            &self.state.settings.json_limits(),
+        );
+        Ok(ExplainReport {
+            agreement: req.agreement.clone(),
+            flow: req.flow.clone(),
+            direction: match direction {
+                Direction::Request => "request".into(),
+                Direction::Response => "response".into(),
+            },
+            refused: report.verdict == Verdict::Refused,
+            reasons: report.reasons,
+            output: report.after,
+            disclosed: report.disclosed,
+            stripped: report.stripped,
+            transformed: report.transformed,
+        })
+    }
+}
