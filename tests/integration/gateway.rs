@@ -6,6 +6,8 @@
 mod harness;
 
 mod demo;
+mod emergency;
+mod sentinel;
 mod statuses;
 mod tls_refusals;
 mod upstream;
