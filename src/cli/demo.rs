@@ -96,6 +96,9 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
         for sample in samples::samples() {
             tour_step(&dir, &base, &launched.state.store, &sample).await?;
         }
+        if let Some(admin) = launched.admin_addr {
+            review_queue(&dir, admin.port()).await?;
+        }
         let report = launched.state.store.verify(None, &|_, _| {}).await?;
         println!(
             "== chain verified: {} records, head {} ({})\n",
@@ -239,6 +242,25 @@ async fn tour_step(
         }
     }
     println!();
+    Ok(())
+}
+
+/// The governance view: the emergency review queue from the admin listener.
+async fn review_queue(dir: &Path, admin_port: u16) -> anyhow::Result<()> {
+    let certs = dir.join("certs");
+    let dpo = TransferClient::new(
+        &certs.join("governance-dpo.crt"),
+        &certs.join("governance-dpo.key"),
+        &certs.join("ca.crt"),
+    )?;
+    let url = format!("https://127.0.0.1:{admin_port}/v1/emergency?state=pending");
+    let reply = dpo.send(Method::GET, &url, &[], None).await?;
+    println!("== the review queue a governance officer sees (GET {url}, governance certificate):");
+    println!("{}\n", indent(&serde_json::to_string_pretty(&reply.json())?));
+    println!(
+        "   review it:  isagate --config {}/isagate.toml emergency review <id> --decision justified --subject-told deferred --revisit 2026-12-31 --note \"...\"\n",
+        dir.display()
+    );
     Ok(())
 }
 
