@@ -3,7 +3,7 @@
 //! verifier. SQLite runs on a disk-backed scratch directory; PostgreSQL tests use the
 //! server in `ISAGATE_TEST_POSTGRES_URL` (a fresh database each) and say when skipped.
 
-mod common;
+pub(crate) mod common;
 
 mod chain;
 mod cli;

@@ -7,6 +7,7 @@ mod harness;
 
 mod demo;
 mod emergency;
+mod replicas;
 mod sentinel;
 mod statuses;
 mod tls_refusals;

@@ -31,6 +31,12 @@ pub struct Options {
     pub upstream_client: String,
     /// Extra TOML lines for `[tls]`.
     pub tls: String,
+    /// Extra TOML lines for `[alerts]`.
+    pub alerts: String,
+    /// The store URL (default: SQLite in the scratch folder).
+    pub store_url: Option<String>,
+    /// Fixed ports (transfer, admin, ops) instead of kernel-chosen ones.
+    pub ports: Option<(u16, u16, u16)>,
 }
 
 #[allow(dead_code, reason = "fields for tests to inspect")]
@@ -72,6 +78,25 @@ impl Gateway {
     }
 
     pub async fn start_with(opts: Options) -> Self {
+        let (dir, certs, ca, mocks) = prepare(&opts).await;
+        let config_path = dir.path().join("isagate.toml");
+        std::fs::write(&config_path, config_text(&opts, &mocks)).unwrap();
+        let config = Config::load(&config_path).unwrap();
+        let source = PolicySource {
+            agreements: support::repo().join("agreements"),
+            schemas: support::repo().join("schemas"),
+        };
+        let launched = launch(&config, source, Shutdown::new(), Clock::System).await.unwrap();
+        let base = format!("https://127.0.0.1:{}", launched.transfer_addr.port());
+        Self { dir, certs, ca, base, launched: Some(launched), mocks, config }
+    }
+}
+
+/// Certificates and a mock upstream per sample agency, in a fresh scratch folder.
+pub async fn prepare(
+    opts: &Options,
+) -> (tempfile::TempDir, PathBuf, DevCa, HashMap<String, MockAgencyHandle>) {
+    {
         let dir = support::scratch();
         let certs = dir.path().join("certs");
         let ids: Vec<String> = SAMPLE_AGENCIES.iter().map(|s| (*s).to_owned()).collect();
@@ -92,18 +117,11 @@ impl Gateway {
             .unwrap();
             mocks.insert(id.to_owned(), m);
         }
-        let config_path = dir.path().join("isagate.toml");
-        std::fs::write(&config_path, config_text(&opts, &mocks)).unwrap();
-        let config = Config::load(&config_path).unwrap();
-        let source = PolicySource {
-            agreements: support::repo().join("agreements"),
-            schemas: support::repo().join("schemas"),
-        };
-        let launched = launch(&config, source, Shutdown::new(), Clock::System).await.unwrap();
-        let base = format!("https://127.0.0.1:{}", launched.transfer_addr.port());
-        Self { dir, certs, ca, base, launched: Some(launched), mocks, config }
+        (dir, certs, ca, mocks)
     }
+}
 
+impl Gateway {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -172,12 +190,15 @@ impl Gateway {
     }
 }
 
-fn config_text(opts: &Options, mocks: &HashMap<String, MockAgencyHandle>) -> String {
+/// The config a test gateway runs with (also written for child `isagate serve` processes).
+pub fn config_text(opts: &Options, mocks: &HashMap<String, MockAgencyHandle>) -> String {
+    let (transfer, admin, ops) = opts.ports.unwrap_or((0, 0, 0));
+    let store = opts.store_url.clone().unwrap_or_else(|| "sqlite://isagate.db".to_owned());
     let mut s = format!(
         r#"[listen]
-transfer = "127.0.0.1:0"
-admin = "127.0.0.1:0"
-ops = "127.0.0.1:0"
+transfer = "127.0.0.1:{transfer}"
+admin = "127.0.0.1:{admin}"
+ops = "127.0.0.1:{ops}"
 
 [tls]
 server_cert = "certs/gateway-server.crt"
@@ -192,7 +213,10 @@ key = "certs/gateway-client.key"
 {upstream_client}
 
 [store]
-url = "sqlite://isagate.db"
+url = "{store}"
+
+[alerts]
+{alerts}
 
 [limits]
 {limits}
@@ -212,6 +236,7 @@ file = "checkpoints.jsonl"
         upstream_client = opts.upstream_client,
         limits = opts.limits,
         rate_limits = opts.rate_limits,
+        alerts = opts.alerts,
     );
     for id in SAMPLE_AGENCIES {
         let jurisdiction = if id == "ie-tusla" { "IE" } else { "GB" };
