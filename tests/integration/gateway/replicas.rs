@@ -79,7 +79,7 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
             .arg("serve")
             .env("ISAGATE_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())
             .spawn()
             .unwrap();
         replicas.push(Replica { child, transfer, admin, ops });
@@ -90,7 +90,12 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
             if http_get(r.ops, "/readyz").await.is_some_and(|t| t.contains(" 200 ")) {
                 break;
             }
-            assert!(Instant::now() < deadline, "a replica did not become ready");
+            assert!(
+                Instant::now() < deadline,
+                "a replica did not become ready: {}",
+                std::fs::read_to_string(dir.path().join("a.log")).unwrap_or_default()
+                    + &std::fs::read_to_string(dir.path().join("b.log")).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
