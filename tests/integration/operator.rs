@@ -1,0 +1,257 @@
+//! Operator-facing loose ends: the hidden `mock-agency` command docker-compose runs, the
+//! `deploy/` configs against the real config module, and the `audit` commands taking
+//! their store, keys and checkpoints from `isagate.toml`.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use isagate::config::Config;
+use isagate::tls::dev_certs::{self, DevCertOptions, DevCerts};
+use rustls_pki_types::pem::PemObject as _;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::support::{isagate_bin, repo, scratch};
+
+fn certs(dir: &Path) -> DevCerts {
+    dev_certs::generate(dir, &["nhs-trust".to_owned()], &DevCertOptions::default()).unwrap()
+}
+
+/// A reqwest client trusting `ca`, presenting `identity` (cert, key) when given, and
+/// reaching `resolve` (a host name) at `addr` when given.
+fn client(
+    ca: &Path,
+    identity: Option<(&Path, &Path)>,
+    resolve: Option<(&str, std::net::SocketAddr)>,
+) -> reqwest::Client {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                CertificateDer::pem_file_iter(cert).unwrap().map(Result::unwrap).collect(),
+                PrivateKeyDer::from_pem_file(key).unwrap(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .timeout(Duration::from_secs(10));
+    if let Some((host, addr)) = resolve {
+        b = b.resolve(host, addr);
+    }
+    b.build().unwrap()
+}
+
+/// Kills the child when a test fails before it is waited for.
+struct Reaper(Option<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Waits at most `limit` for the child to exit.
+fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the child did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn mock_agency_command_serves_a_client_certificate_then_stops_on_sigterm() {
+    let dir = scratch();
+    let c = certs(dir.path());
+    let child = Command::new(isagate_bin())
+        .args(["mock-agency", "--name", "nhs-trust", "--bind", "127.0.0.1:0", "--print"])
+        .arg("--cert")
+        .arg(&c.mock_upstream.cert)
+        .arg("--key")
+        .arg(&c.mock_upstream.key)
+        .arg("--client-ca")
+        .arg(&c.ca_cert)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reaper = Reaper(Some(child));
+    let stdout = reaper.0.as_mut().unwrap().stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(20)).expect("the mock agency never started");
+    let url = first
+        .split_once("listening on ")
+        .map(|(_, u)| u.trim().to_owned())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+
+    // Without a client certificate the handshake is refused.
+    let anonymous = client(&c.ca_cert, None, None);
+    assert!(anonymous.post(format!("{url}/v1/referrals")).body("{}").send().await.is_err());
+
+    let gateway = (c.gateway_client.cert.as_path(), c.gateway_client.key.as_path());
+    let res = client(&c.ca_cert, Some(gateway), None)
+        .post(format!("{url}/v1/referrals"))
+        .header("content-type", "application/json")
+        .body(r#"{"concern":"neglect"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let ack: serde_json::Value = res.json().await.unwrap();
+    assert!(ack["reference"].as_str().unwrap().starts_with("nhs-trust-"), "{ack}");
+
+    // `--print` shows the request.
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !printed.contains("/v1/referrals") && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            printed.push_str(&line);
+            printed.push('\n');
+        }
+    }
+    assert!(printed.contains("/v1/referrals"), "{printed}");
+
+    let pid = reaper.0.as_ref().unwrap().id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut child = reaper.0.take().unwrap();
+    let status = wait_bounded(&mut child, Duration::from_secs(15));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+fn deploy_configs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("deploy"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every file a config reads at start-up (or the CLI reads), by key.
+fn named_files(cfg: &Config) -> Vec<(&'static str, PathBuf)> {
+    let mut v = vec![
+        ("tls.server_cert", cfg.tls.server_cert.clone()),
+        ("tls.server_key", cfg.tls.server_key.clone()),
+        ("tls.client_ca", cfg.tls.client_ca.clone()),
+        ("tls.admin_server_cert", cfg.tls.admin_server_cert.clone()),
+        ("tls.admin_server_key", cfg.tls.admin_server_key.clone()),
+        ("tls.governance_ca", cfg.tls.governance_ca.clone()),
+        ("upstream_client.cert", cfg.upstream_client.cert.clone()),
+        ("upstream_client.key", cfg.upstream_client.key.clone()),
+        ("keys.pseudonymisation", cfg.keys.pseudonymisation.clone()),
+        ("keys.subject", cfg.keys.subject.clone()),
+        ("checkpoints.key", cfg.checkpoints.key.clone()),
+        ("admin_client.cert", cfg.admin_client.cert.clone()),
+        ("admin_client.key", cfg.admin_client.key.clone()),
+        ("admin_client.ca", cfg.admin_client.ca.clone()),
+    ];
+    v.extend(cfg.tls.crls.iter().map(|p| ("tls.crls", p.clone())));
+    v.extend(cfg.agencies.iter().filter_map(|a| a.upstream_ca.clone()).map(|p| ("upstream_ca", p)));
+    v
+}
+
+#[test]
+fn deploy_configs_load_and_name_the_files_dev_certs_writes() {
+    let configs = deploy_configs();
+    assert!(configs.len() >= 2, "{configs:?}");
+    for path in configs {
+        let cfg =
+            Config::load_without_files(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(cfg.store.url.starts_with("postgres://"), "{}", path.display());
+        // What the compose `certs` service makes: dev-certs with this config's agencies.
+        let dir = scratch();
+        let ids: Vec<String> = cfg.agencies.iter().map(|a| a.id.clone()).collect();
+        dev_certs::generate(dir.path(), &ids, &DevCertOptions::default()).unwrap();
+        for (key, file) in named_files(&cfg) {
+            assert!(file.starts_with("/certs"), "{}: `{key}` = {}", path.display(), file.display());
+            let name = file.file_name().unwrap();
+            assert!(
+                dir.path().join(name).is_file(),
+                "{}: `{key}` names `{}`, which `isagate dev-certs` does not write",
+                path.display(),
+                file.display()
+            );
+        }
+        // The config loads, files included, once they exist (paths moved to the scratch copy).
+        let text = std::fs::read_to_string(&path).unwrap().replace("/certs/", "certs/");
+        let certs_dir = dir.path().join("certs");
+        std::fs::create_dir_all(&certs_dir).unwrap();
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, certs_dir.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+        let local = dir.path().join("gateway.toml");
+        std::fs::write(&local, text).unwrap();
+        Config::load(&local).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
+/// The gateway reaches the compose mock upstreams as `https://mock-<id>:8443` and checks
+/// the host name: the dev-certs mock upstream certificate must name them.
+#[tokio::test]
+async fn the_mock_upstream_certificate_names_the_compose_hosts() {
+    use isagate::mock_agency::{MockAgency, MockAgencyOptions};
+    let cfg = Config::load_without_files(&repo().join("deploy/gateway-a.toml")).unwrap();
+    let dir = scratch();
+    let ids: Vec<String> = cfg.agencies.iter().map(|a| a.id.clone()).collect();
+    let c = dev_certs::generate(dir.path(), &ids, &DevCertOptions::default()).unwrap();
+    let mock = MockAgency::start(MockAgencyOptions {
+        name: "nhs-trust".into(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        server_cert_pem: c.mock_upstream.cert.clone(),
+        server_key_pem: c.mock_upstream.key.clone(),
+        client_ca_pem: c.ca_cert.clone(),
+        print: false,
+        routes: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let port = mock.addr().port();
+    let upstream_hosts: Vec<String> = cfg
+        .agencies
+        .iter()
+        .filter_map(|a| a.upstream.as_ref().and_then(|u| u.host().map(str::to_owned)))
+        .collect();
+    assert_eq!(upstream_hosts.len(), 2, "{upstream_hosts:?}");
+    let gateway = (c.gateway_client.cert.as_path(), c.gateway_client.key.as_path());
+    for host in upstream_hosts.iter().map(String::as_str).chain(["localhost"]) {
+        let http = client(&c.ca_cert, Some(gateway), Some((host, mock.addr())));
+        let res = http.post(format!("https://{host}:{port}/v1/x")).body("{}").send().await;
+        assert_eq!(res.unwrap_or_else(|e| panic!("{host}: {e:?}")).status(), 201, "{host}");
+    }
+    // A name it does not carry is refused.
+    let http = client(&c.ca_cert, Some(gateway), Some(("mock-elsewhere", mock.addr())));
+    assert!(http.get(format!("https://mock-elsewhere:{port}/")).send().await.is_err());
+    mock.shutdown().await;
+}
