@@ -255,3 +255,43 @@ async fn the_mock_upstream_certificate_names_the_compose_hosts() {
     assert!(http.get(format!("https://mock-elsewhere:{port}/")).send().await.is_err());
     mock.shutdown().await;
 }
+
+/// `agreements check` reads the agencies through the config module: what `serve` would
+/// refuse is refused (exit 2, naming the key and line), certificate files are not needed.
+#[test]
+fn agreements_check_reads_agencies_through_the_config_module() {
+    let dir = scratch();
+    let examples = std::fs::read_to_string(repo().join("examples/agencies.toml")).unwrap();
+    let check = |config: &Path| {
+        Command::new(isagate_bin())
+            .current_dir(repo())
+            .args(["agreements", "check", "--format", "json", "--config"])
+            .arg(config)
+            .output()
+            .unwrap()
+    };
+    // The samples' agencies plus tables the old minimal reader ignored: fine.
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, format!("[store]\nurl = \"sqlite://x.db\"\n\n{examples}")).unwrap();
+    let o = check(&good);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["errors"].as_u64(), j["warnings"].as_u64()), (Some(0), Some(0)), "{j}");
+
+    // A store URL the gateway would refuse: exit 2, with the key and line.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, format!("[store]\nurl = \"mysql://x\"\n\n{examples}")).unwrap();
+    let o = check(&bad);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("2:7: `store.url`"), "{err}");
+
+    // An agency with an upstream but no `upstream_ca` is refused too, as `serve` would.
+    let no_ca = dir.path().join("no-ca.toml");
+    std::fs::write(&no_ca, examples.replacen("upstream_ca = \"../certs/ca.crt\"\n", "", 1))
+        .unwrap();
+    let o = check(&no_ca);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("agencies[0].upstream_ca"), "{err}");
+}
