@@ -295,3 +295,154 @@ fn agreements_check_reads_agencies_through_the_config_module() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("agencies[0].upstream_ca"), "{err}");
 }
+
+fn isagate_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(isagate_bin()).current_dir(dir).args(args).output().unwrap()
+}
+
+fn json_out(o: &std::process::Output) -> serde_json::Value {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The `audit` commands take the store, the subject key and the checkpoints from
+/// `isagate.toml` (in the working folder, or `--config`) when no option names them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_commands_default_to_the_config() {
+    use isagate::audit::record::{Outcome, RecordDraft, RecordKind};
+    use isagate::audit::{CheckpointOptions, Store, StoreOptions};
+    use isagate::keys::{SecretKey, SubjectKey};
+
+    let dir = scratch();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("state")).unwrap();
+    let made = isagate_in(&site, &["dev-certs", "--out", "certs", "--agency", "nhs-trust"]);
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    let config = site.join("isagate.toml");
+    std::fs::write(
+        &config,
+        r#"[store]
+url = "sqlite://state/records.db"
+
+[keys]
+pseudonymisation = "certs/pseudonymisation.key"
+subject = "certs/subject.key"
+
+[checkpoints]
+key = "certs/checkpoint.key"
+file = "state/checkpoints.jsonl"
+every_records = 2
+
+[[agencies]]
+id = "nhs-trust"
+name = "NHS Trust"
+jurisdiction = "GB"
+"#,
+    )
+    .unwrap();
+    let cfg = Config::load(&config).unwrap();
+
+    // Records as the gateway writes them: the configured store, checkpoints and key.
+    let subject = SubjectKey::new(&SecretKey::read(&cfg.keys.subject).unwrap());
+    let me = subject.hash("nhs-number", "9434765919");
+    let other = subject.hash("nhs-number", "9999999999");
+    let store = Store::open(
+        &cfg.store.url,
+        StoreOptions {
+            group_commit_window: Duration::ZERO,
+            checkpoints: Some(CheckpointOptions {
+                key_file: cfg.checkpoints.key.clone(),
+                out_file: cfg.checkpoints.file.clone(),
+                every_records: cfg.checkpoints.every_records,
+                every: Duration::from_secs(3600),
+            }),
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    for n in 0..6 {
+        let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
+        d.from = Some("nhs-trust".into());
+        d.subjects = if n % 2 == 0 { vec![me.clone(), other.clone()] } else { vec![other.clone()] };
+        store.append(d).await.unwrap();
+    }
+    drop(store);
+    assert!(cfg.checkpoints.file.is_file(), "the store wrote no checkpoints");
+
+    // From the site folder: `./isagate.toml` supplies everything.
+    let v = json_out(&isagate_in(&site, &["audit", "verify", "--format", "json"]));
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["length"], 6, "{v}");
+    assert!(v["checkpoints_checked"].as_u64().unwrap() >= 1, "{v}");
+
+    let s = json_out(&isagate_in(
+        &site,
+        &["audit", "subject", "--type", "nhs-number", "--id", "9434765919", "--format", "json"],
+    ));
+    let entries = s.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{s}");
+    assert_eq!(entries[0]["subjects"], serde_json::json!([me, "redacted"]));
+
+    let export = isagate_in(&site, &["audit", "export"]);
+    assert_eq!(export.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&export.stdout).lines().count(), 6);
+    let r = json_out(&isagate_in(
+        &site,
+        &["audit", "report", "--since", "2000-01-01", "--until", "2100-01-01", "--format", "json"],
+    ));
+    assert!(r.is_object(), "{r}");
+
+    // From elsewhere with `--config`; an explicit `--store` still wins.
+    let elsewhere = dir.path();
+    let cfg_arg = config.to_str().unwrap();
+    let v = json_out(&isagate_in(
+        elsewhere,
+        &["--config", cfg_arg, "audit", "verify", "--format", "json"],
+    ));
+    assert!(v["checkpoints_checked"].as_u64().unwrap() >= 1, "{v}");
+    let empty = format!("sqlite://{}", elsewhere.join("empty.db").display());
+    let v = json_out(&isagate_in(
+        elsewhere,
+        &["--config", cfg_arg, "audit", "verify", "--format", "json", "--store", &empty],
+    ));
+    assert_eq!(v["length"], 0, "{v}");
+    assert!(v["checkpoints_checked"].is_null(), "another store is not checked against these");
+
+    // The checkpoints are checked only when the public key is there.
+    std::fs::rename(site.join("certs/checkpoint.pub"), site.join("checkpoint.pub.away")).unwrap();
+    let v = json_out(&isagate_in(&site, &["audit", "verify", "--format", "json"]));
+    assert_eq!(v["ok"], true);
+    assert!(v["checkpoints_checked"].is_null(), "{v}");
+    std::fs::rename(site.join("checkpoint.pub.away"), site.join("certs/checkpoint.pub")).unwrap();
+
+    // A checkpoint that does not match the store fails verification by default.
+    let cps = std::fs::read_to_string(&cfg.checkpoints.file).unwrap();
+    let first: serde_json::Value = serde_json::from_str(cps.lines().next().unwrap()).unwrap();
+    let head = first["head"].as_str().unwrap();
+    let flipped =
+        if head.starts_with('0') { head.replacen('0', "1", 1) } else { format!("0{}", &head[1..]) };
+    std::fs::write(&cfg.checkpoints.file, cps.replacen(head, &flipped, 1)).unwrap();
+    let bad = isagate_in(&site, &["audit", "verify"]);
+    assert_ne!(bad.status.code(), Some(0), "{}", String::from_utf8_lossy(&bad.stdout));
+    std::fs::write(&cfg.checkpoints.file, cps).unwrap();
+
+    // `archive` signs with the configured checkpoint key.
+    let archived =
+        isagate_in(&site, &["audit", "archive", "--before", "2100-01-01", "--out", "seg.jsonl"]);
+    assert_eq!(archived.status.code(), Some(0), "{}", String::from_utf8_lossy(&archived.stderr));
+    assert!(site.join("seg.jsonl").is_file());
+
+    // Without a config, today's behaviour: the subject key must be given.
+    let bare = dir.path().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    let o = isagate_in(&bare, &["audit", "subject", "--type", "nhs-number", "--id", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`--subject-key FILE` is needed"));
+}
