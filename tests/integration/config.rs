@@ -234,7 +234,7 @@ fn the_example_config_loads_after_dev_certs() {
     let path = dir.path().join("isagate.toml");
     std::fs::copy(repo().join("isagate.example.toml"), &path).unwrap();
     let cfg = Config::load(&path).unwrap();
-    assert_eq!(cfg.agencies.len(), 11);
+    assert_eq!(cfg.agencies.len(), 13);
     let tusla = cfg.agency("ie-tusla").unwrap();
     assert_eq!(tusla.jurisdiction, "IE");
     assert_eq!(tusla.upstream.as_ref().unwrap().to_string(), "https://127.0.0.1:18611/");

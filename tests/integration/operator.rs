@@ -446,3 +446,32 @@ jurisdiction = "GB"
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("`--subject-key FILE` is needed"));
 }
+
+/// `emergency` and `restrictions` read `[admin_client]` through the config module: its
+/// checks (an `https://` URL) and its error messages, with the key and line.
+#[test]
+fn emergency_and_restrictions_read_admin_client_through_the_config_module() {
+    let dir = scratch();
+    let config = dir.path().join("isagate.toml");
+    std::fs::write(
+        &config,
+        "[store]\nurl = \"sqlite://x.db\"\n\n[admin_client]\nurl = \"http://127.0.0.1:9443\"\n",
+    )
+    .unwrap();
+    for cmd in [&["emergency", "list"][..], &["restrictions", "list"][..]] {
+        let o = isagate_in(dir.path(), cmd);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("5:7: `admin_client.url`"), "{cmd:?}: {err}");
+    }
+    // A valid config whose governance certificate is missing names that file.
+    std::fs::write(
+        &config,
+        "[admin_client]\nurl = \"https://127.0.0.1:9443\"\ncert = \"gov.crt\"\n",
+    )
+    .unwrap();
+    let o = isagate_in(dir.path(), &["emergency", "list"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("gov.crt"), "{err}");
+}
