@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod dev_certs;
 pub mod emergency;
+pub mod mock_agency;
 pub mod restrictions;
 pub mod serve;
 
@@ -88,6 +89,9 @@ pub enum Command {
     /// Subject restrictions (right to restrict and to object).
     #[command(subcommand)]
     Restrictions(restrictions::RestrictionsCmd),
+    /// Run one mock agency upstream until `SIGTERM` (development and docker-compose only).
+    #[command(hide = true)]
+    MockAgency(mock_agency::MockAgencyArgs),
 }
 
 /// Parse the command line, run the command, map the result to an exit code.
@@ -107,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Audit(cmd) => audit::run(&cli.global, cmd),
         Command::Emergency(cmd) => emergency::run(&cli.global, cmd),
         Command::Restrictions(cmd) => restrictions::run(&cli.global, cmd),
+        Command::MockAgency(args) => mock_agency::run(&cli.global, args),
     };
     match result {
         Ok(Exit::Success) => ExitCode::SUCCESS,

@@ -6,7 +6,6 @@
 //! Rules live in the submodules and only look at parsed input: no file I/O here, no
 //! decision about a live request (that is [`crate::agreements::matching`]).
 
-mod agencies;
 mod agreement_rules;
 mod json_pos;
 mod policy_rules;
@@ -21,7 +20,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use agencies::{read_agencies, AgencyConfigError};
 pub(crate) use agreement_rules::check_agreements;
 pub(crate) use json_pos::JsonPositions;
 pub(crate) use policy_rules::check_policy;

@@ -4,6 +4,7 @@
 //! prints personal data except `subject`, which prints only what concerns that subject.
 
 mod append_loop;
+mod defaults;
 mod render;
 pub mod subject;
 
@@ -13,17 +14,19 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::ValueEnum;
 
+use self::defaults::Defaults;
 use super::{runtime, Exit, Format, GlobalArgs};
 use crate::audit::{Store, StoreOptions};
 
-/// Where the store is when `--store` is not given.
+/// Where the store is when neither `--store` nor a config names one.
 pub const DEFAULT_STORE: &str = "sqlite://isagate.db";
 
 #[derive(Debug, clap::Args)]
 pub struct StoreArg {
-    /// The record store: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
-    #[arg(long, value_name = "URL", default_value = DEFAULT_STORE)]
-    pub store: String,
+    /// The record store: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB` (default: the
+    /// config's `[store] url`, else `sqlite://isagate.db`).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -47,10 +50,12 @@ pub enum AuditCmd {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub store: StoreArg,
-    /// Signed checkpoints (JSON lines) to check the store against.
+    /// Signed checkpoints (JSON lines) to check the store against (default: the config's
+    /// `[checkpoints] file`, when it and the public key exist).
     #[arg(long, value_name = "FILE", requires = "public_key")]
     pub checkpoints: Option<PathBuf>,
-    /// The checkpoint signing key's public half (PEM).
+    /// The checkpoint signing key's public half (PEM; default: the `.pub` beside the
+    /// config's `[checkpoints] key`).
     #[arg(long, value_name = "FILE", requires = "checkpoints")]
     pub public_key: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
@@ -100,21 +105,23 @@ pub struct ArchiveArgs {
     /// The segment file to write (must not exist).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// The checkpoint signing key (Ed25519 PKCS#8 PEM) that signs the segment.
+    /// The checkpoint signing key (Ed25519 PKCS#8 PEM) that signs the segment (default:
+    /// the config's `[checkpoints] key`).
     #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
 }
 
-pub fn run(_global: &GlobalArgs, cmd: AuditCmd) -> anyhow::Result<Exit> {
+pub fn run(global: &GlobalArgs, cmd: AuditCmd) -> anyhow::Result<Exit> {
     let rt = runtime()?;
+    let mut defaults = Defaults::new(global);
     let result = rt.block_on(async move {
         match cmd {
-            AuditCmd::Verify(args) => verify(args).await,
-            AuditCmd::Subject(args) => subject::run(args).await,
-            AuditCmd::Report(args) => report(args).await,
-            AuditCmd::Export(args) => export(args).await,
-            AuditCmd::Archive(args) => archive(args).await,
-            AuditCmd::AppendLoop(args) => append_loop::run(args).await,
+            AuditCmd::Verify(args) => verify(args, &mut defaults).await,
+            AuditCmd::Subject(args) => subject::run(args, &mut defaults).await,
+            AuditCmd::Report(args) => report(args, &mut defaults).await,
+            AuditCmd::Export(args) => export(args, &mut defaults).await,
+            AuditCmd::Archive(args) => archive(args, &mut defaults).await,
+            AuditCmd::AppendLoop(args) => append_loop::run(args, &mut defaults).await,
         }
     });
     // A reader that went away (`| head`) is not an error of ours.
@@ -146,12 +153,10 @@ fn progress_printer(label: &'static str) -> impl Fn(u64, u64) {
     }
 }
 
-async fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
-    let store = open(&args.store.store).await?;
-    let checkpoints = match (&args.checkpoints, &args.public_key) {
-        (Some(c), Some(k)) => Some((c.as_path(), k.as_path())),
-        _ => None,
-    };
+async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
+    let store = open(&defaults.store_url(&args.store)?).await?;
+    let checkpoints = defaults.checkpoints(&args.store, args.checkpoints, args.public_key)?;
+    let checkpoints = checkpoints.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
     let report = store.verify(checkpoints, &progress_printer("verified")).await?;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -190,11 +195,11 @@ pub(crate) fn parse_when(text: &str, end_of_day: bool) -> anyhow::Result<jiff::T
         .with_context(|| format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
 }
 
-async fn report(args: ReportArgs) -> anyhow::Result<Exit> {
+async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
     let since = parse_when(&args.since, false)?;
     let until = parse_when(&args.until, true)?;
     anyhow::ensure!(since < until, "`--since` must be before `--until`");
-    let store = open(&args.store.store).await?;
+    let store = open(&defaults.store_url(&args.store)?).await?;
     let report = store.report(since, until).await?;
     let text = match args.format {
         ReportFormat::Human => render::human(&report),
@@ -206,8 +211,8 @@ async fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-async fn export(args: ExportArgs) -> anyhow::Result<Exit> {
-    let store = open(&args.store.store).await?;
+async fn export(args: ExportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
+    let store = open(&defaults.store_url(&args.store)?).await?;
     let mut sink: Box<dyn std::io::Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
@@ -235,11 +240,12 @@ async fn export(args: ExportArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-async fn archive(args: ArchiveArgs) -> anyhow::Result<Exit> {
+async fn archive(args: ArchiveArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
     let before = parse_when(&args.before, false)?;
-    let store = open(&args.store.store).await?;
+    let key = defaults.signing_key(args.key)?;
+    let store = open(&defaults.store_url(&args.store)?).await?;
     let actor = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
-    let s = crate::audit::archive(&store, before, &args.out, &args.key, &actor).await?;
+    let s = crate::audit::archive(&store, before, &args.out, &key, &actor).await?;
     println!(
         "archived seq {} to {} ({} records, head {}) to `{}`; anchor seq {} id {}",
         s.from_seq,

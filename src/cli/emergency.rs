@@ -7,16 +7,15 @@
 //! - with `--store URL`, directly on a store, for an offline gateway: the reviewer names
 //!   themselves with `--actor urn:isagate:governance:...`, which the record keeps.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use http::Method;
-use serde::Deserialize;
 
 use super::{Exit, Format, GlobalArgs};
 use crate::admin::client::{AdminClient, Answer};
+use crate::config::Config;
 use crate::emergency::queue::{self, QueueItem, StateFilter};
 use crate::emergency::review::{self, ReviewInput};
 use crate::emergency::Ledger;
@@ -65,39 +64,15 @@ pub enum EmergencyCmd {
     },
 }
 
-/// `[admin_client]` of the config.
-#[derive(Debug, Deserialize)]
-struct AdminClientSection {
-    url: String,
-    cert: PathBuf,
-    key: PathBuf,
-    ca: PathBuf,
-}
-
-#[derive(Debug, Deserialize)]
-struct ConfigShape {
-    admin_client: Option<AdminClientSection>,
-}
-
-/// The admin API client described by `[admin_client]` in the config (paths relative to
-/// the config file).
+/// The admin API client described by `[admin_client]` in the config, read by the config
+/// module (paths relative to the config file; the defaults `docs/configuration.md` lists,
+/// `https://127.0.0.1:9443` and `certs/governance-dpo.*`, when the section is absent).
 pub fn admin_client(global: &GlobalArgs) -> anyhow::Result<AdminClient> {
     let path = global.config_path().context(
         "no config: pass `--config FILE` (its `[admin_client]` names the gateway and your governance certificate), or `--store URL`",
     )?;
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let value: toml::Table =
-        toml::from_str(&text).with_context(|| format!("`{}` is not valid TOML", path.display()))?;
-    let shape: ConfigShape = toml::Value::Table(value)
-        .try_into()
-        .context("`[admin_client]` needs `url`, `cert`, `key` and `ca`")?;
-    let ac = shape.admin_client.with_context(|| {
-        format!("`{}` has no `[admin_client]` section (url, cert, key, ca)", path.display())
-    })?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let rel = |p: &Path| if p.is_absolute() { p.to_owned() } else { base.join(p) };
-    Ok(AdminClient::from_files(&ac.url, &rel(&ac.cert), &rel(&ac.key), &rel(&ac.ca))?)
+    let ac = Config::load_without_files(&path)?.admin_client;
+    Ok(AdminClient::from_files(&ac.url, &ac.cert, &ac.key, &ac.ca)?)
 }
 
 /// Open a store URL as a ledger, for offline work.

@@ -374,10 +374,15 @@ pub fn generate_with_ca(
         "gateway's client certificate, presented to agency upstreams".into(),
     );
     note(&gateway_client.key, "gateway's client key".into());
-    let mock_upstream = ca
-        .issue(&CertSpec::loopback_server("isagate mock upstream", days))?
-        .write(out, "mock-upstream")?;
-    note(&mock_upstream.cert, "server certificate for the mock agency upstreams".into());
+    // Also named `mock-<id>` for each agency: the mock upstream services of
+    // docker-compose.yml, which the gateway reaches by those host names.
+    let mut mock_spec = CertSpec::loopback_server("isagate mock upstream", days);
+    mock_spec.dns_names.extend(agencies.iter().map(|id| format!("mock-{id}")));
+    let mock_upstream = ca.issue(&mock_spec)?.write(out, "mock-upstream")?;
+    note(
+        &mock_upstream.cert,
+        "server certificate for the mock agency upstreams (localhost, mock-<agency id>)".into(),
+    );
     note(&mock_upstream.key, "mock upstream key".into());
 
     let mut agency_files = BTreeMap::new();

@@ -14,6 +14,7 @@ mod explain;
 mod gateway;
 mod keys;
 mod minimise;
+mod operator;
 mod ops;
 mod strict_json;
 mod tls;

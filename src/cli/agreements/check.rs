@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::agreements::lint::{read_agencies, RenderOptions};
+use crate::agreements::lint::RenderOptions;
 use crate::agreements::load::{load_with_findings, today_london};
 use crate::cli::{Exit, Format, GlobalArgs};
+use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -26,10 +27,14 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
     if !dir.is_dir() {
         anyhow::bail!("the agreements folder `{}` does not exist", dir.display());
     }
+    // The real config module, without looking for the certificate and key files: a
+    // file that holds only `[[agencies]]` is a valid config (every other table has
+    // defaults), and a config that would not start the gateway is refused here too.
     let agencies = match global.config_path() {
         Some(path) => Some(
-            read_agencies(&path)
-                .with_context(|| "cannot read the agencies from the configuration")?,
+            Config::load_without_files(&path)
+                .with_context(|| "cannot read the agencies from the configuration")?
+                .to_agency_refs(),
         ),
         None => None,
     };

@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::defaults::Defaults;
 use super::{Exit, StoreArg};
 use crate::audit::record::{Direction, Outcome, RecordDraft, RecordKind};
 
@@ -40,8 +41,8 @@ pub fn sample_draft(label: &str, n: u64) -> RecordDraft {
     d
 }
 
-pub async fn run(args: AppendLoopArgs) -> anyhow::Result<Exit> {
-    let store = super::open(&args.store.store).await?;
+pub async fn run(args: AppendLoopArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
+    let store = super::open(&defaults.store_url(&args.store)?).await?;
     let issued = Arc::new(AtomicU64::new(0));
     let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
     let mut tasks = Vec::new();

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use super::defaults::Defaults;
 use super::{Exit, Format, StoreArg};
 use crate::audit::record::{AgreementRef, Record};
 use crate::keys::{SecretKey, SubjectKey};
@@ -27,7 +28,7 @@ pub struct SubjectArgs {
     /// The identifier itself (never printed).
     #[arg(long, value_name = "V")]
     pub id: String,
-    /// The subject hash key file (base64).
+    /// The subject hash key file (base64; default: the config's `[keys] subject`).
     #[arg(long, value_name = "FILE")]
     pub subject_key: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
@@ -122,13 +123,13 @@ pub fn entry(
     }
 }
 
-pub async fn run(args: SubjectArgs) -> anyhow::Result<Exit> {
-    let key_file = args.subject_key.context(
+pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
+    let key_file = defaults.subject_key(args.subject_key)?.context(
         "`--subject-key FILE` is needed to find a subject (the store holds only keyed hashes)",
     )?;
     let key = SubjectKey::new(&SecretKey::read(&key_file)?);
     let me = key.hash(&args.kind, &args.id);
-    let store = super::open(&args.store.store).await?;
+    let store = super::open(&defaults.store_url(&args.store)?).await?;
     let records = store.subject_records(&me).await?;
     let states: HashMap<_, _> = store
         .emergency_records(None)

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use isagate::agreements::lint::{read_agencies, Report, Rule};
+use isagate::agreements::lint::{Report, Rule};
 use isagate::agreements::load::load_with_findings;
+use isagate::agreements::model::AgencyRef;
+use isagate::config::Config;
 use jiff::civil::date;
 
 use crate::support::{repo, scratch};
@@ -44,13 +46,18 @@ fn lint_case(name: &str, with_agencies: bool) -> (Report, Vec<String>, tempfile:
         }
         std::fs::copy(f, dir.path().join(&base)).unwrap();
     }
-    let agencies = read_agencies(&fixtures().join("agencies.toml")).unwrap();
+    let agencies = read_agencies(&fixtures().join("agencies.toml"));
     let agencies = with_agencies.then_some(agencies.as_slice());
     let (set, report) =
         load_with_findings(dir.path(), &fixtures().join("schemas"), agencies, date(2026, 11, 23))
             .unwrap();
     assert_eq!(set.is_some(), !report.has_errors(), "a set exactly when there is no error");
     (report, expected, dir)
+}
+
+/// The agencies of a config file, read as `agreements check` reads them.
+fn read_agencies(path: &Path) -> Vec<AgencyRef> {
+    Config::load_without_files(path).unwrap().to_agency_refs()
 }
 
 fn actual(report: &Report) -> BTreeSet<String> {
@@ -173,7 +180,7 @@ fn findings_inside_schemas_point_below_the_first_line() {
 
 #[test]
 fn the_samples_lint_clean_in_process_with_their_hashes() {
-    let agencies = read_agencies(&repo().join("examples/agencies.toml")).unwrap();
+    let agencies = read_agencies(&repo().join("examples/agencies.toml"));
     let (set, report) = load_with_findings(
         &repo().join("agreements"),
         &repo().join("schemas"),
