@@ -19,18 +19,9 @@ use crate::agreements::model::LawfulBasis;
 pub const TRANSFORMS: &[&str] =
     &["pseudonymise", "year", "age-band", "postcode-district", "postcode-sector", "mask", "drop"];
 
-/// Special categories (`x-isagate-category`), unlocked by an Article 9 condition.
-pub const SPECIAL_CATEGORIES: &[&str] = &[
-    "health",
-    "ethnicity",
-    "religion",
-    "sexuality",
-    "sex-life",
-    "genetic",
-    "biometric",
-    "political",
-    "trade-union",
-];
+/// Special categories (`x-isagate-category`), unlocked by an Article 9 condition: the
+/// minimiser's list, so the linter and the gateway agree.
+pub use crate::minimise::transforms::SPECIAL_CATEGORIES;
 
 /// Criminal offence data, unlocked by an Article 10 condition.
 pub const CRIMINAL_OFFENCE: &str = "criminal-offence";
