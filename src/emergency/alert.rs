@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::webhook::Webhook;
 
 /// Counter of alerts raised, by kind.
-pub const ALERTS_METRIC: &str = "isagate_emergency_alerts_total";
+pub const ALERTS_METRIC: &str = crate::telemetry::metrics::names::EMERGENCY_ALERTS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -93,7 +93,13 @@ impl Alerts {
                 "emergency disclosure review overdue"
             ),
         }
-        metrics::counter!(ALERTS_METRIC, "kind" => alert.kind.as_str()).increment(1);
+        crate::telemetry::metrics::emergency_alert(
+            &alert.category,
+            match alert.kind {
+                AlertKind::EmergencyDisclosure => crate::telemetry::metrics::AlertKind::Raised,
+                AlertKind::ReviewOverdue => crate::telemetry::metrics::AlertKind::ReviewOverdue,
+            },
+        );
         self.webhook.as_ref().and_then(|w| w.notify(alert))
     }
 }
