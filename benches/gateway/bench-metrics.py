@@ -75,8 +75,19 @@ def main():
     a = ap.parse_args()
     logs = [load(p) for p in sorted(glob.glob(os.path.join(a.work, "metrics-*.log")))]
     logs = [l for l in logs if l]
+    # Only the cells of the last run: results.tsv is rewritten by every run, the .oha files are not.
+    current = set()
+    try:
+        for row in list(open(os.path.join(a.out, "results.tsv")))[1:]:
+            t = row.split("\t")
+            if t[0] == "gateway":
+                current.add(f"gateway-{t[1]}-{t[2]}-c{t[3]}.oha")
+    except OSError:
+        pass
     cells = []
     for f in glob.glob(os.path.join(a.out, "gateway-*.oha")):
+        if current and os.path.basename(f) not in current:
+            continue
         try:
             secs = json.load(open(f))["summary"]["total"]
         except Exception:

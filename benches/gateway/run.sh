@@ -17,7 +17,8 @@
 #
 # Environment: ISAGATE_BIN (default target/release/isagate), ISAGATE_BENCH_ADMIN_PORT (17443),
 # ISAGATE_BENCH_OPS_PORT (17090), ISAGATE_BENCH_RESUMPTION (false: like the nginx proxy,
-# every new connection is a full handshake), ISAGATE_BENCH_LOG_LEVEL (info).
+# every new connection is a full handshake), ISAGATE_BENCH_LOG_LEVEL (info),
+# ISAGATE_BENCH_COMMIT_WINDOW (store.group_commit_window, default 2ms as in production).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +29,7 @@ ADMIN_PORT=${ISAGATE_BENCH_ADMIN_PORT:-17443}
 OPS_PORT=${ISAGATE_BENCH_OPS_PORT:-17090}
 RESUMPTION=${ISAGATE_BENCH_RESUMPTION:-false}
 LOG_LEVEL=${ISAGATE_BENCH_LOG_LEVEL:-info}
+COMMIT_WINDOW=${ISAGATE_BENCH_COMMIT_WINDOW:-2ms}
 
 [ -x "$BIN" ] || { echo "run.sh: no gateway binary at $BIN (cargo build --release)" >&2; exit 1; }
 mkdir -p "$WORK"
@@ -64,6 +66,7 @@ key = "$BENCH_CERT_DIR/gwclient.key"
 
 [store]
 url = "sqlite://bench.db"
+group_commit_window = "$COMMIT_WINDOW"
 
 [rate_limits]                        # the bench sends thousands per second from one requester
 per_caller = { count = 4000000000, per = "1s" }
