@@ -5,7 +5,7 @@ run.sh samples the gateway's ops /metrics every second into metrics-<start>.log.
 gateway cell baseline.sh measured (out/gateway-<scenario>-<pin>-c<N>.oha), this takes the
 first and last samples inside the measured window and prints, from their difference:
 records and commits (so records per commit), the store's durable-commit latency
-(isagate_audit_commit_seconds: mean from _sum/_count, p50/p99 from the histogram
+(isagate_store_commit_duration_seconds: mean from _sum/_count, p50/p99 from the histogram
 buckets, interpolated), and the gateway's own transfer latency histogram.
 
 usage: bench-metrics.py [--work target/bench-gateway] [--out /tmp/perf/baseline/out]
@@ -106,9 +106,9 @@ def main():
         dt = t1 - t0
         rec = total(s1, "isagate_audit_records_total") - total(s0, "isagate_audit_records_total")
         com = total(s1, "isagate_audit_commits_total") - total(s0, "isagate_audit_commits_total")
-        csum = total(s1, "isagate_audit_commit_seconds_sum") - total(s0, "isagate_audit_commit_seconds_sum")
-        ccnt = total(s1, "isagate_audit_commit_seconds_count") - total(s0, "isagate_audit_commit_seconds_count")
-        cb0, cb1 = buckets(s0, "isagate_audit_commit_seconds"), buckets(s1, "isagate_audit_commit_seconds")
+        csum = total(s1, "isagate_store_commit_duration_seconds_sum") - total(s0, "isagate_store_commit_duration_seconds_sum")
+        ccnt = total(s1, "isagate_store_commit_duration_seconds_count") - total(s0, "isagate_store_commit_duration_seconds_count")
+        cb0, cb1 = buckets(s0, "isagate_store_commit_duration_seconds"), buckets(s1, "isagate_store_commit_duration_seconds")
         tr = total(s1, "isagate_transfers_total") - total(s0, "isagate_transfers_total")
         tb0, tb1 = buckets(s0, "isagate_transfer_duration_seconds"), buckets(s1, "isagate_transfer_duration_seconds")
         print(f"| {name} | {tr / dt:.0f} | {rec / dt:.0f} | {rec / com if com else 0:.1f} | "

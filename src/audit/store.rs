@@ -88,8 +88,8 @@ pub enum StoreError {
 
 /// Counters for tests and metrics (also exported through the `metrics` crate as
 /// `isagate_audit_commits_total`, `isagate_audit_records_total`,
-/// `isagate_audit_commit_failures_total`, histograms `isagate_audit_batch_size` and
-/// `isagate_audit_commit_seconds`).
+/// `isagate_audit_commit_failures_total`, histograms `isagate_store_commit_batch_size` and
+/// `isagate_store_commit_duration_seconds`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
     /// Transactions committed that held at least one record.
@@ -147,11 +147,11 @@ impl Stats {
             self.max_batch.fetch_max(n, Ordering::Relaxed);
             metrics::counter!("isagate_audit_commits_total").increment(1);
             metrics::counter!("isagate_audit_records_total").increment(n);
-            metrics::histogram!("isagate_audit_batch_size").record(n as f64);
+            // Batch size and commit latency, under the names `docs/operations.md` lists.
+            crate::telemetry::metrics::store_commit(took, records);
         }
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.commit_micros.fetch_add(micros, Ordering::Relaxed);
-        metrics::histogram!("isagate_audit_commit_seconds").record(took.as_secs_f64());
     }
 
     /// Callers waiting on the store right now.
