@@ -4,7 +4,7 @@
 mod harness;
 
 pub use harness::emergency_draft as harness_draft;
-mod openapi_check;
+pub(crate) mod openapi_check;
 pub mod pki;
 mod store;
 

@@ -32,6 +32,22 @@ async fn emergency(
     gw.send(caller, Method::POST, path, &headers, Some(serde_json::to_vec(&body).unwrap())).await
 }
 
+/// Every admin answer in these tests must match the OpenAPI document.
+fn documented(method: &str, template: &str, reply: &Reply) {
+    let answer = isagate::admin::client::Answer {
+        status: reply.status.as_u16(),
+        content_type: reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+        body: reply.json(),
+        record_id: reply.disclosure_id(),
+    };
+    crate::admin::openapi_check::validate_answer(method, template, &answer);
+}
+
 fn admin(gw: &Gateway) -> (isagate::cli::demo::client::TransferClient, String) {
     let addr = gw.launched.as_ref().unwrap().admin_addr.unwrap();
     (gw.client_for("governance-dpo"), format!("https://127.0.0.1:{}", addr.port()))
@@ -82,6 +98,7 @@ async fn an_emergency_under_the_clause_is_capped_by_its_schema_recorded_and_revi
         .await
         .unwrap();
     assert_eq!(queue.status, 200, "{}", queue.json());
+    documented("GET", "/v1/emergency", &queue);
     assert!(queue.json().to_string().contains(&id), "{}", queue.json());
     let review = json!({"decision": "justified", "subject_told": "not-safe-to-tell", "note": "Police located the child within the hour."});
     let url = format!("{base}/v1/emergency/{id}/review");
@@ -90,16 +107,19 @@ async fn an_emergency_under_the_clause_is_capped_by_its_schema_recorded_and_revi
         .await
         .unwrap();
     assert!(first.status.is_success(), "{}", first.json());
+    documented("POST", "/v1/emergency/{id}/review", &first);
     let second = client
         .send(Method::POST, &url, &[], Some(serde_json::to_vec(&review).unwrap()))
         .await
         .unwrap();
     assert_eq!(second.status, 409, "a second review needs `amendment: true`");
+    documented("POST", "/v1/emergency/{id}/review", &second);
     // An agency certificate is refused on the admin listener.
     let agency = gw.client_for("agency-lcc-ssc");
     let refused =
         agency.send(Method::GET, &format!("{base}/v1/emergency"), &[], None).await.unwrap();
     assert_eq!(refused.status, 403);
+    documented("GET", "/v1/emergency", &refused);
     let records = gw.records().await;
     assert!(records.iter().any(|r| r.draft.in_reply_to == Some(rec.id)
         && format!("{:?}", r.draft.kind) == "EmergencyReview"));
@@ -216,6 +236,7 @@ async fn a_restricted_subject_is_refused_unless_emergency() {
         .await
         .unwrap();
     assert!(r.status.is_success(), "{}", r.json());
+    documented("POST", "/v1/restrictions", &r);
     assert!(!r.body.windows(10).any(|w| w == b"9434765919"), "restrictions are listed as hashes");
     let refused = gw.referral(&referral()).await;
     assert_eq!(refused.status, 403, "{}", refused.json());
