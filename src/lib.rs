@@ -14,6 +14,7 @@
 //!   checkpoints, verification, subject access and reports.
 //! - [`config`]: `isagate.toml`, validated with every error at once.
 //! - [`tls`]: client identities, certificate verifiers, CRLs and development certificates.
+//! - [`listener`]: the mTLS HTTP accept/handshake/drain loop both listeners share.
 //! - [`gateway`]: the transfer listener and its request pipeline.
 //! - [`emergency`]: emergency sharing's review, alerts and webhook.
 //! - [`admin`]: the governance admin listener (mTLS, governance identities only).
@@ -34,6 +35,7 @@ pub mod emergency;
 pub mod gateway;
 pub mod json_strict;
 pub mod keys;
+pub mod listener;
 pub mod minimise;
 pub mod mock_agency;
 pub mod shutdown;

@@ -6,17 +6,12 @@
 //! listener refuses nothing at the TLS layer that the transfer listener would accept; it
 //! refuses non-governance identities at the HTTP layer, with a record.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Limited};
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -73,53 +68,24 @@ pub async fn serve_admin<T: AcceptorSource>(
     state: Arc<AdminState>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (tcp, _addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "admin accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = tcp.set_nodelay(true);
-        let acceptor = tls.acceptor();
+    let opts = crate::listener::ListenerOptions {
+        name: "admin",
+        handshake_timeout: HANDSHAKE_TIMEOUT,
+        header_read_timeout: HEADER_READ_TIMEOUT,
+        max_concurrent_streams: 64,
+        drain: DRAIN,
+        ..crate::listener::ListenerOptions::default()
+    };
+    let on_connection = move |conn: &rustls::ServerConnection| {
+        let peer = Arc::new(peer_of(conn));
         let state = Arc::clone(&state);
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    tracing::info!(error = %e, "admin TLS handshake refused");
-                    return;
-                }
-                Err(_) => return,
-            };
-            let peer = Arc::new(peer_of(stream.get_ref().1));
-            let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                let state = Arc::clone(&state);
-                let peer = Arc::clone(&peer);
-                async move { Ok::<_, Infallible>(serve_one(&state, &peer, req).await) }
-            });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
-            builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
-            let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(error = %e, "admin connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
-        tracing::warn!("admin drain deadline passed with requests in flight");
-    }
-    Ok(())
+        move |req: http::Request<hyper::body::Incoming>| {
+            let state = Arc::clone(&state);
+            let peer = Arc::clone(&peer);
+            async move { serve_one(&state, &peer, req).await }
+        }
+    };
+    crate::listener::serve(listener, move || tls.acceptor(), opts, on_connection, shutdown).await
 }
 
 async fn serve_one(

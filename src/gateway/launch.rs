@@ -187,6 +187,8 @@ pub async fn launch(
         .map_err(|source| LaunchError::Bind { addr: cfg.listen.ops, source })?;
 
     let opts = ListenerOptions {
+        name: "transfer",
+        max_concurrent_streams: 256,
         handshake_timeout: cfg.limits.read_timeout,
         header_read_timeout: cfg.limits.read_timeout,
         max_header_bytes: cfg.limits.max_header_bytes,
