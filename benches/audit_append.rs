@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench audit_append` (release). PostgreSQL is measured when
 //! `ISAGATE_TEST_POSTGRES_URL` is set (a fresh database is made). Files go under
-//! `target/bench-scratch` (disk-backed). `ISAGATE_BENCH_SECONDS` sets each run's length.
+//! `target/bench-scratch` (disk-backed). `ISAGATE_BENCH_SECONDS` sets each run's length;
+//! `ISAGATE_BENCH_APPEND_ONLY=1` skips verify, `ISAGATE_BENCH_VERIFY_ONLY=1` the appends.
 
 #![allow(
     clippy::unwrap_used,
@@ -174,6 +175,9 @@ fn main() {
             };
             let fsync_after = raw_fsync_rate(&dir, secs);
             println!("raw fsync again after the runs: {fsync_after:.0}/s");
+        }
+        if std::env::var("ISAGATE_BENCH_APPEND_ONLY").is_ok_and(|v| v == "1") {
+            return;
         }
         // Verify: a store kept between runs (filling it is slow), under target/.
         let verify_target: u64 = std::env::var("ISAGATE_BENCH_VERIFY_RECORDS")

@@ -22,6 +22,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod columns;
 mod postgres;
+mod prepared;
 pub mod record;
 pub mod report;
 mod sqlite;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::record::RecordDraft;
+use super::prepared::Prepared;
 use super::store::{Committed, Job, StoreError};
 
 /// The most jobs one transaction takes.
@@ -21,11 +21,11 @@ type Ack = oneshot::Sender<Result<Committed, StoreError>>;
 /// One transaction's worth of work.
 #[derive(Default)]
 pub(crate) struct Batch {
-    pub drafts: Vec<RecordDraft>,
+    pub drafts: Vec<Prepared>,
     acks: Vec<Ack>,
     readies: Vec<oneshot::Sender<Result<(), StoreError>>>,
     /// Archive jobs run on their own, after the batch.
-    pub archives: Vec<(u64, RecordDraft, Ack)>,
+    pub archives: Vec<(u64, Prepared, Ack)>,
 }
 
 impl Batch {
@@ -40,8 +40,8 @@ impl Batch {
                 continue;
             }
             match job {
-                Job::Append { draft, ack, .. } => {
-                    batch.drafts.push(*draft);
+                Job::Append { prepared, ack, .. } => {
+                    batch.drafts.push(*prepared);
                     batch.acks.push(ack);
                 }
                 Job::Ready { ack } => batch.readies.push(ack),

@@ -74,14 +74,6 @@ fn opt_json<T: Serialize>(v: &Option<T>) -> Option<String> {
     v.as_ref().map(json)
 }
 
-/// A unit enum's wire name (`disclosure`, `upstream-error`...).
-fn name<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 fn from_json<T: DeserializeOwned>(column: &'static str, text: &str) -> Result<T, DecodeError> {
     serde_json::from_str(text).map_err(|e| DecodeError { column, detail: e.to_string() })
 }
@@ -104,14 +96,21 @@ fn to_u32(column: &'static str, v: i64) -> Result<u32, DecodeError> {
 
 impl Columns {
     pub fn from_record(r: &Record) -> Self {
-        let d = &r.draft;
+        let mut c = Self::from_draft(&r.draft);
+        c.assign(r.seq, r.id.to_string(), r.time.clone(), r.prev_hash.clone(), r.hash.clone());
+        c
+    }
+
+    /// The columns of a draft, with the five the store assigns left empty (see
+    /// [`Columns::assign`]): the part of a record that the appending task encodes.
+    pub fn from_draft(d: &RecordDraft) -> Self {
         Self {
-            seq: i64::try_from(r.seq).unwrap_or(i64::MAX),
-            id: r.id.to_string(),
-            time: r.time.clone(),
-            kind: name(&d.kind),
+            seq: 0,
+            id: String::new(),
+            time: String::new(),
+            kind: d.kind.as_str().to_owned(),
             in_reply_to: d.in_reply_to.map(|u| u.to_string()),
-            direction: d.direction.as_ref().map(name),
+            direction: d.direction.map(|x| x.as_str().to_owned()),
             from_agency: d.from.clone(),
             to_agency: d.to.clone(),
             caller_cert_sha256: d.caller_cert_sha256.clone(),
@@ -133,15 +132,24 @@ impl Columns {
             payload_sha256: d.payload_sha256.clone(),
             received_sha256: d.received_sha256.clone(),
             subjects: json(&d.subjects),
-            outcome: name(&d.outcome),
+            outcome: d.outcome.as_str().to_owned(),
             upstream_status: d.upstream_status.map(i64::from),
             refusal: json(&d.refusal),
             review: opt_json(&d.review),
             governance: opt_json(&d.governance),
             actor: d.actor.clone(),
-            prev_hash: r.prev_hash.clone(),
-            hash: r.hash.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
         }
+    }
+
+    /// Fill in what the store assigned when it chained the record.
+    pub fn assign(&mut self, seq: u64, id: String, time: String, prev_hash: String, hash: String) {
+        self.seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        self.id = id;
+        self.time = time;
+        self.prev_hash = prev_hash;
+        self.hash = hash;
     }
 
     pub fn into_record(self) -> Result<Record, DecodeError> {

@@ -22,7 +22,8 @@ use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
 use super::columns::{Columns, COLUMNS, COLUMN_COUNT};
-use super::record::{RecordDraft, GENESIS_HASH};
+use super::prepared::Prepared;
+use super::record::GENESIS_HASH;
 use super::store::{
     redact_url, to_i64, to_u64, Committed, Head, Job, Param, Stats, StoreError, StoreOptions,
 };
@@ -358,7 +359,7 @@ impl Writer {
     /// afresh for the next batch.
     async fn commit(
         &mut self,
-        drafts: Vec<RecordDraft>,
+        drafts: Vec<Prepared>,
         archive_to: Option<u64>,
     ) -> Result<(Vec<Committed>, Head), StoreError> {
         let bound = self.bound;
@@ -375,7 +376,7 @@ impl Writer {
 
     async fn try_commit(
         &mut self,
-        drafts: Vec<RecordDraft>,
+        drafts: Vec<Prepared>,
         archive_to: Option<u64>,
     ) -> Result<(Vec<Committed>, Head), StoreError> {
         let fail = |e: tokio_postgres::Error| StoreError::CommitFailed(pg_err(e));
@@ -411,12 +412,11 @@ impl Writer {
         let mut rows = Vec::with_capacity(drafts.len());
         let mut subjects: Vec<(String, i64)> = Vec::new();
         let mut committed = Vec::with_capacity(drafts.len());
-        for draft in drafts {
-            let record = head.extend(draft, &now)?;
-            let columns = Columns::from_record(&record);
-            subjects.extend(record.draft.subjects.iter().map(|s| (s.clone(), columns.seq)));
-            committed.push(Committed::from(&record));
-            rows.push(columns);
+        for mut p in drafts {
+            committed.push(head.chain(&mut p, &now));
+            let seq = p.columns.seq;
+            subjects.extend(p.subjects.into_iter().map(|s| (s, seq)));
+            rows.push(p.columns);
         }
         // Pipelined: the statements go out together and come back in order.
         let inserts = rows.iter().map(|c| {

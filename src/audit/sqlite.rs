@@ -16,11 +16,16 @@ use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
 use super::columns::{Columns, COLUMNS};
-use super::record::RecordDraft;
+use super::prepared::Prepared;
 use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
+
+mod wal;
 
 /// Appends that may queue before `append` answers `Overloaded`.
 const QUEUE: usize = 65_536;
+
+/// The writer connection's page cache (SQLite's default is 2 MiB).
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -35,7 +40,7 @@ CREATE TABLE IF NOT EXISTS records (
   emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
   payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
   upstream_status INTEGER, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
-  prev_hash TEXT NOT NULL UNIQUE,
+  prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS record_subjects (
@@ -50,7 +55,11 @@ CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emerge
 CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 ";
 
-const SCHEMA_VERSION: i64 = 1;
+/// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
+/// writer extends the head it reads inside `BEGIN IMMEDIATE`, and `seq` is the primary
+/// key, so a fork cannot be written; the index only cost one random page per record.
+/// A version 1 store keeps its index (dropping it would rebuild the table) and works as before.
+const SCHEMA_VERSION: i64 = 2;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
 #[derive(Clone)]
@@ -105,10 +114,16 @@ fn make_durable(conn: &Connection) -> Result<Durability, StoreError> {
     Ok(Durability { journal_mode: journal_mode.to_lowercase(), synchronous })
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
-    if version >= SCHEMA_VERSION {
+    if version >= SCHEMA_VERSION || (version >= 1 && read_only) {
         return Ok(());
+    }
+    if version == 1 {
+        // Version 2 only changes what new stores create.
+        return conn
+            .execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+            .map_err(open_err);
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
     tx.execute_batch(SCHEMA).map_err(open_err)?;
@@ -127,19 +142,24 @@ impl Sqlite {
         let (path, read_only) = parse(spec)?;
         let busy = opts.append_timeout;
         let window = opts.group_commit_window;
-        let (conn, reader, durability) = tokio::task::spawn_blocking(move || {
+        let opened = tokio::task::spawn_blocking(move || {
             let mut conn = connect(&path, read_only, busy)?;
             let durability = make_durable(&conn)?;
-            migrate(&mut conn)?;
+            migrate(&mut conn, read_only)?;
+            // The writer touches random pages of the subject index: keep them cached.
+            conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
+                .map_err(open_err)?;
+            let wal = wal::WalWatch::install(&mut conn).map_err(open_err)?;
             let reader = connect(&path, read_only, busy)?;
-            Ok::<_, StoreError>((conn, reader, durability))
+            Ok::<_, StoreError>((conn, wal, reader, durability))
         })
         .await
         .map_err(open_err)??;
+        let (conn, wal, reader, durability) = opened;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("isagate-audit-sqlite".into())
-            .spawn(move || Writer { conn, clock, stats, checkpointer, window }.run(rx))
+            .spawn(move || Writer { conn, wal, clock, stats, checkpointer, window }.run(rx))
             .map_err(open_err)?;
         Ok((Sqlite { tx, reader: Arc::new(Mutex::new(reader)) }, durability))
     }
@@ -240,12 +260,15 @@ fn read_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
 }
 
 /// The insert statement for one record (35 placeholders).
-fn insert_sql() -> String {
+static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let marks: Vec<String> = (1..=super::columns::COLUMN_COUNT).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO records ({COLUMNS}) VALUES ({})", marks.join(", "))
-}
+});
 
-fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, c: &Columns) -> rusqlite::Result<()> {
+const INSERT_SUBJECT_SQL: &str =
+    "INSERT OR IGNORE INTO record_subjects (subject_hash, seq) VALUES (?1, ?2)";
+
+fn insert(stmt: &mut rusqlite::CachedStatement<'_>, c: &Columns) -> rusqlite::Result<()> {
     let p: [&dyn ToSql; 35] = [
         &c.seq,
         &c.id,
@@ -283,13 +306,14 @@ fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, c: &Columns) -> rusqlite::R
         &c.prev_hash,
         &c.hash,
     ];
-    tx.prepare_cached(sql)?.execute(&p[..])?;
+    stmt.execute(&p[..])?;
     Ok(())
 }
 
 /// The writer thread's state.
 struct Writer {
     conn: Connection,
+    wal: wal::WalWatch,
     clock: Arc<dyn Clock>,
     stats: Arc<Stats>,
     checkpointer: Option<Checkpointer>,
@@ -361,13 +385,15 @@ impl Writer {
             let result = self.commit(vec![anchor], Some(to_seq)).map(|(mut c, _)| c.remove(0));
             let _ = ack.send(result);
         }
+        // Everyone has their answer: now copy the WAL back if it grew enough.
+        self.wal.maybe_checkpoint(&self.conn);
     }
 
     /// One transaction: optionally remove the archived prefix, chain and insert the
     /// drafts, touch the readiness row, commit.
     fn commit(
         &mut self,
-        drafts: Vec<RecordDraft>,
+        drafts: Vec<Prepared>,
         archive_to: Option<u64>,
     ) -> Result<(Vec<Committed>, Head), StoreError> {
         let fail = |e: rusqlite::Error| StoreError::CommitFailed(e.to_string());
@@ -388,20 +414,17 @@ impl Writer {
             tx.execute("DELETE FROM record_subjects WHERE seq <= ?1", [to]).map_err(fail)?;
             tx.execute("DELETE FROM records WHERE seq <= ?1", [to]).map_err(fail)?;
         }
-        let sql = insert_sql();
         let mut committed = Vec::with_capacity(drafts.len());
-        for draft in drafts {
-            let record = head.extend(draft, &now)?;
-            let columns = Columns::from_record(&record);
-            insert(&tx, &sql, &columns).map_err(fail)?;
-            for s in &record.draft.subjects {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO record_subjects (subject_hash, seq) VALUES (?1, ?2)",
-                )
-                .and_then(|mut st| st.execute(rusqlite::params![s, columns.seq]))
-                .map_err(fail)?;
+        {
+            let mut insert_record = tx.prepare_cached(&INSERT_SQL).map_err(fail)?;
+            let mut insert_subject = tx.prepare_cached(INSERT_SUBJECT_SQL).map_err(fail)?;
+            for mut p in drafts {
+                committed.push(head.chain(&mut p, &now));
+                insert(&mut insert_record, &p.columns).map_err(fail)?;
+                for s in &p.subjects {
+                    insert_subject.execute(rusqlite::params![s, p.columns.seq]).map_err(fail)?;
+                }
             }
-            committed.push(Committed::from(&record));
         }
         tx.execute("INSERT OR REPLACE INTO audit_ready (id, at) VALUES (1, ?1)", [&now])
             .map_err(fail)?;

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::canonical::{self, CanonicalError};
+use super::canonical::CanonicalError;
 use super::clock::{Clock, SystemClock};
 use super::columns::{Columns, Row};
+use super::prepared::Prepared;
 use super::record::{Record, RecordDraft, GENESIS_HASH};
 use super::{postgres, sqlite};
 
@@ -180,7 +181,7 @@ impl Stats {
 /// A unit of work for a backend's writer.
 pub(crate) enum Job {
     Append {
-        draft: Box<RecordDraft>,
+        prepared: Box<Prepared>,
         deadline: Instant,
         ack: oneshot::Sender<Result<Committed, StoreError>>,
     },
@@ -189,7 +190,7 @@ pub(crate) enum Job {
     /// Remove records up to `to_seq` and append `anchor`, in one transaction.
     Archive {
         to_seq: u64,
-        anchor: Box<RecordDraft>,
+        anchor: Box<Prepared>,
         ack: oneshot::Sender<Result<Committed, StoreError>>,
     },
 }
@@ -216,29 +217,6 @@ pub(crate) struct Head {
 impl Head {
     pub(crate) fn genesis() -> Self {
         Self { seq: 0, hash: GENESIS_HASH.to_owned(), time: String::new() }
-    }
-
-    /// Chain `draft` onto this head: the next seq, a time no earlier than the head's,
-    /// a fresh UUIDv7, and the hash.
-    pub(crate) fn extend(
-        &mut self,
-        draft: RecordDraft,
-        now: &str,
-    ) -> Result<Record, CanonicalError> {
-        let time = if now < self.time.as_str() { self.time.clone() } else { now.to_owned() };
-        let mut record = Record {
-            id: Uuid::now_v7(),
-            seq: self.seq + 1,
-            time,
-            draft,
-            prev_hash: self.hash.clone(),
-            hash: String::new(),
-        };
-        record.hash = canonical::record_hash(&record)?;
-        self.seq = record.seq;
-        self.hash = record.hash.clone();
-        self.time = record.time.clone();
-        Ok(record)
     }
 }
 
@@ -349,13 +327,12 @@ impl Store {
     /// Commit `draft` as the next record. Resolves only once the record is durable;
     /// fails (never hangs) after `append_timeout`.
     pub async fn append(&self, draft: RecordDraft) -> Result<Committed, StoreError> {
-        if let Some(g) = &draft.governance {
-            canonical::check(g)?;
-        }
+        // Encoded here, on the caller's task: the writer only chains and inserts.
+        let prepared = Box::new(Prepared::new(draft)?);
         let _inflight = InFlight::new(&self.stats);
         let (ack, rx) = oneshot::channel();
         let deadline = Instant::now() + self.opts.append_timeout;
-        self.backend.try_send(Job::Append { draft: Box::new(draft), deadline, ack })?;
+        self.backend.try_send(Job::Append { prepared, deadline, ack })?;
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(StoreError::Closed),
@@ -383,7 +360,8 @@ impl Store {
         anchor: RecordDraft,
     ) -> Result<Committed, StoreError> {
         let (ack, rx) = oneshot::channel();
-        self.backend.try_send(Job::Archive { to_seq, anchor: Box::new(anchor), ack })?;
+        let anchor = Box::new(Prepared::new(anchor)?);
+        self.backend.try_send(Job::Archive { to_seq, anchor, ack })?;
         let bound = self.opts.append_timeout.max(Duration::from_secs(600));
         match tokio::time::timeout(bound, rx).await {
             Ok(Ok(result)) => result,

@@ -79,9 +79,37 @@ fn list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T
     out.push(b']');
 }
 
+/// The four members the store assigns when it chains a record, in canonical order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assigned {
+    Id,
+    PrevHash,
+    Seq,
+    Time,
+}
+
 /// Append the canonical bytes of `r` without `hash`.
 pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
-    let d: &RecordDraft = &r.draft;
+    write_draft(&r.draft, out, &mut |a, out| match a {
+        Assigned::Id => write_string(
+            uuid::fmt::Hyphenated::from_uuid(r.id).encode_lower(&mut uuid::Uuid::encode_buffer()),
+            out,
+        ),
+        Assigned::PrevHash => write_string(&r.prev_hash, out),
+        Assigned::Seq => out.extend_from_slice(r.seq.to_string().as_bytes()),
+        Assigned::Time => write_string(&r.time, out),
+    })
+}
+
+/// Append the canonical bytes of a record holding `d`, calling `assigned` where the
+/// value of a member that the store assigns goes (its name and colon already written).
+/// Both the writer (which leaves those four values as gaps to hash around) and
+/// [`write_record`] go through here, so the two cannot drift apart.
+pub(super) fn write_draft(
+    d: &RecordDraft,
+    out: &mut Vec<u8>,
+    assigned: &mut dyn FnMut(Assigned, &mut Vec<u8>),
+) -> Result<(), CanonicalError> {
     let mut o = Obj::open(out);
     o.opt("actor", d.actor.as_deref());
     let out = o.key("agreement");
@@ -117,10 +145,7 @@ pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), Canonica
         None => null(out),
         Some(g) => write_at(g, out, &mut "/governance".to_owned())?,
     }
-    o.str(
-        "id",
-        uuid::fmt::Hyphenated::from_uuid(r.id).encode_lower(&mut uuid::Uuid::encode_buffer()),
-    );
+    assigned(Assigned::Id, o.key("id"));
     let mut buf = uuid::Uuid::encode_buffer();
     let in_reply_to = d.in_reply_to.map(|u| &*u.hyphenated().encode_lower(&mut buf));
     o.opt("in_reply_to", in_reply_to);
@@ -141,7 +166,7 @@ pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), Canonica
     o.str("outcome", d.outcome.as_str());
     o.opt("path_template", d.path_template.as_deref());
     o.opt("payload_sha256", d.payload_sha256.as_deref());
-    o.str("prev_hash", &r.prev_hash);
+    assigned(Assigned::PrevHash, o.key("prev_hash"));
     o.opt("purpose", d.purpose.as_deref());
     o.opt("reason", d.reason.as_deref());
     o.opt("received_sha256", d.received_sha256.as_deref());
@@ -180,7 +205,7 @@ pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), Canonica
         }
     }
     m.close();
-    o.int("seq", r.seq);
+    assigned(Assigned::Seq, o.key("seq"));
     list(o.key("stripped"), &d.stripped, |out, x| {
         let mut x2 = Obj::open(out);
         x2.str("path", &x.path);
@@ -188,7 +213,7 @@ pub(super) fn write_record(r: &Record, out: &mut Vec<u8>) -> Result<(), Canonica
         x2.close();
     });
     o.strs("subjects", &d.subjects);
-    o.str("time", &r.time);
+    assigned(Assigned::Time, o.key("time"));
     o.opt("to", d.to.as_deref());
     list(o.key("transformed"), &d.transformed, |out, x| {
         let mut x2 = Obj::open(out);

@@ -1,0 +1,75 @@
+//! A draft made ready for the store's writer on the appending task: its columns and its
+//! canonical bytes, encoded where the caller runs (many tasks, every core), so that the
+//! single writer only chains it (`id`, `seq`, `time`, `prev_hash`, one SHA-256 over the
+//! bytes and those values) and inserts it. This module does no I/O.
+
+use uuid::Uuid;
+
+use super::canonical::{CanonicalError, DraftBytes};
+use super::columns::Columns;
+use super::record::RecordDraft;
+use super::store::{Committed, Head};
+
+/// A draft with its columns and canonical bytes, not yet part of the chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    /// Every column but the five the store assigns (filled in by [`Head::chain`]).
+    pub columns: Columns,
+    /// The keyed subject hashes, for the `record_subjects` index.
+    pub subjects: Vec<String>,
+    bytes: DraftBytes,
+}
+
+impl Prepared {
+    /// Encode `draft`; fails when it has no canonical form (a non-integer number).
+    pub(crate) fn new(draft: RecordDraft) -> Result<Self, CanonicalError> {
+        let bytes = DraftBytes::new(&draft)?;
+        let columns = Columns::from_draft(&draft);
+        Ok(Self { columns, subjects: draft.subjects, bytes })
+    }
+}
+
+impl Head {
+    /// Chain `p` onto this head: the next seq, a time no earlier than the head's, a
+    /// fresh UUIDv7, the previous hash, and the record's hash, written into its columns.
+    pub(crate) fn chain(&mut self, p: &mut Prepared, now: &str) -> Committed {
+        let time = if now < self.time.as_str() { self.time.clone() } else { now.to_owned() };
+        let id = Uuid::now_v7();
+        let id_text = id.hyphenated().to_string();
+        let seq = self.seq + 1;
+        let hash = p.bytes.hash(&id_text, &self.hash, seq, &time);
+        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
+        self.seq = seq;
+        self.time.clone_from(&time);
+        p.columns.assign(seq, id_text, time.clone(), prev_hash, hash.clone());
+        Committed { id, seq, hash, time }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::{Outcome, RecordKind, GENESIS_HASH};
+
+    #[test]
+    fn a_chained_draft_decodes_to_a_record_with_the_hash_it_carries() {
+        let mut head = Head::genesis();
+        let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
+        d.subjects = vec!["ab".repeat(32)];
+        d.reason = Some("a \"quoted\" reason\n".into());
+        let mut first = Prepared::new(d.clone()).unwrap();
+        let c1 = head.chain(&mut first, "2026-12-06T10:00:00.000001Z");
+        let mut second = Prepared::new(d).unwrap();
+        // A clock that went back: the record keeps the head's time.
+        let c2 = head.chain(&mut second, "2026-12-06T09:00:00.000001Z");
+        assert_eq!((c1.seq, c2.seq), (1, 2));
+        assert_eq!(c2.time, c1.time);
+        let r1 = first.columns.into_record().unwrap();
+        let r2 = second.columns.into_record().unwrap();
+        assert_eq!(r1.prev_hash, GENESIS_HASH);
+        assert_eq!(r2.prev_hash, c1.hash);
+        assert_eq!(r1.compute_hash().unwrap(), c1.hash);
+        assert_eq!(r2.compute_hash().unwrap(), c2.hash);
+        assert_eq!((r2.id, r2.hash.as_str()), (c2.id, head.hash.as_str()));
+    }
+}
