@@ -58,6 +58,7 @@ CREATE INDEX IF NOT EXISTS records_time ON records (time);
 CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
+CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
 CREATE TABLE IF NOT EXISTS audit_head (
   id INT PRIMARY KEY CHECK (id = 1),
   seq BIGINT NOT NULL,

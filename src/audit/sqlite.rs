@@ -52,14 +52,17 @@ CREATE INDEX IF NOT EXISTS records_time ON records (time);
 CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
+CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
 CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 ";
 
 /// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
 /// writer extends the head it reads inside `BEGIN IMMEDIATE`, and `seq` is the primary
 /// key, so a fork cannot be written; the index only cost one random page per record.
-/// A version 1 store keeps its index (dropping it would rebuild the table) and works as before.
-const SCHEMA_VERSION: i64 = 2;
+/// An older store keeps its index (dropping it would rebuild the table) and works as before.
+/// 3: `records_governance`, so that governance records are found without a scan.
+/// Every statement of [`SCHEMA`] is `IF NOT EXISTS`: running it upgrades any older store.
+const SCHEMA_VERSION: i64 = 3;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
 #[derive(Clone)]

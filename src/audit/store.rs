@@ -381,6 +381,20 @@ impl Store {
         Ok(self.columns_after(after_seq, limit).await?.into_iter().map(Row::from).collect())
     }
 
+    /// Governance records from `after_seq + 1` on, at most `limit`, in seq order, decoded
+    /// or not. An index holds only governance records, so this costs the same at any
+    /// store size (the restrictions refresh and the overdue sweep call it often).
+    pub async fn governance_after(&self, after_seq: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+        let rows = self
+            .backend
+            .select(
+                "WHERE kind = 'governance' AND seq > $1 ORDER BY seq LIMIT $2",
+                vec![Param::Int(to_i64(after_seq)), Param::Int(to_i64(limit))],
+            )
+            .await?;
+        Ok(rows.into_iter().map(Row::from).collect())
+    }
+
     /// [`Store::rows_after`] before decoding (verify decodes on another thread).
     pub(crate) async fn columns_after(
         &self,

@@ -1,8 +1,8 @@
 //! [`Ledger`] over the real record store (`audit::Store`), with its public API only.
 //!
 //! `emergencies` uses `Store::emergency_records`; `governance_since` pages through
-//! `Store::rows_after` and keeps governance records (a store query by kind would avoid
-//! the scan; see the admin issue's report). Rows that do not decode are skipped here:
+//! `Store::governance_after` (an index of governance records only, so the restrictions
+//! refresh does not read every disclosure). Rows that do not decode are skipped here:
 //! `audit verify` names them.
 
 use futures::future::BoxFuture;
@@ -58,7 +58,7 @@ impl Ledger for Store {
             let mut after = after_seq;
             // Bounded: each page advances `after`; an empty page ends the walk.
             loop {
-                let rows = self.rows_after(after, PAGE).await.map_err(unavailable)?;
+                let rows = self.governance_after(after, PAGE).await.map_err(unavailable)?;
                 let Some(last) = rows.last() else { break };
                 after = u64::try_from(last.seq).unwrap_or(u64::MAX);
                 let n = rows.len() as u64;
