@@ -439,8 +439,7 @@ pub(crate) fn scan_range(
 ) -> rusqlite::Result<()> {
     let sql = format!("SELECT {COLUMNS} FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows =
-        stmt.query([super::store::to_i64(from), super::store::to_i64(to)])?;
+    let mut rows = stmt.query([super::store::to_i64(from), super::store::to_i64(to)])?;
     while let Some(row) = rows.next()? {
         if !f(row) {
             break;

@@ -196,8 +196,10 @@ pub(crate) async fn verify_with(
         Walk::Parallel { chunk, workers } if total > 0 => {
             match parallel::start(store, after + 1, hi, chunk, workers, by_seq.clone()).await {
                 Some(rx) => parallel::join(rx, &mut joiner, &mut report, total, progress).await?,
-                None => sequential(store, after, total, true, &mut joiner, &mut report, progress)
-                    .await?,
+                None => {
+                    sequential(store, after, total, true, &mut joiner, &mut report, progress)
+                        .await?
+                }
             }
         }
         Walk::Sequential { fast } => {

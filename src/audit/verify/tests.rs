@@ -21,8 +21,7 @@ fn draft(n: u64) -> RecordDraft {
     d.from = Some("lcc-ssc".into());
     d.to = Some("merseyside-police".into());
     d.requester = Some(format!("staff \"{n}\" é😀"));
-    d.agreement =
-        Some(AgreementRef { id: "ISA-0007".into(), version: 3, sha256: "cd".repeat(32) });
+    d.agreement = Some(AgreementRef { id: "ISA-0007".into(), version: 3, sha256: "cd".repeat(32) });
     d.schema_sha256.insert("referral.v1.json".into(), "ef".repeat(32));
     d.disclosed = vec!["/child/name".into(), "/child/dob".into()];
     if n % 11 == 0 {
@@ -79,10 +78,11 @@ async fn all_walks(store: &Store) -> Result<VerifyReport, String> {
     reference
 }
 
-async fn fails_at(store: &Store, seq: u64, id: Option<&str>, check: Check) {
+async fn fails_at(store: &Store, seq: u64, id: Option<&str>, check: Check) -> Failure {
     let r = all_walks(store).await.unwrap();
-    let f = r.failure.as_ref().unwrap_or_else(|| panic!("no failure, expected {check:?} at {seq}"));
+    let f = r.failure.unwrap_or_else(|| panic!("no failure, expected {check:?} at {seq}"));
     assert_eq!((f.seq, f.id.as_deref(), f.check), (seq, id, check), "{}", f.detail);
+    f
 }
 
 const N: u64 = 40;
@@ -102,7 +102,11 @@ async fn every_walk_names_the_same_first_bad_record() {
         (9, "UPDATE records SET outcome = 'maybe' WHERE seq = 9", Check::Decode),
         (10, "UPDATE records SET time = '2000-01-01T00:00:00.000000Z' WHERE seq = 10", Check::Time),
         (11, "UPDATE records SET time = '2999-01-01T00:00:00Z' WHERE seq = 11", Check::Time),
-        (12, "UPDATE records SET id = '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f' WHERE seq = 12", Check::Id),
+        (
+            12,
+            "UPDATE records SET id = '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f' WHERE seq = 12",
+            Check::Id,
+        ),
         (13, "UPDATE records SET prev_hash = 'x' WHERE seq = 13", Check::PrevHash),
         (14, "UPDATE records SET hash = 'x' WHERE seq = 14", Check::Hash),
         (1, "UPDATE records SET prev_hash = 'y' WHERE seq = 1", Check::PrevHash),
@@ -116,7 +120,16 @@ async fn every_walk_names_the_same_first_bad_record() {
         let _ = std::fs::remove_file(&copy);
         sql(&path, &format!("VACUUM INTO '{}'", copy.display()));
         sql(&path, damage);
-        fails_at(&store, seq, Some(&id_of(&path, seq)), check).await;
+        let f = fails_at(&store, seq, Some(&id_of(&path, seq)), check).await;
+        if check == Check::Decode {
+            // `UPDATE records SET <column> = ...`: the failure names the column.
+            let column = damage.split_whitespace().nth(3).unwrap();
+            assert!(
+                f.detail.starts_with(&format!("column `{column}` does not decode")),
+                "{}",
+                f.detail
+            );
+        }
         sql(&path, &format!(
             "ATTACH '{}' AS clean; DELETE FROM records; INSERT INTO records SELECT * FROM clean.records; DETACH clean;",
             copy.display()
@@ -169,7 +182,9 @@ async fn unreadable_columns_are_errors_as_before() {
         sql(&path, "UPDATE records SET purpose = 'p' WHERE seq = 3");
         let slow = verify_with(&store, None, &|_, _| {}, Walk::Sequential { fast: false }).await;
         assert!(slow.is_err());
-        for walk in [Walk::Parallel { chunk: 1, workers: 2 }, Walk::Parallel { chunk: 4096, workers: 2 }] {
+        for walk in
+            [Walk::Parallel { chunk: 1, workers: 2 }, Walk::Parallel { chunk: 4096, workers: 2 }]
+        {
             let r = verify_with(&store, None, &|_, _| {}, walk).await.unwrap();
             assert_eq!(r.failure.map(|f| (f.seq, f.check)), Some((3, Check::Hash)), "{walk:?}");
         }

@@ -21,11 +21,8 @@ fn full() -> Record {
     d.requester = Some("r".into());
     d.method = Some("POST".into());
     d.path_template = Some("/v1/{id}".into());
-    d.agreement = Some(AgreementRef {
-        id: "ISA\"1".into(),
-        version: 4_000_000_000,
-        sha256: "s".into(),
-    });
+    d.agreement =
+        Some(AgreementRef { id: "ISA\"1".into(), version: 4_000_000_000, sha256: "s".into() });
     d.schema_sha256.insert("b.json".into(), "1".into());
     d.schema_sha256.insert("a.json".into(), "2".into());
     d.schema_sha256.insert("é.json".into(), "3".into());
@@ -118,7 +115,8 @@ fn same(c: &Columns) {
 /// Whatever the fast path answers is the slow path's answer.
 fn never_differs(c: &Columns) {
     if let Some(f) = fast(c) {
-        let s = slow(c).unwrap_or_else(|| panic!("the fast path passed a row that does not decode: {c:?}"));
+        let s = slow(c)
+            .unwrap_or_else(|| panic!("the fast path passed a row that does not decode: {c:?}"));
         assert_eq!(String::from_utf8(f).unwrap(), String::from_utf8(s).unwrap(), "{c:?}");
     }
 }
@@ -221,8 +219,22 @@ fn hand_edited_json_columns_never_differ() {
         cases.push(c);
     };
     for t in [
-        "[]", " []", "[] ", "[\"a\" ]", "[\"a\",]", "[,]", "[\"a\"\"b\"]", "[1]", "[null]",
-        "{}", "\"a\"", "null", "[\"\\u0061\"]", "[\"a\u{1}\"]", "[[\"a\"]]", "",
+        "[]",
+        " []",
+        "[] ",
+        "[\"a\" ]",
+        "[\"a\",]",
+        "[,]",
+        "[\"a\"\"b\"]",
+        "[1]",
+        "[null]",
+        "{}",
+        "\"a\"",
+        "null",
+        "[\"\\u0061\"]",
+        "[\"a\u{1}\"]",
+        "[[\"a\"]]",
+        "",
     ] {
         edit(&|c| c.disclosed = t.into());
         edit(&|c| c.subjects = t.into());
@@ -280,7 +292,8 @@ fn hand_edited_json_columns_never_differ() {
     ] {
         edit(&|c| c.lawful_basis = Some(t.into()));
     }
-    let em = "{\"category\":\"c\",\"justification\":\"j\",\"review_state\":\"pending\",\"basis\":\"b\"}";
+    let em =
+        "{\"category\":\"c\",\"justification\":\"j\",\"review_state\":\"pending\",\"basis\":\"b\"}";
     for t in [
         em,
         "{\"basis\":\"b\",\"category\":\"c\",\"justification\":\"j\",\"review_state\":\"pending\"}",
@@ -335,10 +348,12 @@ fn hand_edited_json_columns_never_differ() {
     same(&c);
 }
 
+type Edit<'a> = (&'a str, &'a dyn Fn(&mut Columns));
+
 #[test]
 fn a_column_that_does_not_decode_gets_no_fast_answer() {
     let base = Columns::from_record(&full());
-    let edits: [(&str, &dyn Fn(&mut Columns)); 8] = [
+    let edits: [Edit<'_>; 8] = [
         ("outcome", &|c| c.outcome = "maybe".into()),
         ("kind", &|c| c.kind = "note".into()),
         ("disclosed", &|c| c.disclosed = "not json".into()),
@@ -378,7 +393,11 @@ fn a_plain_time_is_one_that_parse_time_accepts() {
                     if time_is_plain(&s) {
                         assert!(parse_time(&s).is_some(), "{s}");
                         checked += 1;
-                    } else if (1..=12).contains(&m) && d >= 1 && !hms.contains("60") && !hms.starts_with("24") {
+                    } else if (1..=12).contains(&m)
+                        && d >= 1
+                        && !hms.contains("60")
+                        && !hms.starts_with("24")
+                    {
                         // Shape and ranges are fine: only an impossible day is refused.
                         assert!(parse_time(&s).is_none(), "{s}");
                     }
