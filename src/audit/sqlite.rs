@@ -435,3 +435,110 @@ impl Writer {
         Ok((committed, head))
     }
 }
+
+impl Sqlite {
+    /// `n` new read-only connections to the same database file, for readers that each
+    /// want their own (`verify`'s parallel walk; WAL lets them read side by side).
+    /// `None` for a database without a file, or when one cannot be opened.
+    pub(crate) async fn extra_readers(&self, n: usize) -> Option<Vec<Connection>> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let path = {
+                let conn = reader.lock().ok()?;
+                PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
+            };
+            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+}
+
+/// Rows with `from <= seq <= to` in seq order (a primary-key range scan), each lent to
+/// `f` in turn; `f` answers `false` to stop.
+pub(crate) fn scan_range(
+    conn: &Connection,
+    from: u64,
+    to: u64,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> bool,
+) -> rusqlite::Result<()> {
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([super::store::to_i64(from), super::store::to_i64(to)])?;
+    while let Some(row) = rows.next()? {
+        if !f(row) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A row as every reader reads it.
+pub(crate) fn row_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
+    read_columns(r)
+}
+
+/// A row borrowed from SQLite's buffers, when every column has the type
+/// [`row_columns`] reads (text as valid UTF-8); `None` otherwise (and `row_columns`
+/// says what is wrong).
+pub(crate) fn row_columns_ref<'r>(
+    r: &'r rusqlite::Row<'_>,
+) -> Option<super::verify::ColumnsRef<'r>> {
+    use rusqlite::types::ValueRef;
+    let text = |i: usize| match r.get_ref(i).ok()? {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
+    };
+    let opt_text = |i: usize| match r.get_ref(i).ok()? {
+        ValueRef::Null => Some(None),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(Some),
+        _ => None,
+    };
+    let int = |i: usize| match r.get_ref(i).ok()? {
+        ValueRef::Integer(v) => Some(v),
+        _ => None,
+    };
+    let opt_int = |i: usize| match r.get_ref(i).ok()? {
+        ValueRef::Null => Some(None),
+        ValueRef::Integer(v) => Some(Some(v)),
+        _ => None,
+    };
+    Some(super::verify::ColumnsRef {
+        seq: int(0)?,
+        id: text(1)?,
+        time: text(2)?,
+        kind: text(3)?,
+        in_reply_to: opt_text(4)?,
+        direction: opt_text(5)?,
+        from_agency: opt_text(6)?,
+        to_agency: opt_text(7)?,
+        caller_cert_sha256: opt_text(8)?,
+        requester: opt_text(9)?,
+        method: opt_text(10)?,
+        path_template: opt_text(11)?,
+        agreement_id: opt_text(12)?,
+        agreement_version: opt_int(13)?,
+        agreement_sha256: opt_text(14)?,
+        schema_sha256: text(15)?,
+        flow: opt_text(16)?,
+        purpose: opt_text(17)?,
+        lawful_basis: opt_text(18)?,
+        reason: opt_text(19)?,
+        emergency: opt_text(20)?,
+        disclosed: text(21)?,
+        stripped: text(22)?,
+        transformed: text(23)?,
+        payload_sha256: opt_text(24)?,
+        received_sha256: opt_text(25)?,
+        subjects: text(26)?,
+        outcome: text(27)?,
+        upstream_status: opt_int(28)?,
+        refusal: text(29)?,
+        review: opt_text(30)?,
+        governance: opt_text(31)?,
+        actor: opt_text(32)?,
+        prev_hash: text(33)?,
+        hash: text(34)?,
+    })
+}

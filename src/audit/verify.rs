@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,9 +15,14 @@ use super::checkpoint::{read_checkpoints, Checkpoint};
 use super::clock::parse_time;
 use super::columns::{Columns, Row};
 use super::record::{Record, RecordKind, GENESIS_HASH};
-use super::store::{Store, StoreError};
+use super::store::{to_u64, Backend, Store, StoreError};
 
-/// Rows read per query.
+mod fast;
+mod parallel;
+
+pub(crate) use fast::ColumnsRef;
+
+/// Rows read per query by the sequential walk (PostgreSQL).
 const CHUNK: u64 = 2_000;
 
 /// Which check a record failed.
@@ -87,10 +93,39 @@ pub struct VerifyReport {
     pub last_checkpoint: Option<Checkpoint>,
 }
 
+/// How to walk the chain. Every way checks the same things and names the same first
+/// bad record; they differ only in speed (the tests run them side by side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// Parallel on SQLite, sequential with the fast path on PostgreSQL.
+    Auto,
+    /// One reader task and one checking stage, chunk after chunk.
+    Sequential {
+        /// Try the fast path on each row before the slow one.
+        fast: bool,
+    },
+    /// SQLite: `workers` threads, each with its own connection, walking `chunk` seqs at
+    /// a time; chunks are joined in seq order. Sequential when the database has no
+    /// file to open again.
+    Parallel { chunk: u64, workers: usize },
+}
+
+/// Seqs per chunk of the parallel walk.
+const PARALLEL_CHUNK: u64 = 4_096;
+
 pub(crate) async fn verify(
     store: &Store,
     checkpoints: Option<(&Path, &Path)>,
     progress: &dyn Fn(u64, u64),
+) -> Result<VerifyReport, StoreError> {
+    verify_with(store, checkpoints, progress, Walk::Auto).await
+}
+
+pub(crate) async fn verify_with(
+    store: &Store,
+    checkpoints: Option<(&Path, &Path)>,
+    progress: &dyn Fn(u64, u64),
+    walk: Walk,
 ) -> Result<VerifyReport, StoreError> {
     let signed = match checkpoints {
         Some((file, key)) => {
@@ -110,9 +145,9 @@ pub(crate) async fn verify(
         checkpoints_archived: 0,
         last_checkpoint: signed.as_ref().and_then(|s| s.iter().max_by_key(|c| c.seq).cloned()),
     };
-    let mut by_seq: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
+    let mut by_seq: ByCheckpoint = BTreeMap::new();
     for c in signed.iter().flatten() {
-        by_seq.entry(c.seq).or_default().push(c);
+        by_seq.entry(c.seq).or_default().push(c.clone());
     }
 
     // Where the live chain starts, and the hash it must start from.
@@ -141,46 +176,41 @@ pub(crate) async fn verify(
             }
         }
     }
-    let mut expected_seq = lo.max(1);
-    let mut last_time = String::new();
-    let mut chunks = pipeline(store, lo.saturating_sub(1), total);
-    while let Some(chunk) = chunks.recv().await {
-        for (row, computed) in chunk? {
-            let seq = super::store::to_u64(row.seq);
-            let id = Some(row.id.clone());
-            if seq != expected_seq {
-                let detail = format!(
-                    "expected seq {expected_seq}, found seq {seq}: records are missing or out of order"
-                );
-                return Ok(fail(report, seq, id, Check::Seq, detail));
-            }
-            let record = match row.record {
-                Ok(r) => r,
-                Err(e) => return Ok(fail(report, seq, id, Check::Decode, e.to_string())),
-            };
-            if let Some((check, detail)) =
-                check_record(&record, computed, &expected_prev, &last_time)
-            {
-                return Ok(fail(report, seq, id, check, detail));
-            }
-            if let Some(cs) = by_seq.get(&seq) {
-                if let Some(c) = cs.iter().find(|c| c.head != record.hash) {
-                    let detail = format!(
-                        "checkpoint signed at `{}` says the hash of seq {seq} is `{}`, the store holds `{}`",
-                        c.time, c.head, record.hash
-                    );
-                    return Ok(fail(report, seq, id, Check::CheckpointMismatch, detail));
+    let by_seq = Arc::new(by_seq);
+    let mut joiner = Joiner {
+        state: State { expected_seq: lo.max(1), prev: expected_prev, time: String::new() },
+        by_seq: by_seq.clone(),
+        buf: Vec::with_capacity(2048),
+    };
+    // Rows after `after` (as before archives: seq 1 on when nothing is archived).
+    let after = lo.saturating_sub(1);
+    let walk = match (walk, &store.backend) {
+        (Walk::Auto, Backend::Sqlite(_)) => Walk::Parallel {
+            chunk: PARALLEL_CHUNK,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8),
+        },
+        (Walk::Auto, _) => Walk::Sequential { fast: true },
+        (w, _) => w,
+    };
+    let failure = match walk {
+        Walk::Parallel { chunk, workers } if total > 0 => {
+            match parallel::start(store, after + 1, hi, chunk, workers, by_seq.clone()).await {
+                Some(rx) => parallel::join(rx, &mut joiner, &mut report, total, progress).await?,
+                None => {
+                    sequential(store, after, total, true, &mut joiner, &mut report, progress)
+                        .await?
                 }
             }
-            expected_prev = record.hash;
-            last_time = record.time;
-            expected_seq += 1;
-            report.length += 1;
-            report.head_seq = seq;
         }
-        progress(report.length, total);
+        Walk::Sequential { fast } => {
+            sequential(store, after, total, fast, &mut joiner, &mut report, progress).await?
+        }
+        _ => None,
+    };
+    if let Some(f) = failure {
+        return Ok(fail(report, f.seq, f.id, f.check, f.detail));
     }
-    report.head_hash = expected_prev;
+    report.head_hash = joiner.state.prev;
     if report.head_seq != hi {
         let detail = format!(
             "the walk ended at seq {} but the store's highest seq is {hi}",
@@ -196,6 +226,277 @@ pub(crate) async fn verify(
         return Ok(fail(report, seq, None, Check::CheckpointMissing, detail));
     }
     Ok(report)
+}
+
+/// Signed checkpoints by the seq they name.
+type ByCheckpoint = BTreeMap<u64, Vec<Checkpoint>>;
+
+/// What the next record must carry, given the records before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    expected_seq: u64,
+    /// The previous record's hash.
+    prev: String,
+    /// The previous record's time (empty before the first).
+    time: String,
+}
+
+/// The slow path for one row: decode it as every reader does (`Columns::into_record`),
+/// recompute its hash from the record, and check it. On success `state` moves past it.
+fn slow_step(c: Columns, state: &mut State, by_seq: &ByCheckpoint) -> Result<(), Failure> {
+    let row = Row::from(c);
+    let computed = match &row.record {
+        Ok(r) => canonical::record_hash(r),
+        Err(_) => Ok(String::new()),
+    };
+    let seq = to_u64(row.seq);
+    let id = Some(row.id);
+    let failure = |check, detail| Failure { seq, id: id.clone(), check, detail };
+    if seq != state.expected_seq {
+        let detail = format!(
+            "expected seq {}, found seq {seq}: records are missing or out of order",
+            state.expected_seq
+        );
+        return Err(failure(Check::Seq, detail));
+    }
+    let record = match row.record {
+        Ok(r) => r,
+        Err(e) => return Err(failure(Check::Decode, e.to_string())),
+    };
+    if let Some((check, detail)) = check_record(&record, computed, &state.prev, &state.time) {
+        return Err(failure(check, detail));
+    }
+    if let Some(cs) = by_seq.get(&seq) {
+        if let Some(c) = cs.iter().find(|c| c.head != record.hash) {
+            let detail = format!(
+                "checkpoint signed at `{}` says the hash of seq {seq} is `{}`, the store holds `{}`",
+                c.time, c.head, record.hash
+            );
+            return Err(failure(Check::CheckpointMismatch, detail));
+        }
+    }
+    state.prev = record.hash;
+    state.time = record.time;
+    state.expected_seq += 1;
+    Ok(())
+}
+
+/// The fast path for one row, borrowed: `true` when it passes every check that
+/// [`slow_step`] makes (and `state` moves past it); `false` means "ask the slow path",
+/// which decides and explains.
+fn fast_step(
+    c: &ColumnsRef<'_>,
+    state: &mut State,
+    by_seq: &ByCheckpoint,
+    buf: &mut Vec<u8>,
+) -> bool {
+    let seq = to_u64(c.seq);
+    if seq != state.expected_seq {
+        return false;
+    }
+    let Some(id) = fast::record_bytes(c, buf) else { return false };
+    if id.get_version_num() != 7
+        || !fast::time_is_plain(c.time)
+        || c.time < state.time.as_str()
+        || c.prev_hash != state.prev
+        || !fast::hash_matches(buf, c.hash)
+        || by_seq.get(&seq).is_some_and(|cs| cs.iter().any(|k| k.head != c.hash))
+    {
+        return false;
+    }
+    state.prev.clear();
+    state.prev.push_str(c.hash);
+    state.time.clear();
+    state.time.push_str(c.time);
+    state.expected_seq += 1;
+    true
+}
+
+/// What one chunk of rows came to.
+#[derive(Debug)]
+struct Chunk {
+    /// Parallel walk: the chunk's first row, which only the joiner can check (it knows
+    /// the record before); `None` for an empty chunk or a sequential one.
+    first: Option<Result<Columns, StoreError>>,
+    /// Rows after `first` that passed.
+    passed: u64,
+    /// The seq of the last of them.
+    last_seq: u64,
+    /// The state after the last row that passed, assuming `first` passes.
+    state: Option<State>,
+    /// The first bad row after `first`, or the read error, or neither.
+    end: Result<Option<Failure>, StoreError>,
+}
+
+/// Checks the rows of one chunk in seq order, stopping at the first bad one.
+struct ChunkWalk<'a> {
+    by_seq: &'a ByCheckpoint,
+    buf: &'a mut Vec<u8>,
+    fast: bool,
+    out: Chunk,
+}
+
+impl<'a> ChunkWalk<'a> {
+    /// `state`: where the chain stands before the chunk, or `None` when that is not
+    /// known yet (the first row is then kept for the joiner and the walk assumes it passes).
+    fn new(
+        state: Option<State>,
+        by_seq: &'a ByCheckpoint,
+        buf: &'a mut Vec<u8>,
+        fast: bool,
+    ) -> Self {
+        let out = Chunk { first: None, passed: 0, last_seq: 0, state, end: Ok(None) };
+        ChunkWalk { by_seq, buf, fast, out }
+    }
+
+    /// One row, borrowed when the backend can lend it; `owned` reads it as [`Columns`]
+    /// for the slow path. `false`: stop here (the chunk's outcome is decided).
+    fn row(
+        &mut self,
+        borrowed: Option<ColumnsRef<'_>>,
+        owned: impl FnOnce() -> Result<Columns, StoreError>,
+    ) -> bool {
+        let Some(state) = &mut self.out.state else {
+            return match owned() {
+                Ok(c) => {
+                    self.out.state = Some(State {
+                        expected_seq: to_u64(c.seq).saturating_add(1),
+                        prev: c.hash.clone(),
+                        time: c.time.clone(),
+                    });
+                    self.out.first = Some(Ok(c));
+                    true
+                }
+                Err(e) => {
+                    self.out.first = Some(Err(e));
+                    false
+                }
+            };
+        };
+        if self.fast {
+            if let Some(c) = borrowed {
+                if fast_step(&c, state, self.by_seq, self.buf) {
+                    self.out.passed += 1;
+                    self.out.last_seq = to_u64(c.seq);
+                    return true;
+                }
+            }
+        }
+        match owned() {
+            Ok(c) => {
+                let seq = to_u64(c.seq);
+                match slow_step(c, state, self.by_seq) {
+                    Ok(()) => {
+                        self.out.passed += 1;
+                        self.out.last_seq = seq;
+                        true
+                    }
+                    Err(f) => {
+                        self.out.end = Ok(Some(f));
+                        false
+                    }
+                }
+            }
+            Err(e) => {
+                self.out.end = Err(e);
+                false
+            }
+        }
+    }
+
+    /// A read error after the rows seen so far (kept only if nothing stopped the walk before it).
+    fn read_failed(&mut self, e: StoreError) {
+        let decided = matches!(self.out.first, Some(Err(_))) || !matches!(self.out.end, Ok(None));
+        if !decided {
+            self.out.end = Err(e);
+        }
+    }
+
+    fn finish(self) -> Chunk {
+        self.out
+    }
+}
+
+impl Chunk {
+    /// Whether the walk stops in this chunk whatever came before it.
+    fn stops(&self) -> bool {
+        matches!(self.first, Some(Err(_))) || !matches!(self.end, Ok(None))
+    }
+}
+
+/// Folds chunks into the walk in seq order.
+struct Joiner {
+    state: State,
+    by_seq: Arc<ByCheckpoint>,
+    buf: Vec<u8>,
+}
+
+impl Joiner {
+    /// The next chunk in seq order: `Some` is the first bad record.
+    fn join(
+        &mut self,
+        chunk: Chunk,
+        report: &mut VerifyReport,
+    ) -> Result<Option<Failure>, StoreError> {
+        if let Some(first) = chunk.first {
+            let c = first?;
+            let seq = to_u64(c.seq);
+            if !fast_step(&fast::borrowed(&c), &mut self.state, &self.by_seq, &mut self.buf) {
+                if let Err(f) = slow_step(c, &mut self.state, &self.by_seq) {
+                    return Ok(Some(f));
+                }
+            }
+            report.length += 1;
+            report.head_seq = seq;
+        }
+        if chunk.passed > 0 {
+            report.length += chunk.passed;
+            report.head_seq = chunk.last_seq;
+        }
+        if let Some(s) = chunk.state {
+            self.state = s;
+        }
+        chunk.end
+    }
+}
+
+/// The walk in one line: a reader task reads chunks of rows in seq order while the
+/// previous chunk is checked on a blocking thread (two cores busy).
+async fn sequential(
+    store: &Store,
+    after: u64,
+    total: u64,
+    fast: bool,
+    joiner: &mut Joiner,
+    report: &mut VerifyReport,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Option<Failure>, StoreError> {
+    let mut chunks = read_ahead(store, after, total);
+    let mut buf = std::mem::take(&mut joiner.buf);
+    while let Some(rows) = chunks.recv().await {
+        let rows = rows?;
+        let state = joiner.state.clone();
+        let by_seq = joiner.by_seq.clone();
+        let (chunk, back) = tokio::task::spawn_blocking(move || {
+            let mut walk = ChunkWalk::new(Some(state), &by_seq, &mut buf, fast);
+            for c in &rows {
+                if !walk.row(Some(fast::borrowed(c)), || Ok(c.clone())) {
+                    break;
+                }
+            }
+            let chunk = walk.finish();
+            (chunk, buf)
+        })
+        .await
+        .map_err(|e| StoreError::Read(e.to_string()))?;
+        buf = back;
+        if let Some(f) = joiner.join(chunk, report)? {
+            return Ok(Some(f));
+        }
+        progress(report.length, total);
+    }
+    joiner.buf = buf;
+    Ok(None)
 }
 
 /// The checks one record must pass, given what came before it.
@@ -238,20 +539,16 @@ fn check_record(
     }
 }
 
-type Hashed = Vec<(Row, Result<String, canonical::CanonicalError>)>;
-
-/// Two stages on their own tasks, so that reading the next chunk overlaps decoding and
-/// hashing this one (two cores busy): the reader sends rows in seq order, the hasher
-/// decodes each and adds its recomputed hash. The channel closes after the last chunk or an error.
-fn pipeline(
+/// A reader task that sends chunks of rows in seq order from `after + 1` on; the
+/// channel closes after the last chunk or an error.
+fn read_ahead(
     store: &Store,
     after: u64,
     total: u64,
-) -> tokio::sync::mpsc::Receiver<Result<Hashed, StoreError>> {
-    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Result<Vec<Columns>, StoreError>>(2);
-    let (out_tx, out_rx) = tokio::sync::mpsc::channel(2);
+) -> tokio::sync::mpsc::Receiver<Result<Vec<Columns>, StoreError>> {
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel(2);
     if total == 0 {
-        return out_rx;
+        return rows_rx;
     }
     let store = store.clone();
     tokio::spawn(async move {
@@ -259,7 +556,7 @@ fn pipeline(
         loop {
             let rows = store.columns_after(after, CHUNK).await;
             let (last, full) = match &rows {
-                Ok(r) => (r.last().map(|x| super::store::to_u64(x.seq)), r.len() as u64 == CHUNK),
+                Ok(r) => (r.last().map(|x| to_u64(x.seq)), r.len() as u64 == CHUNK),
                 Err(_) => (None, false),
             };
             if rows_tx.send(rows).await.is_err() || !full {
@@ -268,31 +565,7 @@ fn pipeline(
             after = last.unwrap_or(after);
         }
     });
-    tokio::spawn(async move {
-        while let Some(rows) = rows_rx.recv().await {
-            let hashed = match rows {
-                Ok(rows) => tokio::task::spawn_blocking(move || {
-                    rows.into_iter()
-                        .map(Row::from)
-                        .map(|row| {
-                            let h = match &row.record {
-                                Ok(r) => canonical::record_hash(r),
-                                Err(_) => Ok(String::new()),
-                            };
-                            (row, h)
-                        })
-                        .collect::<Hashed>()
-                })
-                .await
-                .map_err(|e| StoreError::Read(e.to_string())),
-                Err(e) => Err(e),
-            };
-            if out_tx.send(hashed).await.is_err() {
-                return;
-            }
-        }
-    });
-    out_rx
+    rows_rx
 }
 
 fn fail(
@@ -323,3 +596,6 @@ async fn anchor_for(store: &Store, to_seq: u64) -> Result<Option<AnchorInfo>, St
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests;
