@@ -384,7 +384,11 @@ impl Store {
     /// Governance records from `after_seq + 1` on, at most `limit`, in seq order, decoded
     /// or not. An index holds only governance records, so this costs the same at any
     /// store size (the restrictions refresh and the overdue sweep call it often).
-    pub async fn governance_after(&self, after_seq: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+    pub async fn governance_after(
+        &self,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<Row>, StoreError> {
         let rows = self
             .backend
             .select(
