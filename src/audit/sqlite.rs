@@ -120,13 +120,8 @@ fn make_durable(conn: &Connection) -> Result<Durability, StoreError> {
 fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
     if version >= SCHEMA_VERSION || (version >= 1 && read_only) {
+        // A read-only connection reads an older store as it is.
         return Ok(());
-    }
-    if version == 1 {
-        // Version 2 only changes what new stores create.
-        return conn
-            .execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-            .map_err(open_err);
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
     tx.execute_batch(SCHEMA).map_err(open_err)?;

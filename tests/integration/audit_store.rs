@@ -10,4 +10,5 @@ mod cli;
 mod crash;
 mod fail_closed;
 mod postgres;
+mod schema;
 mod tamper;
