@@ -81,7 +81,7 @@ fn write_at(value: &Value, out: &mut Vec<u8>, at: &mut String) -> Result<(), Can
 }
 
 /// A JSON string as ECMAScript `JSON.stringify` writes it (RFC 8785 section 3.2.2.2).
-fn write_string(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
     // Most strings (hashes, ids, codes) need no escape: one branch-free scan, one copy.

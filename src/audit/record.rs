@@ -183,6 +183,9 @@ impl Record {
 }
 
 impl RecordKind {
+    pub const ALL: [Self; 5] =
+        [Self::Disclosure, Self::Refusal, Self::EmergencyReview, Self::Governance, Self::Anchor];
+
     /// The wire name, as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -196,6 +199,8 @@ impl RecordKind {
 }
 
 impl Direction {
+    pub const ALL: [Self; 2] = [Self::Request, Self::Response];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Request => "request",
@@ -205,6 +210,16 @@ impl Direction {
 }
 
 impl Outcome {
+    pub const ALL: [Self; 7] = [
+        Self::Forwarded,
+        Self::Delivered,
+        Self::Withheld,
+        Self::UpstreamError,
+        Self::UpstreamTimeout,
+        Self::Refused,
+        Self::Recorded,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Forwarded => "forwarded",

@@ -355,24 +355,13 @@ mod tests {
     #[test]
     fn enum_names_match_serde() {
         let name = |v: Value| v.as_str().unwrap().to_owned();
-        for k in [
-            RecordKind::Disclosure,
-            RecordKind::Refusal,
-            RecordKind::EmergencyReview,
-            RecordKind::Governance,
-            RecordKind::Anchor,
-        ] {
+        for k in RecordKind::ALL {
             assert_eq!(name(serde_json::to_value(k).unwrap()), k.as_str());
         }
-        for o in [
-            Outcome::Forwarded,
-            Outcome::Delivered,
-            Outcome::Withheld,
-            Outcome::UpstreamError,
-            Outcome::UpstreamTimeout,
-            Outcome::Refused,
-            Outcome::Recorded,
-        ] {
+        for d in Direction::ALL {
+            assert_eq!(name(serde_json::to_value(d).unwrap()), d.as_str());
+        }
+        for o in Outcome::ALL {
             assert_eq!(name(serde_json::to_value(o).unwrap()), o.as_str());
         }
         for c in RefusalCode::ALL {

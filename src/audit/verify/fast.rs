@@ -21,7 +21,7 @@ use std::io::Write as _;
 
 use uuid::Uuid;
 
-use crate::audit::canonical;
+use crate::audit::canonical::{self, write_string};
 use crate::audit::columns::Columns;
 use crate::audit::record::{Direction, Outcome, RecordKind};
 use crate::codes::{RefusalCode, StripReason};
@@ -108,63 +108,9 @@ pub(crate) fn borrowed(c: &Columns) -> ColumnsRef<'_> {
     }
 }
 
-const KINDS: [RecordKind; 5] = [
-    RecordKind::Disclosure,
-    RecordKind::Refusal,
-    RecordKind::EmergencyReview,
-    RecordKind::Governance,
-    RecordKind::Anchor,
-];
-const DIRECTIONS: [Direction; 2] = [Direction::Request, Direction::Response];
-const OUTCOMES: [Outcome; 7] = [
-    Outcome::Forwarded,
-    Outcome::Delivered,
-    Outcome::Withheld,
-    Outcome::UpstreamError,
-    Outcome::UpstreamTimeout,
-    Outcome::Refused,
-    Outcome::Recorded,
-];
-
 /// A unit enum's wire name, when `s` is one of `names` (serde accepts exactly these).
 fn known<'n>(s: &str, names: impl IntoIterator<Item = &'n str>) -> bool {
     names.into_iter().any(|n| n == s)
-}
-
-/// A JSON string as [`canonical`] writes it (ECMAScript `JSON.stringify`).
-fn write_string(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let plain = !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-    if plain {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    }
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            0x08 => Some(b"\\b"),
-            0x0c => Some(b"\\f"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            _ => None,
-        };
-        if let Some(e) = escape {
-            out.extend_from_slice(&bytes[start..i]);
-            out.extend_from_slice(e);
-            start = i + 1;
-        } else if b < 0x20 {
-            out.extend_from_slice(&bytes[start..i]);
-            let _ = write!(out, "\\u{b:04x}");
-            start = i + 1;
-        }
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
@@ -493,9 +439,9 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
         None => None,
         Some(s) => Some(u16::try_from(s).ok()?),
     };
-    if !known(c.kind, KINDS.iter().map(|k| k.as_str()))
-        || !known(c.outcome, OUTCOMES.iter().map(|o| o.as_str()))
-        || !c.direction.is_none_or(|d| known(d, DIRECTIONS.iter().map(|d| d.as_str())))
+    if !known(c.kind, RecordKind::ALL.iter().map(|k| k.as_str()))
+        || !known(c.outcome, Outcome::ALL.iter().map(|o| o.as_str()))
+        || !c.direction.is_none_or(|d| known(d, Direction::ALL.iter().map(|d| d.as_str())))
     {
         return None;
     }

@@ -139,13 +139,13 @@ fn full_records_give_the_slow_paths_bytes() {
         same(&Columns::from_record(&r));
     }
     // Every enum name the slow path accepts, the fast path accepts too.
-    for (k, o) in KINDS.iter().zip(OUTCOMES.iter().cycle()) {
+    for (k, o) in RecordKind::ALL.iter().zip(Outcome::ALL.iter().cycle()) {
         let mut r = full();
         r.draft.kind = *k;
         r.draft.outcome = *o;
         same(&Columns::from_record(&r));
     }
-    for o in OUTCOMES {
+    for o in Outcome::ALL {
         let mut r = empty();
         r.draft.outcome = o;
         same(&Columns::from_record(&r));
