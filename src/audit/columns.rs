@@ -96,48 +96,84 @@ fn to_u32(column: &'static str, v: i64) -> Result<u32, DecodeError> {
 
 impl Columns {
     pub fn from_record(r: &Record) -> Self {
-        let mut c = Self::from_draft(&r.draft);
+        let mut c = Self::from_draft(r.draft.clone());
         c.assign(r.seq, r.id.to_string(), r.time.clone(), r.prev_hash.clone(), r.hash.clone());
         c
     }
 
     /// The columns of a draft, with the five the store assigns left empty (see
-    /// [`Columns::assign`]): the part of a record that the appending task encodes.
-    pub fn from_draft(d: &RecordDraft) -> Self {
+    /// [`Columns::assign`]): the part of a record that the appending task encodes. Takes
+    /// the draft by value so that its strings move into their columns.
+    pub fn from_draft(d: RecordDraft) -> Self {
+        // Every field named, so that a new one cannot be forgotten here.
+        let RecordDraft {
+            kind,
+            in_reply_to,
+            direction,
+            from,
+            to,
+            caller_cert_sha256,
+            requester,
+            method,
+            path_template,
+            agreement,
+            schema_sha256,
+            flow,
+            purpose,
+            lawful_basis,
+            reason,
+            emergency,
+            disclosed,
+            stripped,
+            transformed,
+            payload_sha256,
+            received_sha256,
+            subjects,
+            outcome,
+            upstream_status,
+            refusal,
+            review,
+            governance,
+            actor,
+        } = d;
+        let (agreement_id, agreement_version, agreement_sha256) = match agreement {
+            Some(a) => (Some(a.id), Some(i64::from(a.version)), Some(a.sha256)),
+            None => (None, None, None),
+        };
         Self {
             seq: 0,
             id: String::new(),
             time: String::new(),
-            kind: d.kind.as_str().to_owned(),
-            in_reply_to: d.in_reply_to.map(|u| u.to_string()),
-            direction: d.direction.map(|x| x.as_str().to_owned()),
-            from_agency: d.from.clone(),
-            to_agency: d.to.clone(),
-            caller_cert_sha256: d.caller_cert_sha256.clone(),
-            requester: d.requester.clone(),
-            method: d.method.clone(),
-            path_template: d.path_template.clone(),
-            agreement_id: d.agreement.as_ref().map(|a| a.id.clone()),
-            agreement_version: d.agreement.as_ref().map(|a| i64::from(a.version)),
-            agreement_sha256: d.agreement.as_ref().map(|a| a.sha256.clone()),
-            schema_sha256: json(&d.schema_sha256),
-            flow: d.flow.clone(),
-            purpose: d.purpose.clone(),
-            lawful_basis: opt_json(&d.lawful_basis),
-            reason: d.reason.clone(),
-            emergency: opt_json(&d.emergency),
-            disclosed: json(&d.disclosed),
-            stripped: json(&d.stripped),
-            transformed: json(&d.transformed),
-            payload_sha256: d.payload_sha256.clone(),
-            received_sha256: d.received_sha256.clone(),
-            subjects: json(&d.subjects),
-            outcome: d.outcome.as_str().to_owned(),
-            upstream_status: d.upstream_status.map(i64::from),
-            refusal: json(&d.refusal),
-            review: opt_json(&d.review),
-            governance: opt_json(&d.governance),
-            actor: d.actor.clone(),
+            kind: kind.as_str().to_owned(),
+            in_reply_to: in_reply_to.map(|u| u.to_string()),
+            direction: direction.map(|x| x.as_str().to_owned()),
+            from_agency: from,
+            to_agency: to,
+            caller_cert_sha256,
+            requester,
+            method,
+            path_template,
+            agreement_id,
+            agreement_version,
+            agreement_sha256,
+            schema_sha256: json(&schema_sha256),
+            flow,
+            purpose,
+            lawful_basis: opt_json(&lawful_basis),
+            reason,
+            emergency: opt_json(&emergency),
+            disclosed: json(&disclosed),
+            stripped: json(&stripped),
+            transformed: json(&transformed),
+            payload_sha256,
+            received_sha256,
+            subjects: json(&subjects),
+            outcome: outcome.as_str().to_owned(),
+            upstream_status: upstream_status.map(i64::from),
+            refusal: json(&refusal),
+            review: opt_json(&review),
+            governance: opt_json(&governance),
+            actor,
             prev_hash: String::new(),
             hash: String::new(),
         }

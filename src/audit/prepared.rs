@@ -24,8 +24,8 @@ impl Prepared {
     /// Encode `draft`; fails when it has no canonical form (a non-integer number).
     pub(crate) fn new(draft: RecordDraft) -> Result<Self, CanonicalError> {
         let bytes = DraftBytes::new(&draft)?;
-        let columns = Columns::from_draft(&draft);
-        Ok(Self { columns, subjects: draft.subjects, bytes })
+        let subjects = draft.subjects.clone();
+        Ok(Self { columns: Columns::from_draft(draft), subjects, bytes })
     }
 }
 

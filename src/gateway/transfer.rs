@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
 use crate::agreements::matching::{self, Matched, RequestKey};
@@ -35,6 +35,14 @@ use crate::gateway::{body, headers, path};
 use crate::minimise::Minimised;
 use crate::minimise::{minimise, minimise_query, MinimiseOptions};
 use crate::tls::identity::PeerIdentity;
+
+// The metadata headers the recipient receives (contract section 11), named once.
+const DISCLOSURE_ID_HEADER: HeaderName = HeaderName::from_static(DISCLOSURE_ID);
+const ISAGATE_FROM: HeaderName = HeaderName::from_static("isagate-from");
+const ISAGATE_AGREEMENT: HeaderName = HeaderName::from_static("isagate-agreement");
+const ISAGATE_PURPOSE: HeaderName = HeaderName::from_static("isagate-purpose");
+const ISAGATE_REQUESTER: HeaderName = HeaderName::from_static("isagate-requester");
+const ISAGATE_EMERGENCY: HeaderName = HeaderName::from_static("isagate-emergency");
 
 /// What a transfer has established so far; a refusal records as much of it as is known.
 #[derive(Default)]
@@ -218,22 +226,22 @@ async fn run(
         if let Some(accept) = parts.headers.get(http::header::ACCEPT) {
             h.insert(http::header::ACCEPT, accept.clone());
         }
-        let mut set = |name: &'static str, value: &str| {
+        let mut set = |name: HeaderName, value: &str| {
             if let Ok(v) = HeaderValue::from_str(value) {
                 h.insert(name, v);
             }
         };
-        set(DISCLOSURE_ID, &disclosure_id);
-        set("isagate-from", &caller);
+        set(DISCLOSURE_ID_HEADER, &disclosure_id);
+        set(ISAGATE_FROM, &caller);
         if let Some(a) = &ctx.agreement {
-            set("isagate-agreement", &format!("{}@{}", a.id, a.version));
+            set(ISAGATE_AGREEMENT, &format!("{}@{}", a.id, a.version));
         }
         if let Some(p) = &ctx.purpose {
-            set("isagate-purpose", p);
+            set(ISAGATE_PURPOSE, p);
         }
-        set("isagate-requester", &hdrs.requester);
+        set(ISAGATE_REQUESTER, &hdrs.requester);
         if let Some(em) = &ctx.emergency {
-            set("isagate-emergency", &em.category);
+            set(ISAGATE_EMERGENCY, &em.category);
         }
     }
     let upstream_req = upstream_req.body(Full::new(forwarded_bytes)).map_err(|_| internal())?;
