@@ -399,8 +399,12 @@ impl Writer {
         let tx =
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
         let mut head = tx
-            .query_row("SELECT seq, hash, time FROM records ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok(Head { seq: super::store::to_u64(r.get(0)?), hash: r.get(1)?, time: r.get(2)? })
+            .prepare_cached("SELECT seq, hash, time FROM records ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut head| {
+                head.query_row([], |r| {
+                    let seq = super::store::to_u64(r.get(0)?);
+                    Ok(Head { seq, hash: r.get(1)?, time: r.get(2)? })
+                })
             })
             .or_else(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => Ok(Head::genesis()),
@@ -413,6 +417,9 @@ impl Writer {
             tx.execute("DELETE FROM records WHERE seq <= ?1", [to]).map_err(fail)?;
         }
         let mut committed = Vec::with_capacity(drafts.len());
+        // A batch of records proves the store writable by itself; a batch holding only
+        // readiness checks commits a write of its own (the `audit_ready` row).
+        let only_readiness = drafts.is_empty();
         {
             let mut insert_record = tx.prepare_cached(&INSERT_SQL).map_err(fail)?;
             let mut insert_subject = tx.prepare_cached(INSERT_SUBJECT_SQL).map_err(fail)?;
@@ -424,8 +431,11 @@ impl Writer {
                 }
             }
         }
-        tx.execute("INSERT OR REPLACE INTO audit_ready (id, at) VALUES (1, ?1)", [&now])
-            .map_err(fail)?;
+        if only_readiness {
+            tx.prepare_cached("INSERT OR REPLACE INTO audit_ready (id, at) VALUES (1, ?1)")
+                .and_then(|mut ready| ready.execute([&now]))
+                .map_err(fail)?;
+        }
         tx.commit().map_err(fail)?;
         Ok((committed, head))
     }
