@@ -80,10 +80,16 @@ async fn window_batches(url: &str) {
         StoreOptions { group_commit_window: Duration::from_millis(400), ..StoreOptions::default() };
     let store = Store::open(url, opts).await.unwrap();
     let started = Instant::now();
+    // All eight start appending together (on a loaded machine, tasks spawned one by one
+    // could otherwise reach the store a commit apart).
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
     let tasks: Vec<_> = (0..8u64)
         .map(|i| {
-            let s = store.clone();
-            tokio::spawn(async move { s.append(disclosure(i, &[])).await })
+            let (s, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                s.append(disclosure(i, &[])).await
+            })
         })
         .collect();
     for t in tasks {
