@@ -217,7 +217,8 @@ fn to_sql(p: &Param) -> &dyn ToSql {
     }
 }
 
-fn read_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
+/// A row as every reader reads it.
+pub(crate) fn read_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
     Ok(Columns {
         seq: r.get(0)?,
         id: r.get(1)?,
@@ -388,7 +389,7 @@ impl Writer {
     }
 
     /// One transaction: optionally remove the archived prefix, chain and insert the
-    /// drafts, touch the readiness row, commit.
+    /// drafts (or, for readiness checks alone, rewrite the readiness row), commit.
     fn commit(
         &mut self,
         drafts: Vec<Prepared>,
@@ -460,6 +461,10 @@ impl Sqlite {
     }
 }
 
+static SCAN_RANGE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT {COLUMNS} FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
+});
+
 /// Rows with `from <= seq <= to` in seq order (a primary-key range scan), each lent to
 /// `f` in turn; `f` answers `false` to stop.
 pub(crate) fn scan_range(
@@ -468,8 +473,7 @@ pub(crate) fn scan_range(
     to: u64,
     mut f: impl FnMut(&rusqlite::Row<'_>) -> bool,
 ) -> rusqlite::Result<()> {
-    let sql = format!("SELECT {COLUMNS} FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&SCAN_RANGE_SQL)?;
     let mut rows = stmt.query([super::store::to_i64(from), super::store::to_i64(to)])?;
     while let Some(row) = rows.next()? {
         if !f(row) {
@@ -479,13 +483,8 @@ pub(crate) fn scan_range(
     Ok(())
 }
 
-/// A row as every reader reads it.
-pub(crate) fn row_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
-    read_columns(r)
-}
-
 /// A row borrowed from SQLite's buffers, when every column has the type
-/// [`row_columns`] reads (text as valid UTF-8); `None` otherwise (and `row_columns`
+/// [`read_columns`] reads (text as valid UTF-8); `None` otherwise (and `read_columns`
 /// says what is wrong).
 pub(crate) fn row_columns_ref<'r>(
     r: &'r rusqlite::Row<'_>,

@@ -220,12 +220,6 @@ impl Head {
     }
 }
 
-impl From<&Record> for Committed {
-    fn from(r: &Record) -> Self {
-        Committed { id: r.id, seq: r.seq, hash: r.hash.clone(), time: r.time.clone() }
-    }
-}
-
 /// A query parameter, for SQL shared by both backends.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {

@@ -14,11 +14,11 @@ pub const MIN_EMERGENCY_REASON_CHARS: usize = 20;
 /// The longest `Isagate-Requester`, `Isagate-Purpose` or `Isagate-Agreement`.
 const MAX_ID_CHARS: usize = 200;
 
-const PURPOSE: &str = "isagate-purpose";
+pub(crate) const PURPOSE: &str = "isagate-purpose";
 const REASON: &str = "isagate-reason";
-const REQUESTER: &str = "isagate-requester";
-const AGREEMENT: &str = "isagate-agreement";
-const EMERGENCY: &str = "isagate-emergency";
+pub(crate) const REQUESTER: &str = "isagate-requester";
+pub(crate) const AGREEMENT: &str = "isagate-agreement";
+pub(crate) const EMERGENCY: &str = "isagate-emergency";
 const KNOWN: &[&str] = &[PURPOSE, REASON, REQUESTER, AGREEMENT, EMERGENCY];
 
 /// The caller's assertions about this transfer.

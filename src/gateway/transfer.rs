@@ -39,10 +39,10 @@ use crate::tls::identity::PeerIdentity;
 // The metadata headers the recipient receives (contract section 11), named once.
 const DISCLOSURE_ID_HEADER: HeaderName = HeaderName::from_static(DISCLOSURE_ID);
 const ISAGATE_FROM: HeaderName = HeaderName::from_static("isagate-from");
-const ISAGATE_AGREEMENT: HeaderName = HeaderName::from_static("isagate-agreement");
-const ISAGATE_PURPOSE: HeaderName = HeaderName::from_static("isagate-purpose");
-const ISAGATE_REQUESTER: HeaderName = HeaderName::from_static("isagate-requester");
-const ISAGATE_EMERGENCY: HeaderName = HeaderName::from_static("isagate-emergency");
+const ISAGATE_AGREEMENT: HeaderName = HeaderName::from_static(headers::AGREEMENT);
+const ISAGATE_PURPOSE: HeaderName = HeaderName::from_static(headers::PURPOSE);
+const ISAGATE_REQUESTER: HeaderName = HeaderName::from_static(headers::REQUESTER);
+const ISAGATE_EMERGENCY: HeaderName = HeaderName::from_static(headers::EMERGENCY);
 
 /// What a transfer has established so far; a refusal records as much of it as is known.
 #[derive(Default)]

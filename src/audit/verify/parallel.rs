@@ -77,7 +77,7 @@ fn work(conn: &rusqlite::Connection, shared: &Shared, tx: &mpsc::Sender<(u64, Ch
         let to = from.saturating_add(shared.size - 1).min(shared.to);
         let mut walk = ChunkWalk::new(None, &shared.by_seq, &mut buf, true);
         let read = sqlite::scan_range(conn, from, to, |row| {
-            walk.row(sqlite::row_columns_ref(row), || sqlite::row_columns(row).map_err(read_err))
+            walk.row(sqlite::row_columns_ref(row), || sqlite::read_columns(row).map_err(read_err))
         });
         if let Err(e) = read {
             walk.read_failed(read_err(e));
