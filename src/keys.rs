@@ -8,7 +8,9 @@
 //!
 //! Keys never appear in `Debug` output, logs or errors.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::{hkdf, hmac, rand};
 use base64::Engine as _;
@@ -125,8 +127,26 @@ pub fn normalise_subject_id(kind: &str, id: &str) -> String {
 }
 
 /// The gateway-wide pseudonymisation key, from which each (agreement, recipient) key is derived.
+///
+/// Derived keys are kept once made (every transfer asks for one; HKDF costs about as much
+/// as minimising a small body). Clones share the cache.
 #[derive(Clone)]
-pub struct PseudonymisationKey(SecretKey);
+pub struct PseudonymisationKey {
+    secret: SecretKey,
+    derived: Arc<Mutex<DerivedKeys>>,
+}
+
+/// agreement id -> recipient id -> key. Bounded: past [`DerivedKeys::MAX`] keys (far more
+/// than any agreement set names) it is cleared and refilled, so it cannot grow without end.
+#[derive(Default)]
+struct DerivedKeys {
+    by_agreement: HashMap<String, HashMap<String, PseudonymKey>>,
+    len: usize,
+}
+
+impl DerivedKeys {
+    const MAX: usize = 4096;
+}
 
 impl std::fmt::Debug for PseudonymisationKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,18 +156,41 @@ impl std::fmt::Debug for PseudonymisationKey {
 
 impl PseudonymisationKey {
     pub fn new(secret: SecretKey) -> Self {
-        Self(secret)
+        Self { secret, derived: Arc::default() }
     }
 
     /// A throw-away key for dry runs (`explain`, `/v1/explain`): never an oracle for live pseudonyms.
     pub fn throwaway() -> Result<Self, KeyError> {
-        Ok(Self(SecretKey::random()?))
+        Ok(Self::new(SecretKey::random()?))
     }
 
     /// HKDF-SHA256(key, info = agreement id ++ recipient id): stable across versions.
     pub fn for_recipient(&self, agreement_id: &str, recipient_id: &str) -> PseudonymKey {
+        let cached = self
+            .derived
+            .lock()
+            .ok()
+            .and_then(|keys| keys.by_agreement.get(agreement_id)?.get(recipient_id).cloned());
+        if let Some(key) = cached {
+            return key;
+        }
+        let key = self.derive(agreement_id, recipient_id);
+        if let Ok(mut keys) = self.derived.lock() {
+            if keys.len >= DerivedKeys::MAX {
+                *keys = DerivedKeys::default();
+            }
+            keys.len += 1;
+            keys.by_agreement
+                .entry(agreement_id.to_owned())
+                .or_default()
+                .insert(recipient_id.to_owned(), key.clone());
+        }
+        key
+    }
+
+    fn derive(&self, agreement_id: &str, recipient_id: &str) -> PseudonymKey {
         let info = [agreement_id.as_bytes(), recipient_id.as_bytes()];
-        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(self.0.as_bytes());
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(self.secret.as_bytes());
         let mut okm = [0u8; 32];
         // HKDF-SHA256 can always expand to 32 bytes (limit is 255 * 32).
         if let Ok(material) = prk.expand(&info, hkdf::HKDF_SHA256) {
@@ -198,6 +241,21 @@ mod tests {
         assert_eq!(a, key.for_recipient("ISA-1", "uni").pseudonymise(&v));
         assert_ne!(a, key.for_recipient("ISA-1", "other").pseudonymise(&v));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn cached_keys_equal_fresh_derivations_past_the_cache_bound() {
+        let secret = || SecretKey::from_base64(&"C".repeat(44)).unwrap();
+        let (warm, v) = (PseudonymisationKey::new(secret()), serde_json::json!("QQ123456C"));
+        for round in 0..2 {
+            for i in 0..DerivedKeys::MAX + 10 {
+                let recipient = format!("r{i}");
+                let fresh = PseudonymisationKey::new(secret()).derive("ISA-2", &recipient);
+                let cached = warm.for_recipient("ISA-2", &recipient);
+                assert_eq!(cached.pseudonymise(&v), fresh.pseudonymise(&v), "round {round}, {i}");
+            }
+        }
+        assert!(warm.derived.lock().unwrap().len <= DerivedKeys::MAX);
     }
 
     #[test]
