@@ -31,7 +31,7 @@ pub(crate) struct Batch {
 impl Batch {
     /// Sort `jobs` into a batch, dropping those nobody waits for any more (their
     /// callers already returned an error, so committing them would record a transfer
-    /// that was refused).
+    /// that was refused). Each job's [`super::store::Pending`] count ends here.
     pub(crate) fn from_jobs(jobs: Vec<Job>) -> Self {
         let now = Instant::now();
         let mut batch = Batch::default();
@@ -44,7 +44,7 @@ impl Batch {
                     batch.drafts.push(*prepared);
                     batch.acks.push(ack);
                 }
-                Job::Ready { ack } => batch.readies.push(ack),
+                Job::Ready { ack, .. } => batch.readies.push(ack),
                 Job::Archive { to_seq, anchor, ack } => batch.archives.push((to_seq, *anchor, ack)),
             }
         }

@@ -306,7 +306,7 @@ impl Writer {
             };
             let mut jobs = vec![first];
             let deadline = tokio::time::Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.inflight() {
+            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.pending() {
                 let now = tokio::time::Instant::now();
                 if now >= deadline {
                     break;

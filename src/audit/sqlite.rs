@@ -1,7 +1,7 @@
 //! The SQLite store (`sqlite://PATH`): WAL with `synchronous=FULL`, so that each commit
 //! is fsynced before it returns. One writer thread owns the writing connection and
-//! drains a channel: the jobs that arrive within the group-commit window go into one
-//! `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
+//! drains a channel: the jobs queued behind the first (and, within the group-commit
+//! window, appends already under way) go into one `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
 //! Readers use a second connection. This module must not acknowledge before commit.
 
 use std::path::PathBuf;
@@ -336,13 +336,13 @@ impl Writer {
             };
             let mut jobs = vec![first];
             let deadline = Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.inflight() {
+            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.pending() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     break;
                 }
-                // Short slices, so that callers who leave (acknowledged, timed out) are
-                // noticed and the batch closes without waiting out the window.
+                // Short slices, so that a caller who gives up before sending (an encoding
+                // error, a full queue) is noticed and the batch closes without waiting out the window.
                 match rx.recv_timeout(left.min(super::batch::POLL)) {
                     Ok(job) => jobs.push(job),
                     Err(RecvTimeoutError::Timeout) => {}

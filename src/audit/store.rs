@@ -117,25 +117,35 @@ pub(crate) struct Stats {
     commit_micros: AtomicU64,
     pub(crate) checkpoints: AtomicU64,
     pub(crate) checkpoint_failures: AtomicU64,
-    /// Callers inside `append` or `ready` (including those acknowledged but not yet
-    /// resumed). A writer closes its batch early once it holds that many jobs: nobody
-    /// else can join, so waiting out the window would only add latency.
-    inflight: AtomicU64,
+    /// Appends and readiness checks begun (an append from before its record is encoded)
+    /// whose job no writer has taken into a batch yet. A writer collecting a batch waits
+    /// (at most the window) only while this exceeds the jobs it holds: those callers are
+    /// about to join. Callers already answered are not counted, so a batch never waits
+    /// for someone who is not coming.
+    pending: AtomicU64,
 }
 
-/// Counts a caller in [`Stats::inflight`] until dropped (also on timeout or cancel).
-struct InFlight<'a>(&'a Stats);
+/// Counts one caller's job in [`Stats::pending`] from before it is encoded until the
+/// writer takes it into a batch ([`super::batch::Batch::from_jobs`] drops it), or until
+/// the caller gives up before sending it.
+pub(crate) struct Pending(Arc<Stats>);
 
-impl<'a> InFlight<'a> {
-    fn new(stats: &'a Stats) -> Self {
-        stats.inflight.fetch_add(1, Ordering::AcqRel);
-        InFlight(stats)
+impl Pending {
+    fn new(stats: &Arc<Stats>) -> Self {
+        stats.pending.fetch_add(1, Ordering::AcqRel);
+        Pending(Arc::clone(stats))
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for Pending {
     fn drop(&mut self) {
-        self.0.inflight.fetch_sub(1, Ordering::AcqRel);
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
     }
 }
 
@@ -155,9 +165,9 @@ impl Stats {
         self.commit_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    /// Callers waiting on the store right now.
-    pub(crate) fn inflight(&self) -> u64 {
-        self.inflight.load(Ordering::Acquire)
+    /// Jobs begun that no writer has taken yet (see the field).
+    pub(crate) fn pending(&self) -> u64 {
+        self.pending.load(Ordering::Acquire)
     }
 
     pub(crate) fn failed(&self) {
@@ -184,9 +194,15 @@ pub(crate) enum Job {
         prepared: Box<Prepared>,
         deadline: Instant,
         ack: oneshot::Sender<Result<Committed, StoreError>>,
+        #[allow(dead_code, reason = "held for its drop, which ends the count")]
+        pending: Pending,
     },
     /// A test commit that adds no record.
-    Ready { ack: oneshot::Sender<Result<(), StoreError>> },
+    Ready {
+        ack: oneshot::Sender<Result<(), StoreError>>,
+        #[allow(dead_code, reason = "held for its drop, which ends the count")]
+        pending: Pending,
+    },
     /// Remove records up to `to_seq` and append `anchor`, in one transaction.
     Archive {
         to_seq: u64,
@@ -200,7 +216,7 @@ impl Job {
     pub(crate) fn abandoned(&self, now: Instant) -> bool {
         match self {
             Job::Append { deadline, ack, .. } => ack.is_closed() || now > *deadline,
-            Job::Ready { ack } => ack.is_closed(),
+            Job::Ready { ack, .. } => ack.is_closed(),
             Job::Archive { ack, .. } => ack.is_closed(),
         }
     }
@@ -321,12 +337,13 @@ impl Store {
     /// Commit `draft` as the next record. Resolves only once the record is durable;
     /// fails (never hangs) after `append_timeout`.
     pub async fn append(&self, draft: RecordDraft) -> Result<Committed, StoreError> {
+        // Counted before encoding: a writer collecting a batch waits for it.
+        let pending = Pending::new(&self.stats);
         // Encoded here, on the caller's task: the writer only chains and inserts.
         let prepared = Box::new(Prepared::new(draft)?);
-        let _inflight = InFlight::new(&self.stats);
         let (ack, rx) = oneshot::channel();
         let deadline = Instant::now() + self.opts.append_timeout;
-        self.backend.try_send(Job::Append { prepared, deadline, ack })?;
+        self.backend.try_send(Job::Append { prepared, deadline, ack, pending })?;
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(StoreError::Closed),
@@ -336,9 +353,9 @@ impl Store {
 
     /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
-        let _inflight = InFlight::new(&self.stats);
+        let pending = Pending::new(&self.stats);
         let (ack, rx) = oneshot::channel();
-        self.backend.try_send(Job::Ready { ack })?;
+        self.backend.try_send(Job::Ready { ack, pending })?;
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(StoreError::Closed),

@@ -1,5 +1,6 @@
 //! The chain and group commit on both stores: durability settings, contiguous seq under
-//! 1,000 concurrent appends, commits counted per batch, the window, readiness, the
+//! 1,000 concurrent appends, commits counted per batch, the window (and that it never
+//! waits for callers already answered), readiness, the
 //! injected clock, and the read side (subject, report, emergencies, limits).
 
 use std::collections::BTreeSet;
@@ -123,6 +124,41 @@ async fn window_groups_appends_sqlite() {
 async fn window_groups_appends_postgres() {
     let Some(admin) = pg_admin_url("window_groups_appends_postgres") else { return };
     window_batches(&fresh_pg(&admin).await).await;
+}
+
+/// A caller already answered but not yet resumed (its task not polled again) is not
+/// waited for: the next lone append commits at once, not after the 400 ms window.
+async fn answered_callers_do_not_hold_a_batch(url: &str) {
+    let opts =
+        StoreOptions { group_commit_window: Duration::from_millis(400), ..StoreOptions::default() };
+    let store = Store::open(url, opts).await.unwrap();
+    let mut answered = Box::pin(store.append(disclosure(1, &[])));
+    assert!(futures::poll!(&mut answered).is_pending(), "the first append is sent, not done");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.stats().records < 1 {
+        assert!(Instant::now() < deadline, "the first append was never committed");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let started = Instant::now();
+    store.append(disclosure(2, &[])).await.unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(300), "an append behind an answered caller took {took:?}");
+    answered.await.unwrap();
+    assert_eq!(store.stats().commits, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answered_callers_do_not_hold_a_batch_sqlite() {
+    let dir = scratch();
+    answered_callers_do_not_hold_a_batch(&sqlite_url(dir.path())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answered_callers_do_not_hold_a_batch_postgres() {
+    let Some(admin) = pg_admin_url("answered_callers_do_not_hold_a_batch_postgres") else {
+        return;
+    };
+    answered_callers_do_not_hold_a_batch(&fresh_pg(&admin).await).await;
 }
 
 async fn ready_and_clock(url: &str) {
