@@ -3,12 +3,12 @@
 //! Nothing here touches a database; a waiter hears `Ok` only from [`Batch::succeeded`],
 //! which a backend calls after its commit returned.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use super::prepared::Prepared;
-use super::store::{Committed, Job, StoreError};
+use super::store::{Committed, Job, Stats, StoreError};
 
 /// The most jobs one transaction takes.
 pub(crate) const MAX_BATCH: usize = 4096;
@@ -17,6 +17,33 @@ pub(crate) const MAX_BATCH: usize = 4096;
 pub(crate) const POLL: std::time::Duration = std::time::Duration::from_micros(250);
 
 type Ack = oneshot::Sender<Result<Committed, StoreError>>;
+
+/// How much longer a writer that holds `held` jobs, collecting since `started`, waits
+/// for more; `None`: close the batch now.
+/// - Appends under way (begun, not yet taken: [`Stats::pending`]) are about to arrive:
+///   wait for them until the window ends.
+/// - Callers answered whose tasks have not resumed ([`Stats::active`] beyond those) may
+///   append again at once (a loop of appends, where gathering them is what makes a slow
+///   flush pay off), or not for a while (a transfer calls its upstream first): give them
+///   one [`POLL`] slice, never the whole window.
+/// - Nobody else: close.
+pub(crate) fn wait_for_more(
+    stats: &Stats,
+    held: usize,
+    started: Instant,
+    window: Duration,
+) -> Option<Duration> {
+    let held = held as u64;
+    let until = if held < stats.pending() {
+        started + window
+    } else if held < stats.active() {
+        started + window.min(POLL)
+    } else {
+        return None;
+    };
+    let left = until.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then_some(left.min(POLL))
+}
 
 /// One transaction's worth of work.
 #[derive(Default)]

@@ -305,15 +305,14 @@ impl Writer {
                 }
             };
             let mut jobs = vec![first];
-            let deadline = tokio::time::Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.pending() {
-                let now = tokio::time::Instant::now();
-                if now >= deadline {
+            let started = std::time::Instant::now();
+            while jobs.len() < MAX_BATCH {
+                let Some(wait) =
+                    super::batch::wait_for_more(&self.stats, jobs.len(), started, self.window)
+                else {
                     break;
-                }
-                match tokio::time::timeout((deadline - now).min(super::batch::POLL), rx.recv())
-                    .await
-                {
+                };
+                match tokio::time::timeout(wait, rx.recv()).await {
                     Ok(Some(job)) => jobs.push(job),
                     Ok(None) => break,
                     Err(_) => {}

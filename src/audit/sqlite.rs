@@ -1,7 +1,7 @@
 //! The SQLite store (`sqlite://PATH`): WAL with `synchronous=FULL`, so that each commit
 //! is fsynced before it returns. One writer thread owns the writing connection and
-//! drains a channel: the jobs queued behind the first (and, within the group-commit
-//! window, appends already under way) go into one `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
+//! drains a channel: the jobs queued behind the first (and those that
+//! [`super::batch::wait_for_more`] waits for) go into one `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
 //! Readers use a second connection. This module must not acknowledge before commit.
 
 use std::path::PathBuf;
@@ -335,15 +335,14 @@ impl Writer {
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             let mut jobs = vec![first];
-            let deadline = Instant::now() + self.window;
-            while jobs.len() < MAX_BATCH && (jobs.len() as u64) < self.stats.pending() {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
+            let started = Instant::now();
+            while jobs.len() < MAX_BATCH {
+                let Some(wait) =
+                    super::batch::wait_for_more(&self.stats, jobs.len(), started, self.window)
+                else {
                     break;
-                }
-                // Short slices, so that a caller who gives up before sending (an encoding
-                // error, a full queue) is noticed and the batch closes without waiting out the window.
-                match rx.recv_timeout(left.min(super::batch::POLL)) {
+                };
+                match rx.recv_timeout(wait) {
                     Ok(job) => jobs.push(job),
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => break,

@@ -118,11 +118,29 @@ pub(crate) struct Stats {
     pub(crate) checkpoints: AtomicU64,
     pub(crate) checkpoint_failures: AtomicU64,
     /// Appends and readiness checks begun (an append from before its record is encoded)
-    /// whose job no writer has taken into a batch yet. A writer collecting a batch waits
-    /// (at most the window) only while this exceeds the jobs it holds: those callers are
-    /// about to join. Callers already answered are not counted, so a batch never waits
-    /// for someone who is not coming.
+    /// whose job no writer has taken into a batch yet: callers about to join a batch.
     pending: AtomicU64,
+    /// Callers inside `append` or `ready`, from start to return: besides the pending
+    /// ones, those answered whose tasks have not resumed yet. A loop of appends comes
+    /// back from there at once; a transfer goes to its upstream first. How long a
+    /// writer waits for each kind is [`super::batch::wait_for_more`]'s rule.
+    active: AtomicU64,
+}
+
+/// Counts a caller in [`Stats::active`] until dropped (on return, timeout or cancel).
+struct Active<'a>(&'a Stats);
+
+impl<'a> Active<'a> {
+    fn new(stats: &'a Stats) -> Self {
+        stats.active.fetch_add(1, Ordering::AcqRel);
+        Active(stats)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Counts one caller's job in [`Stats::pending`] from before it is encoded until the
@@ -168,6 +186,11 @@ impl Stats {
     /// Jobs begun that no writer has taken yet (see the field).
     pub(crate) fn pending(&self) -> u64 {
         self.pending.load(Ordering::Acquire)
+    }
+
+    /// Callers inside `append` or `ready` (see the field).
+    pub(crate) fn active(&self) -> u64 {
+        self.active.load(Ordering::Acquire)
     }
 
     pub(crate) fn failed(&self) {
@@ -337,6 +360,7 @@ impl Store {
     /// Commit `draft` as the next record. Resolves only once the record is durable;
     /// fails (never hangs) after `append_timeout`.
     pub async fn append(&self, draft: RecordDraft) -> Result<Committed, StoreError> {
+        let _active = Active::new(&self.stats);
         // Counted before encoding: a writer collecting a batch waits for it.
         let pending = Pending::new(&self.stats);
         // Encoded here, on the caller's task: the writer only chains and inserts.
@@ -353,6 +377,7 @@ impl Store {
 
     /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
+        let _active = Active::new(&self.stats);
         let pending = Pending::new(&self.stats);
         let (ack, rx) = oneshot::channel();
         self.backend.try_send(Job::Ready { ack, pending })?;
@@ -535,5 +560,35 @@ pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://...@{}", &url[..s], &url[at + 1..]),
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::batch::{wait_for_more, POLL};
+    use super::*;
+
+    /// Nobody else: close. Callers answered but not resumed: one slice at most.
+    /// Appends under way: until the window ends. Jobs already held count as arrived.
+    #[test]
+    fn a_writer_waits_by_who_may_still_come() {
+        let stats = Arc::new(Stats::default());
+        let window = Duration::from_millis(50);
+        let now = Instant::now();
+        let ago = |d: Duration| now.checked_sub(d).unwrap();
+        assert_eq!(wait_for_more(&stats, 0, now, window), None);
+
+        let answered = Active::new(&stats);
+        assert!(wait_for_more(&stats, 0, now, window).is_some_and(|w| w <= POLL));
+        assert_eq!(wait_for_more(&stats, 0, ago(POLL), window), None);
+
+        let under_way = Pending::new(&stats);
+        let w = wait_for_more(&stats, 0, ago(POLL * 2), window);
+        assert!(w.is_some_and(|w| w <= POLL), "{w:?}");
+        assert_eq!(wait_for_more(&stats, 0, ago(window), window), None);
+        assert_eq!(wait_for_more(&stats, 1, now, window), None, "the one under way is held");
+
+        drop((answered, under_way));
+        assert_eq!((stats.active(), stats.pending()), (0, 0));
     }
 }
