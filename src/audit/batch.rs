@@ -27,6 +27,9 @@ type Ack = oneshot::Sender<Result<Committed, StoreError>>;
 ///   flush pay off), or not for a while (a transfer calls its upstream first): give them
 ///   one [`POLL`] slice, never the whole window.
 /// - Nobody else: close.
+///
+/// The answer is at most one [`POLL`] slice, so that the writer looks again soon: a
+/// caller who gives up before sending (an encoding error, a full queue) stops counting.
 pub(crate) fn wait_for_more(
     stats: &Stats,
     held: usize,

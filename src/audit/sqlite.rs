@@ -1,7 +1,8 @@
 //! The SQLite store (`sqlite://PATH`): WAL with `synchronous=FULL`, so that each commit
 //! is fsynced before it returns. One writer thread owns the writing connection and
 //! drains a channel: the jobs queued behind the first (and those that
-//! [`super::batch::wait_for_more`] waits for) go into one `BEGIN IMMEDIATE` transaction, and only after `COMMIT` returns does anyone hear `Ok`.
+//! [`super::batch::wait_for_more`] waits for) go into one `BEGIN IMMEDIATE`
+//! transaction, and only after `COMMIT` returns does anyone hear `Ok`.
 //! Readers use a second connection. This module must not acknowledge before commit.
 
 use std::path::PathBuf;
