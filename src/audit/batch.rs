@@ -61,7 +61,7 @@ pub(crate) struct Batch {
 impl Batch {
     /// Sort `jobs` into a batch, dropping those nobody waits for any more (their
     /// callers already returned an error, so committing them would record a transfer
-    /// that was refused). Each job's [`super::store::Pending`] count ends here.
+    /// that was refused). Each job's pending count ([`super::store::Counted`]) ends here.
     pub(crate) fn from_jobs(jobs: Vec<Job>) -> Self {
         let now = Instant::now();
         let mut batch = Batch::default();

@@ -127,43 +127,34 @@ pub(crate) struct Stats {
     active: AtomicU64,
 }
 
-/// Counts a caller in [`Stats::active`] until dropped (on return, timeout or cancel).
-struct Active<'a>(&'a Stats);
+/// One of the two counts of callers in [`Stats`].
+#[derive(Clone, Copy, Debug)]
+enum Count {
+    /// [`Stats::pending`]: from before the job is encoded until a writer takes it.
+    Pending,
+    /// [`Stats::active`]: from entering `append` or `ready` until returning from it.
+    Active,
+}
 
-impl<'a> Active<'a> {
-    fn new(stats: &'a Stats) -> Self {
-        stats.active.fetch_add(1, Ordering::AcqRel);
-        Active(stats)
+/// Counts one caller in one [`Count`] until dropped: on return, timeout or cancel, or
+/// (a [`Count::Pending`] guard travelling in its job) when
+/// [`super::batch::Batch::from_jobs`] takes the job.
+#[derive(Debug)]
+pub(crate) struct Counted {
+    stats: Arc<Stats>,
+    count: Count,
+}
+
+impl Counted {
+    fn new(stats: &Arc<Stats>, count: Count) -> Self {
+        stats.counter(count).fetch_add(1, Ordering::AcqRel);
+        Counted { stats: Arc::clone(stats), count }
     }
 }
 
-impl Drop for Active<'_> {
+impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Counts one caller's job in [`Stats::pending`] from before it is encoded until the
-/// writer takes it into a batch ([`super::batch::Batch::from_jobs`] drops it), or until
-/// the caller gives up before sending it.
-pub(crate) struct Pending(Arc<Stats>);
-
-impl Pending {
-    fn new(stats: &Arc<Stats>) -> Self {
-        stats.pending.fetch_add(1, Ordering::AcqRel);
-        Pending(Arc::clone(stats))
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        self.0.pending.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-impl std::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Pending")
+        self.stats.counter(self.count).fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -181,6 +172,13 @@ impl Stats {
         }
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.commit_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    fn counter(&self, count: Count) -> &AtomicU64 {
+        match count {
+            Count::Pending => &self.pending,
+            Count::Active => &self.active,
+        }
     }
 
     /// Jobs begun that no writer has taken yet (see the field).
@@ -218,13 +216,13 @@ pub(crate) enum Job {
         deadline: Instant,
         ack: oneshot::Sender<Result<Committed, StoreError>>,
         #[allow(dead_code, reason = "held for its drop, which ends the count")]
-        pending: Pending,
+        pending: Counted,
     },
     /// A test commit that adds no record.
     Ready {
         ack: oneshot::Sender<Result<(), StoreError>>,
         #[allow(dead_code, reason = "held for its drop, which ends the count")]
-        pending: Pending,
+        pending: Counted,
     },
     /// Remove records up to `to_seq` and append `anchor`, in one transaction.
     Archive {
@@ -360,9 +358,9 @@ impl Store {
     /// Commit `draft` as the next record. Resolves only once the record is durable;
     /// fails (never hangs) after `append_timeout`.
     pub async fn append(&self, draft: RecordDraft) -> Result<Committed, StoreError> {
-        let _active = Active::new(&self.stats);
+        let _active = Counted::new(&self.stats, Count::Active);
         // Counted before encoding: a writer collecting a batch waits for it.
-        let pending = Pending::new(&self.stats);
+        let pending = Counted::new(&self.stats, Count::Pending);
         // Encoded here, on the caller's task: the writer only chains and inserts.
         let prepared = Box::new(Prepared::new(draft)?);
         let (ack, rx) = oneshot::channel();
@@ -377,8 +375,8 @@ impl Store {
 
     /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
-        let _active = Active::new(&self.stats);
-        let pending = Pending::new(&self.stats);
+        let _active = Counted::new(&self.stats, Count::Active);
+        let pending = Counted::new(&self.stats, Count::Pending);
         let (ack, rx) = oneshot::channel();
         self.backend.try_send(Job::Ready { ack, pending })?;
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
@@ -578,11 +576,11 @@ mod tests {
         let ago = |d: Duration| now.checked_sub(d).unwrap();
         assert_eq!(wait_for_more(&stats, 0, now, window), None);
 
-        let answered = Active::new(&stats);
+        let answered = Counted::new(&stats, Count::Active);
         assert!(wait_for_more(&stats, 0, now, window).is_some_and(|w| w <= POLL));
         assert_eq!(wait_for_more(&stats, 0, ago(POLL), window), None);
 
-        let under_way = Pending::new(&stats);
+        let under_way = Counted::new(&stats, Count::Pending);
         let w = wait_for_more(&stats, 0, ago(POLL * 2), window);
         assert!(w.is_some_and(|w| w <= POLL), "{w:?}");
         assert_eq!(wait_for_more(&stats, 0, ago(window), window), None);
