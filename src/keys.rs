@@ -17,6 +17,19 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::{hkdf, hmac, rand};
 use base64::Engine as _;
 
+/// `Debug` that names the type and never its contents: keys never reach logs or errors.
+macro_rules! redacted_debug {
+    ($($name:ident),+) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    )+};
+}
+
+redacted_debug!(SecretKey, SubjectKey, PseudonymisationKey, PseudonymKey);
+
 /// The fewest random bytes a key file may hold.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -37,12 +50,6 @@ pub enum KeyError {
 /// Raw key material read from a key file.
 #[derive(Clone)]
 pub struct SecretKey(Vec<u8>);
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey(<redacted>)")
-    }
-}
 
 impl SecretKey {
     /// Read a key file: base64 (surrounding whitespace ignored) of at least 32 bytes.
@@ -99,12 +106,6 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[derive(Clone)]
 pub struct SubjectKey(hmac::Key);
 
-impl std::fmt::Debug for SubjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SubjectKey(<redacted>)")
-    }
-}
-
 impl SubjectKey {
     pub fn new(secret: &SecretKey) -> Self {
         Self(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()))
@@ -148,12 +149,6 @@ struct DerivedKeys {
 
 impl DerivedKeys {
     const MAX: usize = 4096;
-}
-
-impl std::fmt::Debug for PseudonymisationKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PseudonymisationKey(<redacted>)")
-    }
 }
 
 impl PseudonymisationKey {
@@ -205,12 +200,6 @@ impl PseudonymisationKey {
 /// The key for one (agreement, recipient): maps a value to a stable pseudonym.
 #[derive(Clone)]
 pub struct PseudonymKey(hmac::Key);
-
-impl std::fmt::Debug for PseudonymKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PseudonymKey(<redacted>)")
-    }
-}
 
 impl PseudonymKey {
     /// Lowercase hex HMAC-SHA256 of the value's text (a string's contents, or the JSON
