@@ -13,7 +13,7 @@ use isagate::tls::dev_certs::{self, DevCertOptions, DevCerts};
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::support::{isagate_bin, repo, scratch};
+use crate::support::{isagate_bin, repo, scratch, wait_until};
 
 fn certs(dir: &Path) -> DevCerts {
     dev_certs::generate(dir, &["nhs-trust".to_owned()], &DevCertOptions::default()).unwrap()
@@ -66,15 +66,14 @@ impl Drop for Reaper {
 }
 
 /// Waits at most `limit` for the child to exit.
-fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the child did not exit within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+async fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let mut status = None;
+    wait_until("the child exits", limit, || {
+        status = child.try_wait().unwrap();
+        std::future::ready(status.is_some())
+    })
+    .await;
+    status.unwrap()
 }
 
 #[tokio::test]
@@ -140,7 +139,7 @@ async fn mock_agency_command_serves_a_client_certificate_then_stops_on_sigterm()
     let pid = reaper.0.as_ref().unwrap().id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let mut child = reaper.0.take().unwrap();
-    let status = wait_bounded(&mut child, Duration::from_secs(15));
+    let status = wait_bounded(&mut child, Duration::from_secs(15)).await;
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
