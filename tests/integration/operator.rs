@@ -111,7 +111,9 @@ async fn mock_agency_command_serves_a_client_certificate_then_stops_on_sigterm()
 
     // Without a client certificate the handshake is refused.
     let anonymous = client(&c.ca_cert, None, None);
-    assert!(anonymous.post(format!("{url}/v1/referrals")).body("{}").send().await.is_err());
+    let refused = anonymous.post(format!("{url}/v1/referrals")).body("{}").send().await;
+    let e = crate::support::error_chain(&refused.expect_err("answered without a certificate"));
+    assert!(e.contains("received fatal alert: CertificateRequired"), "{e}");
 
     let gateway = (c.gateway_client.cert.as_path(), c.gateway_client.key.as_path());
     let res = client(&c.ca_cert, Some(gateway), None)
@@ -251,7 +253,9 @@ async fn the_mock_upstream_certificate_names_the_compose_hosts() {
     }
     // A name it does not carry is refused.
     let http = client(&c.ca_cert, Some(gateway), Some(("mock-elsewhere", mock.addr())));
-    assert!(http.get(format!("https://mock-elsewhere:{port}/")).send().await.is_err());
+    let refused = http.get(format!("https://mock-elsewhere:{port}/")).send().await;
+    let e = crate::support::error_chain(&refused.expect_err("answered under a name it lacks"));
+    assert!(e.contains("not valid for name"), "{e}");
     mock.shutdown().await;
 }
 
@@ -421,7 +425,8 @@ jurisdiction = "GB"
     assert!(v["checkpoints_checked"].is_null(), "{v}");
     std::fs::rename(site.join("checkpoint.pub.away"), site.join("certs/checkpoint.pub")).unwrap();
 
-    // A checkpoint that does not match the store fails verification by default.
+    // A tampered checkpoint line (its signature no longer verifies) fails verification by
+    // default, as an error naming the line (exit 2), not as a silent pass.
     let cps = std::fs::read_to_string(&cfg.checkpoints.file).unwrap();
     let first: serde_json::Value = serde_json::from_str(cps.lines().next().unwrap()).unwrap();
     let head = first["head"].as_str().unwrap();
@@ -429,7 +434,9 @@ jurisdiction = "GB"
         if head.starts_with('0') { head.replacen('0', "1", 1) } else { format!("0{}", &head[1..]) };
     std::fs::write(&cfg.checkpoints.file, cps.replacen(head, &flipped, 1)).unwrap();
     let bad = isagate_in(&site, &["audit", "verify"]);
-    assert_ne!(bad.status.code(), Some(0), "{}", String::from_utf8_lossy(&bad.stdout));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 1") && err.contains("signature does not verify"), "{err}");
     std::fs::write(&cfg.checkpoints.file, cps).unwrap();
 
     // `archive` signs with the configured checkpoint key.

@@ -49,3 +49,17 @@ where
     }
     unreachable!("timed out after {limit:?} waiting until {what}");
 }
+
+/// An error and every error under it, joined: what a test looks into to tell a TLS alert
+/// from a refused connection, when the outer error (reqwest's, hyper's) is only a summary.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    for _ in 0..16 {
+        let Some(inner) = next else { break };
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        next = inner.source();
+    }
+    text
+}
