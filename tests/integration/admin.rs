@@ -268,7 +268,7 @@ async fn restrictions_are_hashed_recorded_and_removed() {
     assert_eq!(listed.body["restrictions"].as_array().unwrap().len(), 0);
     assert!(!isagate::emergency::restricted(
         &h.state.restrictions.current(),
-        &[hash.clone()],
+        std::slice::from_ref(&hash),
         "ISA-LCC-MERPOL-0007",
         false,
         false

@@ -12,6 +12,9 @@ use super::process::Serve;
 
 const SENTINEL: &str = "SENTINELx9f3a";
 
+/// One request: path, headers, body.
+type Attempt<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 /// A real `isagate serve` process logging everything (`ISAGATE_LOG=trace`, set on the
 /// child only) as JSON to a file, with its metrics read from its ops listener.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +79,7 @@ async fn a_sentinel_never_reaches_logs_metrics_problems_or_records() {
         ("X-Sentinel", s),
         ("Accept", "application/json"),
     ];
-    let mut attempts: Vec<(&str, Vec<(&str, &str)>, &str)> = Vec::new();
+    let mut attempts: Vec<Attempt<'_>> = Vec::new();
     for path in &paths {
         for body in &bodies {
             attempts.push((path, headers.to_vec(), body));
