@@ -107,14 +107,18 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
         }
         alerts
     };
-    // A sweep that claimed a round just before the reviews may still be sending its alert.
-    support::wait_until(
-        "every claimed round has sent its alert",
-        Duration::from_secs(10),
-        || async { alerts().await >= rounds().await },
-    )
+    // A sweep that claimed a round just before the reviews may still be sending its alert:
+    // poll until the alerts have caught up with the claims, and compare that observation.
+    let seen = std::cell::Cell::new((0, 0));
+    support::wait_until("every claimed round has sent its alert", Duration::from_secs(10), || {
+        let (alerts, rounds, seen) = (&alerts, &rounds, &seen);
+        async move {
+            seen.set((alerts().await, rounds().await));
+            seen.get().0 >= seen.get().1
+        }
+    })
     .await;
-    let (alerts, rounds) = (alerts().await, rounds().await);
+    let (alerts, rounds) = seen.get();
     assert!(rounds > 0, "the reviews became overdue");
     assert_eq!(alerts, rounds, "one alert per overdue round across both replicas");
     let report = s.verify(None, &|_, _| {}).await.unwrap();
