@@ -4,6 +4,7 @@
 //! `curl` as a client, the demo, and SIGTERM.
 
 mod harness;
+mod process;
 
 mod demo;
 mod emergency;
