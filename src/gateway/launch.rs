@@ -153,6 +153,8 @@ pub async fn launch(
             max_body,
             max_depth: cfg.limits.max_depth,
             read_timeout: cfg.limits.read_timeout,
+            request_timeout: cfg.limits.request_timeout,
+            decompressed_max: usize::try_from(cfg.limits.decompressed_max).unwrap_or(usize::MAX),
         },
         agencies,
         policy: PolicyCell::new(policy),
@@ -190,7 +192,7 @@ pub async fn launch(
         name: "transfer",
         max_concurrent_streams: 256,
         handshake_timeout: cfg.limits.read_timeout,
-        header_read_timeout: cfg.limits.read_timeout,
+        header_read_timeout: cfg.limits.read_timeout.min(cfg.limits.request_timeout),
         max_header_bytes: cfg.limits.max_header_bytes,
         drain: cfg.shutdown.drain,
     };
