@@ -365,6 +365,22 @@ mod tests {
     }
 
     #[test]
+    fn a_checkpoint_body_is_the_file_line_under_a_kind() {
+        let checkpoint = Checkpoint {
+            seq: 4,
+            head: "ab".repeat(32),
+            time: "2026-12-07T12:00:00.000000Z".into(),
+            key: "cd".repeat(32),
+            sig: "c2ln".into(),
+        };
+        let body = CheckpointMessage::AuditCheckpoint { checkpoint: checkpoint.clone() };
+        let v = serde_json::to_value(&body).unwrap();
+        assert_eq!(v["kind"], "audit-checkpoint");
+        assert_eq!(v["checkpoint"], serde_json::to_value(&checkpoint).unwrap());
+        assert_eq!(v.as_object().unwrap().len(), 2);
+    }
+
+    #[test]
     fn plain_http_urls_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let ca = dir.path().join("ca.pem");

@@ -178,6 +178,35 @@ mod tests {
     }
 
     #[test]
+    fn a_passed_deadline_refuses_and_a_future_one_does_not() {
+        let err = Deadline::after(Duration::ZERO).check().unwrap_err();
+        assert_eq!(err.code(), RefusalCode::BadRequest);
+        assert!(Deadline::after(Duration::from_secs(60)).check().is_ok());
+        assert!(Deadline::after(Duration::MAX).check().is_ok(), "no overflow");
+    }
+
+    #[tokio::test]
+    async fn the_deadline_cuts_a_body_read_short() {
+        let body = silent_body();
+        let started = std::time::Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(50));
+        let err = read_limited(body, 100, Duration::from_secs(30), deadline).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.reasons[0].detail.contains("request_timeout"), "{err:?}");
+        let body = silent_body();
+        let far = Deadline::after(Duration::from_secs(30));
+        let err = read_limited(body, 100, Duration::from_millis(50), far).await.unwrap_err();
+        assert!(err.reasons[0].detail.contains("read_timeout"), "{err:?}");
+    }
+
+    /// A body that never sends a frame.
+    fn silent_body() -> http_body_util::StreamBody<
+        futures::stream::Pending<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>>,
+    > {
+        http_body_util::StreamBody::new(futures::stream::pending())
+    }
+
+    #[test]
     fn json_media_types() {
         assert!(is_json_media_type(&headers(&[(
             "content-type",
