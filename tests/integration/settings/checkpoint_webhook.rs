@@ -11,9 +11,8 @@ use isagate::keys::SecretKey;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::launch_in;
 use crate::emergency::receiver::Receiver;
-use crate::gateway::harness::{config_text, prepare, referral, Options};
+use crate::gateway::harness::{config_text, prepare, referral, Gateway, Options};
 
 const WEBHOOK_KEY: &str = "c2V0dGluZ3MtY2hlY2twb2ludC13ZWJob29rLWtleS0wMTIzNDU2Nzg5";
 
@@ -51,7 +50,7 @@ async fn each_checkpoint_reaches_the_webhook_signed_and_verifiable() {
     assert!(text.contains(file_line));
     let text =
         text.replacen(file_line, &format!("{file_line}every_records = 2\nwebhook = true\n"), 1);
-    let gw = launch_in((dir, certs, ca, mocks), &text).await;
+    let gw = Gateway::launch_in((dir, certs, ca, mocks), &text).await;
 
     for _ in 0..3 {
         assert_eq!(gw.referral(&referral()).await.status, 201);
