@@ -1,7 +1,7 @@
 //! Emergency alerts over real HTTPS: the signed webhook, retries, a dead webhook that
 //! never blocks, and overdue re-alerts raised once however many replicas sweep.
 
-mod receiver;
+pub(crate) mod receiver;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
