@@ -139,6 +139,8 @@ fn gateway_state(store: Store, policy: Policy, agencies: &[AgencyRef]) -> Gatewa
             max_body: 1024 * 1024,
             max_depth: 32,
             read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            decompressed_max: 1024 * 1024,
         },
         agencies: agencies
             .iter()
