@@ -31,7 +31,7 @@ pub struct Stripped {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Transformed {
     pub path: String,
-    /// `pseudonymise`, `year`, `age-band`, `postcode-district`, `postcode-sector`, `mask`.
+    /// A [`transforms::Transform`] name (never `drop`: a dropped field is stripped).
     pub transform: String,
 }
 
@@ -44,7 +44,7 @@ pub const SUBJECT_ID_TYPES: &[&str] = &["nhs-number", "pnc-id", "local-id", "veh
 /// caller hashes it with the subject key straight away and never stores or logs it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SubjectId {
-    /// e.g. `nhs-number`, `pnc-id`, `local-id`.
+    /// One of [`SUBJECT_ID_TYPES`].
     pub kind: String,
     pub value: String,
 }
