@@ -108,9 +108,12 @@ pub fn is_uk_postcode(text: &str) -> bool {
     Postcode::parse(text).is_some()
 }
 
+/// A format's check: is this text of the format?
+pub type FormatCheck = fn(&str) -> bool;
+
 /// The formats the gateway adds to JSON Schema's, with their checks (the one list: the
 /// validators, the linter and `docs/agreements.md` all read it).
-pub const FORMATS: &[(&str, fn(&str) -> bool)] =
+pub const FORMATS: &[(&str, FormatCheck)] =
     &[("nhs-number", is_nhs_number), ("uk-postcode", is_uk_postcode)];
 
 /// The standard JSON Schema 2020-12 formats the validator checks. Any other name (and
