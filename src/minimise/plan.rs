@@ -50,6 +50,11 @@ pub enum SchemaError {
     UnknownCategory { name: String, pointer: String, value: String },
     #[error("schema `{name}` at `{pointer}`: unknown `x-isagate-subject-id` type `{value}`: use one of {}", list(SUBJECT_ID_TYPES.iter().copied()))]
     BadSubjectId { name: String, pointer: String, value: String },
+    #[error(
+        "schema `{name}` at `{pointer}`: unknown format `{value}`: use one of {}",
+        list(formats::names())
+    )]
+    UnknownFormat { name: String, pointer: String, value: String },
     #[error("schema `{name}` at `{pointer}`: `{keyword}` must be a string")]
     NotAString { name: String, pointer: String, keyword: String },
     #[error("schema `{name}` at `{pointer}`: unknown annotation `{keyword}`: use one of {}", list(ANNOTATIONS.iter().copied()))]
@@ -82,6 +87,7 @@ impl SchemaError {
             Self::UnknownTransform { pointer, .. } => at(pointer, "x-isagate-transform"),
             Self::UnknownCategory { pointer, .. } => at(pointer, "x-isagate-category"),
             Self::BadSubjectId { pointer, .. } => at(pointer, "x-isagate-subject-id"),
+            Self::UnknownFormat { pointer, .. } => at(pointer, "format"),
         }
     }
 }
@@ -328,12 +334,22 @@ fn one_line(message: &str) -> String {
     }
 }
 
-/// Every `x-isagate-*` problem in a schema file (not only the first).
+/// Every `x-isagate-*` problem and every `format` name not in [`formats::names`], in a
+/// schema file (not only the first).
 pub fn check_annotations(name: &str, schema: &Value) -> Vec<SchemaError> {
     let mut errors = Vec::new();
     for_each_keyword(schema, &mut |pointer, keyword, value| {
         if let Some(which) = keyword.strip_prefix("x-isagate-") {
             errors.extend(annotation_error(name, which, keyword, value, pointer));
+        }
+        if let ("format", Some(format)) = (keyword, value.as_str()) {
+            if !formats::names().any(|known| known == format) {
+                errors.push(SchemaError::UnknownFormat {
+                    name: name.to_owned(),
+                    pointer: pointer.to_owned(),
+                    value: format.to_owned(),
+                });
+            }
         }
     });
     errors

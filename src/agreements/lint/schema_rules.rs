@@ -260,22 +260,24 @@ fn plan_finding(
     };
     match e {
         SchemaError::Invalid { pointer, message, .. } => {
-            let hint = match json.pointer(&ptr).and_then(Value::as_str) {
-                Some(format) if pointer.ends_with("/format") => {
-                    format!("{}formats: {}; ", did_you_mean(format, formats::names()), list(formats::names()))
-                }
-                _ => String::new(),
-            };
             let at_text = if pointer.is_empty() { "/" } else { pointer.as_str() };
             Finding::new(
                 Rule::SchemaInvalid,
                 f,
                 at,
                 format!("schema `{name}` is not a valid JSON Schema 2020-12 document at `{at_text}`: {message}"),
-                format!("{hint}correct the keyword as JSON Schema 2020-12 requires (a known `format`, a valid regular expression)"),
+                "correct the keyword as JSON Schema 2020-12 requires (a valid regular expression in `pattern` and `patternProperties`)",
             )
             .label("invalid here")
         }
+        SchemaError::UnknownFormat { value, .. } => Finding::new(
+            Rule::SchemaInvalid,
+            f,
+            at,
+            format!("schema `{name}` names the unknown format `{value}`"),
+            format!("{}use one of: {}", did_you_mean(value, formats::names()), list(formats::names())),
+        )
+        .label("unknown format"),
         SchemaError::OtherDraft { .. } => Finding::new(
             Rule::SchemaInvalid,
             f,
