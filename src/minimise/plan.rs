@@ -204,15 +204,10 @@ impl SchemaPlan {
             name,
             root: schema,
             map,
-            anchors: HashMap::new(),
+            anchors: anchors(schema),
             memo: HashMap::new(),
             nodes: Vec::new(),
         };
-        for_each_keyword(schema, &mut |pointer, keyword, value| {
-            if let ("$anchor", Some(anchor)) = (keyword, value.as_str()) {
-                compiler.anchors.entry(anchor.to_owned()).or_insert_with(|| pointer.to_owned());
-            }
-        });
         let root = compiler.node(String::new(), schema)?;
         Ok(SchemaPlan { name: name.to_owned(), validator, nodes: compiler.nodes, root })
     }
@@ -310,6 +305,18 @@ const MAX_SCHEMA_ERRORS: usize = 20;
 /// violations.
 fn check(name: &str, schema: &Value) -> Vec<SchemaError> {
     let mut errors = check_annotations(name, schema);
+    let anchors = anchors(schema);
+    for_each_keyword(schema, &mut |pointer, keyword, value| {
+        let local = keyword == "$ref" && ref_target(schema, &anchors, value).is_some();
+        if matches!(keyword, "$ref" | "$dynamicRef" | "$recursiveRef") && !local {
+            errors.push(SchemaError::UnsupportedRef {
+                name: name.to_owned(),
+                pointer: pointer.to_owned(),
+                keyword: keyword.to_owned(),
+                reference: value.as_str().unwrap_or("").to_owned(),
+            });
+        }
+    });
     if schema.get("$schema").is_some_and(|s| s.as_str() != Some(DRAFT_2020_12)) {
         errors.push(SchemaError::OtherDraft { name: name.to_owned() });
         return errors;
@@ -639,24 +646,91 @@ impl<'s> Compiler<'s> {
         keyword: &str,
         reference: &Value,
     ) -> Result<NodeId, SchemaError> {
-        let Some(text) = reference.as_str() else {
-            return Err(self.unsupported(ptr, keyword, reference));
-        };
-        let Some(fragment) = text.strip_prefix('#') else {
-            return Err(self.unsupported(ptr, keyword, reference));
-        };
-        let pointer = if fragment.is_empty() || fragment.starts_with('/') {
-            percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned()
-        } else {
-            match self.anchors.get(fragment) {
-                Some(p) => p.clone(),
-                None => return Err(self.unsupported(ptr, keyword, reference)),
-            }
-        };
         let root: &'s Value = self.root;
-        match root.pointer(&pointer) {
-            Some(target) => self.node(pointer, target),
+        match ref_target(root, &self.anchors, reference) {
+            Some((pointer, target)) => self.node(pointer, target),
             None => Err(self.unsupported(ptr, keyword, reference)),
         }
+    }
+}
+
+/// Every `$anchor` of a schema file, by name, with the JSON Pointer of its subschema.
+fn anchors(schema: &Value) -> HashMap<String, String> {
+    let mut anchors = HashMap::new();
+    for_each_keyword(schema, &mut |pointer, keyword, value| {
+        if let ("$anchor", Some(anchor)) = (keyword, value.as_str()) {
+            anchors.entry(anchor.to_owned()).or_insert_with(|| pointer.to_owned());
+        }
+    });
+    anchors
+}
+
+/// Where a local `$ref` (`#`, `#/json/pointer` percent-decoded, or `#anchor`) points:
+/// the target's JSON Pointer and subschema; `None` for any other reference.
+fn ref_target<'s>(
+    root: &'s Value,
+    anchors: &HashMap<String, String>,
+    reference: &Value,
+) -> Option<(String, &'s Value)> {
+    let fragment = reference.as_str()?.strip_prefix('#')?;
+    let pointer = if fragment.is_empty() || fragment.starts_with('/') {
+        percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned()
+    } else {
+        anchors.get(fragment)?.clone()
+    };
+    let target = root.pointer(&pointer)?;
+    Some((pointer, target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn locations(schema: &Value) -> Vec<String> {
+        match SchemaPlan::compile_all("s.json", schema) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(SchemaError::location).collect(),
+        }
+    }
+
+    #[test]
+    fn compile_all_reports_every_problem_at_the_value_at_fault() {
+        let schema = json!({"properties": {
+            "a/b": {"x-isagate-transform": "hash"},
+            "c": {"x-isagate-subject-id": "NHS Number", "format": "nhs_number"},
+            "d": {"x-isagate-categroy": "health", "x-isagate-category": 9},
+            "e": {"type": "strin"}
+        }});
+        let mut got = locations(&schema);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "/properties/a~1b/x-isagate-transform",
+                "/properties/c/format",
+                "/properties/c/x-isagate-subject-id",
+                "/properties/d/x-isagate-category",
+                "/properties/d/x-isagate-categroy",
+                "/properties/e/type",
+            ]
+        );
+        // `compile` refuses with one of them.
+        assert!(SchemaPlan::compile("s.json", &schema).is_err());
+    }
+
+    #[test]
+    fn build_errors_and_drafts_are_placed_too() {
+        assert_eq!(
+            locations(&json!({"$schema": "http://json-schema.org/draft-07/schema#"})),
+            ["/$schema"]
+        );
+        assert_eq!(
+            locations(&json!({"properties": {"a": {"$ref": "#/$defs/none"}}})),
+            ["/properties/a/$ref"]
+        );
+        assert_eq!(locations(&json!({"patternProperties": {"(": {}}})).len(), 1);
+        assert!(locations(&json!({"properties": {"a": {"const": {"x-isagate-nonsense": 1}}}}))
+            .is_empty());
     }
 }
