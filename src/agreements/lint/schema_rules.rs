@@ -338,7 +338,11 @@ fn annotation_finding(rule: Rule, f: &str, at: Pos, shown: &str) -> Finding {
         rule,
         f,
         at,
-        format!("`{shown}` is not {what}"),
+        if shown.trim().is_empty() {
+            format!("empty text is not {what}")
+        } else {
+            format!("`{shown}` is not {what}")
+        },
         format!("{hint}use one of: {}", names.join(", ")),
     )
     .label(label)
