@@ -65,7 +65,8 @@ pub enum SchemaError {
 pub const ANNOTATIONS: &[&str] =
     &["x-isagate-category", "x-isagate-transform", "x-isagate-subject-id"];
 
-fn list(names: impl Iterator<Item = &'static str>) -> String {
+/// Names joined with `, `, for messages.
+pub(crate) fn list(names: impl Iterator<Item = &'static str>) -> String {
     names.collect::<Vec<_>>().join(", ")
 }
 

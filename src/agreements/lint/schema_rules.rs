@@ -16,7 +16,7 @@ use super::yaml_tree::Step;
 use super::{Finding, JsonPositions, Pos, Report, Rule};
 use crate::agreements::load::{sha256_hex, ParsedAgreement, ParsedPolicy};
 use crate::agreements::model::LawfulBasis;
-use crate::minimise::plan::{for_each_keyword, ANNOTATIONS};
+use crate::minimise::plan::{for_each_keyword, list, ANNOTATIONS};
 use crate::minimise::transforms::{Category, Transform, CRIMINAL_OFFENCE};
 use crate::minimise::{formats, SchemaError, SchemaPlan, SUBJECT_ID_TYPES};
 
@@ -314,10 +314,6 @@ fn plan_finding(
             annotation_finding(rule, f, at, &shown())
         }
     }
-}
-
-fn list(names: impl Iterator<Item = &'static str>) -> String {
-    names.collect::<Vec<_>>().join(", ")
 }
 
 /// An annotation value that is not one of its list's names.
