@@ -244,3 +244,12 @@ fn responses() {
     let auth = authorise(&p, &lookup).unwrap();
     assert_eq!(answer(&auth, JSON, br#"{"x": 1}"#), ResponseDecision::Withheld);
 }
+
+#[test]
+fn json_media_types() {
+    assert!(is_json_media_type(Some("application/json; charset=utf-8")));
+    assert!(is_json_media_type(Some("Application/FHIR+json")));
+    assert!(!is_json_media_type(Some("text/plain")));
+    assert!(!is_json_media_type(Some("application/jsonp")));
+    assert!(!is_json_media_type(None));
+}
