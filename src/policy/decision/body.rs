@@ -125,10 +125,13 @@ fn parse(bytes: &[u8], tools: &Tools<'_>) -> Result<Value, Vec<Reason>> {
     crate::json_strict::parse(bytes, tools.limits).map_err(|e| one(e.code(), e.to_string()))
 }
 
-/// A schema the policy names but did not compile: the gateway's fault, never the caller's.
+/// A schema the policy names but did not compile: the gateway's fault, never the caller's
+/// (the gateway logs the code where it ends the transfer).
 fn missing_plan(schema: &str) -> Vec<Reason> {
-    tracing::error!(schema, "a schema named by the policy has no compiled plan");
-    one(RefusalCode::InternalError, "the gateway could not apply the agreement's schema")
+    one(
+        RefusalCode::InternalError,
+        format!("the gateway has no compiled plan for schema `{schema}`"),
+    )
 }
 
 /// Decide what of the recipient's response reaches the caller.
