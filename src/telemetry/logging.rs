@@ -172,9 +172,15 @@ where
         // Traces keep their own level, so quietening the logs never drops the spans.
         let trace_filter = EnvFilter::try_new(format!("{TRACE_FILTER},{OTEL_QUIET}"))
             .map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
-        layers.push(
-            tracing_opentelemetry::layer().with_tracer(tracer).with_filter(trace_filter).boxed(),
-        );
+        // Span attributes are the fields the code names and nothing else: no source
+        // location, thread, target or busy/idle time.
+        let otel = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false);
+        layers.push(otel.with_filter(trace_filter).boxed());
         guard.provider = Some(provider);
     }
     Ok((Registry::default().with(layers), guard))

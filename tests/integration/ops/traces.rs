@@ -37,6 +37,16 @@ const CALLER_TRACESTATE: &str = "leak=caller-trace-state";
 const STAGE_SPANS: &[&str] =
     &["identify", "route", "authorise", "rate_limit", "minimise", "record", "forward", "respond"];
 
+/// Every attribute a `transfer` span may carry: agreement and schema facts only.
+const TRANSFER_ATTRIBUTES: &[&str] = &[
+    "isagate.agreement.id",
+    "isagate.agreement.version",
+    "isagate.flow",
+    "isagate.purpose",
+    "isagate.outcome",
+    "isagate.code",
+];
+
 /// How long spans may take to arrive (the batch processor exports every 5 s).
 const ARRIVAL: Duration = Duration::from_secs(30);
 
@@ -128,9 +138,10 @@ async fn receive(
     bodies.lock().unwrap().push(body);
     let mut spans = spans.lock().unwrap();
     for resource in export.resource_spans {
-        let service = resource.resource.iter().flat_map(|r| &r.attributes).find_map(|kv| {
-            (kv.key == "service.name").then(|| kv.value.clone()?.value).flatten()
-        });
+        let service =
+            resource.resource.iter().flat_map(|r| &r.attributes).find_map(|kv| {
+                (kv.key == "service.name").then(|| kv.value.clone()?.value).flatten()
+            });
         assert_eq!(service, Some(AnyValue::StringValue("isagate-trace-test".into())));
         spans.extend(resource.scope_spans.into_iter().flat_map(|s| s.spans));
     }
@@ -271,6 +282,9 @@ async fn a_transfer_is_a_root_span_linked_to_the_callers_trace_and_sent_to_the_c
         "traceparent parent {parent_id} is not an exported span of {trace_id}: {trace:#?}"
     );
     assert!(trace.iter().all(|s| hex::encode(&s.trace_id) != CALLER_TRACE_ID));
+    for kv in &transfer.attributes {
+        assert!(TRANSFER_ATTRIBUTES.contains(&kv.key.as_str()), "attribute {kv:?}");
+    }
 
     // No personal data and nothing of the caller's trace state in any export.
     for needle in ["Alex", "Example", "9434765919", "2014-03-09", "lcc-ssc/jsmith", "SSC-2026"] {
