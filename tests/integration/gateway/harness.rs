@@ -190,6 +190,22 @@ impl Gateway {
     }
 }
 
+/// `isagate serve` with `config`, the sample agreements and schemas, logging warnings
+/// and errors only (the caller chooses where standard error goes).
+pub fn serve_command(config: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(support::isagate_bin());
+    cmd.arg("--config")
+        .arg(config)
+        .arg("--agreements")
+        .arg(support::repo().join("agreements"))
+        .arg("--schemas")
+        .arg(support::repo().join("schemas"))
+        .arg("serve")
+        .env("ISAGATE_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    cmd
+}
+
 /// The config a test gateway runs with (also written for child `isagate serve` processes).
 pub fn config_text(opts: &Options, mocks: &HashMap<String, MockAgencyHandle>) -> String {
     let (transfer, admin, ops) = opts.ports.unwrap_or((0, 0, 0));

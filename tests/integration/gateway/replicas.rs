@@ -2,15 +2,14 @@
 //! counted from committed records across both, and one overdue alert per review round,
 //! not one per replica.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use http::Method;
 use serde_json::json;
 
-use super::harness::{config_text, prepare, Options};
+use super::harness::{config_text, prepare, serve_command, Options};
 use crate::audit_store::common::{fresh_pg, pg_admin_url};
-use crate::support;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -69,16 +68,7 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
             .replace("checkpoints.jsonl", &format!("checkpoints-{name}.jsonl"));
         let path = dir.path().join(format!("{name}.toml"));
         std::fs::write(&path, text).unwrap();
-        let child = Command::new(support::isagate_bin())
-            .arg("--config")
-            .arg(&path)
-            .arg("--agreements")
-            .arg(support::repo().join("agreements"))
-            .arg("--schemas")
-            .arg(support::repo().join("schemas"))
-            .arg("serve")
-            .env("ISAGATE_LOG", "warn")
-            .stdout(Stdio::null())
+        let child = serve_command(&path)
             .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())
             .spawn()
             .unwrap();

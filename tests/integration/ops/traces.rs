@@ -6,7 +6,7 @@
 
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,8 +23,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::gateway::harness::{config_text, prepare, referral, Options, OK_HEADERS};
-use crate::support;
+use crate::gateway::harness::{config_text, prepare, referral, serve_command, Options, OK_HEADERS};
 
 /// The trace a caller says it is in; the gateway must link it, never continue it.
 const CALLER_TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -190,17 +189,8 @@ impl Served {
         );
         let path = dir.path().join("isagate.toml");
         std::fs::write(&path, config).unwrap();
-        let child = Command::new(support::isagate_bin())
-            .arg("--config")
-            .arg(&path)
-            .arg("--agreements")
-            .arg(support::repo().join("agreements"))
-            .arg("--schemas")
-            .arg(support::repo().join("schemas"))
-            .arg("serve")
-            .env("ISAGATE_LOG", "warn")
+        let child = serve_command(&path)
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
             .spawn()
             .unwrap();
@@ -261,15 +251,33 @@ async fn transfer_span(collector: &Collector, trace_id: &str) -> (Span, Vec<Span
     (transfer, trace)
 }
 
+/// One traced referral through a fresh `serve`, and what the collector got for it.
+struct Traced {
+    collector: Collector,
+    _served: Served,
+    upstream: Received,
+    trace_id: String,
+    parent_id: String,
+    transfer: Span,
+    trace: Vec<Span>,
+}
+
+impl Traced {
+    /// Waits (bounded) for the `transfer` span of the upstream's trace while serve runs.
+    async fn referral() -> Self {
+        let collector = Collector::start().await;
+        let served = Served::start(&collector, &[]).await;
+        let (_reply, upstream) = served.referral_with_caller_trace().await;
+        let (trace_id, parent_id) = gateway_traceparent(&upstream);
+        let (transfer, trace) = transfer_span(&collector, &trace_id).await;
+        Self { collector, _served: served, upstream, trace_id, parent_id, transfer, trace }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transfer_is_a_root_span_linked_to_the_callers_trace_and_sent_to_the_collector() {
-    let collector = Collector::start().await;
-    let served = Served::start(&collector, &[]).await;
-    let (_reply, upstream) = served.referral_with_caller_trace().await;
-    let (trace_id, parent_id) = gateway_traceparent(&upstream);
-
-    // The `transfer` span of the upstream's trace arrives while the gateway runs.
-    let (transfer, trace) = transfer_span(&collector, &trace_id).await;
+    let Traced { collector, _served: _running, trace_id, parent_id, transfer, trace, .. } =
+        Traced::referral().await;
     assert!(transfer.parent_span_id.is_empty(), "`transfer` is a root span: {transfer:?}");
     assert_eq!(transfer.links.len(), 1, "{:?}", transfer.links);
     let link = &transfer.links[0];
@@ -299,11 +307,8 @@ async fn a_transfer_is_a_root_span_linked_to_the_callers_trace_and_sent_to_the_c
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the stage spans come with the pipeline's named stages (issue 11 item 3)"]
 async fn each_pipeline_stage_is_a_child_span_and_forward_is_the_upstreams_parent() {
-    let collector = Collector::start().await;
-    let served = Served::start(&collector, &[]).await;
-    let (_reply, upstream) = served.referral_with_caller_trace().await;
-    let (trace_id, parent_id) = gateway_traceparent(&upstream);
-    let (transfer, _) = transfer_span(&collector, &trace_id).await;
+    let Traced { collector, _served: _running, upstream, trace_id, parent_id, transfer, .. } =
+        Traced::referral().await;
     let in_trace = |s: &Span| hex::encode(&s.trace_id) == trace_id;
     // Children end before their parent, so they arrive in the same export or earlier.
     let spans = collector.wait_for("forward", |s| s.name == "forward" && in_trace(s)).await;
