@@ -21,9 +21,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::gateway::harness::{config_text, prepare, referral, serve_command, Options, OK_HEADERS};
+use crate::support;
 
 /// The trace a caller says it is in; the gateway must link it, never continue it.
 const CALLER_TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -151,6 +151,7 @@ async fn receive(
 fn attr(span: &Span, key: &str) -> Option<String> {
     span.attributes.iter().find(|kv| kv.key == key).and_then(|kv| match kv.value.clone()?.value {
         Some(AnyValue::StringValue(s)) => Some(s),
+        Some(AnyValue::IntValue(i)) => Some(i.to_string()),
         other => Some(format!("{other:?}")),
     })
 }
@@ -305,7 +306,6 @@ async fn a_transfer_is_a_root_span_linked_to_the_callers_trace_and_sent_to_the_c
 /// the upstream's `traceparent` names the `forward` span, and the agreement facts are
 /// attributes of `transfer`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the stage spans come with the pipeline's named stages (issue 11 item 3)"]
 async fn each_pipeline_stage_is_a_child_span_and_forward_is_the_upstreams_parent() {
     let Traced { collector, _served: _running, upstream, trace_id, parent_id, transfer, .. } =
         Traced::referral().await;
@@ -316,6 +316,10 @@ async fn each_pipeline_stage_is_a_child_span_and_forward_is_the_upstreams_parent
         let span = spans.iter().find(|s| s.name == *stage && in_trace(s));
         let span = span.unwrap_or_else(|| panic!("no `{stage}` span in {spans:#?}"));
         assert_eq!(span.parent_span_id, transfer.span_id, "`{stage}` is a child of `transfer`");
+        let keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        let latency: &[&str] =
+            if matches!(*stage, "record" | "forward") { &["latency_ms"] } else { &[] };
+        assert_eq!(keys, latency, "`{stage}` attributes");
     }
     let forward = spans.iter().find(|s| s.name == "forward" && in_trace(s)).unwrap();
     assert_eq!(hex::encode(&forward.span_id), parent_id, "the upstream's parent is `forward`");
@@ -327,6 +331,7 @@ async fn each_pipeline_stage_is_a_child_span_and_forward_is_the_upstreams_parent
     assert_eq!(attr(&transfer, "isagate.purpose").as_deref(), Some("safeguarding"));
     assert!(attr(&transfer, "isagate.flow").is_some(), "{transfer:?}");
     assert!(attr(&transfer, "isagate.outcome").is_some(), "{transfer:?}");
+    assert_eq!(attr(&transfer, "isagate.code"), None, "a 201 has no code: {transfer:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -358,35 +363,16 @@ async fn spans_still_waiting_for_their_batch_are_flushed_at_sigterm() {
     );
 }
 
-/// Log lines captured in memory.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
-
 #[test]
 fn a_dead_collector_is_an_error_not_a_crash() {
-    let logs = Capture::default();
+    let dir = support::scratch();
+    let log_path = dir.path().join("log.jsonl");
+    let logs = Arc::new(std::fs::File::create(&log_path).unwrap());
     let otlp = OtlpSettings {
         endpoint: format!("http://127.0.0.1:{}", free_port()),
         service_name: "isagate-test".into(),
     };
-    let (subscriber, guard) = build_subscriber(LogFormat::Json, Some(otlp), logs.clone()).unwrap();
+    let (subscriber, guard) = build_subscriber(LogFormat::Json, Some(otlp), logs).unwrap();
     assert!(guard.exports_traces());
     tracing::subscriber::with_default(subscriber, || {
         let span = tracing::info_span!("transfer", isagate.flow = "referral");
@@ -400,7 +386,7 @@ fn a_dead_collector_is_an_error_not_a_crash() {
     assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
 
     // The log line still went out, as JSON with its span.
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = std::fs::read_to_string(&log_path).unwrap();
     let line =
         text.lines().find(|l| l.contains("transfer finished")).expect("the event was logged");
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
