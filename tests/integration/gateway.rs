@@ -4,6 +4,7 @@
 //! `curl` as a client, the demo, and SIGTERM.
 
 pub(crate) mod harness;
+pub(crate) mod process;
 
 mod demo;
 mod emergency;

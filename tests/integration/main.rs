@@ -17,5 +17,6 @@ mod minimise;
 mod operator;
 mod ops;
 mod pipeline_doc;
+mod settings;
 mod strict_json;
 mod tls;

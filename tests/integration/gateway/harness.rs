@@ -33,6 +33,8 @@ pub struct Options {
     pub tls: String,
     /// Extra TOML lines for `[alerts]`.
     pub alerts: String,
+    /// Extra TOML lines for `[telemetry]`.
+    pub telemetry: String,
     /// The store URL (default: SQLite in the scratch folder).
     pub store_url: Option<String>,
     /// Fixed ports (transfer, admin, ops) instead of kernel-chosen ones.
@@ -78,9 +80,16 @@ impl Gateway {
     }
 
     pub async fn start_with(opts: Options) -> Self {
-        let (dir, certs, ca, mocks) = prepare(&opts).await;
+        let prepared = prepare(&opts).await;
+        let text = config_text(&opts, &prepared.3);
+        Self::launch_in(prepared, &text).await
+    }
+
+    /// Start a gateway with `text` as its config, in a folder [`prepare`] made.
+    pub async fn launch_in(prepared: Prepared, text: &str) -> Self {
+        let (dir, certs, ca, mocks) = prepared;
         let config_path = dir.path().join("isagate.toml");
-        std::fs::write(&config_path, config_text(&opts, &mocks)).unwrap();
+        std::fs::write(&config_path, text).unwrap();
         let config = Config::load(&config_path).unwrap();
         let source = PolicySource {
             agreements: support::repo().join("agreements"),
@@ -92,10 +101,11 @@ impl Gateway {
     }
 }
 
+/// What [`prepare`] makes: the scratch folder, its certificates, the CA and the mocks.
+pub type Prepared = (tempfile::TempDir, PathBuf, DevCa, HashMap<String, MockAgencyHandle>);
+
 /// Certificates and a mock upstream per sample agency, in a fresh scratch folder.
-pub async fn prepare(
-    opts: &Options,
-) -> (tempfile::TempDir, PathBuf, DevCa, HashMap<String, MockAgencyHandle>) {
+pub async fn prepare(opts: &Options) -> Prepared {
     {
         let dir = support::scratch();
         let certs = dir.path().join("certs");
@@ -190,22 +200,6 @@ impl Gateway {
     }
 }
 
-/// `isagate serve` with `config`, the sample agreements and schemas, logging warnings
-/// and errors only (the caller chooses where standard error goes).
-pub fn serve_command(config: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(support::isagate_bin());
-    cmd.arg("--config")
-        .arg(config)
-        .arg("--agreements")
-        .arg(support::repo().join("agreements"))
-        .arg("--schemas")
-        .arg(support::repo().join("schemas"))
-        .arg("serve")
-        .env("ISAGATE_LOG", "warn")
-        .stdout(std::process::Stdio::null());
-    cmd
-}
-
 /// The config a test gateway runs with (also written for child `isagate serve` processes).
 pub fn config_text(opts: &Options, mocks: &HashMap<String, MockAgencyHandle>) -> String {
     let (transfer, admin, ops) = opts.ports.unwrap_or((0, 0, 0));
@@ -247,12 +241,16 @@ subject = "certs/subject.key"
 [checkpoints]
 key = "certs/checkpoint.key"
 file = "checkpoints.jsonl"
+
+[telemetry]
+{telemetry}
 "#,
         tls = opts.tls,
         upstream_client = opts.upstream_client,
         limits = opts.limits,
         rate_limits = opts.rate_limits,
         alerts = opts.alerts,
+        telemetry = opts.telemetry,
     );
     for id in SAMPLE_AGENCIES {
         let jurisdiction = if id == "ie-tusla" { "IE" } else { "GB" };

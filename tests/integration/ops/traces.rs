@@ -4,9 +4,9 @@
 //! gives the upstream its own `traceparent`, and flushes at `SIGTERM`. Also: a dead
 //! collector is an error, never a crash.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,8 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 
-use crate::gateway::harness::{config_text, prepare, referral, serve_command, Options, OK_HEADERS};
+use crate::gateway::harness::{prepare, referral, Options, OK_HEADERS};
+use crate::gateway::process::{free_port, Serve};
 use crate::support;
 
 /// The trace a caller says it is in; the gateway must link it, never continue it.
@@ -95,17 +96,12 @@ impl Collector {
         self.spans.lock().unwrap().clone()
     }
 
-    /// Polls (at most [`ARRIVAL`]) until a span satisfies `found`.
+    /// Polls (at most [`ARRIVAL`]) until a span satisfies `found`; every span so far.
     async fn wait_for(&self, what: &str, found: impl Fn(&Span) -> bool) -> Vec<Span> {
-        let deadline = Instant::now() + ARRIVAL;
-        loop {
-            let spans = self.spans();
-            if spans.iter().any(&found) {
-                return spans;
-            }
-            assert!(Instant::now() < deadline, "no {what} span within {ARRIVAL:?}: {spans:#?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let what = format!("a `{what}` span reaches the collector");
+        support::wait_until(&what, ARRIVAL, || std::future::ready(self.spans().iter().any(&found)))
+            .await;
+        self.spans()
     }
 
     /// Whether any export carried `needle` anywhere in its bytes.
@@ -156,57 +152,34 @@ fn attr(span: &Span, key: &str) -> Option<String> {
     })
 }
 
-/// `isagate serve` as a child process, killed on drop.
+/// `isagate serve` exporting to a collector, with the certificates and mocks it uses.
+/// Fields drop in order: the process first, then its folder.
 struct Served {
-    child: Child,
-    dir: tempfile::TempDir,
+    serve: Serve,
     certs: PathBuf,
-    transfer: u16,
-    mocks: std::collections::HashMap<String, MockAgencyHandle>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    mocks: HashMap<String, MockAgencyHandle>,
+    _dir: tempfile::TempDir,
 }
 
 impl Served {
-    /// Starts `serve` exporting to `collector`, with extra environment, and waits until
-    /// `/readyz` says 200.
+    /// Starts `serve` exporting to `collector`, with `env` on the child, once ready.
     async fn start(collector: &Collector, env: &[(&str, &str)]) -> Self {
-        let (transfer, admin, ops) = (free_port(), free_port(), free_port());
-        let opts = Options { ports: Some((transfer, admin, ops)), ..Options::default() };
-        let (dir, certs, _ca, mocks) = prepare(&opts).await;
-        let config = format!(
-            "{}\n[telemetry]\notlp_endpoint = \"{}\"\nservice_name = \"isagate-trace-test\"\n",
-            config_text(&opts, &mocks),
-            collector.endpoint()
-        );
-        let path = dir.path().join("isagate.toml");
-        std::fs::write(&path, config).unwrap();
-        let child = serve_command(&path)
-            .envs(env.iter().copied())
-            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let served = Self { child, dir, certs, transfer, mocks };
-        let ready = format!("http://127.0.0.1:{ops}/readyz");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !reqwest::get(&ready).await.is_ok_and(|r| r.status() == 200) {
-            assert!(Instant::now() < deadline, "serve did not become ready: {}", served.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        served
+        let opts = || Options {
+            telemetry: format!(
+                "otlp_endpoint = \"{}\"\nservice_name = \"isagate-trace-test\"",
+                collector.endpoint()
+            ),
+            ..Options::default()
+        };
+        let (dir, certs, _ca, mocks) = prepare(&opts()).await;
+        let mut env = env.to_vec();
+        env.push(("ISAGATE_LOG", "warn"));
+        let serve = Serve::start(dir.path(), "serve", opts(), &mocks, &env).await;
+        Self { serve, certs, mocks, _dir: dir }
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+        self.serve.log_text()
     }
 
     /// A referral from the council to the police, carrying the caller's trace context.
@@ -219,7 +192,8 @@ impl Served {
         .unwrap();
         let mut headers = OK_HEADERS.to_vec();
         headers.extend([("traceparent", CALLER_TRACEPARENT), ("tracestate", CALLER_TRACESTATE)]);
-        let url = format!("https://127.0.0.1:{}/merseyside-police/v1/referrals", self.transfer);
+        let url =
+            format!("https://127.0.0.1:{}/merseyside-police/v1/referrals", self.serve.transfer);
         let body = serde_json::to_vec(&referral()).unwrap();
         let reply = client.send(Method::POST, &url, &headers, Some(body)).await.unwrap();
         assert_eq!(reply.status, 201, "{:?}\n{}", reply.json(), self.log());
@@ -343,23 +317,13 @@ async fn spans_still_waiting_for_their_batch_are_flushed_at_sigterm() {
     let (trace_id, _) = gateway_traceparent(&upstream);
     assert!(collector.spans().is_empty(), "nothing is exported before the batch is due");
 
-    let mut served = served;
-    let pid = served.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let status = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop: {}", served.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(status.success(), "{status:?}: {}", served.log());
+    let log = served.serve.log.clone();
+    served.serve.stop().await;
     let spans = collector.spans();
     assert!(
         spans.iter().any(|s| s.name == "transfer" && hex::encode(&s.trace_id) == trace_id),
         "the transfer span was not flushed at shutdown: {spans:#?}\n{}",
-        served.log()
+        std::fs::read_to_string(log).unwrap_or_default()
     );
 }
 
