@@ -241,17 +241,16 @@ subject = "certs/subject.key"
 [checkpoints]
 key = "certs/checkpoint.key"
 file = "checkpoints.jsonl"
-
-[telemetry]
-{telemetry}
 "#,
         tls = opts.tls,
         upstream_client = opts.upstream_client,
         limits = opts.limits,
         rate_limits = opts.rate_limits,
         alerts = opts.alerts,
-        telemetry = opts.telemetry,
     );
+    if !opts.telemetry.is_empty() {
+        let _ = write!(s, "\n[telemetry]\n{}\n", opts.telemetry);
+    }
     for id in SAMPLE_AGENCIES {
         let jurisdiction = if id == "ie-tusla" { "IE" } else { "GB" };
         let _ = write!(
