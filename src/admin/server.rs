@@ -15,9 +15,9 @@ use http_body_util::{BodyExt as _, Limited};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::error::{self, AdminError};
 use super::reply;
 use super::{AdminIdentity, AdminPeer, AdminState};
-use crate::codes::RefusalCode;
 use crate::tls::identity::{self, PeerIdentity};
 use crate::tls::server::ServerTls;
 
@@ -98,18 +98,8 @@ async fn serve_one(
         tokio::time::timeout(BODY_TIMEOUT, Limited::new(incoming, state.max_body).collect()).await;
     let body: Bytes = match collected {
         Ok(Ok(c)) => c.to_bytes(),
-        Ok(Err(_)) => {
-            return reply::problem(
-                RefusalCode::BodyTooLarge,
-                "the request body is over the admin listener's limit",
-            )
-        }
-        Err(_) => {
-            return reply::problem(
-                RefusalCode::BadRequest,
-                "the request body did not arrive in time",
-            )
-        }
+        Ok(Err(_)) => return error::render(Err(AdminError::BodyTooLarge)),
+        Err(_) => return error::render(Err(AdminError::BodyTimeout)),
     };
     super::router::handle(state, peer, &parts.method, &parts.uri, body).await
 }
