@@ -98,7 +98,7 @@ fn slow(c: &Columns) -> Option<Vec<u8>> {
 
 fn fast(c: &Columns) -> Option<Vec<u8>> {
     let mut out = b"left over".to_vec();
-    let id = record_bytes_fast(&borrowed(c), &mut out)?;
+    let id = record_bytes_fast(&c.borrowed(), &mut out)?;
     assert_eq!(Some(id), c.id.parse().ok());
     Some(out)
 }
