@@ -14,6 +14,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use crate::emergency::webhook::error_chain;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("admin url `{0}` is not an https URL")]
@@ -123,7 +125,7 @@ impl AdminClient {
         let req = req.body(Full::new(bytes)).map_err(|e| ClientError::Request(e.to_string()))?;
         let exchange = async {
             let resp =
-                self.client.request(req).await.map_err(|e| ClientError::Request(chain(&e)))?;
+                self.client.request(req).await.map_err(|e| ClientError::Request(error_chain(&e)))?;
             let (parts, body) = resp.into_parts();
             let bytes = Limited::new(body, 64 * 1024 * 1024)
                 .collect()
@@ -145,15 +147,4 @@ impl AdminClient {
         };
         tokio::time::timeout(self.timeout, exchange).await.map_err(|_| ClientError::Timeout)?
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }

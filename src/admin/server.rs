@@ -76,13 +76,12 @@ pub async fn serve_admin<T: AcceptorSource>(
         drain: DRAIN,
         ..crate::listener::ListenerOptions::default()
     };
+    // One connection's state and peer, shared by its requests (one clone per request).
     let on_connection = move |conn: &rustls::ServerConnection| {
-        let peer = Arc::new(peer_of(conn));
-        let state = Arc::clone(&state);
+        let shared = Arc::new((Arc::clone(&state), peer_of(conn)));
         move |req: http::Request<hyper::body::Incoming>| {
-            let state = Arc::clone(&state);
-            let peer = Arc::clone(&peer);
-            async move { serve_one(&state, &peer, req).await }
+            let shared = Arc::clone(&shared);
+            async move { serve_one(&shared.0, &shared.1, req).await }
         }
     };
     crate::listener::serve(listener, move || tls.acceptor(), opts, on_connection, shutdown).await
