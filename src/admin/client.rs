@@ -124,8 +124,11 @@ impl AdminClient {
         }
         let req = req.body(Full::new(bytes)).map_err(|e| ClientError::Request(e.to_string()))?;
         let exchange = async {
-            let resp =
-                self.client.request(req).await.map_err(|e| ClientError::Request(error_chain(&e)))?;
+            let resp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| ClientError::Request(error_chain(&e)))?;
             let (parts, body) = resp.into_parts();
             let bytes = Limited::new(body, 64 * 1024 * 1024)
                 .collect()

@@ -276,22 +276,9 @@ impl Writer {
     async fn run_batch(&mut self, mut batch: Batch) {
         if batch.needs_commit() {
             let drafts = std::mem::take(&mut batch.drafts);
-            let n = drafts.len();
             let started = Instant::now();
-            match self.commit(drafts, None).await {
-                Ok((committed, head)) => {
-                    self.stats.committed(n, started.elapsed());
-                    batch.succeeded(committed);
-                    if let Some(c) = &mut self.checkpointer {
-                        c.after_commit(&head, n as u64);
-                    }
-                }
-                Err(e) => {
-                    self.stats.failed();
-                    tracing::error!(error = %e, "audit commit failed");
-                    batch.failed(&e);
-                }
-            }
+            let result = self.commit(drafts, None).await;
+            batch.settle(result, started, &self.stats, self.checkpointer.as_mut());
         }
         for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
             let result =

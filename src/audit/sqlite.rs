@@ -308,22 +308,9 @@ impl Writer {
     fn run_batch(&mut self, mut batch: Batch) {
         if batch.needs_commit() {
             let drafts = std::mem::take(&mut batch.drafts);
-            let n = drafts.len();
             let started = Instant::now();
-            match self.commit(drafts, None) {
-                Ok((committed, head)) => {
-                    self.stats.committed(n, started.elapsed());
-                    batch.succeeded(committed);
-                    if let Some(c) = &mut self.checkpointer {
-                        c.after_commit(&head, n as u64);
-                    }
-                }
-                Err(e) => {
-                    self.stats.failed();
-                    tracing::error!(error = %e, "audit commit failed");
-                    batch.failed(&e);
-                }
-            }
+            let result = self.commit(drafts, None);
+            batch.settle(result, started, &self.stats, self.checkpointer.as_mut());
         }
         for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
             let result = self.commit(vec![anchor], Some(to_seq)).map(|(mut c, _)| c.remove(0));
