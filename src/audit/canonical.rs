@@ -14,6 +14,8 @@ use super::record::{Record, RecordDraft};
 
 mod record;
 
+pub(crate) use record::Obj;
+
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
     #[error("a record may hold integers only, found a non-integer number at `{0}`")]

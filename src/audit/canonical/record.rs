@@ -8,19 +8,21 @@
 use super::{write_at, write_string, CanonicalError};
 use crate::audit::record::{Record, RecordDraft};
 
-struct Obj<'a> {
+/// A JSON object being written member by member, names in canonical order (the
+/// caller's job). Shared with `verify`'s fast path, which writes from stored columns.
+pub(crate) struct Obj<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
 }
 
 impl<'a> Obj<'a> {
-    fn open(out: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn open(out: &'a mut Vec<u8>) -> Self {
         out.push(b'{');
         Obj { out, first: true }
     }
 
     /// Write a member name; names must come in canonical order.
-    fn key(&mut self, name: &str) -> &mut Vec<u8> {
+    pub(crate) fn key(&mut self, name: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
         }
@@ -30,11 +32,11 @@ impl<'a> Obj<'a> {
         self.out
     }
 
-    fn str(&mut self, name: &str, v: &str) {
+    pub(crate) fn str(&mut self, name: &str, v: &str) {
         write_string(v, self.key(name));
     }
 
-    fn opt(&mut self, name: &str, v: Option<&str>) {
+    pub(crate) fn opt(&mut self, name: &str, v: Option<&str>) {
         let out = self.key(name);
         match v {
             Some(s) => write_string(s, out),
@@ -42,12 +44,17 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn strs(&mut self, name: &str, v: &[String]) {
+    pub(crate) fn strs(&mut self, name: &str, v: &[String]) {
         list(self.key(name), v, |out, s| write_string(s, out));
     }
 
     /// A member that is an object or null; `members` writes the object's members.
-    fn object<T>(&mut self, name: &str, v: Option<&T>, members: impl FnOnce(&mut Obj<'_>, &T)) {
+    pub(crate) fn object<T>(
+        &mut self,
+        name: &str,
+        v: Option<&T>,
+        members: impl FnOnce(&mut Obj<'_>, &T),
+    ) {
         let out = self.key(name);
         match v {
             None => null(out),
@@ -60,7 +67,12 @@ impl<'a> Obj<'a> {
     }
 
     /// A member that is a list of objects; `members` writes each object's members.
-    fn objects<T>(&mut self, name: &str, items: &[T], members: impl Fn(&mut Obj<'_>, &T)) {
+    pub(crate) fn objects<T>(
+        &mut self,
+        name: &str,
+        items: &[T],
+        members: impl Fn(&mut Obj<'_>, &T),
+    ) {
         list(self.key(name), items, |out, item| {
             let mut inner = Obj::open(out);
             members(&mut inner, item);
@@ -68,12 +80,17 @@ impl<'a> Obj<'a> {
         });
     }
 
-    fn int(&mut self, name: &str, v: u64) {
+    /// A member whose value is already canonical JSON.
+    pub(crate) fn raw(&mut self, name: &str, v: &[u8]) {
+        self.key(name).extend_from_slice(v);
+    }
+
+    pub(crate) fn int(&mut self, name: &str, v: u64) {
         let out = self.key(name);
         out.extend_from_slice(v.to_string().as_bytes());
     }
 
-    fn close(self) {
+    pub(crate) fn close(self) {
         self.out.push(b'}');
     }
 }

@@ -21,7 +21,7 @@ use std::io::Write as _;
 
 use uuid::Uuid;
 
-use crate::audit::canonical::{self, write_string};
+use crate::audit::canonical::{self, write_string, Obj};
 use crate::audit::columns::Columns;
 use crate::audit::record::{Direction, Outcome, RecordKind};
 use crate::codes::{RefusalCode, StripReason};
@@ -32,13 +32,6 @@ pub(crate) type ColumnsRef<'a> = Columns<&'a str>;
 /// A unit enum's wire name, when `s` is one of `names` (serde accepts exactly these).
 fn known<'n>(s: &str, names: impl IntoIterator<Item = &'n str>) -> bool {
     names.into_iter().any(|n| n == s)
-}
-
-fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
-    match s {
-        Some(s) => write_string(s, out),
-        None => out.extend_from_slice(b"null"),
-    }
 }
 
 /// A strict reader of the compact JSON the writer stores. Every method answers `None`
@@ -260,7 +253,7 @@ fn struct_column(text: &str, members: &[(&str, Member)], out: &mut Vec<u8>) -> O
     read.sort_unstable_by_key(|(member, _)| *member);
     for (i, (member, value)) in read.iter().enumerate() {
         out.push(if i == 0 { b'{' } else { b',' });
-        name(member, out);
+        write_string(member, out);
         out.push(b':');
         out.extend_from_slice(value);
     }
@@ -302,12 +295,6 @@ fn uuid(s: &str, out: &mut Vec<u8>) -> Option<Uuid> {
     Some(u)
 }
 
-fn name(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
-}
-
 /// Replace `out` with the canonical bytes of the record in `c` without `hash` and
 /// return its id, or `None` when the row is not in the form this path recognises.
 pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid> {
@@ -329,38 +316,20 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
         return None;
     }
 
-    out.extend_from_slice(b"{\"actor\":");
-    opt_string(c.actor, out);
-    out.extend_from_slice(b",\"agreement\":");
-    match agreement {
-        None => out.extend_from_slice(b"null"),
-        Some((id, version, sha256)) => {
-            out.extend_from_slice(b"{\"id\":");
-            write_string(id, out);
-            out.extend_from_slice(b",\"sha256\":");
-            write_string(sha256, out);
-            let _ = write!(out, ",\"version\":{version}}}");
-        }
-    }
-    out.extend_from_slice(b",\"caller_cert_sha256\":");
-    opt_string(c.caller_cert_sha256, out);
-    out.extend_from_slice(b",\"direction\":");
-    match c.direction {
-        Some(d) => name(d, out),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"disclosed\":");
-    out.extend_from_slice(strings_column(c.disclosed)?);
-    out.extend_from_slice(b",\"emergency\":");
-    match c.emergency {
-        Some(e) => struct_column(e, EMERGENCY, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"flow\":");
-    opt_string(c.flow, out);
-    out.extend_from_slice(b",\"from\":");
-    opt_string(c.from_agency, out);
-    out.extend_from_slice(b",\"governance\":");
+    let mut o = Obj::open(out);
+    o.opt("actor", c.actor);
+    o.object("agreement", agreement.as_ref(), |a2, (id, version, sha256)| {
+        a2.str("id", id);
+        a2.str("sha256", sha256);
+        a2.int("version", u64::from(*version));
+    });
+    o.opt("caller_cert_sha256", c.caller_cert_sha256);
+    o.opt("direction", c.direction);
+    o.raw("disclosed", strings_column(c.disclosed)?);
+    opt_struct_column(&mut o, "emergency", c.emergency, EMERGENCY)?;
+    o.opt("flow", c.flow);
+    o.opt("from", c.from_agency);
+    let out = o.key("governance");
     match c.governance {
         Some(g) => {
             let value: serde_json::Value = serde_json::from_str(g).ok()?;
@@ -368,69 +337,58 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
         }
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"id\":");
-    let id = uuid(c.id, out)?;
-    out.extend_from_slice(b",\"in_reply_to\":");
+    let id = uuid(c.id, o.key("id"))?;
+    let out = o.key("in_reply_to");
     match c.in_reply_to {
-        Some(u) => {
-            uuid(u, out)?;
-        }
+        Some(u) => drop(uuid(u, out)?),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"kind\":");
-    name(c.kind, out);
-    out.extend_from_slice(b",\"lawful_basis\":");
-    match c.lawful_basis {
-        Some(l) => struct_column(l, LAWFUL_BASIS, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"method\":");
-    opt_string(c.method, out);
-    out.extend_from_slice(b",\"outcome\":");
-    name(c.outcome, out);
-    out.extend_from_slice(b",\"path_template\":");
-    opt_string(c.path_template, out);
-    out.extend_from_slice(b",\"payload_sha256\":");
-    opt_string(c.payload_sha256, out);
-    out.extend_from_slice(b",\"prev_hash\":");
-    write_string(c.prev_hash, out);
-    out.extend_from_slice(b",\"purpose\":");
-    opt_string(c.purpose, out);
-    out.extend_from_slice(b",\"reason\":");
-    opt_string(c.reason, out);
-    out.extend_from_slice(b",\"received_sha256\":");
-    opt_string(c.received_sha256, out);
-    out.extend_from_slice(b",\"refusal\":");
-    out.extend_from_slice(refusal_column(c.refusal)?);
-    out.extend_from_slice(b",\"requester\":");
-    opt_string(c.requester, out);
-    out.extend_from_slice(b",\"review\":");
-    match c.review {
-        Some(r) => struct_column(r, REVIEW, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"schema_sha256\":");
-    out.extend_from_slice(schema_column(c.schema_sha256)?);
-    let _ = write!(out, ",\"seq\":{seq}");
-    out.extend_from_slice(b",\"stripped\":");
-    out.extend_from_slice(stripped_column(c.stripped)?);
-    out.extend_from_slice(b",\"subjects\":");
-    out.extend_from_slice(strings_column(c.subjects)?);
-    out.extend_from_slice(b",\"time\":");
-    write_string(c.time, out);
-    out.extend_from_slice(b",\"to\":");
-    opt_string(c.to_agency, out);
-    out.extend_from_slice(b",\"transformed\":");
-    out.extend_from_slice(transformed_column(c.transformed)?);
-    out.extend_from_slice(b",\"upstream_status\":");
+    o.str("kind", c.kind);
+    opt_struct_column(&mut o, "lawful_basis", c.lawful_basis, LAWFUL_BASIS)?;
+    o.opt("method", c.method);
+    o.str("outcome", c.outcome);
+    o.opt("path_template", c.path_template);
+    o.opt("payload_sha256", c.payload_sha256);
+    o.str("prev_hash", c.prev_hash);
+    o.opt("purpose", c.purpose);
+    o.opt("reason", c.reason);
+    o.opt("received_sha256", c.received_sha256);
+    o.raw("refusal", refusal_column(c.refusal)?);
+    o.opt("requester", c.requester);
+    opt_struct_column(&mut o, "review", c.review, REVIEW)?;
+    o.raw("schema_sha256", schema_column(c.schema_sha256)?);
+    o.int("seq", seq);
+    o.raw("stripped", stripped_column(c.stripped)?);
+    o.raw("subjects", strings_column(c.subjects)?);
+    o.str("time", c.time);
+    o.opt("to", c.to_agency);
+    o.raw("transformed", transformed_column(c.transformed)?);
+    let out = o.key("upstream_status");
     match upstream_status {
         Some(s) => {
             let _ = write!(out, "{s}");
         }
         None => out.extend_from_slice(b"null"),
     }
-    out.push(b'}');
+    o.close();
     Some(id)
+}
+
+/// A struct column that may be NULL, as the member `name`.
+fn opt_struct_column(
+    o: &mut Obj<'_>,
+    name: &str,
+    text: Option<&str>,
+    members: &[(&str, Member)],
+) -> Option<()> {
+    let out = o.key(name);
+    match text {
+        Some(t) => struct_column(t, members, out),
+        None => {
+            out.extend_from_slice(b"null");
+            Some(())
+        }
+    }
 }
 
 /// Whether the stored hash is the lowercase hex SHA-256 of `bytes` (as
