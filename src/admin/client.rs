@@ -3,7 +3,6 @@
 //! mTLS with a governance certificate, HTTP/1.1 or HTTP/2, JSON in and out.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -81,21 +80,13 @@ impl AdminClient {
         let key = rustls_pemfile::private_key(&mut &key_pem[..])
             .map_err(|e| tls_err(&e))?
             .ok_or_else(|| ClientError::Tls("no private key in the key file".into()))?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| tls_err(&e))?
             .with_root_certificates(roots)
             .with_client_auth_cert(chain, key)
             .map_err(|e| tls_err(&e))?;
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(10)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_only()
-            .enable_all_versions()
-            .wrap_connector(http);
+        let https = crate::tls::https_connector(tls, Duration::from_secs(10));
         Ok(Self {
             base: url.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build(https),
