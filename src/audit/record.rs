@@ -232,3 +232,6 @@ impl Outcome {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod fixtures;
