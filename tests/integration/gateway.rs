@@ -3,7 +3,7 @@
 //! upstream failures, a store that cannot commit, records for every disclosure id,
 //! `curl` as a client, the demo, and SIGTERM.
 
-mod harness;
+pub mod harness;
 
 mod demo;
 mod emergency;
