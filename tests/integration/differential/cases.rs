@@ -4,6 +4,8 @@
 
 use serde_json::{json, Value};
 
+use crate::gateway::harness;
+
 /// What the gateway (and explain) should decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -107,23 +109,13 @@ const REFERRALS: &str = "/merseyside-police/v1/referrals";
 /// A referral with an undeclared field at the top and one inside `subject`, special
 /// category (Article 9) and criminal offence (Article 10) data.
 fn referral() -> Value {
-    json!({
-        "case_id": "SSC-2026-00417",
-        "subject": {
-            "name": {"given": "Alex", "family": "Example"},
-            "date_of_birth": "2014-03-09",
-            "nhs_number": "9434765919",
-            "ethnicity": "not recorded",
-            "religion": "not recorded",
-            "address": {"line1": "1 Example Street", "town": "Liverpool", "postcode": "L1 8JQ"}
-        },
-        "concern": "Child reported alone at home overnight.",
-        "risk_level": "high",
-        "health_notes": "asthma",
-        "offences": [{"type": "theft", "date": "2026-10-01", "crime_reference": "CR-1", "officer": "PC 1"}],
-        "referrer": {"name": "J Smith", "team": "SSC", "pager": "0000"},
-        "internal_priority_score": 87
-    })
+    let mut r = harness::referral();
+    r["subject"]["ethnicity"] = json!("not recorded");
+    r["subject"]["address"] = json!({"line1": "1 Example Street", "postcode": "L1 8JQ"});
+    r["health_notes"] = json!("asthma");
+    r["offences"] = json!([{"type": "theft", "date": "2026-10-01", "officer": "PC 1"}]);
+    r["referrer"] = json!({"name": "J Smith", "team": "SSC", "pager": "0000"});
+    r
 }
 
 fn emergency_referral() -> Value {
@@ -250,6 +242,8 @@ fn sector() -> Value {
 pub fn all() -> Vec<Case> {
     let post = |name, caller, target: &str, ef| Case::new(name, caller, "POST", target, ef);
     let get = |name, target: &str| Case::new(name, "lcc-ssc", "GET", target, MERPOL_STATUS);
+    // The council's safeguarding referral to the police, the body still to choose.
+    let safeguarding = |name| post(name, "lcc-ssc", REFERRALS, MERPOL).purpose("safeguarding");
     let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
     let mut large = referral();
     large["concern"] = json!("x".repeat(1_100_000));
@@ -257,59 +251,39 @@ pub fn all() -> Vec<Case> {
     urgent["risk"] = json!("Alone overnight, aged 12, no food in the house.");
     vec![
         // ---- the referral flow: allowed, each strict-JSON refusal, schema, media type
-        post("referral allowed", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
-            .json(&referral()),
+        safeguarding("referral allowed").json(&referral()),
         post("referral, second purpose", "lcc-ssc", REFERRALS, MERPOL)
             .purpose("crime-prevention")
             .json(&referral()),
-        post("referral, agreement named", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
-            .named("ISA-LCC-MERPOL-0007")
-            .json(&referral()),
+        safeguarding("referral, agreement named").named("ISA-LCC-MERPOL-0007").json(&referral()),
         post("purpose not allowed", "lcc-ssc", REFERRALS, MERPOL)
             .purpose("marketing")
             .json(&referral())
             .refused("purpose-not-allowed"),
-        post("malformed json", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
-            .raw(b"{\"case_id\": ")
-            .refused("malformed-json"),
-        post("duplicate key", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("malformed json").raw(b"{\"case_id\": ").refused("malformed-json"),
+        safeguarding("duplicate key")
             .raw(br#"{"case_id":"SSC-2026-00417","case_\u0069d":"x"}"#)
             .refused("duplicate-key"),
-        post("too deep", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
-            .raw(deep.as_bytes())
-            .refused("too-deep"),
-        post("number not exact", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("too deep").raw(deep.as_bytes()).refused("too-deep"),
+        safeguarding("number not exact")
             .raw(b"{\"case_id\": \"SSC-2026-00417\", \"n\": 18446744073709551616}")
             .refused("number-not-exact"),
-        post("body too large", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
-            .json(&large)
-            .refused("body-too-large"),
-        post("schema violation: required", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("body too large").json(&large).refused("body-too-large"),
+        safeguarding("schema violation: required")
             .json(&json!({"case_id": "SSC-2026-00417"}))
             .refused("schema-violation"),
-        post("schema violation: nhs-number format", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("schema violation: nhs-number format")
             .json(&{
                 let mut r = referral();
                 r["subject"]["nhs_number"] = json!("1234567890");
                 r
             })
             .refused("schema-violation"),
-        post("text/plain body", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("text/plain body")
             .json(&referral())
             .content_type("text/plain")
             .refused("unsupported-media-type"),
-        post("application/*+json body", "lcc-ssc", REFERRALS, MERPOL)
-            .purpose("safeguarding")
+        safeguarding("application/*+json body")
             .json(&referral())
             .content_type("application/vnd.isagate+json; charset=utf-8"),
         post(

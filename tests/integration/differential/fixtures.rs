@@ -31,106 +31,81 @@ struct Fixture {
 const GB_ART_6: &str = "  article_6: [\"6(1)(e)\"]\n";
 const ART_6_9_10: &str = "  article_6: [\"6(1)(e)\"]\n  article_9: [\"9(2)(g)\"]\n  article_10: [\"DPA2018-Sch1-P2-10\"]\n";
 
+/// What most fixtures share: a council-to-police referral, in force, all conditions.
+const BASE: Fixture = Fixture {
+    id: "",
+    status: "active",
+    effective_from: "2026-01-01",
+    expires: "2030-01-01",
+    parties: ["lcc-ssc", "merseyside-police"],
+    lawful_basis: ART_6_9_10,
+    purpose: "safeguarding",
+    flow: "",
+    path: "",
+    schema: "referral.v1.json",
+};
+
+/// Adult social care to the evaluators, on the fixture schema, no Article 9 condition.
+const EXTRACT: Fixture = Fixture {
+    parties: ["lcc-adult-social-care", "uni-evaluators"],
+    lawful_basis: GB_ART_6,
+    purpose: "service-evaluation",
+    flow: "shared-extract",
+    path: "/v1/fixture/shared",
+    schema: "fixture-sector.v1.json",
+    ..BASE
+};
+
 const FIXTURES: &[Fixture] = &[
     // Special category and criminal offence data with no condition for either.
     Fixture {
         id: "ISA-FIX-NOART9-0001",
-        status: "active",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-ssc", "merseyside-police"],
         lawful_basis: GB_ART_6,
-        purpose: "safeguarding",
         flow: "referral-basic",
         path: "/v1/fixture/referrals-basic",
-        schema: "referral.v1.json",
+        ..BASE
     },
     Fixture {
         id: "ISA-FIX-EXPIRED-0001",
-        status: "active",
         effective_from: "2025-01-01",
         expires: "2026-06-01",
-        parties: ["lcc-ssc", "merseyside-police"],
-        lawful_basis: ART_6_9_10,
-        purpose: "safeguarding",
         flow: "old-referral",
         path: "/v1/fixture/expired",
-        schema: "referral.v1.json",
+        ..BASE
     },
     Fixture {
         id: "ISA-FIX-SUSPENDED-0001",
         status: "suspended",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-ssc", "merseyside-police"],
-        lawful_basis: ART_6_9_10,
-        purpose: "safeguarding",
         flow: "paused-referral",
         path: "/v1/fixture/suspended",
-        schema: "referral.v1.json",
+        ..BASE
     },
     Fixture {
         id: "ISA-FIX-FUTURE-0001",
-        status: "active",
         effective_from: "2029-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-ssc", "merseyside-police"],
-        lawful_basis: ART_6_9_10,
-        purpose: "safeguarding",
         flow: "future-referral",
         path: "/v1/fixture/future",
-        schema: "referral.v1.json",
+        ..BASE
     },
     // Ireland with no international transfer safeguard.
     Fixture {
         id: "ISA-FIX-INTL-0001",
-        status: "active",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
         parties: ["lcc-childrens-services", "ie-tusla"],
-        lawful_basis: ART_6_9_10,
         purpose: "child-protection",
         flow: "unsafeguarded-notification",
         path: "/v1/fixture/notifications",
         schema: "child-protection.v1.json",
+        ..BASE
     },
     Fixture {
         id: "ISA-FIX-SECTOR-0001",
-        status: "active",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-adult-social-care", "uni-evaluators"],
-        lawful_basis: GB_ART_6,
-        purpose: "service-evaluation",
         flow: "sector-extract",
         path: "/v1/fixture/sector",
-        schema: "fixture-sector.v1.json",
+        ..EXTRACT
     },
     // Two agreements in force for the same request: ambiguous unless one is named.
-    Fixture {
-        id: "ISA-FIX-SHARED-A",
-        status: "active",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-adult-social-care", "uni-evaluators"],
-        lawful_basis: GB_ART_6,
-        purpose: "service-evaluation",
-        flow: "shared-extract",
-        path: "/v1/fixture/shared",
-        schema: "fixture-sector.v1.json",
-    },
-    Fixture {
-        id: "ISA-FIX-SHARED-B",
-        status: "active",
-        effective_from: "2026-01-01",
-        expires: "2030-01-01",
-        parties: ["lcc-adult-social-care", "uni-evaluators"],
-        lawful_basis: GB_ART_6,
-        purpose: "service-evaluation",
-        flow: "shared-extract",
-        path: "/v1/fixture/shared",
-        schema: "fixture-sector.v1.json",
-    },
+    Fixture { id: "ISA-FIX-SHARED-A", ..EXTRACT },
+    Fixture { id: "ISA-FIX-SHARED-B", ..EXTRACT },
 ];
 
 /// `postcode-sector` (used by no sample schema), `year` and `drop` on one record.
