@@ -156,6 +156,7 @@ pub fn set_agreements(dir: PathBuf) -> Arc<SetAgreements> {
                     refused: false,
                     reasons: vec![],
                     output: Some(serde_json::json!({"ok": true})),
+                    query: None,
                     disclosed: vec!["/ok".into()],
                     stripped: vec![],
                     transformed: vec![],
