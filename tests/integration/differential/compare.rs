@@ -2,9 +2,9 @@
 //! what the gateway did (its reply, the request the upstream received, the committed
 //! record). Every difference becomes one line of a readable report.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::cases::{Case, Expect};
+use super::cases::{self, Case, Expect};
 
 /// What the gateway did with one case.
 pub struct Live {
@@ -40,6 +40,10 @@ fn show(v: &Value) -> String {
     } else {
         s
     }
+}
+
+fn show_opt(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(absent)".to_owned(), show)
 }
 
 /// The pointers where either side says it pseudonymised a value.
@@ -173,12 +177,85 @@ pub fn compare(case: &Case, explained: &Result<Value, String>, live: &Live) -> D
             }
             None => {}
         }
-        for (key, e_val) in [("purpose", &e["purpose"]), ("agreement", &e["agreement"]["id"])] {
-            let r_val = if key == "agreement" { &record["agreement"]["id"] } else { &record[key] };
+        // What the record names as the basis.
+        for pointer in ["/agreement/id", "/flow", "/purpose"] {
+            let (e_val, r_val) = (e.pointer(pointer), record.pointer(pointer));
             if e_val != r_val {
-                d.add(key, e_val, r_val);
+                d.add(&format!("record {pointer}"), show_opt(e_val), show_opt(r_val));
             }
         }
     }
     d
+}
+
+// ---- the comparison itself -------------------------------------------------------------
+
+fn allowed_case() -> Case {
+    cases::all().into_iter().find(|c| c.name == "referral allowed").unwrap()
+}
+
+fn explained(after: Value) -> Value {
+    json!({
+        "verdict": "allowed", "reasons": [], "agreement": {"id": "A"}, "flow": "f",
+        "purpose": "p", "after": after, "query": null,
+        "disclosed": ["/id", "/n"], "stripped": [],
+        "transformed": [{"path": "/id", "transform": "pseudonymise"}]
+    })
+}
+
+fn live(body: &Value, record_extra: &[(&str, Value)]) -> Live {
+    let mut record = json!({
+        "agreement": {"id": "A"}, "flow": "f", "purpose": "p",
+        "disclosed": ["/n", "/id"], "stripped": [],
+        "transformed": [{"path": "/id", "transform": "pseudonymise"}]
+    });
+    for (k, v) in record_extra {
+        record[*k] = v.clone();
+    }
+    Live {
+        status: 201,
+        problem_code: None,
+        record: Some(record),
+        upstream: Some(("/v1/x".into(), serde_json::to_vec(body).unwrap())),
+    }
+}
+
+/// The comparison must not be vacuous: equal answers pass (pseudonyms by shape,
+/// lists in any order) and each kind of difference is reported.
+#[test]
+fn equal_answers_pass_and_each_difference_is_reported() {
+    let case = allowed_case();
+    let (p1, p2) = ("a".repeat(64), "b".repeat(64));
+    let same = compare(
+        &case,
+        &Ok(explained(json!({"id": p1, "n": 1}))),
+        &live(&json!({"id": p2, "n": 1}), &[]),
+    );
+    assert!(same.lines.is_empty(), "{:?}", same.lines);
+    let checks: Vec<(Live, &str)> = vec![
+        (live(&json!({"id": p2, "n": 2}), &[]), "body"),
+        (live(&json!({"id": "raw-id", "n": 1}), &[]), "body"),
+        (live(&json!({"id": p2, "n": 1}), &[("disclosed", json!(["/n"]))]), "disclosed"),
+        (
+            live(
+                &json!({"id": p2, "n": 1}),
+                &[("stripped", json!([{"path": "/x", "reason": "undeclared"}]))],
+            ),
+            "stripped",
+        ),
+        (live(&json!({"id": p2, "n": 1}), &[("flow", json!("g"))]), "record /flow"),
+        (
+            Live {
+                upstream: None,
+                problem_code: Some("schema-violation".into()),
+                status: 422,
+                ..live(&json!({}), &[])
+            },
+            "verdict",
+        ),
+    ];
+    for (live, what) in checks {
+        let d = compare(&case, &Ok(explained(json!({"id": p1, "n": 1}))), &live);
+        assert!(d.lines.iter().any(|l| l.contains(what)), "`{what}` not reported: {:?}", d.lines);
+    }
 }
