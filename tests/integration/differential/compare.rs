@@ -122,10 +122,15 @@ pub fn compare(case: &Case, explained: &Result<Value, String>, live: &Live) -> D
     if e_verdict != gw_verdict {
         d.add("verdict", e_verdict, gw_verdict);
     }
-    if !gw_allowed && e_code != gw_code {
+    if (!gw_allowed || e_verdict == "refused") && e_code != gw_code {
+        let e_side = match (&e_code, e["reasons"][0]["detail"].as_str()) {
+            (Some(code), Some(detail)) => format!("{code} ({detail})"),
+            (Some(code), None) => code.clone(),
+            (None, _) => "-".to_owned(),
+        };
         d.add(
             "problem code",
-            e_code.as_deref().unwrap_or("-"),
+            e_side,
             format!("{} (status {})", gw_code.as_deref().unwrap_or("-"), live.status),
         );
     }
@@ -138,6 +143,10 @@ pub fn compare(case: &Case, explained: &Result<Value, String>, live: &Live) -> D
             d.lines.push(format!("  the record says `{rc}`, the problem document `{pc}`"));
         }
     }
+    if e_verdict != gw_verdict {
+        // One side disclosed nothing: its lists are empty, and listing them adds nothing.
+        return d;
+    }
     // The lists the record keeps.
     for list in ["disclosed", "stripped", "transformed"] {
         let (want, got) = (sorted(&e[list]), sorted(&record[list]));
@@ -145,7 +154,7 @@ pub fn compare(case: &Case, explained: &Result<Value, String>, live: &Live) -> D
             d.add(list, show(&want), show(&got));
         }
     }
-    if gw_allowed && e_verdict == "allowed" {
+    if gw_allowed {
         // What the recipient got.
         let (path_and_query, body) =
             live.upstream.as_ref().map(|(p, b)| (p.as_str(), b.as_slice())).unwrap_or_default();
