@@ -71,7 +71,7 @@ pub struct Facts<'a> {
 
 /// Undo the body's `Content-Encoding`, given the codings the flow allows. The gateway
 /// passes its body decoder; a payload read from a file has no coding and passes none.
-pub type Decode<'a> = &'a dyn Fn(&[String]) -> Result<Bytes, Vec<Reason>>;
+pub type Decode<'a> = &'a (dyn Fn(&[String]) -> Result<Bytes, Vec<Reason>> + Sync);
 
 /// A body as received, with the facts about its framing.
 #[derive(Clone, Copy)]
