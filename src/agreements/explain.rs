@@ -18,6 +18,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::matching::RequestKey;
 use super::model::AgencyRef;
 use crate::audit::record::Direction;
 use crate::codes::{Reason, RefusalCode};
@@ -201,18 +202,18 @@ pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> Ex
         }
     };
     let path = concrete_path(&flow.path);
-    let facts = Facts {
+    let key = RequestKey {
         caller: &flow.from,
         recipient: &flow.to,
         recipient_jurisdiction: jurisdiction(req.agencies, &flow.to),
         method: &flow.method,
         path: &path,
-        query: req.query.filter(|_| req.direction == Direction::Request),
         purpose,
         agreement: Some(&agreement.id),
         emergency: req.emergency,
-        today: req.today,
     };
+    let query = req.query.filter(|_| req.direction == Direction::Request);
+    let facts = Facts { key, query, today: req.today };
     let key = match PseudonymisationKey::throwaway() {
         Ok(k) => k,
         Err(_) => {

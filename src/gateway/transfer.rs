@@ -35,6 +35,7 @@ use stages::Answered;
 
 use crate::audit::record::Outcome;
 use crate::codes::RefusalCode;
+use crate::gateway::body;
 use crate::gateway::state::{GatewayState, Peer};
 use crate::policy::Policy;
 
@@ -74,19 +75,21 @@ async fn run(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Answered, TransferError> {
     use tracing::{field::Empty, info_span};
+    let deadline = body::Deadline::after(state.settings.request_timeout);
     let identified = info_span!("identify").in_scope(|| stages::identify(state, peer, known))?;
-    let (parts, body) = req.into_parts();
+    let (parts, incoming) = req.into_parts();
     let routed = info_span!("route").in_scope(|| stages::route(state, known, parts))?;
     let authorised = info_span!("authorise")
         .in_scope(|| stages::authorise(policy, known, &identified, &routed, state.clock.today()))?;
     stages::rate_limit(state, &identified, &routed, &authorised)
         .instrument(info_span!("rate_limit"))
         .await?;
-    let minimised = stages::minimise(state, policy, known, &authorised, &routed, body)
-        .instrument(info_span!("minimise"))
-        .await?;
+    let minimised =
+        stages::minimise(state, policy, known, &authorised, &routed, incoming, deadline)
+            .instrument(info_span!("minimise"))
+            .await?;
     stages::restriction_check(state, policy, &authorised, &minimised)?;
-    let recorded = stages::record(state, peer, known, &authorised, &minimised)
+    let recorded = stages::record(state, peer, known, &authorised, &minimised, deadline)
         .instrument(info_span!("record", latency_ms = Empty))
         .await?;
     let forwarded = stages::forward(state, known, &routed, &authorised, &minimised, &recorded)

@@ -32,6 +32,7 @@ use bytes::Bytes;
 use jiff::civil::Date;
 use serde_json::Value;
 
+use crate::agreements::matching::RequestKey;
 use crate::agreements::LawfulBasis;
 use crate::audit::record::{AgreementRef, EmergencyInfo};
 use crate::codes::Reason;
@@ -44,27 +45,15 @@ pub use body::{decide_response, is_json_media_type, minimise_request};
 
 use super::Policy;
 
-/// Everything about a request that decides whether it is permitted (no body).
+/// Everything about a request that decides whether it is permitted (no body): what the
+/// matcher matches on, the query string and the transfer date.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
-    /// The calling agency (from its certificate).
-    pub caller: &'a str,
-    /// The recipient agency id from the URL.
-    pub recipient: &'a str,
-    /// The recipient's registered jurisdiction (`GB` inside the UK).
-    pub recipient_jurisdiction: &'a str,
-    /// Upper case, as on the wire.
-    pub method: &'a str,
-    /// The normalised upstream path, e.g. `/v1/referrals`.
-    pub path: &'a str,
+    /// Caller, recipient and its jurisdiction, method, normalised upstream path, purpose,
+    /// `Isagate-Agreement` and `Isagate-Emergency`.
+    pub key: RequestKey<'a>,
     /// The query string as received (without `?`), when there is one.
     pub query: Option<&'a str>,
-    /// `Isagate-Purpose` (empty when an emergency category stands in for it).
-    pub purpose: &'a str,
-    /// `Isagate-Agreement`, when sent.
-    pub agreement: Option<&'a str>,
-    /// `Isagate-Emergency` category, when sent.
-    pub emergency: Option<&'a str>,
     /// The transfer date (Europe/London): agreements in force, `age-band`.
     pub today: Date,
 }

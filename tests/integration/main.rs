@@ -17,5 +17,7 @@ mod keys;
 mod minimise;
 mod operator;
 mod ops;
+mod pipeline_doc;
+mod settings;
 mod strict_json;
 mod tls;

@@ -129,7 +129,7 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
     )?;
     let key = SubjectKey::new(&SecretKey::read(&key_file)?);
     let me = key.hash(&args.kind, &args.id);
-    let store = super::open(&defaults.store_url(&args.store)?).await?;
+    let store = super::open_existing(&defaults.store_url(&args.store)?).await?;
     let records = store.subject_records(&me).await?;
     let states: HashMap<_, _> = store
         .emergency_records(None)

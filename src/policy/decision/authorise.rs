@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Authorisation, EmergencyBasis, Facts, Rules};
-use crate::agreements::matching::{self, Matched, RequestKey};
+use crate::agreements::matching::{self, Matched};
 use crate::agreements::{EmergencyRule, LoadedAgreement};
 use crate::audit::record::AgreementRef;
 use crate::codes::Reason;
@@ -12,17 +12,7 @@ use crate::policy::Policy;
 
 /// Find what permits the request, or every reason nothing does.
 pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Vec<Reason>> {
-    let key = RequestKey {
-        caller: facts.caller,
-        recipient: facts.recipient,
-        recipient_jurisdiction: facts.recipient_jurisdiction,
-        method: facts.method,
-        path: facts.path,
-        purpose: facts.purpose,
-        agreement: facts.agreement,
-        emergency: facts.emergency,
-    };
-    let matched = matching::match_request(&policy.set, &key, facts.today)?;
+    let matched = matching::match_request(&policy.set, &facts.key, facts.today)?;
     let mut auth = match matched {
         Matched::Flow { agreement, flow } => Authorisation {
             flow: flow.id.clone(),
@@ -52,7 +42,7 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
         },
         Matched::EmergencyPolicy { rule } => under_policy_rule(facts, rule),
     };
-    if let Some(category) = facts.emergency {
+    if let Some(category) = facts.key.emergency {
         auth.purpose = category.to_owned();
         auth.emergency = Some(EmergencyBasis {
             category: category.to_owned(),
@@ -74,8 +64,8 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
 /// The facts every agreement-based authorisation shares; the flow fills in the rest.
 fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement) -> Authorisation {
     Authorisation {
-        caller: facts.caller.to_owned(),
-        recipient: facts.recipient.to_owned(),
+        caller: facts.key.caller.to_owned(),
+        recipient: facts.key.recipient.to_owned(),
         agreement: Some(AgreementRef {
             id: a.agreement.id.clone(),
             version: a.agreement.version,
@@ -83,7 +73,7 @@ fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement) -> Authorisation {
         }),
         flow: String::new(),
         path_template: String::new(),
-        purpose: facts.purpose.to_owned(),
+        purpose: facts.key.purpose.to_owned(),
         lawful_basis: a.agreement.lawful_basis.clone(),
         emergency: None,
         schema_sha256: BTreeMap::new(),
@@ -108,12 +98,12 @@ fn agreement_rules(a: &LoadedAgreement) -> Rules {
 /// Emergency sharing under a rule of `emergency-policy.yaml`: no agreement, no query.
 fn under_policy_rule(facts: &Facts<'_>, rule: &EmergencyRule) -> Authorisation {
     Authorisation {
-        caller: facts.caller.to_owned(),
-        recipient: facts.recipient.to_owned(),
+        caller: facts.key.caller.to_owned(),
+        recipient: facts.key.recipient.to_owned(),
         agreement: None,
         flow: format!("emergency-policy:{}", rule.id),
-        path_template: policy_path_template(rule, facts.path),
-        purpose: facts.purpose.to_owned(),
+        path_template: policy_path_template(rule, facts.key.path),
+        purpose: facts.key.purpose.to_owned(),
         lawful_basis: rule.lawful_basis.clone(),
         emergency: None,
         schema_sha256: BTreeMap::new(),

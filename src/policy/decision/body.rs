@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::{Authorisation, Disclosure, Payload, ResponseDecision, Tools};
 use crate::codes::{Reason, RefusalCode};
-use crate::minimise::{minimise, minimise_query, MinimiseOptions, Minimised};
+use crate::keys::PseudonymKey;
+use crate::minimise::{minimise, minimise_query, MinimiseOptions, Minimised, SchemaPlan};
 use crate::policy::Policy;
 
 /// `application/json` or `application/*+json`, parameters allowed.
@@ -101,25 +102,36 @@ fn request_body(
     let plan = policy.plan(schema).ok_or_else(|| missing_plan(schema))?;
     let normal = auth.rules.normal_schema.as_deref().and_then(|n| policy.plan(n)).map(Arc::as_ref);
     let key = tools.pseudonyms.for_recipient(&auth.rules.basis_id, &auth.recipient);
-    let opts = MinimiseOptions {
+    minimise(plan, &value, &options(auth, &key, normal)).map_err(|e| e.reasons())
+}
+
+/// Minimisation under `auth`, pseudonymising with `key`, transforms applied.
+fn options<'a>(
+    auth: &Authorisation,
+    key: &'a PseudonymKey,
+    normal_plan: Option<&'a SchemaPlan>,
+) -> MinimiseOptions<'a> {
+    MinimiseOptions {
         article_9: auth.rules.article_9,
         article_10: auth.rules.article_10,
-        pseudonym_key: Some(&key),
+        pseudonym_key: Some(key),
         today: auth.today,
         apply_transforms: true,
-        normal_plan: normal,
-    };
-    minimise(plan, &value, &opts).map_err(|e| e.reasons())
+        normal_plan,
+    }
 }
 
 fn parse(bytes: &[u8], tools: &Tools<'_>) -> Result<Value, Vec<Reason>> {
     crate::json_strict::parse(bytes, tools.limits).map_err(|e| one(e.code(), e.to_string()))
 }
 
-/// A schema the policy names but did not compile: the gateway's fault, never the caller's.
+/// A schema the policy names but did not compile: the gateway's fault, never the caller's
+/// (the gateway logs the code where it ends the transfer).
 fn missing_plan(schema: &str) -> Vec<Reason> {
-    tracing::error!(schema, "a schema named by the policy has no compiled plan");
-    one(RefusalCode::InternalError, "the gateway could not apply the agreement's schema")
+    one(
+        RefusalCode::InternalError,
+        format!("the gateway has no compiled plan for schema `{schema}`"),
+    )
 }
 
 /// Decide what of the recipient's response reaches the caller.
@@ -150,15 +162,7 @@ pub fn decide_response(
     };
     // Responses flow recipient -> caller: pseudonyms are keyed for the caller.
     let key = tools.pseudonyms.for_recipient(&auth.rules.basis_id, &auth.caller);
-    let opts = MinimiseOptions {
-        article_9: auth.rules.article_9,
-        article_10: auth.rules.article_10,
-        pseudonym_key: Some(&key),
-        today: auth.today,
-        apply_transforms: true,
-        normal_plan: None,
-    };
-    match minimise(plan, &value, &opts) {
+    match minimise(plan, &value, &options(auth, &key, None)) {
         Ok(m) => ResponseDecision::Minimised(m),
         Err(e) => ResponseDecision::Refused(e.reasons()),
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::*;
+use crate::agreements::matching::RequestKey;
 use crate::agreements::{Agreement, AgreementSet, LoadedAgreement, LoadedSchema};
 use crate::codes::RefusalCode;
 
@@ -81,19 +82,26 @@ fn policy() -> Policy {
     policy_with(vec![loaded(AGREEMENT)])
 }
 
-fn facts() -> Facts<'static> {
-    Facts {
+fn key() -> RequestKey<'static> {
+    RequestKey {
         caller: "council",
         recipient: "police",
         recipient_jurisdiction: "GB",
         method: "POST",
         path: "/v1/referrals",
-        query: None,
         purpose: "safeguarding",
         agreement: None,
         emergency: None,
-        today: jiff::civil::date(2026, 6, 1),
     }
+}
+
+fn facts() -> Facts<'static> {
+    Facts { key: key(), query: None, today: jiff::civil::date(2026, 6, 1) }
+}
+
+/// The default facts with another request key.
+fn with(key: RequestKey<'static>) -> Facts<'static> {
+    Facts { key, ..facts() }
 }
 
 fn run(policy: &Policy, facts: &Facts<'_>, content_type: Option<&str>, body: &[u8]) -> Decision {
@@ -139,15 +147,21 @@ fn allowed_request_is_minimised_with_its_record_facts() {
 fn matching_codes() {
     let p = policy();
     let cases = [
-        (Facts { path: "/v1/other", ..facts() }, RefusalCode::NoAgreement),
+        (with(RequestKey { path: "/v1/other", ..key() }), RefusalCode::NoAgreement),
         (
             Facts { today: jiff::civil::date(2027, 2, 1), ..facts() },
             RefusalCode::AgreementNotInForce,
         ),
-        (Facts { purpose: "marketing", ..facts() }, RefusalCode::PurposeNotAllowed),
-        (Facts { recipient_jurisdiction: "IE", ..facts() }, RefusalCode::InternationalTransfer),
-        (Facts { emergency: Some("bored"), ..facts() }, RefusalCode::UnknownCategory),
-        (Facts { emergency: Some("serious-crime"), ..facts() }, RefusalCode::EmergencyNotAllowed),
+        (with(RequestKey { purpose: "marketing", ..key() }), RefusalCode::PurposeNotAllowed),
+        (
+            with(RequestKey { recipient_jurisdiction: "IE", ..key() }),
+            RefusalCode::InternationalTransfer,
+        ),
+        (with(RequestKey { emergency: Some("bored"), ..key() }), RefusalCode::UnknownCategory),
+        (
+            with(RequestKey { emergency: Some("serious-crime"), ..key() }),
+            RefusalCode::EmergencyNotAllowed,
+        ),
     ];
     for (f, code) in cases {
         let d = run(&p, &f, JSON, br#"{"id": "r"}"#);
@@ -159,7 +173,7 @@ fn matching_codes() {
         loaded(&AGREEMENT.replace("ISA-UNIT-0001", "ISA-UNIT-0002")),
     ]);
     assert_eq!(code_of(&run(&twice, &facts(), JSON, b"{}")), RefusalCode::AgreementAmbiguous);
-    let named = Facts { agreement: Some("ISA-UNIT-0002"), ..facts() };
+    let named = with(RequestKey { agreement: Some("ISA-UNIT-0002"), ..key() });
     assert!(run(&twice, &named, JSON, br#"{"id": "r"}"#).verdict.is_ok());
 }
 
@@ -188,7 +202,8 @@ fn body_codes() {
 #[test]
 fn a_flow_without_request_schema_accepts_no_body() {
     let p = policy();
-    let f = Facts { method: "GET", path: "/v1/people/7", purpose: "prevention", ..facts() };
+    let f =
+        with(RequestKey { method: "GET", path: "/v1/people/7", purpose: "prevention", ..key() });
     assert_eq!(code_of(&run(&p, &f, JSON, b"{}")), RefusalCode::UnsupportedMediaType);
     let out = run(&p, &f, None, b"").verdict.unwrap();
     assert_eq!(out.value, None);
@@ -197,7 +212,7 @@ fn a_flow_without_request_schema_accepts_no_body() {
 
 #[test]
 fn emergency_uses_the_clause_schema_and_category() {
-    let f = Facts { emergency: Some("risk-to-life"), purpose: "", ..facts() };
+    let f = with(RequestKey { emergency: Some("risk-to-life"), purpose: "", ..key() });
     let d = run(&policy(), &f, JSON, br#"{"id": "r", "area": "L1 8JQ"}"#);
     let auth = d.authorisation.unwrap();
     assert_eq!(auth.purpose, "risk-to-life");
@@ -211,9 +226,9 @@ fn emergency_uses_the_clause_schema_and_category() {
 fn responses() {
     let p = policy();
     let auth = authorise(&p, &facts()).unwrap();
-    let key = crate::keys::PseudonymisationKey::throwaway().unwrap();
+    let master = crate::keys::PseudonymisationKey::throwaway().unwrap();
     let limits = Limits::default();
-    let tools = Tools { limits: &limits, pseudonyms: &key };
+    let tools = Tools { limits: &limits, pseudonyms: &master };
     let answer = |auth: &Authorisation, ct, body: &[u8]| {
         decide_response(&p, auth, &Payload::plain(ct, body), &tools)
     };
@@ -224,7 +239,17 @@ fn responses() {
     assert_eq!(answer(&auth, JSON, b""), ResponseDecision::Withheld);
     let refused = |d| matches!(d, ResponseDecision::Refused(r) if r[0].code == RefusalCode::UnsupportedMediaType);
     assert!(refused(answer(&auth, Some("text/html"), b"<p>")));
-    let lookup = Facts { method: "GET", path: "/v1/people/7", purpose: "prevention", ..facts() };
+    let lookup =
+        with(RequestKey { method: "GET", path: "/v1/people/7", purpose: "prevention", ..key() });
     let auth = authorise(&p, &lookup).unwrap();
     assert_eq!(answer(&auth, JSON, br#"{"x": 1}"#), ResponseDecision::Withheld);
+}
+
+#[test]
+fn json_media_types() {
+    assert!(is_json_media_type(Some("application/json; charset=utf-8")));
+    assert!(is_json_media_type(Some("Application/FHIR+json")));
+    assert!(!is_json_media_type(Some("text/plain")));
+    assert!(!is_json_media_type(Some("application/jsonp")));
+    assert!(!is_json_media_type(None));
 }

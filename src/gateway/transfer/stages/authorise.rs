@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use super::super::known::Known;
 use super::super::TransferError;
 use super::{Identified, Routed};
+use crate::agreements::matching::RequestKey;
 use crate::policy::decision::{self, Authorisation, Facts};
 use crate::policy::Policy;
 
@@ -24,18 +25,17 @@ pub fn authorise(
     routed: &Routed,
     today: Date,
 ) -> Result<Authorised, TransferError> {
-    let facts = Facts {
+    let key = RequestKey {
         caller: &identified.caller,
         recipient: &routed.recipient,
         recipient_jurisdiction: &routed.recipient_jurisdiction,
         method: routed.method.as_str(),
         path: &routed.path.upstream_path,
-        query: routed.query.as_deref(),
         purpose: &routed.transfer.purpose,
         agreement: routed.transfer.agreement.as_deref(),
         emergency: routed.transfer.emergency.as_deref(),
-        today,
     };
+    let facts = Facts { key, query: routed.query.as_deref(), today };
     let auth = decision::authorise(policy, &facts)?;
     known.auth = Some(auth.clone());
     Ok(Authorised { auth })

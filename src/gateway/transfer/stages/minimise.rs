@@ -1,4 +1,5 @@
-//! Stage 5: read the body within the size and time limits, then minimise body and query
+//! Stage 5: read the body within the size and time limits (`limits.read_timeout` and
+//! the request's deadline), then minimise body and query
 //! by the one decision ([`crate::policy::decision::minimise_request`]): 413, 415, 422.
 
 use bytes::Bytes;
@@ -7,7 +8,7 @@ use super::super::known::Known;
 use super::super::{sha256_hex, TransferError};
 use super::{Authorised, Routed};
 use crate::codes::Reason;
-use crate::gateway::body;
+use crate::gateway::body::{self, Deadline};
 use crate::gateway::state::GatewayState;
 use crate::policy::decision::{self, Disclosure, Payload, Tools};
 use crate::policy::Policy;
@@ -30,13 +31,16 @@ pub async fn minimise(
     authorised: &Authorised,
     routed: &Routed,
     incoming: hyper::body::Incoming,
+    deadline: Deadline,
 ) -> Result<Minimised, TransferError> {
-    let max = state.settings.max_body;
-    let received = body::read_limited(incoming, max, state.settings.read_timeout).await?;
+    let settings = &state.settings;
+    let received =
+        body::read_limited(incoming, settings.max_body, settings.read_timeout, deadline).await?;
     known.received_sha256 = Some(sha256_hex(&received));
     let content_type = routed.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let decode = |allowed: &[String]| -> Result<Bytes, Vec<Reason>> {
-        body::decode(&routed.headers, received.clone(), allowed, max).map_err(|r| r.reasons)
+        body::decode(&routed.headers, received.clone(), allowed, settings.decompressed_max)
+            .map_err(|r| r.reasons)
     };
     let payload = Payload { content_type, bytes: &received, decode: Some(&decode) };
     let limits = state.settings.json_limits();

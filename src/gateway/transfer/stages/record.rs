@@ -7,6 +7,7 @@ use super::super::known::Known;
 use super::super::{sha256_hex, TransferError};
 use super::{Authorised, Minimised};
 use crate::audit::record::{Direction, Outcome, RecordKind};
+use crate::gateway::body::Deadline;
 use crate::gateway::state::{GatewayState, Peer};
 
 /// The committed request record.
@@ -24,7 +25,11 @@ pub async fn record(
     known: &mut Known,
     authorised: &Authorised,
     minimised: &Minimised,
+    deadline: Deadline,
 ) -> Result<Recorded, TransferError> {
+    // The last moment `limits.request_timeout` applies: after the commit, the upstream's
+    // own timeouts govern, so a transfer is never abandoned between its two records.
+    deadline.check()?;
     let mut draft = known.draft(RecordKind::Disclosure, Outcome::Forwarded, peer);
     draft.direction = Some(Direction::Request);
     let d = &minimised.disclosure;
