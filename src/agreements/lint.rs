@@ -224,20 +224,10 @@ mod tests {
     fn report_counts_and_sorts() {
         let mut r = Report::default();
         r.push(Finding::new(Rule::UnusedPurpose, "b.yaml", Pos::NONE, "m", "h"));
-        r.push(Finding::new(
-            Rule::UnknownParty,
-            "a.yaml",
-            Pos { line: 3, column: 1, offset: 0, len: 0 },
-            "m",
-            "h",
-        ));
-        r.push(Finding::new(
-            Rule::UnknownParty,
-            "a.yaml",
-            Pos { line: 3, column: 1, offset: 0, len: 0 },
-            "m",
-            "h",
-        ));
+        let at = Pos { line: 3, column: 1, offset: 0, len: 0 };
+        for _ in 0..2 {
+            r.push(Finding::new(Rule::UnknownParty, "a.yaml", at, "m", "h"));
+        }
         r.sort();
         assert_eq!(r.findings.len(), 2);
         assert_eq!(r.findings[0].file, "a.yaml");

@@ -39,6 +39,24 @@ pub struct RequestKey<'a> {
     pub emergency: Option<&'a str>,
 }
 
+#[cfg(test)]
+impl<'a> RequestKey<'a> {
+    /// A test request: `caller` posts a referral to `recipient` (in GB) for
+    /// safeguarding, naming no agreement and no emergency.
+    pub(crate) fn referral(caller: &'a str, recipient: &'a str) -> Self {
+        Self {
+            caller,
+            recipient,
+            recipient_jurisdiction: "GB",
+            method: "POST",
+            path: "/v1/referrals",
+            purpose: "safeguarding",
+            agreement: None,
+            emergency: None,
+        }
+    }
+}
+
 /// What permits a request.
 #[derive(Debug, Clone, Copy)]
 pub enum Matched<'s> {

@@ -548,25 +548,18 @@ impl<'s> Compiler<'s> {
                         }
                     }
                 }
-                "additionalProperties" => {
-                    n.has_additional = true;
+                "additionalProperties" | "unevaluatedProperties" | "items" | "unevaluatedItems" => {
+                    // Each records that the keyword is present and the schema it admits
+                    // members with (none when that schema is `false`).
                     let id = self.child(ptr, kw, sub)?;
-                    n.additional = Self::admits(sub).then_some(id);
-                }
-                "unevaluatedProperties" => {
-                    n.has_unevaluated = true;
-                    let id = self.child(ptr, kw, sub)?;
-                    n.unevaluated = Self::admits(sub).then_some(id);
-                }
-                "items" => {
-                    n.has_items = true;
-                    let id = self.child(ptr, kw, sub)?;
-                    n.items = Self::admits(sub).then_some(id);
-                }
-                "unevaluatedItems" => {
-                    n.has_unevaluated_items = true;
-                    let id = self.child(ptr, kw, sub)?;
-                    n.unevaluated_items = Self::admits(sub).then_some(id);
+                    let (present, admits) = match kw {
+                        "additionalProperties" => (&mut n.has_additional, &mut n.additional),
+                        "unevaluatedProperties" => (&mut n.has_unevaluated, &mut n.unevaluated),
+                        "items" => (&mut n.has_items, &mut n.items),
+                        _ => (&mut n.has_unevaluated_items, &mut n.unevaluated_items),
+                    };
+                    *present = true;
+                    *admits = Self::admits(sub).then_some(id);
                 }
                 "prefixItems" | "allOf" | "anyOf" | "oneOf" => {
                     let Value::Array(members) = sub else { continue };

@@ -234,11 +234,11 @@ impl<'p> Walk<'p, '_> {
             });
             return Ok(Value::Object(out));
         }
-        let resolver = KeyResolver::new(plan, set, v);
+        let resolver = Resolver::new(plan, set, v);
         let mut children = Vec::new();
         for (key, v) in map {
             children.clear();
-            resolver.declaring(key, &mut children);
+            resolver.declaring(Segment::Key(key), &mut children);
             let len = self.path.len();
             push_segment(&mut self.path, key);
             if children.is_empty() {
@@ -266,11 +266,11 @@ impl<'p> Walk<'p, '_> {
             );
             return Ok(Value::Array(out));
         }
-        let resolver = ItemResolver::new(plan, set, v);
+        let resolver = Resolver::new(plan, set, v);
         let mut children = Vec::new();
         for (i, v) in items.iter().enumerate() {
             children.clear();
-            resolver.declaring(i, &mut children);
+            resolver.declaring(Segment::Index(i), &mut children);
             let len = self.path.len();
             self.path.push('/');
             self.path.push_str(itoa(i).as_str());
@@ -315,6 +315,7 @@ impl<'p> Walk<'p, '_> {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Segment<'v> {
     Key(&'v str),
     Index(usize),
@@ -332,119 +333,94 @@ fn is_leaf(v: &Value) -> bool {
     }
 }
 
-/// Which nodes declare each key of one object.
-struct KeyResolver<'p> {
+/// Which nodes declare each member (an object's key or an array's element) of one
+/// container.
+struct Resolver<'p> {
     plan: &'p SchemaPlan,
     set: &'p [NodeId],
-    /// For each node with `unevaluatedProperties`: (its admitting schema, the nodes that
-    /// apply in its own subtree).
+    /// The container is an array (`unevaluatedItems`), else an object
+    /// (`unevaluatedProperties`).
+    array: bool,
+    /// For each node with `unevaluatedProperties` / `unevaluatedItems`: (its admitting
+    /// schema, the node, the nodes that apply in its own subtree).
     unevaluated: Vec<(Option<NodeId>, NodeId, Vec<NodeId>)>,
 }
 
-impl<'p> KeyResolver<'p> {
-    /// `instance` is the object itself.
+impl<'p> Resolver<'p> {
+    /// `instance` is the container itself.
     fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Value) -> Self {
+        let array = instance.is_array();
         let mut unevaluated = Vec::new();
-        if set.iter().any(|id| plan.node(*id).has_unevaluated) {
-            for id in set {
-                let n = plan.node(*id);
-                if n.has_unevaluated {
-                    unevaluated.push((n.unevaluated, *id, plan.expand(&[*id], instance)));
-                }
+        for id in set {
+            let (has, admit) = Self::unevaluated_of(plan, *id, array);
+            if has {
+                unevaluated.push((admit, *id, plan.expand(&[*id], instance)));
             }
         }
-        Self { plan, set, unevaluated }
+        Self { plan, set, array, unevaluated }
     }
 
-    /// `properties`, `patternProperties` and `additionalProperties` of this node only.
-    fn local(&self, id: NodeId, key: &str, out: &mut Vec<NodeId>) -> bool {
-        let n = self.plan.node(id);
-        let mut matched = false;
-        if let Some(c) = n.properties.get(key) {
-            out.push(*c);
-            matched = true;
+    /// Whether node `id` has the `unevaluated*` keyword for this kind of container, and
+    /// the schema it admits members with.
+    fn unevaluated_of(plan: &SchemaPlan, id: NodeId, array: bool) -> (bool, Option<NodeId>) {
+        let n = plan.node(id);
+        if array {
+            (n.has_unevaluated_items, n.unevaluated_items)
+        } else {
+            (n.has_unevaluated, n.unevaluated)
         }
-        if !n.patterns.is_empty() {
-            let k = Value::String(key.to_owned());
-            for (m, c) in &n.patterns {
-                if m.is_valid(&k) {
+    }
+
+    /// The members this node alone evaluates: `properties`, `patternProperties` and
+    /// `additionalProperties` of an object; `prefixItems` and `items` of an array.
+    fn local(&self, id: NodeId, member: Segment<'_>, out: &mut Vec<NodeId>) -> bool {
+        let n = self.plan.node(id);
+        match member {
+            Segment::Key(key) => {
+                let mut matched = false;
+                if let Some(c) = n.properties.get(key) {
                     out.push(*c);
                     matched = true;
                 }
-            }
-        }
-        if !matched {
-            if let Some(c) = n.additional {
-                out.push(c);
-            }
-        }
-        matched || n.has_additional
-    }
-
-    fn declaring(&self, key: &str, out: &mut Vec<NodeId>) {
-        for id in self.set {
-            self.local(*id, key, out);
-        }
-        for (admit, owner, closure) in &self.unevaluated {
-            let Some(admit) = admit else { continue };
-            let mut scratch = Vec::new();
-            let evaluated = closure.iter().any(|m| {
-                (*m != *owner && self.plan.node(*m).has_unevaluated)
-                    || self.local(*m, key, &mut scratch)
-            });
-            if !evaluated {
-                out.push(*admit);
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-    }
-}
-
-/// Which nodes declare each element of one array.
-struct ItemResolver<'p> {
-    plan: &'p SchemaPlan,
-    set: &'p [NodeId],
-    unevaluated: Vec<(Option<NodeId>, NodeId, Vec<NodeId>)>,
-}
-
-impl<'p> ItemResolver<'p> {
-    /// `instance` is the array itself.
-    fn new(plan: &'p SchemaPlan, set: &'p [NodeId], instance: &Value) -> Self {
-        let mut unevaluated = Vec::new();
-        if set.iter().any(|id| plan.node(*id).has_unevaluated_items) {
-            for id in set {
-                let n = plan.node(*id);
-                if n.has_unevaluated_items {
-                    unevaluated.push((n.unevaluated_items, *id, plan.expand(&[*id], instance)));
+                if !n.patterns.is_empty() {
+                    let k = Value::String(key.to_owned());
+                    for (m, c) in &n.patterns {
+                        if m.is_valid(&k) {
+                            out.push(*c);
+                            matched = true;
+                        }
+                    }
                 }
+                if !matched {
+                    if let Some(c) = n.additional {
+                        out.push(c);
+                    }
+                }
+                matched || n.has_additional
+            }
+            Segment::Index(i) => {
+                if let Some(c) = n.prefix_items.get(i) {
+                    out.push(*c);
+                    return true;
+                }
+                if let Some(c) = n.items {
+                    out.push(c);
+                }
+                n.has_items
             }
         }
-        Self { plan, set, unevaluated }
     }
 
-    fn local(&self, id: NodeId, i: usize, out: &mut Vec<NodeId>) -> bool {
-        let n = self.plan.node(id);
-        if let Some(c) = n.prefix_items.get(i) {
-            out.push(*c);
-            return true;
-        }
-        if let Some(c) = n.items {
-            out.push(c);
-        }
-        n.has_items
-    }
-
-    fn declaring(&self, i: usize, out: &mut Vec<NodeId>) {
+    fn declaring(&self, member: Segment<'_>, out: &mut Vec<NodeId>) {
         for id in self.set {
-            self.local(*id, i, out);
+            self.local(*id, member, out);
         }
         for (admit, owner, closure) in &self.unevaluated {
             let Some(admit) = admit else { continue };
             let mut scratch = Vec::new();
             let evaluated = closure.iter().any(|m| {
-                (*m != *owner && self.plan.node(*m).has_unevaluated_items)
-                    || self.local(*m, i, &mut scratch)
+                (*m != *owner && Self::unevaluated_of(self.plan, *m, self.array).0)
+                    || self.local(*m, member, &mut scratch)
             });
             if !evaluated {
                 out.push(*admit);
@@ -478,7 +454,7 @@ fn declared_walk(
     match v {
         Value::Object(map) => {
             let described = set.iter().any(|id| plan.node(*id).describes_object());
-            let resolver = KeyResolver::new(plan, &set, v);
+            let resolver = Resolver::new(plan, &set, v);
             for (key, child) in map {
                 let len = path.len();
                 push_segment(path, key);
@@ -488,7 +464,7 @@ fn declared_walk(
                     }
                 } else {
                     children.clear();
-                    resolver.declaring(key, &mut children);
+                    resolver.declaring(Segment::Key(key), &mut children);
                     if !children.is_empty() {
                         declared_walk(plan, &children, child, path, out);
                     }
@@ -498,7 +474,7 @@ fn declared_walk(
         }
         Value::Array(items) => {
             let described = set.iter().any(|id| plan.node(*id).describes_array());
-            let resolver = ItemResolver::new(plan, &set, v);
+            let resolver = Resolver::new(plan, &set, v);
             for (i, child) in items.iter().enumerate() {
                 let len = path.len();
                 path.push('/');
@@ -509,7 +485,7 @@ fn declared_walk(
                     }
                 } else {
                     children.clear();
-                    resolver.declaring(i, &mut children);
+                    resolver.declaring(Segment::Index(i), &mut children);
                     if !children.is_empty() {
                         declared_walk(plan, &children, child, path, out);
                     }

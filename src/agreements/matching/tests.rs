@@ -51,16 +51,7 @@ fn referral() -> Flow {
 }
 
 fn key<'a>() -> RequestKey<'a> {
-    RequestKey {
-        caller: "lcc-ssc",
-        recipient: "merseyside-police",
-        recipient_jurisdiction: "GB",
-        method: "POST",
-        path: "/v1/referrals",
-        purpose: "safeguarding",
-        agreement: None,
-        emergency: None,
-    }
+    RequestKey::referral("lcc-ssc", "merseyside-police")
 }
 
 const TODAY: Date = date(2026, 11, 23);

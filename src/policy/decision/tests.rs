@@ -83,16 +83,7 @@ fn policy() -> Policy {
 }
 
 fn key() -> RequestKey<'static> {
-    RequestKey {
-        caller: "council",
-        recipient: "police",
-        recipient_jurisdiction: "GB",
-        method: "POST",
-        path: "/v1/referrals",
-        purpose: "safeguarding",
-        agreement: None,
-        emergency: None,
-    }
+    RequestKey::referral("council", "police")
 }
 
 fn facts() -> Facts<'static> {
