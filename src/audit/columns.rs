@@ -8,6 +8,38 @@ use serde::Serialize;
 
 use super::record::{AgreementRef, Record, RecordDraft};
 
+/// The `records` table as both stores create it: `int` is the store's 64-bit integer
+/// type, and `prev_hash` ends that column's definition (` UNIQUE` where the store keeps
+/// the index; see the SQLite store's schema versions).
+pub(crate) fn records_table(int: &str, prev_hash: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS records (
+  seq {int} PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
+  requester TEXT, method TEXT, path_template TEXT,
+  agreement_id TEXT, agreement_version {int}, agreement_sha256 TEXT,
+  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
+  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
+  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
+  upstream_status {int}, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
+  prev_hash TEXT NOT NULL{prev_hash},
+  hash TEXT NOT NULL
+);
+"
+    )
+}
+
+/// The indexes on `records`, the same in both stores.
+pub(crate) const RECORD_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
+CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
+";
+
 /// The one list of the `records` table's columns, in table order, each with how it is
 /// stored (`text`, `opt_text` that may be NULL, `int` or `opt_int`) and its Rust type
 /// (`T` is the text type). `record_columns!(m!(args))` expands to

@@ -25,7 +25,7 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
-use super::columns::{column_params, ColumnSource, Columns, COLUMNS, COLUMN_COUNT};
+use super::columns::{self, column_params, ColumnSource, Columns, COLUMNS, COLUMN_COUNT};
 use super::prepared::Prepared;
 use super::record::GENESIS_HASH;
 use super::store::{
@@ -37,40 +37,24 @@ const QUEUE: usize = 65_536;
 /// An arbitrary constant naming the migration lock.
 const MIGRATION_LOCK: i64 = 0x015a_6a7e;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-  seq BIGINT PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  time TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
-  requester TEXT, method TEXT, path_template TEXT,
-  agreement_id TEXT, agreement_version BIGINT, agreement_sha256 TEXT,
-  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
-  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
-  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
-  upstream_status BIGINT, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
-  prev_hash TEXT NOT NULL UNIQUE,
-  hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS record_subjects (
+/// The tables and indexes, all `IF NOT EXISTS`.
+fn schema() -> String {
+    let records = columns::records_table("BIGINT", " UNIQUE");
+    let indexes = columns::RECORD_INDEXES;
+    format!("\n{records}CREATE TABLE IF NOT EXISTS record_subjects (
   subject_hash TEXT NOT NULL,
   seq BIGINT NOT NULL,
   PRIMARY KEY (subject_hash, seq)
 );
-CREATE INDEX IF NOT EXISTS records_time ON records (time);
-CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
-CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
-CREATE TABLE IF NOT EXISTS audit_head (
+{indexes}CREATE TABLE IF NOT EXISTS audit_head (
   id INT PRIMARY KEY CHECK (id = 1),
   seq BIGINT NOT NULL,
   head TEXT NOT NULL,
   time TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
-";
+")
+}
 
 fn pg_err(e: tokio_postgres::Error) -> String {
     match e.as_db_error() {
@@ -226,7 +210,7 @@ impl Postgres {
 async fn migrate(client: &mut Client) -> Result<(), String> {
     let tx = client.transaction().await.map_err(pg_err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_err)?;
-    tx.batch_execute(SCHEMA).await.map_err(pg_err)?;
+    tx.batch_execute(&schema()).await.map_err(pg_err)?;
     tx.execute(
         "INSERT INTO audit_head (id, seq, head, time) VALUES (1, 0, $1, '') ON CONFLICT (id) DO NOTHING",
         &[&GENESIS_HASH],

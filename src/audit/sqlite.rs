@@ -16,7 +16,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
-use super::columns::{column_params, ColumnSource, Columns, COLUMNS};
+use super::columns::{self, column_params, ColumnSource, Columns, COLUMNS};
 use super::prepared::Prepared;
 use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
 
@@ -28,41 +28,25 @@ const QUEUE: usize = 65_536;
 /// The writer connection's page cache (SQLite's default is 2 MiB).
 const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  time TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
-  requester TEXT, method TEXT, path_template TEXT,
-  agreement_id TEXT, agreement_version INTEGER, agreement_sha256 TEXT,
-  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
-  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
-  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
-  upstream_status INTEGER, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS record_subjects (
+/// The tables and indexes, all `IF NOT EXISTS`.
+fn schema() -> String {
+    let records = columns::records_table("INTEGER", "");
+    let indexes = columns::RECORD_INDEXES;
+    format!("\n{records}CREATE TABLE IF NOT EXISTS record_subjects (
   subject_hash TEXT NOT NULL,
   seq INTEGER NOT NULL,
   PRIMARY KEY (subject_hash, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_time ON records (time);
-CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
-CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
-CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
-";
+{indexes}CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+")
+}
 
 /// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
 /// writer extends the head it reads inside `BEGIN IMMEDIATE`, and `seq` is the primary
 /// key, so a fork cannot be written; the index only cost one random page per record.
 /// An older store keeps its index (dropping it would rebuild the table) and works as before.
 /// 3: `records_governance`, so that governance records are found without a scan.
-/// Every statement of [`SCHEMA`] is `IF NOT EXISTS`: running it upgrades any older store.
+/// Every statement of [`schema`] is `IF NOT EXISTS`: running it upgrades any older store.
 const SCHEMA_VERSION: i64 = 3;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
@@ -125,7 +109,7 @@ fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
-    tx.execute_batch(SCHEMA).map_err(open_err)?;
+    tx.execute_batch(&schema()).map_err(open_err)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")).map_err(open_err)?;
     tx.commit().map_err(open_err)
 }
