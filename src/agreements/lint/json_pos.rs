@@ -64,10 +64,7 @@ impl JsonPositions {
         match s.peek()? {
             b'{' => {
                 self.values.insert(ptr.clone(), (start, 1));
-                s.i += 1;
-                s.ws();
-                if s.peek()? == b'}' {
-                    s.i += 1;
+                if s.open(b'}')? {
                     return Some(());
                 }
                 loop {
@@ -94,23 +91,14 @@ impl JsonPositions {
                     }
                     self.value(s, ptr, depth + 1)?;
                     ptr.truncate(len);
-                    s.ws();
-                    match s.peek()? {
-                        b',' => s.i += 1,
-                        b'}' => {
-                            s.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if s.close_or_next(b'}')? {
+                        return Some(());
                     }
                 }
             }
             b'[' => {
                 self.values.insert(ptr.clone(), (start, 1));
-                s.i += 1;
-                s.ws();
-                if s.peek()? == b']' {
-                    s.i += 1;
+                if s.open(b']')? {
                     return Some(());
                 }
                 let mut idx = 0usize;
@@ -122,14 +110,8 @@ impl JsonPositions {
                     self.value(s, ptr, depth + 1)?;
                     ptr.truncate(len);
                     idx += 1;
-                    s.ws();
-                    match s.peek()? {
-                        b',' => s.i += 1,
-                        b']' => {
-                            s.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if s.close_or_next(b']')? {
+                        return Some(());
                     }
                 }
             }
@@ -169,6 +151,30 @@ impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
+    /// Steps over an opening bracket; true when `close` follows at once (consumed).
+    fn open(&mut self, close: u8) -> Option<bool> {
+        self.i += 1;
+        self.ws();
+        let empty = self.peek()? == close;
+        if empty {
+            self.i += 1;
+        }
+        Some(empty)
+    }
+
+    /// After a member: `,` (false, another member follows) or `close` (true, the
+    /// container ends); both consumed. Anything else is not JSON.
+    fn close_or_next(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let ended = match self.peek()? {
+            b',' => false,
+            c if c == close => true,
+            _ => return None,
+        };
+        self.i += 1;
+        Some(ended)
+    }
+
     fn ws(&mut self) {
         while self.peek().is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;

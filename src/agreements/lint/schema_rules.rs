@@ -89,78 +89,50 @@ pub(crate) fn schema_uses(
     for p in agreements {
         let a = &p.agreement;
         let owner = format!("`{}`", a.id);
+        let mut named = Vec::new();
         for (i, flow) in a.flows.iter().enumerate() {
-            for (key, name) in [
-                ("request_schema", &flow.request_schema),
-                ("response_schema", &flow.response_schema),
-            ] {
-                if let Some(name) = name {
-                    let pos = p.tree.pos_at(&[K("flows"), I(i), K(key)]);
-                    add(
-                        name,
-                        &p.file,
-                        pos,
-                        format!("{key} of flow `{}`", flow.id),
-                        &owner,
-                        &a.lawful_basis,
-                        report,
-                    );
-                }
-            }
+            let of = format!("flow `{}`", flow.id);
+            let (request, response) = (flow.request_schema.as_ref(), flow.response_schema.as_ref());
+            named.extend(schema_pair(&[K("flows"), I(i)], &of, request, response));
         }
         if let Some(e) = &a.emergency {
-            let pos = p.tree.pos_at(&[K("emergency"), K("request_schema")]);
-            add(
-                &e.request_schema,
-                &p.file,
-                pos,
-                "request_schema of the emergency clause".into(),
-                &owner,
-                &a.lawful_basis,
-                report,
-            );
-            if let Some(r) = &e.response_schema {
-                let pos = p.tree.pos_at(&[K("emergency"), K("response_schema")]);
-                add(
-                    r,
-                    &p.file,
-                    pos,
-                    "response_schema of the emergency clause".into(),
-                    &owner,
-                    &a.lawful_basis,
-                    report,
-                );
-            }
+            let (request, response) = (Some(&e.request_schema), e.response_schema.as_ref());
+            named.extend(schema_pair(&[K("emergency")], "the emergency clause", request, response));
+        }
+        for (path, name, role) in named {
+            add(name, &p.file, p.tree.pos_at(&path), role, &owner, &a.lawful_basis, report);
         }
     }
     if let Some(p) = policy {
         for (i, rule) in p.policy.rules.iter().enumerate() {
             let owner = format!("emergency policy rule `{}`", rule.id);
-            let pos = p.tree.pos_at(&[K("rules"), I(i), K("request_schema")]);
-            add(
-                &rule.request_schema,
-                &p.file,
-                pos,
-                format!("request_schema of rule `{}`", rule.id),
-                &owner,
-                &rule.lawful_basis,
-                report,
-            );
-            if let Some(r) = &rule.response_schema {
-                let pos = p.tree.pos_at(&[K("rules"), I(i), K("response_schema")]);
-                add(
-                    r,
-                    &p.file,
-                    pos,
-                    format!("response_schema of rule `{}`", rule.id),
-                    &owner,
-                    &rule.lawful_basis,
-                    report,
-                );
+            let of = format!("rule `{}`", rule.id);
+            let (request, response) = (Some(&rule.request_schema), rule.response_schema.as_ref());
+            for (path, name, role) in schema_pair(&[K("rules"), I(i)], &of, request, response) {
+                add(name, &p.file, p.tree.pos_at(&path), role, &owner, &rule.lawful_basis, report);
             }
         }
     }
     uses
+}
+
+/// The request and response schema names held under `at` (a flow, a clause, a rule),
+/// each as (its YAML path, the name, its role in messages, e.g. `request_schema of flow
+/// `referral``).
+fn schema_pair<'a>(
+    at: &[Step<'a>],
+    of: &str,
+    request: Option<&'a String>,
+    response: Option<&'a String>,
+) -> Vec<(Vec<Step<'a>>, &'a String, String)> {
+    [("request_schema", request), ("response_schema", response)]
+        .into_iter()
+        .filter_map(|(key, name)| {
+            let mut path = at.to_vec();
+            path.push(Step::Key(key));
+            name.map(|name| (path, name, format!("{key} of {of}")))
+        })
+        .collect()
 }
 
 fn name_problem(name: &str) -> Option<&'static str> {
