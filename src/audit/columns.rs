@@ -8,12 +8,14 @@ use serde::Serialize;
 
 use super::record::{AgreementRef, Record, RecordDraft};
 
-/// The `records` table as both stores create it: `int` is the store's 64-bit integer
-/// type, and `prev_hash` ends that column's definition (` UNIQUE` where the store keeps
-/// the index; see the SQLite store's schema versions).
-pub(crate) fn records_table(int: &str, prev_hash: &str) -> String {
+/// The `records` table, its subject index table and its indexes, as both stores create
+/// them (all `IF NOT EXISTS`): `int` is the store's 64-bit integer type, `prev_hash` ends
+/// that column's definition (` UNIQUE` where the store keeps the index; see the SQLite
+/// store's schema versions) and `subjects` ends the `record_subjects` table.
+pub(crate) fn records_schema(int: &str, prev_hash: &str, subjects: &str) -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS records (
+        "
+CREATE TABLE IF NOT EXISTS records (
   seq {int} PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   time TEXT NOT NULL,
@@ -28,17 +30,19 @@ pub(crate) fn records_table(int: &str, prev_hash: &str) -> String {
   prev_hash TEXT NOT NULL{prev_hash},
   hash TEXT NOT NULL
 );
-"
-    )
-}
-
-/// The indexes on `records`, the same in both stores.
-pub(crate) const RECORD_INDEXES: &str = "CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE TABLE IF NOT EXISTS record_subjects (
+  subject_hash TEXT NOT NULL,
+  seq {int} NOT NULL,
+  PRIMARY KEY (subject_hash, seq)
+){subjects};
+CREATE INDEX IF NOT EXISTS records_time ON records (time);
 CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHERE emergency IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
 CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
-";
+"
+    )
+}
 
 /// The one list of the `records` table's columns, in table order, each with how it is
 /// stored (`text`, `opt_text` that may be NULL, `int` or `opt_int`) and its Rust type

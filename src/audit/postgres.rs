@@ -39,22 +39,18 @@ const MIGRATION_LOCK: i64 = 0x015a_6a7e;
 
 /// The tables and indexes, all `IF NOT EXISTS`.
 fn schema() -> String {
-    let records = columns::records_table("BIGINT", " UNIQUE");
-    let indexes = columns::RECORD_INDEXES;
-    format!("\n{records}CREATE TABLE IF NOT EXISTS record_subjects (
-  subject_hash TEXT NOT NULL,
-  seq BIGINT NOT NULL,
-  PRIMARY KEY (subject_hash, seq)
-);
-{indexes}CREATE TABLE IF NOT EXISTS audit_head (
+    columns::records_schema("BIGINT", " UNIQUE", "") + HEAD_TABLES
+}
+
+/// The chain head and the readiness mark, one row each.
+const HEAD_TABLES: &str = "CREATE TABLE IF NOT EXISTS audit_head (
   id INT PRIMARY KEY CHECK (id = 1),
   seq BIGINT NOT NULL,
   head TEXT NOT NULL,
   time TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
-")
-}
+";
 
 fn pg_err(e: tokio_postgres::Error) -> String {
     match e.as_db_error() {

@@ -30,15 +30,8 @@ const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
 /// The tables and indexes, all `IF NOT EXISTS`.
 fn schema() -> String {
-    let records = columns::records_table("INTEGER", "");
-    let indexes = columns::RECORD_INDEXES;
-    format!("\n{records}CREATE TABLE IF NOT EXISTS record_subjects (
-  subject_hash TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (subject_hash, seq)
-) WITHOUT ROWID;
-{indexes}CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
-")
+    columns::records_schema("INTEGER", "", " WITHOUT ROWID")
+        + "CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);\n"
 }
 
 /// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one

@@ -226,28 +226,13 @@ impl<'p> Walk<'p, '_> {
         v: &Value,
         map: &Map<String, Value>,
     ) -> Result<Value, MinimiseError> {
-        let plan = self.plan;
         let mut out = Map::new();
-        if !set.iter().any(|id| plan.node(*id).describes_object()) {
-            self.scalars_only(map.iter().map(|(k, v)| (Segment::Key(k), v)), |k, v| {
-                out.insert(k.to_owned(), v);
-            });
-            return Ok(Value::Object(out));
-        }
-        let resolver = Resolver::new(plan, set, v);
-        let mut children = Vec::new();
-        for (key, v) in map {
-            children.clear();
-            resolver.declaring(Segment::Key(key), &mut children);
-            let len = self.path.len();
-            push_segment(&mut self.path, key);
-            if children.is_empty() {
-                self.strip(StripReason::Undeclared);
-            } else if let Some(child) = self.value(&children, v)? {
-                out.insert(key.clone(), child);
+        let members = map.iter().map(|(k, v)| (Segment::Key(k), v));
+        self.members(set, v, members, |member, child| {
+            if let Segment::Key(k) = member {
+                out.insert(k.to_owned(), child);
             }
-            self.path.truncate(len);
-        }
+        })?;
         Ok(Value::Object(out))
     }
 
@@ -257,31 +242,49 @@ impl<'p> Walk<'p, '_> {
         v: &Value,
         items: &[Value],
     ) -> Result<Value, MinimiseError> {
-        let plan = self.plan;
         let mut out = Vec::with_capacity(items.len());
-        if !set.iter().any(|id| plan.node(*id).describes_array()) {
-            self.scalars_only(
-                items.iter().enumerate().map(|(i, v)| (Segment::Index(i), v)),
-                |_, v| out.push(v),
-            );
-            return Ok(Value::Array(out));
+        let members = items.iter().enumerate().map(|(i, v)| (Segment::Index(i), v));
+        self.members(set, v, members, |_, child| out.push(child))?;
+        Ok(Value::Array(out))
+    }
+
+    /// Minimises each member of `container` (in order); `keep` receives each member
+    /// that passes, minimised.
+    fn members<'v>(
+        &mut self,
+        set: &[NodeId],
+        container: &Value,
+        members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
+        mut keep: impl FnMut(Segment<'v>, Value),
+    ) -> Result<(), MinimiseError> {
+        let plan = self.plan;
+        let described = set.iter().any(|id| {
+            let n = plan.node(*id);
+            if container.is_array() {
+                n.describes_array()
+            } else {
+                n.describes_object()
+            }
+        });
+        if !described {
+            self.scalars_only(members, keep);
+            return Ok(());
         }
-        let resolver = Resolver::new(plan, set, v);
+        let resolver = Resolver::new(plan, set, container);
         let mut children = Vec::new();
-        for (i, v) in items.iter().enumerate() {
+        for (member, v) in members {
             children.clear();
-            resolver.declaring(Segment::Index(i), &mut children);
+            resolver.declaring(member, &mut children);
             let len = self.path.len();
-            self.path.push('/');
-            self.path.push_str(itoa(i).as_str());
+            member.push_onto(&mut self.path);
             if children.is_empty() {
                 self.strip(StripReason::Undeclared);
             } else if let Some(child) = self.value(&children, v)? {
-                out.push(child);
+                keep(member, child);
             }
             self.path.truncate(len);
         }
-        Ok(Value::Array(out))
+        Ok(())
     }
 
     /// A declared container whose schema says nothing about its contents: scalar
@@ -289,40 +292,40 @@ impl<'p> Walk<'p, '_> {
     fn scalars_only<'v>(
         &mut self,
         members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
-        mut keep: impl FnMut(&str, Value),
+        mut keep: impl FnMut(Segment<'v>, Value),
     ) {
         for (seg, v) in members {
             let len = self.path.len();
-            let key = match seg {
-                Segment::Key(k) => {
-                    push_segment(&mut self.path, k);
-                    k
-                }
-                Segment::Index(i) => {
-                    self.path.push('/');
-                    self.path.push_str(itoa(i).as_str());
-                    ""
-                }
-            };
+            seg.push_onto(&mut self.path);
             if v.is_object() || v.is_array() {
                 self.strip(StripReason::Undeclared);
             } else {
                 self.disclosed.push(self.path.clone());
-                keep(key, v.clone());
+                keep(seg, v.clone());
             }
             self.path.truncate(len);
         }
     }
 }
 
+/// One member of a container: an object's key or an array's index.
 #[derive(Clone, Copy)]
 enum Segment<'v> {
     Key(&'v str),
     Index(usize),
 }
 
-fn itoa(i: usize) -> String {
-    i.to_string()
+impl Segment<'_> {
+    /// Appends this member to a JSON Pointer.
+    fn push_onto(self, path: &mut String) {
+        match self {
+            Segment::Key(k) => push_segment(path, k),
+            Segment::Index(i) => {
+                path.push('/');
+                path.push_str(&i.to_string());
+            }
+        }
+    }
 }
 
 fn is_leaf(v: &Value) -> bool {
@@ -450,49 +453,33 @@ fn declared_walk(
 ) {
     out.insert(path.clone());
     let set = plan.expand(nodes, v);
+    let (described, members): (bool, Vec<(Segment<'_>, &Value)>) = match v {
+        Value::Object(map) => (
+            set.iter().any(|id| plan.node(*id).describes_object()),
+            map.iter().map(|(k, child)| (Segment::Key(k), child)).collect(),
+        ),
+        Value::Array(items) => (
+            set.iter().any(|id| plan.node(*id).describes_array()),
+            items.iter().enumerate().map(|(i, child)| (Segment::Index(i), child)).collect(),
+        ),
+        _ => return,
+    };
+    let resolver = Resolver::new(plan, &set, v);
     let mut children = Vec::new();
-    match v {
-        Value::Object(map) => {
-            let described = set.iter().any(|id| plan.node(*id).describes_object());
-            let resolver = Resolver::new(plan, &set, v);
-            for (key, child) in map {
-                let len = path.len();
-                push_segment(path, key);
-                if !described {
-                    if !child.is_object() && !child.is_array() {
-                        out.insert(path.clone());
-                    }
-                } else {
-                    children.clear();
-                    resolver.declaring(Segment::Key(key), &mut children);
-                    if !children.is_empty() {
-                        declared_walk(plan, &children, child, path, out);
-                    }
-                }
-                path.truncate(len);
+    for (member, child) in members {
+        let len = path.len();
+        member.push_onto(path);
+        if !described {
+            if !child.is_object() && !child.is_array() {
+                out.insert(path.clone());
+            }
+        } else {
+            children.clear();
+            resolver.declaring(member, &mut children);
+            if !children.is_empty() {
+                declared_walk(plan, &children, child, path, out);
             }
         }
-        Value::Array(items) => {
-            let described = set.iter().any(|id| plan.node(*id).describes_array());
-            let resolver = Resolver::new(plan, &set, v);
-            for (i, child) in items.iter().enumerate() {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&i.to_string());
-                if !described {
-                    if !child.is_object() && !child.is_array() {
-                        out.insert(path.clone());
-                    }
-                } else {
-                    children.clear();
-                    resolver.declaring(Segment::Index(i), &mut children);
-                    if !children.is_empty() {
-                        declared_walk(plan, &children, child, path, out);
-                    }
-                }
-                path.truncate(len);
-            }
-        }
-        _ => {}
+        path.truncate(len);
     }
 }
