@@ -22,23 +22,16 @@ use tokio::sync::watch;
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A one-shot, cloneable stop signal. Every clone sees the same trigger.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Shutdown {
     /// `true` once triggered; the sender is shared so any clone can trigger.
     tx: Arc<watch::Sender<bool>>,
 }
 
-impl Default for Shutdown {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Shutdown {
     /// A signal that fires only when [`trigger`](Self::trigger) is called.
     pub fn new() -> Self {
-        let (tx, _rx) = watch::channel(false);
-        Self { tx: Arc::new(tx) }
+        Self::default()
     }
 
     /// A signal that also fires on `SIGTERM` or `SIGINT`. Needs a tokio runtime; fails
@@ -81,15 +74,9 @@ impl Shutdown {
 }
 
 /// Counts in-flight work so shutdown can wait for it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct InFlight {
     count: Arc<watch::Sender<usize>>,
-}
-
-impl Default for InFlight {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Held while one unit of work runs; dropping it marks the work done.
@@ -117,8 +104,7 @@ pub enum Drained {
 impl InFlight {
     /// An empty counter.
     pub fn new() -> Self {
-        let (tx, _rx) = watch::channel(0usize);
-        Self { count: Arc::new(tx) }
+        Self::default()
     }
 
     /// Marks one unit of work as started.

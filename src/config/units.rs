@@ -72,17 +72,11 @@ pub struct DurationValue(pub Duration);
 
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = DurationValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a duration like \"5s\", \"2ms\", \"5m\" or \"24h\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<DurationValue, E> {
-                parse_duration(v).map(DurationValue).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
+        d.deserialize_str(UnitVisitor {
+            expecting: "a duration like \"5s\", \"2ms\", \"5m\" or \"24h\"",
+            parse: |v| parse_duration(v).map(DurationValue),
+            whole: None,
+        })
     }
 }
 
@@ -92,23 +86,41 @@ pub struct SizeValue(pub u64);
 
 impl<'de> Deserialize<'de> for SizeValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = SizeValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a size like \"1MiB\" or a whole number of bytes")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<SizeValue, E> {
-                parse_size(v).map(SizeValue).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SizeValue, E> {
-                u64::try_from(v).map(SizeValue).map_err(|_| E::custom("a size cannot be negative"))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SizeValue, E> {
-                Ok(SizeValue(v))
-            }
+        d.deserialize_any(UnitVisitor {
+            expecting: "a size like \"1MiB\" or a whole number of bytes",
+            parse: |v| parse_size(v).map(SizeValue),
+            whole: Some((SizeValue, "a size cannot be negative")),
+        })
+    }
+}
+
+/// Reads a value written as text with a unit, and, where `whole` is set, as a bare
+/// whole number (with the message for a negative one).
+struct UnitVisitor<T> {
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+    whole: Option<(fn(u64) -> T, &'static str)>,
+}
+
+impl<T> Visitor<'_> for UnitVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.parse)(v).map_err(E::custom)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        match self.whole {
+            Some((whole, negative)) => u64::try_from(v).map(whole).map_err(|_| E::custom(negative)),
+            None => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
         }
-        d.deserialize_any(V)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        match self.whole {
+            Some((whole, _)) => Ok(whole(v)),
+            None => Err(E::invalid_type(de::Unexpected::Unsigned(v), &self)),
+        }
     }
 }
 
