@@ -215,6 +215,24 @@ pub struct Limit {
     pub per: String,
 }
 
+impl Limit {
+    /// The window `per` names: `24h` is a day. `None` for anything else, zero included
+    /// (the linter reports it, so a loaded policy never has one).
+    pub fn window(&self) -> Option<std::time::Duration> {
+        let s = self.per.trim();
+        let unit = match s.chars().last()? {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        let n: u64 = s[..s.len() - 1].parse().ok()?;
+        let secs = n.checked_mul(unit).filter(|secs| *secs > 0)?;
+        Some(std::time::Duration::from_secs(secs))
+    }
+}
+
 /// The five emergency categories of contract section 6.
 pub const EMERGENCY_CATEGORIES: &[&str] =
     &["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime"];
@@ -274,5 +292,23 @@ impl Agreement {
         self.status == AgreementStatus::Active
             && self.effective_from <= today
             && today < self.expires
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Limit;
+
+    #[test]
+    fn limit_windows() {
+        let window = |per: &str| Limit { count: 1, per: per.to_owned() }.window();
+        assert_eq!(window("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(window("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(window("h"), None);
+        assert_eq!(window("5w"), None);
+        assert_eq!(window("0h"), None);
+        assert_eq!(window("99999999999999999999d"), None);
     }
 }

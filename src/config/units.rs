@@ -11,14 +11,7 @@ use serde::Deserialize;
 /// Parse `"<integer><unit>"` with unit `ms`, `s`, `m`, `h` or `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    if digits.is_empty() {
-        return Err(format!(
-            "`{text}` is not a duration: write a whole number and a unit, like `5s`"
-        ));
-    }
-    let n: u64 = digits.parse().map_err(|_| format!("`{text}` is too large a duration"))?;
+    let (n, unit) = number_and_unit(text, "duration", "5s")?;
     let millis_per = match unit {
         "ms" => 1,
         "s" => 1_000,
@@ -43,14 +36,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `KB`, `MB` or `GB`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    if digits.is_empty() {
-        return Err(format!(
-            "`{text}` is not a size: write a whole number and a unit, like `1MiB`"
-        ));
-    }
-    let n: u64 = digits.parse().map_err(|_| format!("`{text}` is too large a size"))?;
+    let (n, unit) = number_and_unit(text, "size", "1MiB")?;
     let factor: u64 = match unit.trim() {
         "" | "B" => 1,
         "KiB" => 1 << 10,
@@ -64,6 +50,20 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         }
     };
     n.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large a size"))
+}
+
+/// Split trimmed `text` into its leading whole number and the unit after it; `what`
+/// (`duration`, `size`) and `example` word the errors.
+fn number_and_unit<'t>(text: &'t str, what: &str, example: &str) -> Result<(u64, &'t str), String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    if digits.is_empty() {
+        return Err(format!(
+            "`{text}` is not a {what}: write a whole number and a unit, like `{example}`"
+        ));
+    }
+    let n = digits.parse().map_err(|_| format!("`{text}` is too large a {what}"))?;
+    Ok((n, unit))
 }
 
 /// A duration as written in the file (a string with a unit).

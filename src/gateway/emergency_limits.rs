@@ -15,7 +15,7 @@ pub async fn check(state: &GatewayState, caller: &str, requester: &str) -> Resul
     let policy = state.policy.current();
     let limits = policy.set.emergency_policy.as_ref().map(|p| p.limits.clone()).unwrap_or_default();
     for (limit, who) in [(&limits.per_requester, Some(requester)), (&limits.per_agency, None)] {
-        let window = parse_window(&limit.per).unwrap_or(Duration::from_secs(24 * 3600));
+        let window = limit.window().unwrap_or(Duration::from_secs(24 * 3600));
         let since = jiff::Timestamp::now()
             .checked_sub(
                 jiff::SignedDuration::try_from(window).unwrap_or(jiff::SignedDuration::ZERO),
@@ -44,21 +44,6 @@ pub async fn check(state: &GatewayState, caller: &str, requester: &str) -> Resul
     Ok(())
 }
 
-/// `30s`, `15m`, `24h`, `7d`.
-pub fn parse_window(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: u64 = num.parse().ok()?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return None,
-    };
-    Some(Duration::from_secs(secs))
-}
-
 /// Raise the alert for a committed emergency disclosure: a warn-level event, the
 /// metric and the webhook (in the background). Never blocks or undoes the transfer.
 pub fn alert(
@@ -85,16 +70,3 @@ pub fn alert(
 
 /// Keep `Limit` in the public vocabulary of this module.
 pub type EmergencyLimit = Limit;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_parse() {
-        assert_eq!(parse_window("24h"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_window("15m"), Some(Duration::from_secs(900)));
-        assert_eq!(parse_window("h"), None);
-        assert_eq!(parse_window("5w"), None);
-    }
-}

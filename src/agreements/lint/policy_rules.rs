@@ -10,7 +10,7 @@ use super::yaml_tree::Step;
 use super::{Finding, Report, Rule};
 use crate::agreements::load::ParsedPolicy;
 use crate::agreements::matching::{template_problem, METHODS};
-use crate::agreements::model::{AgencyRef, Limit, EMERGENCY_CATEGORIES};
+use crate::agreements::model::{AgencyRef, EMERGENCY_CATEGORIES};
 
 use Step::{Index as I, Key as K};
 
@@ -108,7 +108,7 @@ pub(crate) fn check_policy(p: &ParsedPolicy, agencies: Option<&[AgencyRef]>, rep
     for (key, limit) in
         [("per_requester", &limits.per_requester), ("per_agency", &limits.per_agency)]
     {
-        if parse_period(limit).is_none() {
+        if limit.window().is_none() {
             report.push(
                 Finding::new(
                     Rule::InvalidLimit,
@@ -121,18 +121,4 @@ pub(crate) fn check_policy(p: &ParsedPolicy, agencies: Option<&[AgencyRef]>, rep
             );
         }
     }
-}
-
-/// `24h` -> seconds. `None` for anything else (zero included).
-pub(crate) fn parse_period(limit: &Limit) -> Option<u64> {
-    let s = limit.per.trim();
-    let unit = match s.chars().last()? {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    let n: u64 = s[..s.len() - 1].parse().ok()?;
-    (n > 0).then_some(n * unit)
 }
