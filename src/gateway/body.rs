@@ -145,15 +145,9 @@ pub fn decode(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::headers::tests::map as headers;
     use std::io::Write as _;
 
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut m = HeaderMap::new();
-        for (k, v) in pairs {
-            m.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
-        }
-        m
-    }
 
     #[test]
     fn a_passed_deadline_refuses_and_a_future_one_does_not() {

@@ -175,10 +175,11 @@ fn malformed(name: &str, what: &str) -> Reason {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+    /// A header map from (name, value) pairs.
+    pub(crate) fn map(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();
         for (k, v) in pairs {
             m.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
