@@ -29,65 +29,82 @@ pub struct RawConfig {
     pub agencies: Vec<S<RawAgency>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawListen {
-    pub transfer: Option<S<String>>,
-    pub admin: Option<S<String>>,
-    pub ops: Option<S<String>>,
+/// Declares each table whose keys are all optional: every field is an `Option<S<T>>`
+/// (an absent key is `None`), and an unknown key is refused.
+macro_rules! optional_tables {
+    ($($name:ident { $($field:ident: $ty:ty),* $(,)? })*) => {
+        $(
+            #[derive(Debug, Default, Deserialize)]
+            #[serde(deny_unknown_fields, default)]
+            pub struct $name {
+                $(pub $field: Option<S<$ty>>,)*
+            }
+        )*
+    };
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawTls {
-    pub server_cert: Option<S<String>>,
-    pub server_key: Option<S<String>>,
-    pub client_ca: Option<S<String>>,
-    pub crls: Option<S<Vec<String>>>,
-    pub crl_check_interval: Option<S<DurationValue>>,
-    pub tls12: Option<S<bool>>,
-    pub session_resumption: Option<S<bool>>,
-    pub admin_server_cert: Option<S<String>>,
-    pub admin_server_key: Option<S<String>>,
-    pub governance_ca: Option<S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawUpstreamClient {
-    pub cert: Option<S<String>>,
-    pub key: Option<S<String>>,
-    pub connect_timeout: Option<S<DurationValue>>,
-    pub response_timeout: Option<S<DurationValue>>,
-    pub pool_idle: Option<S<DurationValue>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawStore {
-    pub url: Option<S<String>>,
-    pub group_commit_window: Option<S<DurationValue>>,
-    pub append_timeout: Option<S<DurationValue>>,
-    pub pool_size: Option<S<i64>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawLimits {
-    pub max_body: Option<S<SizeValue>>,
-    pub max_depth: Option<S<i64>>,
-    pub max_header_bytes: Option<S<SizeValue>>,
-    pub read_timeout: Option<S<DurationValue>>,
-    pub request_timeout: Option<S<DurationValue>>,
-    pub decompressed_max: Option<S<SizeValue>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawRateLimits {
-    pub per_caller: Option<S<RawRate>>,
-    pub per_flow: Option<S<RawRate>>,
-    pub per_requester: Option<S<RawRate>>,
+optional_tables! {
+    RawListen { transfer: String, admin: String, ops: String }
+    RawTls {
+        server_cert: String,
+        server_key: String,
+        client_ca: String,
+        crls: Vec<String>,
+        crl_check_interval: DurationValue,
+        tls12: bool,
+        session_resumption: bool,
+        admin_server_cert: String,
+        admin_server_key: String,
+        governance_ca: String,
+    }
+    RawUpstreamClient {
+        cert: String,
+        key: String,
+        connect_timeout: DurationValue,
+        response_timeout: DurationValue,
+        pool_idle: DurationValue,
+    }
+    RawStore {
+        url: String,
+        group_commit_window: DurationValue,
+        append_timeout: DurationValue,
+        pool_size: i64,
+    }
+    RawLimits {
+        max_body: SizeValue,
+        max_depth: i64,
+        max_header_bytes: SizeValue,
+        read_timeout: DurationValue,
+        request_timeout: DurationValue,
+        decompressed_max: SizeValue,
+    }
+    RawRateLimits { per_caller: RawRate, per_flow: RawRate, per_requester: RawRate }
+    RawKeys { pseudonymisation: String, subject: String }
+    RawCheckpoints {
+        key: String,
+        file: String,
+        every_records: i64,
+        every: DurationValue,
+        webhook: bool,
+    }
+    RawAlerts { webhook_url: String, webhook_key: String, review_overdue: DurationValue }
+    RawTelemetry {
+        otlp_endpoint: String,
+        log_format: String,
+        log_level: String,
+        service_name: String,
+    }
+    RawAdminClient { url: String, cert: String, key: String, ca: String }
+    RawPaths { agreements: String, schemas: String }
+    RawShutdown { drain: DurationValue }
+    RawAgency {
+        id: String,
+        name: String,
+        jurisdiction: String,
+        upstream: String,
+        upstream_ca: String,
+        pins: Vec<S<String>>,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,71 +112,4 @@ pub struct RawRateLimits {
 pub struct RawRate {
     pub count: i64,
     pub per: DurationValue,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawKeys {
-    pub pseudonymisation: Option<S<String>>,
-    pub subject: Option<S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawCheckpoints {
-    pub key: Option<S<String>>,
-    pub file: Option<S<String>>,
-    pub every_records: Option<S<i64>>,
-    pub every: Option<S<DurationValue>>,
-    pub webhook: Option<S<bool>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawAlerts {
-    pub webhook_url: Option<S<String>>,
-    pub webhook_key: Option<S<String>>,
-    pub review_overdue: Option<S<DurationValue>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawTelemetry {
-    pub otlp_endpoint: Option<S<String>>,
-    pub log_format: Option<S<String>>,
-    pub log_level: Option<S<String>>,
-    pub service_name: Option<S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawAdminClient {
-    pub url: Option<S<String>>,
-    pub cert: Option<S<String>>,
-    pub key: Option<S<String>>,
-    pub ca: Option<S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawPaths {
-    pub agreements: Option<S<String>>,
-    pub schemas: Option<S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawShutdown {
-    pub drain: Option<S<DurationValue>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawAgency {
-    pub id: Option<S<String>>,
-    pub name: Option<S<String>>,
-    pub jurisdiction: Option<S<String>>,
-    pub upstream: Option<S<String>>,
-    pub upstream_ca: Option<S<String>>,
-    pub pins: Option<S<Vec<S<String>>>>,
 }
