@@ -74,10 +74,8 @@ pub struct ExplainRequest {
     /// `request` (default) | `response`.
     pub direction: Option<String>,
     /// The request's query string (without `?`).
-    #[serde(default)]
     pub query: Option<String>,
     /// The payload's media type (default `application/json`).
-    #[serde(default)]
     pub content_type: Option<String>,
 }
 
@@ -93,7 +91,6 @@ pub struct ExplainReport {
     /// What the recipient would get (null when refused).
     pub output: Option<serde_json::Value>,
     /// The query string the recipient would get (null when none was sent).
-    #[serde(default)]
     pub query: Option<String>,
     pub disclosed: Vec<String>,
     pub stripped: Vec<Stripped>,

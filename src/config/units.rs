@@ -73,6 +73,7 @@ pub struct DurationValue(pub Duration);
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(UnitVisitor {
+            noun: "a duration",
             expecting: "a duration like \"5s\", \"2ms\", \"5m\" or \"24h\"",
             parse: |v| parse_duration(v).map(DurationValue),
             whole: None,
@@ -87,19 +88,21 @@ pub struct SizeValue(pub u64);
 impl<'de> Deserialize<'de> for SizeValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(UnitVisitor {
+            noun: "a size",
             expecting: "a size like \"1MiB\" or a whole number of bytes",
             parse: |v| parse_size(v).map(SizeValue),
-            whole: Some((SizeValue, "a size cannot be negative")),
+            whole: Some(SizeValue),
         })
     }
 }
 
 /// Reads a value written as text with a unit, and, where `whole` is set, as a bare
-/// whole number (with the message for a negative one).
+/// whole number (`noun`, e.g. `a size`, words the error for a negative one).
 struct UnitVisitor<T> {
+    noun: &'static str,
     expecting: &'static str,
     parse: fn(&str) -> Result<T, String>,
-    whole: Option<(fn(u64) -> T, &'static str)>,
+    whole: Option<fn(u64) -> T>,
 }
 
 impl<T> Visitor<'_> for UnitVisitor<T> {
@@ -112,13 +115,15 @@ impl<T> Visitor<'_> for UnitVisitor<T> {
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
         match self.whole {
-            Some((whole, negative)) => u64::try_from(v).map(whole).map_err(|_| E::custom(negative)),
+            Some(whole) => u64::try_from(v)
+                .map(whole)
+                .map_err(|_| E::custom(format!("{} cannot be negative", self.noun))),
             None => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
         }
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
         match self.whole {
-            Some((whole, _)) => Ok(whole(v)),
+            Some(whole) => Ok(whole(v)),
             None => Err(E::invalid_type(de::Unexpected::Unsigned(v), &self)),
         }
     }

@@ -148,7 +148,6 @@ mod tests {
     use crate::gateway::headers::tests::map as headers;
     use std::io::Write as _;
 
-
     #[test]
     fn a_passed_deadline_refuses_and_a_future_one_does_not() {
         let err = Deadline::after(Duration::ZERO).check().unwrap_err();
