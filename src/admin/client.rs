@@ -7,13 +7,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Uri};
-use http_body_util::{BodyExt as _, Full, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::emergency::webhook::error_chain;
+use crate::emergency::webhook::{exchange, HttpsClient, Unanswered};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -43,7 +41,7 @@ pub struct Answer {
 /// A client for one gateway's admin listener.
 pub struct AdminClient {
     base: String,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpsClient,
     timeout: Duration,
 }
 
@@ -114,31 +112,22 @@ impl AdminClient {
                 .header(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         let req = req.body(Full::new(bytes)).map_err(|e| ClientError::Request(e.to_string()))?;
-        let exchange = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| ClientError::Request(error_chain(&e)))?;
-            let (parts, body) = resp.into_parts();
-            let bytes = Limited::new(body, 64 * 1024 * 1024)
-                .collect()
-                .await
-                .map_err(|e| ClientError::Request(e.to_string()))?
-                .to_bytes();
-            let status = parts.status.as_u16();
-            let body =
-                serde_json::from_slice(&bytes).map_err(|_| ClientError::NotJson { status })?;
-            let header = |name: &str| {
-                parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
-            };
-            Ok(Answer {
-                status,
-                content_type: header("content-type").unwrap_or_default(),
-                body,
-                record_id: header(crate::gateway::problem::DISCLOSURE_ID),
-            })
-        };
-        tokio::time::timeout(self.timeout, exchange).await.map_err(|_| ClientError::Timeout)?
+        let (parts, bytes) = exchange(&self.client, req, 64 * 1024 * 1024, self.timeout)
+            .await
+            .map_err(|e| match e {
+                Unanswered::Failed(message) => ClientError::Request(message),
+                Unanswered::Timeout => ClientError::Timeout,
+            })?;
+        let bytes = bytes.map_err(ClientError::Request)?;
+        let status = parts.status.as_u16();
+        let body = serde_json::from_slice(&bytes).map_err(|_| ClientError::NotJson { status })?;
+        let header =
+            |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Answer {
+            status,
+            content_type: header("content-type").unwrap_or_default(),
+            body,
+            record_id: header(crate::gateway::problem::DISCLOSURE_ID),
+        })
     }
 }

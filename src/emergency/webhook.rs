@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_lc_rs::hmac;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Uri};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -111,7 +111,7 @@ struct Delivery {
 pub struct Webhook {
     url: Uri,
     key: hmac::Key,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpsClient,
     settings: WebhookSettings,
     pending: Arc<Semaphore>,
 }
@@ -301,25 +301,50 @@ impl Webhook {
             .header(http::header::USER_AGENT, HeaderValue::from_static("isagate-alerts"))
             .body(Full::new(body))
             .map_err(|e| WebhookError::Request(e.to_string()))?;
-        let exchange = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| WebhookError::Request(error_chain(&e)))?;
-            let status = resp.status();
-            // Drain (bounded) so the connection can be reused.
-            let _ = http_body_util::Limited::new(resp.into_body(), 64 * 1024).collect().await;
-            if status.is_success() {
-                Ok(())
-            } else {
-                Err(WebhookError::Status(status.as_u16()))
-            }
-        };
-        tokio::time::timeout(self.settings.timeout, exchange)
+        // The body is read (bounded) only so that the connection can be reused.
+        let (parts, _body) = exchange(&self.client, req, 64 * 1024, self.settings.timeout)
             .await
-            .map_err(|_| WebhookError::Timeout)?
+            .map_err(|e| match e {
+                Unanswered::Failed(message) => WebhookError::Request(message),
+                Unanswered::Timeout => WebhookError::Timeout,
+            })?;
+        if parts.status.is_success() {
+            Ok(())
+        } else {
+            Err(WebhookError::Status(parts.status.as_u16()))
+        }
     }
+}
+
+/// The HTTPS client the webhook and the admin client send with.
+pub(crate) type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// Why [`exchange`] got no answer.
+pub(crate) enum Unanswered {
+    /// The request could not be sent or its answer's head not read (the error chain).
+    Failed(String),
+    Timeout,
+}
+
+/// Send `req` and read at most `limit` bytes of the answer's body, all within `timeout`.
+/// The body is `Err` (a sentence) when it could not be read or is larger than `limit`.
+pub(crate) async fn exchange(
+    client: &HttpsClient,
+    req: Request<Full<Bytes>>,
+    limit: usize,
+    timeout: Duration,
+) -> Result<(http::response::Parts, Result<Bytes, String>), Unanswered> {
+    let run = async {
+        let resp = client.request(req).await.map_err(|e| Unanswered::Failed(error_chain(&e)))?;
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .map_err(|e| e.to_string());
+        Ok((parts, body))
+    };
+    tokio::time::timeout(timeout, run).await.map_err(|_| Unanswered::Timeout)?
 }
 
 /// An error and its causes, as one line.
