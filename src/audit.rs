@@ -14,6 +14,7 @@
 //! - `sqlite`, `postgres`: the two backends and their writers.
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
+//! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
 
 pub mod archive;
 mod batch;
@@ -27,6 +28,7 @@ pub mod record;
 pub mod report;
 mod sqlite;
 pub mod store;
+pub mod subject_access;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};
@@ -37,4 +39,5 @@ pub use report::{EmergencyEntry, Report};
 pub use store::{
     CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
 };
+pub use subject_access::{subject_access, SubjectEntry};
 pub use verify::{Check, Failure, VerifyReport};
