@@ -14,11 +14,9 @@
 //! - [`problem`]: the one place refusals become responses.
 //! - [`state`]: what all transfers share.
 
-pub mod admin_port;
 pub mod body;
 pub mod emergency_limits;
 pub mod headers;
-pub mod launch;
 pub mod path;
 pub mod policy;
 pub mod problem;

@@ -19,6 +19,8 @@
 //! - [`emergency`]: emergency sharing's review, alerts and webhook.
 //! - [`admin`]: the governance admin listener (mTLS, governance identities only).
 //! - [`telemetry`]: logs, metrics and traces, and the plain-HTTP ops listener.
+//! - [`runtime`]: the composition root: start-up from the config, the listeners' wiring,
+//!   agreement reloads, and the background tasks (CRL watch, restrictions, overdue reviews).
 //! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
 //! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
@@ -38,6 +40,7 @@ pub mod keys;
 pub mod listener;
 pub mod minimise;
 pub mod mock_agency;
+pub mod runtime;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

@@ -117,4 +117,3 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
             .collect(),
     }
 }
-

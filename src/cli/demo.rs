@@ -15,9 +15,9 @@ use http::Method;
 
 use super::{Exit, GlobalArgs};
 use crate::config::Config;
-use crate::gateway::launch::{launch, PolicySource};
 use crate::gateway::state::Clock;
 use crate::mock_agency::{MockAgency, MockAgencyHandle, MockAgencyOptions};
+use crate::runtime::{launch, PolicySource};
 use crate::shutdown::Shutdown;
 use crate::tls::dev_certs::{self, DevCertOptions};
 use client::TransferClient;

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 
 use super::{Exit, GlobalArgs};
 use crate::config::Config;
-use crate::gateway::launch::{launch, policy_source};
 use crate::gateway::state::Clock;
+use crate::runtime::{launch, policy_source};
 use crate::shutdown::Shutdown;
 
 #[derive(Debug, clap::Args)]

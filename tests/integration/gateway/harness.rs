@@ -10,9 +10,9 @@ use http::Method;
 use isagate::audit::Record;
 use isagate::cli::demo::client::{Reply, TransferClient};
 use isagate::config::Config;
-use isagate::gateway::launch::{launch, Launched, PolicySource};
 use isagate::gateway::state::Clock;
 use isagate::mock_agency::{MockAgency, MockAgencyHandle, MockAgencyOptions, Route};
+use isagate::runtime::{launch, Launched, PolicySource};
 use isagate::shutdown::Shutdown;
 use isagate::tls::dev_certs::{self, DevCa, DevCertOptions, SAMPLE_AGENCIES};
 

@@ -240,7 +240,7 @@ pub async fn launch(
         b
     };
     let agreements_port: Arc<dyn crate::admin::ports::AgreementsPort> =
-        Arc::new(crate::gateway::admin_port::PolicyAgreements {
+        Arc::new(crate::runtime::admin_port::PolicyAgreements {
             state: Arc::clone(&state),
             source: source.clone(),
             agencies: agency_refs.clone(),

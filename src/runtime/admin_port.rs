@@ -12,8 +12,8 @@ use crate::agreements::explain::{explain, Verdict};
 use crate::agreements::AgencyRef;
 use crate::audit::record::Direction;
 use crate::codes::RefusalCode;
-use crate::gateway::launch::{load_policy, PolicySource};
 use crate::gateway::state::GatewayState;
+use crate::runtime::launch::{load_policy, PolicySource};
 
 /// [`AgreementsPort`] over the gateway's policy cell.
 pub struct PolicyAgreements {
