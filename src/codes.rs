@@ -3,8 +3,12 @@
 //! code is listed with its status and meaning in `docs/problems.md`.
 //!
 //! This module only names things; it decides nothing.
+//!
+//! - [`problem`]: the RFC 9457 problem document both listeners answer refusals with.
 
 use serde::{Deserialize, Serialize};
+
+pub mod problem;
 
 /// Why a transfer (or one part of it) was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,8 +1,8 @@
 //! The transfer listener and its request pipeline (contract section 2).
 //!
 //! A transfer runs through named stages, each a function over one per-request
-//! context that returns what the next stage needs; any error is a [`problem::Refusal`]
-//! that [`problem::response`] turns into the one problem+json shape. See
+//! context that returns what the next stage needs; any error is a [`Refusal`](crate::codes::problem::Refusal)
+//! that [`response`](crate::codes::problem::response) turns into the one problem+json shape. See
 //! `docs/pipeline.md` for the chart with its error edges.
 //!
 //! - [`server`]: accept, TLS, identity, HTTP/1.1 and HTTP/2, graceful drain.
@@ -11,7 +11,6 @@
 //! - [`rate`], [`emergency_limits`]: limits and emergency alerts.
 //! - [`policy`]: the agreement set with compiled schemas, swapped on reload.
 //! - [`upstream`]: pooled mTLS clients per recipient.
-//! - [`problem`]: the one place refusals become responses.
 //! - [`state`]: what all transfers share.
 
 pub mod body;
@@ -19,7 +18,6 @@ pub mod emergency_limits;
 pub mod headers;
 pub mod path;
 pub mod policy;
-pub mod problem;
 pub mod rate;
 pub mod server;
 pub mod state;

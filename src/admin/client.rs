@@ -140,7 +140,7 @@ impl AdminClient {
                 status,
                 content_type: header("content-type").unwrap_or_default(),
                 body,
-                record_id: header(crate::gateway::problem::DISCLOSURE_ID),
+                record_id: header(crate::codes::problem::DISCLOSURE_ID),
             })
         };
         tokio::time::timeout(self.timeout, exchange).await.map_err(|_| ClientError::Timeout)?

@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use http_body_util::BodyExt as _;
 
+use crate::codes::problem::Refusal;
 use crate::codes::RefusalCode;
-use crate::gateway::problem::Refusal;
 
 /// Read a whole body, refusing it once it passes `max_bytes`, or when it takes longer than `timeout`.
 pub async fn read_limited<B>(body: B, max_bytes: usize, timeout: Duration) -> Result<Bytes, Refusal>

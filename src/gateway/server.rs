@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::codes::problem::{self, Refusal};
 use crate::codes::RefusalCode;
-use crate::gateway::problem::{self, Refusal};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::transfer;
 use crate::tls::identity;

@@ -25,10 +25,10 @@ use crate::agreements::{LawfulBasis, LoadedAgreement};
 use crate::audit::record::{
     AgreementRef, Direction, EmergencyInfo, Outcome, RecordDraft, RecordKind,
 };
+use crate::codes::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::codes::{Reason, RefusalCode};
 use crate::gateway::headers::TransferHeaders;
 use crate::gateway::policy::Policy;
-use crate::gateway::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::upstream::UpstreamFailure;
 use crate::gateway::{body, headers, path};
