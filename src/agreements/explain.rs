@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::model::{Agreement, AgreementSet, Flow, EMERGENCY_CATEGORIES};
-use crate::audit::record::Direction;
+use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
 use crate::minimise::{minimise, MinimiseOptions, SchemaPlan, Stripped, Transformed};

@@ -22,11 +22,9 @@ use http_body_util::Full;
 
 use crate::agreements::matching::{self, Matched, RequestKey};
 use crate::agreements::{LawfulBasis, LoadedAgreement};
-use crate::audit::record::{
-    AgreementRef, Direction, EmergencyInfo, Outcome, RecordDraft, RecordKind,
-};
+use crate::audit::record::{AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind};
 use crate::codes::problem::{self, Refusal, DISCLOSURE_ID};
-use crate::codes::{Reason, RefusalCode};
+use crate::codes::{Direction, Reason, RefusalCode};
 use crate::gateway::headers::TransferHeaders;
 use crate::gateway::policy::Policy;
 use crate::gateway::state::{GatewayState, Peer};

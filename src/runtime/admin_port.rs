@@ -10,7 +10,7 @@ use crate::admin::ports::{
 };
 use crate::agreements::explain::{explain, Verdict};
 use crate::agreements::AgencyRef;
-use crate::audit::record::Direction;
+use crate::codes::Direction;
 use crate::codes::RefusalCode;
 use crate::gateway::state::GatewayState;
 use crate::runtime::launch::{load_policy, PolicySource};

@@ -7,7 +7,7 @@ use isagate::agreements::explain::{
     explain, render_human, ExplainReport, ExplainRequest, Limits, Verdict,
 };
 use isagate::agreements::{Agreement, AgreementSet, LoadedAgreement, LoadedSchema};
-use isagate::audit::record::Direction;
+use isagate::codes::Direction;
 use isagate::codes::{RefusalCode, StripReason};
 use serde_json::{json, Value};
 

@@ -244,7 +244,7 @@ mod tests {
     use super::*;
     use crate::audit::canonical::write_canonical;
     use crate::audit::record::*;
-    use crate::codes::{Reason, RefusalCode, StripReason};
+    use crate::codes::{Direction, Reason, RefusalCode, StripReason};
     use crate::minimise::{Stripped, Transformed};
     use serde_json::Value;
 
@@ -279,7 +279,7 @@ mod tests {
         d.schema_sha256.insert("😀.json".into(), "3".into());
         d.flow = Some("f".into());
         d.purpose = Some("p".into());
-        d.lawful_basis = Some(crate::agreements::LawfulBasis {
+        d.lawful_basis = Some(crate::codes::LawfulBasis {
             article_6: vec!["6(1)(e)".into()],
             article_9: vec!["9(2)(g)".into()],
             article_10: vec!["x".into()],

@@ -23,7 +23,8 @@ use uuid::Uuid;
 
 use crate::audit::canonical::{self, write_string};
 use crate::audit::columns::Columns;
-use crate::audit::record::{Direction, Outcome, RecordKind};
+use crate::audit::record::{Outcome, RecordKind};
+use crate::codes::Direction;
 use crate::codes::{RefusalCode, StripReason};
 
 /// One stored row borrowed from the database's buffers, column for column as

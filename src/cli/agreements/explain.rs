@@ -11,8 +11,8 @@ use anyhow::Context as _;
 
 use crate::agreements::explain::{explain, render_human, ExplainRequest, Limits};
 use crate::agreements::load::load_set;
-use crate::audit::record::Direction;
 use crate::cli::{Exit, Format, GlobalArgs};
+use crate::codes::Direction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DirectionArg {

@@ -15,9 +15,8 @@ use isagate::agreements::{
     Agreement, AgreementSet, AgreementStatus, EmergencyClause, Flow, LawfulBasis, LoadedAgreement,
     Purpose,
 };
-use isagate::audit::record::{
-    AgreementRef, Direction, EmergencyInfo, Outcome, RecordDraft, RecordKind,
-};
+use isagate::audit::record::{AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind};
+use isagate::codes::Direction;
 use isagate::emergency::ledger::MemoryLedger;
 use isagate::emergency::{Ledger, LedgerError, RestrictionsCell};
 use isagate::keys::{SecretKey, SubjectKey};
