@@ -8,7 +8,7 @@
 //! # Layout
 //! - [`record`]: the draft the gateway fills in and the committed [`Record`].
 //! - [`canonical`]: the canonical bytes (RFC 8785 subset) and the record hash.
-//! - [`clock`]: the injectable clock and the record time format.
+//! - [`clock`]: the record time format (the clock itself is [`crate::clock`]).
 //! - [`columns`]: a record as table columns; the one decoding every reader uses.
 //! - [`store`]: [`Store`], its options, errors and counters; `batch`: group commit.
 //! - `sqlite`, `postgres`: the two backends and their writers.

@@ -5,7 +5,9 @@
 //! allows, and recorded with its reason before a byte reaches the recipient.
 //!
 //! # Layout
-//! - [`codes`]: the refusal codes and strip reasons of the outside contract (one vocabulary).
+//! - [`clock`]: the one injectable clock: now, and today in Europe/London.
+//! - [`codes`]: the refusal codes and strip reasons of the outside contract, the problem
+//!   document, and the words agreements and records share (one vocabulary).
 //! - [`json_strict`]: the one strict JSON parser used for every body (I-JSON rules).
 //! - [`keys`]: key files, subject hashes and per-recipient pseudonymisation keys.
 //! - [`agreements`]: agreements as pure data, loading, linting, matching and `explain`.
@@ -31,6 +33,7 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod emergency;

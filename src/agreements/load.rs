@@ -54,7 +54,8 @@ pub(crate) struct ParsedPolicy {
 /// not checked against agencies here (see [`load_set_with`]); dates are checked against
 /// today in Europe/London.
 pub fn load_set(agreements_dir: &Path, schemas_dir: &Path) -> Result<AgreementSet, LoadError> {
-    load_set_with(agreements_dir, schemas_dir, None, today_london()).map(|(set, _)| set)
+    load_set_with(agreements_dir, schemas_dir, None, crate::clock::today_in_london())
+        .map(|(set, _)| set)
 }
 
 /// [`load_set`] with the registered agencies and the date to check against; returns the
@@ -69,15 +70,6 @@ pub fn load_set_with(
     match set {
         Some(set) => Ok((set, report)),
         None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
-    }
-}
-
-/// Today's date in Europe/London (UTC if the zone is somehow unknown).
-pub fn today_london() -> Date {
-    let now = jiff::Zoned::now();
-    match jiff::tz::TimeZone::get("Europe/London") {
-        Ok(tz) => now.with_time_zone(tz).date(),
-        Err(_) => now.with_time_zone(jiff::tz::TimeZone::UTC).date(),
     }
 }
 

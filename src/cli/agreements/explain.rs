@@ -46,7 +46,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<Exit> {
     let payload = std::fs::read(&args.payload)
         .with_context(|| format!("cannot read the payload file `{}`", args.payload.display()))?;
     let set = load_set(&global.agreements, &global.schemas)?;
-    let today = jiff::Zoned::now().in_tz("Europe/London")?.date();
+    let today = crate::clock::today_in_london();
     let req = ExplainRequest {
         agreement: &args.agreement,
         flow: &args.flow,

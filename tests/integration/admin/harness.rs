@@ -197,7 +197,9 @@ impl Harness {
             Arc::new(RestrictionsCell::default()),
             subject_key(),
         );
-        state.clock = isagate::admin::AdminClock::Fixed("2026-03-01T12:00:00Z".parse().unwrap());
+        state.clock = std::sync::Arc::new(isagate::clock::ManualClock::new(
+            "2026-03-01T12:00:00Z".parse().unwrap(),
+        ));
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
