@@ -8,6 +8,7 @@
 //! - [`clock`]: the one injectable clock: now, and today in Europe/London.
 //! - [`codes`]: the refusal codes and strip reasons of the outside contract, the problem
 //!   document, and the words agreements and records share (one vocabulary).
+//! - [`digest`]: the one SHA-256 helper (lowercase hex).
 //! - [`json_strict`]: the one strict JSON parser used for every body (I-JSON rules).
 //! - [`keys`]: key files, subject hashes and per-recipient pseudonymisation keys.
 //! - [`agreements`]: agreements as pure data, loading, linting, matching and `explain`.
@@ -36,6 +37,7 @@ pub mod cli;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod digest;
 pub mod emergency;
 pub mod gateway;
 pub mod json_strict;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
+use crate::digest::sha256_hex;
+
 use super::lint::yaml_tree::{self, YNode};
 use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile};
 use super::model::{
@@ -71,11 +73,6 @@ pub fn load_set_with(
         Some(set) => Ok((set, report)),
         None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
     }
-}
-
-/// Lowercase hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }
 
 /// Lint everything and, when there is no error, assemble the set. `Err` only when the

@@ -25,6 +25,7 @@ use crate::agreements::{LawfulBasis, LoadedAgreement};
 use crate::audit::record::{AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind};
 use crate::codes::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::codes::{Direction, Reason, RefusalCode};
+use crate::digest::sha256_hex;
 use crate::gateway::headers::TransferHeaders;
 use crate::gateway::policy::Policy;
 use crate::gateway::state::{GatewayState, Peer};
@@ -662,11 +663,6 @@ impl Ctx {
         d.received_sha256 = self.received_sha256;
         d
     }
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }
 
 /// `StatusCode` re-export for the server module.

@@ -12,8 +12,9 @@ use serde_json::Value;
 use super::similar::did_you_mean;
 use super::yaml_tree::Step;
 use super::{Finding, JsonPositions, Pos, Report, Rule};
-use crate::agreements::load::{sha256_hex, ParsedAgreement, ParsedPolicy};
+use crate::agreements::load::{ParsedAgreement, ParsedPolicy};
 use crate::agreements::model::LawfulBasis;
+use crate::digest::sha256_hex;
 
 /// `x-isagate-transform` names (contract section 3).
 pub const TRANSFORMS: &[&str] =

@@ -330,7 +330,7 @@ mod tests {
         let id = r.id.hyphenated().to_string();
         assert_eq!(
             gaps.hash(&id, &r.prev_hash, r.seq, &r.time),
-            crate::audit::canonical::sha256_hex(&generic(&r))
+            crate::digest::sha256_hex(&generic(&r))
         );
         let empty = Record {
             id: uuid::Uuid::now_v7(),

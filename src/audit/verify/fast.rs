@@ -552,7 +552,7 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
 }
 
 /// Whether the stored hash is the lowercase hex SHA-256 of `bytes` (as
-/// [`canonical::sha256_hex`] writes it), without allocating.
+/// [`crate::digest::sha256_hex`] writes it), without allocating.
 pub(crate) fn hash_matches(bytes: &[u8], stored: &str) -> bool {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
     let mut hex = [0u8; 64];
