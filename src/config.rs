@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::agreements::model::AgencyRef;
+use crate::redaction::url as redact_url;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -401,20 +402,6 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// `scheme://user:password@host/...` with the credentials and query replaced.
-fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some(parts) => parts,
-        None => return "<redacted>".to_owned(),
-    };
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    let rest = match rest.rsplit_once('@') {
-        Some((_, host)) => format!("<redacted>@{host}"),
-        None => rest.to_owned(),
-    };
-    format!("{scheme}://{rest}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,14 +418,5 @@ mod tests {
         assert!(with_suggestion(m).ends_with("did you mean `client_ca`?"));
         let m = "unknown field `zzz`, expected one of `server_cert`, `client_ca`";
         assert_eq!(with_suggestion(m), m);
-    }
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://isagate:hunter2@db:5432/isagate?sslmode=require"),
-            "postgres://<redacted>@db:5432/isagate"
-        );
-        assert_eq!(redact_url("https://hooks.example/x?token=abc"), "https://hooks.example/x");
     }
 }

@@ -24,6 +24,7 @@
 //! - [`telemetry`]: logs, metrics and traces, and the plain-HTTP ops listener.
 //! - [`runtime`]: the composition root: start-up from the config, the listeners' wiring,
 //!   agreement reloads, and the background tasks (CRL watch, restrictions, overdue reviews).
+//! - [`redaction`]: the one URL redactor (no user info, no query) for logs and errors.
 //! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
 //! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
@@ -45,6 +46,7 @@ pub mod keys;
 pub mod listener;
 pub mod minimise;
 pub mod mock_agency;
+pub mod redaction;
 pub mod runtime;
 pub mod shutdown;
 pub mod telemetry;
