@@ -365,31 +365,10 @@ impl Config {
 fn with_suggestion(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
     let Some((unknown, expected)) = rest.split_once('`') else { return message.to_owned() };
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|k| (edit_distance(unknown, k), k))
-        .min()
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4));
-    match best {
-        Some((_, k)) => format!("{message}: did you mean `{k}`?"),
+    match crate::spelling::suggest(unknown, expected.split('`').skip(1).step_by(2)) {
+        Some(k) => format!("{message}: did you mean `{k}`?"),
         None => message.to_owned(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -26,6 +26,7 @@
 //!   agreement reloads, and the background tasks (CRL watch, restrictions, overdue reviews).
 //! - [`redaction`]: the one URL redactor (no user info, no query) for logs and errors.
 //! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
+//! - [`spelling`]: the one "did you mean" (edit distance and threshold).
 //! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
 
@@ -49,5 +50,6 @@ pub mod mock_agency;
 pub mod redaction;
 pub mod runtime;
 pub mod shutdown;
+pub mod spelling;
 pub mod telemetry;
 pub mod tls;

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::similar::did_you_mean;
 use super::yaml_tree::Step;
 use super::{Finding, JsonPositions, Pos, Report, Rule};
 use crate::agreements::load::{ParsedAgreement, ParsedPolicy};
 use crate::agreements::model::LawfulBasis;
 use crate::digest::sha256_hex;
+use crate::spelling::did_you_mean;
 
 /// `x-isagate-transform` names (contract section 3).
 pub const TRANSFORMS: &[&str] =
