@@ -227,7 +227,7 @@ impl SetAgreements {
             agreements_dir,
             schemas_dir,
             explain: None,
-            today: Box::new(|| crate::clock::today_in_london()),
+            today: Box::new(crate::clock::today_in_london),
         }
     }
 
