@@ -32,7 +32,7 @@ pub mod subject_access;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};
-pub use checkpoint::{generate_checkpoint_key, Checkpoint, CheckpointError};
+pub use checkpoint::{generate_checkpoint_key, Checkpoint, CheckpointError, CheckpointSink};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use record::{Record, RecordDraft, GENESIS_HASH};
 pub use report::{EmergencyEntry, Report};

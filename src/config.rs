@@ -398,4 +398,26 @@ mod tests {
         let m = "unknown field `zzz`, expected one of `server_cert`, `client_ca`";
         assert_eq!(with_suggestion(m), m);
     }
+
+    #[test]
+    fn log_level_must_be_a_filter() {
+        let parse = |text: &str| {
+            Config::parse(
+                text,
+                Path::new("t.toml"),
+                Path::new("."),
+                LoadOptions { check_files: false },
+            )
+        };
+        let ok = parse("[telemetry]\nlog_level = \"isagate=debug,warn\"\n").unwrap();
+        assert_eq!(ok.telemetry.log_level, "isagate=debug,warn");
+        assert_eq!(parse("").unwrap().telemetry.log_level, "info");
+        let Err(ConfigError::Invalid { problems, .. }) =
+            parse("[telemetry]\nlog_level = \"isagate=loud\"\n")
+        else {
+            panic!("`isagate=loud` was accepted")
+        };
+        assert_eq!(problems[0].key, "telemetry.log_level");
+        assert_eq!(problems[0].line, Some(2));
+    }
 }

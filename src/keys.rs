@@ -2,9 +2,11 @@
 //!
 //! - Key files hold base64 of at least 32 random bytes.
 //! - Subject hash = lowercase hex HMAC-SHA256(subject key, `<type>:<normalised id>`).
-//! - Pseudonym key = HKDF-SHA256(pseudonymisation key, salt empty, info = agreement id
-//!   followed directly by recipient id), without the agreement version, so pseudonyms
-//!   survive a version bump but differ between recipients.
+//! - Pseudonym key = HKDF-SHA256(pseudonymisation key, salt empty, info = agreement id,
+//!   one zero byte, recipient id), without the agreement version, so pseudonyms survive a
+//!   version bump but differ between recipients. The zero byte keeps two pairs apart whose
+//!   concatenations are equal (`ISA-1` + `0x` and `ISA-10` + `x`); pseudonyms made before
+//!   it was added (2026-12-07) differ from today's.
 //!
 //! Keys never appear in `Debug` output, logs or errors.
 
@@ -14,6 +16,19 @@ use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::{hkdf, hmac, rand};
 use base64::Engine as _;
+
+/// `Debug` that names the type and never its contents: keys never reach logs or errors.
+macro_rules! redacted_debug {
+    ($($name:ident),+) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    )+};
+}
+
+redacted_debug!(SecretKey, SubjectKey, PseudonymisationKey, PseudonymKey);
 
 /// The fewest random bytes a key file may hold.
 pub const MIN_KEY_BYTES: usize = 32;
@@ -35,12 +50,6 @@ pub enum KeyError {
 /// Raw key material read from a key file.
 #[derive(Clone)]
 pub struct SecretKey(Vec<u8>);
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey(<redacted>)")
-    }
-}
 
 impl SecretKey {
     /// Read a key file: base64 (surrounding whitespace ignored) of at least 32 bytes.
@@ -97,12 +106,6 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[derive(Clone)]
 pub struct SubjectKey(hmac::Key);
 
-impl std::fmt::Debug for SubjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SubjectKey(<redacted>)")
-    }
-}
-
 impl SubjectKey {
     pub fn new(secret: &SecretKey) -> Self {
         Self(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()))
@@ -148,12 +151,6 @@ impl DerivedKeys {
     const MAX: usize = 4096;
 }
 
-impl std::fmt::Debug for PseudonymisationKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PseudonymisationKey(<redacted>)")
-    }
-}
-
 impl PseudonymisationKey {
     pub fn new(secret: SecretKey) -> Self {
         Self { secret, derived: Arc::default() }
@@ -164,7 +161,7 @@ impl PseudonymisationKey {
         Ok(Self::new(SecretKey::random()?))
     }
 
-    /// HKDF-SHA256(key, info = agreement id ++ recipient id): stable across versions.
+    /// HKDF-SHA256(key, info = agreement id, 0x00, recipient id): stable across versions.
     pub fn for_recipient(&self, agreement_id: &str, recipient_id: &str) -> PseudonymKey {
         let cached = self
             .derived
@@ -189,7 +186,7 @@ impl PseudonymisationKey {
     }
 
     fn derive(&self, agreement_id: &str, recipient_id: &str) -> PseudonymKey {
-        let info = [agreement_id.as_bytes(), recipient_id.as_bytes()];
+        let info = [agreement_id.as_bytes(), &[0u8], recipient_id.as_bytes()];
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(self.secret.as_bytes());
         let mut okm = [0u8; 32];
         // HKDF-SHA256 can always expand to 32 bytes (limit is 255 * 32).
@@ -203,12 +200,6 @@ impl PseudonymisationKey {
 /// The key for one (agreement, recipient): maps a value to a stable pseudonym.
 #[derive(Clone)]
 pub struct PseudonymKey(hmac::Key);
-
-impl std::fmt::Debug for PseudonymKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PseudonymKey(<redacted>)")
-    }
-}
 
 impl PseudonymKey {
     /// Lowercase hex HMAC-SHA256 of the value's text (a string's contents, or the JSON
@@ -241,6 +232,30 @@ mod tests {
         assert_eq!(a, key.for_recipient("ISA-1", "uni").pseudonymise(&v));
         assert_ne!(a, key.for_recipient("ISA-1", "other").pseudonymise(&v));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn concatenations_that_coincide_derive_different_keys() {
+        let key = PseudonymisationKey::new(SecretKey::from_base64(&"D".repeat(44)).unwrap());
+        let v = serde_json::json!("9434765919");
+        let a = key.for_recipient("ISA-1", "0x").pseudonymise(&v);
+        let b = key.for_recipient("ISA-10", "x").pseudonymise(&v);
+        assert_ne!(a, b, "(ISA-1, 0x) and (ISA-10, x) must not share a pseudonym key");
+    }
+
+    #[test]
+    fn the_derivation_puts_one_zero_byte_between_agreement_and_recipient() {
+        let secret = SecretKey::from_base64(&"E".repeat(44)).unwrap();
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(secret.as_bytes());
+        let mut okm = [0u8; 32];
+        prk.expand(&[b"ISA-1".as_slice(), b"\0", b"uni"], hkdf::HKDF_SHA256)
+            .unwrap()
+            .fill(&mut okm)
+            .unwrap();
+        let expected = PseudonymKey(hmac::Key::new(hmac::HMAC_SHA256, &okm));
+        let v = serde_json::json!("QQ123456C");
+        let derived = PseudonymisationKey::new(secret).for_recipient("ISA-1", "uni");
+        assert_eq!(derived.pseudonymise(&v), expected.pseudonymise(&v));
     }
 
     #[test]

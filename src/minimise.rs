@@ -31,15 +31,20 @@ pub struct Stripped {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Transformed {
     pub path: String,
-    /// `pseudonymise`, `year`, `age-band`, `postcode-district`, `postcode-sector`, `mask`.
+    /// A [`transforms::Transform`] name (never `drop`: a dropped field is stripped).
     pub transform: String,
 }
+
+/// The kinds of identifier `x-isagate-subject-id` may name (the one list: the plan
+/// compiler, the linter and `docs/agreements.md` read it). Subject access searches by
+/// kind, so a misspelt kind would file a subject's records where no search finds them.
+pub const SUBJECT_ID_TYPES: &[&str] = &["nhs-number", "pnc-id", "local-id", "vehicle-registration"];
 
 /// A subject identifier found in the payload (`x-isagate-subject-id`). Raw value: the
 /// caller hashes it with the subject key straight away and never stores or logs it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SubjectId {
-    /// e.g. `nhs-number`, `pnc-id`, `local-id`.
+    /// One of [`SUBJECT_ID_TYPES`].
     pub kind: String,
     pub value: String,
 }

@@ -14,7 +14,8 @@ pub mod metrics;
 pub mod ops;
 
 pub use self::logging::{
-    build_subscriber, init_logging, LogFormat, OtlpSettings, TelemetryError, TelemetryGuard,
+    build_subscriber, build_subscriber_at, init_logging, log_directives, LogFormat, OtlpSettings,
+    TelemetryError, TelemetryGuard,
 };
 pub use self::metrics::{install_metrics, MetricsHandle};
 pub use self::ops::{readiness_fn, serve_ops, Readiness, DEFAULT_OPS_ADDR};

@@ -74,22 +74,22 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
 /// Every certificate in a PEM file (a leaf followed by its intermediates, or a bundle).
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bytes = read("certificate file", path)?;
-    let certs =
-        CertificateDer::pem_slice_iter(&bytes).collect::<Result<Vec<_>, _>>().map_err(|e| {
-            TlsError::NotPem {
-                what: "certificate file",
-                path: path.to_owned(),
-                detail: e.to_string(),
-            }
-        })?;
-    if certs.is_empty() {
-        return Err(TlsError::NotPem {
-            what: "certificate file",
-            path: path.to_owned(),
-            detail: "no `CERTIFICATE` section".into(),
-        });
+    pem_sections(CertificateDer::pem_slice_iter(&bytes), "certificate file", "CERTIFICATE", path)
+}
+
+/// Every PEM section of one kind in a file; none, or one that does not parse, is an error.
+fn pem_sections<T>(
+    sections: impl Iterator<Item = Result<T, rustls_pki_types::pem::Error>>,
+    what: &'static str,
+    label: &str,
+    path: &Path,
+) -> Result<Vec<T>, TlsError> {
+    let not_pem = |detail: String| TlsError::NotPem { what, path: path.to_owned(), detail };
+    let found = sections.collect::<Result<Vec<_>, _>>().map_err(|e| not_pem(e.to_string()))?;
+    if found.is_empty() {
+        return Err(not_pem(format!("no `{label}` section")));
     }
-    Ok(certs)
+    Ok(found)
 }
 
 /// The private key in a PEM file (PKCS#8, SEC1 or PKCS#1).
@@ -125,21 +125,12 @@ pub fn load_crls(
             out.push(CertificateRevocationListDer::from(bytes));
             continue;
         }
-        let crls = CertificateRevocationListDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| TlsError::NotPem {
-                what: "CRL file",
-                path: path.to_owned(),
-                detail: e.to_string(),
-            })?;
-        if crls.is_empty() {
-            return Err(TlsError::NotPem {
-                what: "CRL file",
-                path: path.to_owned(),
-                detail: "no `X509 CRL` section".into(),
-            });
-        }
-        out.extend(crls);
+        out.extend(pem_sections(
+            CertificateRevocationListDer::pem_slice_iter(&bytes),
+            "CRL file",
+            "X509 CRL",
+            path,
+        )?);
     }
     Ok(out)
 }

@@ -1,17 +1,11 @@
 //! What the admin listener needs from the agreements and from the record store's read
 //! side, as two small traits with their wire types. The wire types are exactly what the
 //! OpenAPI document describes.
-//!
-//! [`SetAgreements`] implements [`AgreementsPort`] over an [`AgreementSet`] and
-//! `agreements::load::load_set`; the server swaps in the gateway's policy cell.
-
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::agreements::{AgreementSet, LoadedAgreement};
+use crate::agreements::LoadedAgreement;
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
 use crate::minimise::{Stripped, Transformed};
@@ -204,92 +198,5 @@ pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSumm
         emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
         restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
         findings,
-    }
-}
-
-/// A function that runs the dry run over a set (plugged in where `agreements::explain` lives).
-pub type ExplainFn =
-    Arc<dyn Fn(&AgreementSet, &ExplainRequest) -> Result<ExplainReport, PortFailure> + Send + Sync>;
-
-/// [`AgreementsPort`] over a plain [`AgreementSet`], reloaded from disk with `load_set`.
-pub struct SetAgreements {
-    set: Arc<RwLock<Arc<AgreementSet>>>,
-    agreements_dir: PathBuf,
-    schemas_dir: PathBuf,
-    explain: Option<ExplainFn>,
-    today: Box<dyn Fn() -> jiff::civil::Date + Send + Sync>,
-}
-
-impl SetAgreements {
-    pub fn new(set: AgreementSet, agreements_dir: PathBuf, schemas_dir: PathBuf) -> Self {
-        Self {
-            set: Arc::new(RwLock::new(Arc::new(set))),
-            agreements_dir,
-            schemas_dir,
-            explain: None,
-            today: Box::new(crate::clock::today_in_london),
-        }
-    }
-
-    pub fn with_explain(mut self, f: ExplainFn) -> Self {
-        self.explain = Some(f);
-        self
-    }
-
-    pub fn with_today(mut self, f: impl Fn() -> jiff::civil::Date + Send + Sync + 'static) -> Self {
-        self.today = Box::new(f);
-        self
-    }
-
-    pub fn current(&self) -> Arc<AgreementSet> {
-        match self.set.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(p) => Arc::clone(&p.into_inner()),
-        }
-    }
-}
-
-/// Replace the contents of a lock, poisoned or not.
-fn put<T>(lock: &RwLock<Arc<T>>, value: Arc<T>) {
-    match lock.write() {
-        Ok(mut g) => *g = value,
-        Err(p) => *p.into_inner() = value,
-    }
-}
-
-impl AgreementsPort for SetAgreements {
-    fn list(&self) -> Vec<AgreementSummary> {
-        let today = (self.today)();
-        self.current().agreements.iter().map(|a| summarise(a, today)).collect()
-    }
-
-    fn stage_reload(&self) -> Result<StagedReload, String> {
-        let set = crate::agreements::load::load_set(&self.agreements_dir, &self.schemas_dir)
-            .map_err(|e| e.to_string())?;
-        let agreements = set
-            .agreements
-            .iter()
-            .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
-            .collect();
-        let schemas = set.schemas.len();
-        let cell = Arc::clone(&self.set);
-        Ok(StagedReload { agreements, schemas, apply: Box::new(move || put(&cell, Arc::new(set))) })
-    }
-
-    fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {
-        let set = self.current();
-        if set.agreement(&req.agreement).is_none() {
-            return Err(PortFailure {
-                code: RefusalCode::NotFound,
-                detail: "no loaded agreement has this id".into(),
-            });
-        }
-        match &self.explain {
-            Some(f) => f(&set, req),
-            None => Err(PortFailure {
-                code: RefusalCode::AuditUnavailable,
-                detail: "the dry run is not available on this gateway".into(),
-            }),
-        }
     }
 }

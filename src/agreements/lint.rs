@@ -25,7 +25,6 @@ pub(crate) use policy_rules::check_policy;
 pub use render::RenderOptions;
 pub use rule::Rule;
 pub(crate) use schema_rules::{check_schema_file, check_schema_uses, schema_uses, SchemaFile};
-pub use schema_rules::{ANNOTATIONS, CRIMINAL_OFFENCE, SPECIAL_CATEGORIES, TRANSFORMS};
 pub(crate) use shape::{check_shape, AGREEMENT_SHAPE, POLICY_SHAPE};
 
 /// How bad a finding is: any error refuses the whole set; warnings are advice.

@@ -1,8 +1,10 @@
 //! Signed checkpoints (contract sections 10 and 11): every N records or T seconds the
 //! writer signs (seq, head hash, time) with an Ed25519 key and appends it as one JSON
-//! line to a file outside the database, fsynced. `audit verify --checkpoints` reads them
-//! back and checks each against the store. This module must never block an append on a
-//! checkpoint failure: it counts and logs it instead (the chain itself stays the proof).
+//! line to a file outside the database, fsynced, and, with `checkpoints.webhook`, hands
+//! it to a [`CheckpointSink`] that the alert webhook drains (`emergency::webhook`).
+//! `audit verify --checkpoints` reads them back and checks each against the store. This
+//! module must never block an append on a checkpoint failure: it counts and logs it
+//! instead (the chain itself stays the proof).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use super::canonical::write_canonical;
 use super::clock::{format_time, Clock};
@@ -138,11 +141,42 @@ pub fn read_checkpoints(
     Ok(out)
 }
 
+/// Where each signed checkpoint also goes: a bounded queue, drained elsewhere (the alert
+/// webhook). Publishing never waits: a full or closed queue drops that checkpoint from
+/// the webhook (the file still has it), logged and counted.
+#[derive(Clone)]
+pub struct CheckpointSink {
+    tx: mpsc::Sender<Checkpoint>,
+}
+
+impl std::fmt::Debug for CheckpointSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckpointSink").finish_non_exhaustive()
+    }
+}
+
+impl CheckpointSink {
+    /// A sink holding at most `capacity` checkpoints not yet taken, and its receiving end.
+    pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Checkpoint>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (Self { tx }, rx)
+    }
+
+    /// Hand `c` over without waiting (the writer may be a plain thread).
+    fn publish(&self, c: &Checkpoint) {
+        if self.tx.try_send(c.clone()).is_err() {
+            metrics::counter!("isagate_audit_checkpoint_failures_total").increment(1);
+            tracing::error!(seq = c.seq, "audit checkpoint not queued for the webhook");
+        }
+    }
+}
+
 /// The writer's checkpoint schedule.
 pub(crate) struct Checkpointer {
     key: Ed25519KeyPair,
     key_id: String,
     out: PathBuf,
+    sink: Option<CheckpointSink>,
     every_records: u64,
     every: Duration,
     clock: Arc<dyn Clock>,
@@ -155,6 +189,7 @@ pub(crate) struct Checkpointer {
 impl Checkpointer {
     pub(crate) fn new(
         opts: &CheckpointOptions,
+        sink: Option<CheckpointSink>,
         clock: Arc<dyn Clock>,
         stats: Arc<Stats>,
     ) -> Result<Self, StoreError> {
@@ -165,6 +200,7 @@ impl Checkpointer {
             key,
             key_id,
             out: opts.out_file.clone(),
+            sink,
             every_records: opts.every_records.max(1),
             every: opts.every.max(Duration::from_millis(10)),
             clock,
@@ -210,6 +246,9 @@ impl Checkpointer {
             key: self.key_id.clone(),
             sig: base64::engine::general_purpose::STANDARD.encode(sig.as_ref()),
         };
+        if let Some(sink) = &self.sink {
+            sink.publish(&line);
+        }
         match append_line(&self.out, &line) {
             Ok(()) => {
                 self.unsigned = 0;

@@ -9,8 +9,12 @@
 //! Migrations run under a transaction-level advisory lock, so replicas starting together
 //! do not race. Connections use no TLS for now (`NoTls`): run the database on the same
 //! host or a private network. `synchronous_commit` is forced on for every session.
+//! Reads go through a pool of `store.pool_size` connections, each opened on first use
+//! and kept; the writer holds one more of its own. Sessions are named `isagate` in
+//! `pg_stat_activity` unless the URL sets `application_name`.
 //! This module must not acknowledge a record before `COMMIT` returned.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,13 +97,41 @@ async fn connect(config: &Config, bound: Duration) -> Result<Client, String> {
     Ok(client)
 }
 
-/// The PostgreSQL backend: a channel to the writer task and a reading connection.
+/// The PostgreSQL backend: a channel to the writer task and the reading pool.
 #[derive(Clone)]
 pub(crate) struct Postgres {
     tx: mpsc::Sender<Job>,
     config: Arc<Config>,
-    reader: Arc<tokio::sync::Mutex<Option<Client>>>,
+    readers: Arc<Readers>,
     bound: Duration,
+}
+
+/// `pool_size` reading connections, each opened on first use. A read takes the next slot
+/// in turn when it is free, else any free one, else waits for its turn's slot.
+struct Readers {
+    slots: Vec<tokio::sync::Mutex<Option<Client>>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    fn new(size: usize) -> Self {
+        Self {
+            slots: (0..size.max(1)).map(|_| tokio::sync::Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    async fn take(&self) -> tokio::sync::MutexGuard<'_, Option<Client>> {
+        let n = self.slots.len();
+        let first = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let turn = (0..n).map(|i| &self.slots[(first + i) % n]);
+        for slot in turn {
+            if let Ok(guard) = slot.try_lock() {
+                return guard;
+            }
+        }
+        self.slots[first].lock().await
+    }
 }
 
 impl Postgres {
@@ -111,6 +143,9 @@ impl Postgres {
         checkpointer: Option<Checkpointer>,
     ) -> Result<Postgres, StoreError> {
         let mut config: Config = url.parse().map_err(|_| StoreError::BadUrl(redact_url(url)))?;
+        if config.get_application_name().is_none() {
+            config.application_name("isagate");
+        }
         let bound = opts.append_timeout;
         config.connect_timeout(bound);
         let mut client =
@@ -131,7 +166,7 @@ impl Postgres {
         Ok(Postgres {
             tx,
             config: Arc::new(config),
-            reader: Arc::new(tokio::sync::Mutex::new(None)),
+            readers: Arc::new(Readers::new(opts.pool_size)),
             bound,
         })
     }
@@ -148,7 +183,7 @@ impl Postgres {
         sql: &str,
         params: &[Param],
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        let mut guard = self.reader.lock().await;
+        let mut guard = self.readers.take().await;
         if guard.is_none() {
             *guard = Some(connect(&self.config, self.bound).await.map_err(StoreError::Read)?);
         }

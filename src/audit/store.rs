@@ -27,6 +27,11 @@ pub struct StoreOptions {
     pub append_timeout: Duration,
     /// Signed checkpoints, when configured.
     pub checkpoints: Option<CheckpointOptions>,
+    /// Also publish each signed checkpoint here (the alert webhook, `checkpoints.webhook`).
+    pub checkpoint_sink: Option<super::checkpoint::CheckpointSink>,
+    /// PostgreSQL: reading connections per store, opened on first use (`store.pool_size`,
+    /// default 8); the writer has one more of its own. SQLite ignores it.
+    pub pool_size: usize,
 }
 
 impl Default for StoreOptions {
@@ -35,6 +40,8 @@ impl Default for StoreOptions {
             group_commit_window: Duration::from_millis(2),
             append_timeout: Duration::from_secs(2),
             checkpoints: None,
+            checkpoint_sink: None,
+            pool_size: 8,
         }
     }
 }
@@ -338,7 +345,12 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let stats = Arc::new(Stats::default());
         let checkpointer = match &opts.checkpoints {
-            Some(c) => Some(super::checkpoint::Checkpointer::new(c, clock.clone(), stats.clone())?),
+            Some(c) => Some(super::checkpoint::Checkpointer::new(
+                c,
+                opts.checkpoint_sink.clone(),
+                clock.clone(),
+                stats.clone(),
+            )?),
             None => None,
         };
         let (backend, durability) = if let Some(rest) = url.strip_prefix("sqlite://") {

@@ -140,6 +140,21 @@ pub(crate) async fn open(url: &str) -> anyhow::Result<Store> {
     Store::open(url, StoreOptions::default()).await.context("cannot open the record store")
 }
 
+/// Open a store that must already exist: a command that reads never creates one, so a
+/// mistyped `--store` is an error (exit 2) rather than an empty chain that verifies.
+pub(crate) async fn open_existing(url: &str) -> anyhow::Result<Store> {
+    if let Some(spec) = url.strip_prefix("sqlite://") {
+        let path = std::path::Path::new(spec.split_once('?').map_or(spec, |(p, _)| p));
+        anyhow::ensure!(
+            path.is_file(),
+            "no record store at `{}`: check `--store` (sqlite://PATH or postgres://...) or \
+             the `[store] url` of the config given with `--config`",
+            path.display()
+        );
+    }
+    open(url).await
+}
+
 /// Progress on standard error when it is a terminal; nothing when piped.
 fn progress_printer(label: &'static str) -> impl Fn(u64, u64) {
     let tty = std::io::stderr().is_terminal();
@@ -154,10 +169,20 @@ fn progress_printer(label: &'static str) -> impl Fn(u64, u64) {
 }
 
 async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
-    let store = open(&defaults.store_url(&args.store)?).await?;
+    let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let checkpoints = defaults.checkpoints(&args.store, args.checkpoints, args.public_key)?;
     let checkpoints = checkpoints.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
     let report = store.verify(checkpoints, &progress_printer("verified")).await?;
+    if report.failure.is_none() && report.checkpoints_checked.unwrap_or(0) == 0 {
+        if let Some(file) = defaults.expected_checkpoints(&args.store)? {
+            eprintln!(
+                "warning: no signed checkpoint was checked although the config names `{}`: \
+                 the chain is consistent but nothing outside the store vouches for its head; \
+                 check that the file and the `.pub` beside `[checkpoints] key` exist",
+                file.display()
+            );
+        }
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
@@ -199,7 +224,7 @@ async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
     let since = parse_when(&args.since, false)?;
     let until = parse_when(&args.until, true)?;
     anyhow::ensure!(since < until, "`--since` must be before `--until`");
-    let store = open(&defaults.store_url(&args.store)?).await?;
+    let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let report = store.report(since, until).await?;
     let text = match args.format {
         ReportFormat::Human => render::human(&report),
@@ -212,7 +237,7 @@ async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
 }
 
 async fn export(args: ExportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
-    let store = open(&defaults.store_url(&args.store)?).await?;
+    let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let mut sink: Box<dyn std::io::Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?,
@@ -243,7 +268,7 @@ async fn export(args: ExportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
 async fn archive(args: ArchiveArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
     let before = parse_when(&args.before, false)?;
     let key = defaults.signing_key(args.key)?;
-    let store = open(&defaults.store_url(&args.store)?).await?;
+    let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let actor = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
     let s = crate::audit::archive(&store, before, &args.out, &key, &actor).await?;
     println!(

@@ -45,9 +45,6 @@ pub struct DemoArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
-    if std::env::var_os(crate::telemetry::logging::LOG_ENV).is_none() {
-        std::env::set_var(crate::telemetry::logging::LOG_ENV, "warn");
-    }
     let source = PolicySource {
         agreements: absolute(&global.agreements)?,
         schemas: absolute(&global.schemas)?,
@@ -67,7 +64,8 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
 
     let runtime = super::runtime()?;
     runtime.block_on(async move {
-        let _telemetry = crate::telemetry::init_logging(crate::telemetry::LogFormat::Text, None)?;
+        let _telemetry =
+            crate::telemetry::init_logging(crate::telemetry::LogFormat::Text, "warn", None)?;
         let mut mocks = Vec::new();
         for (id, _, _) in samples::AGENCIES {
             let mock = MockAgency::start(MockAgencyOptions {

@@ -41,7 +41,7 @@ pub fn run(global: &GlobalArgs, _args: ServeArgs) -> anyhow::Result<Exit> {
     });
     let runtime = super::runtime()?;
     runtime.block_on(async move {
-        let _telemetry = crate::telemetry::init_logging(format, otlp)?;
+        let _telemetry = crate::telemetry::init_logging(format, &cfg.telemetry.log_level, otlp)?;
         let shutdown = Shutdown::on_signals()?;
         let (agreements, schemas) = overrides(global);
         let source = policy_source(&cfg, agreements.as_deref(), schemas.as_deref());

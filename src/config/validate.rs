@@ -531,10 +531,18 @@ fn telemetry(c: &mut Ctx<'_>, raw: &RawConfig) -> Telemetry {
             "is empty: give a name, like `isagate`",
         );
     }
+    let log_level = c.string(&t.log_level, "info");
+    if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_level) {
+        c.problem(
+            "telemetry.log_level",
+            t.log_level.as_ref().map(|s| s.span()),
+            format!("`{log_level}` is not a log filter ({e}): write a level like `info` or directives like `isagate=debug,info`"),
+        );
+    }
     Telemetry {
         otlp_endpoint: c.http_url("telemetry.otlp_endpoint", &t.otlp_endpoint, false),
         log_format,
-        log_level: c.string(&t.log_level, "info"),
+        log_level,
         service_name,
     }
 }

@@ -1,11 +1,9 @@
 //! What emergency review, overdue alerts and restrictions need from the record store,
 //! as one small object-safe trait, so they can be tested without a database and so the
-//! store's own API stays its own. `audit::Store` implements it (see `store_ledger`); the
-//! in-memory [`MemoryLedger`] serves tests.
+//! store's own API stays its own. `audit::Store` implements it (see `store_ledger`); unit
+//! tests in this crate use an in-memory ledger that exists only under `#[cfg(test)]`.
 //!
 //! Every method reads committed records only; `append` returns once the record is durable.
-
-use std::sync::Mutex;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -69,103 +67,98 @@ pub fn is_emergency_disclosure(d: &RecordDraft) -> bool {
         && d.emergency.is_some()
 }
 
-/// A ledger in memory: for tests, and to show the trait's contract in 40 lines.
-#[derive(Debug, Default)]
-pub struct MemoryLedger {
-    records: Mutex<Vec<LedgerRecord>>,
-    /// When set, every call fails as an unavailable store would.
-    pub broken: std::sync::atomic::AtomicBool,
-}
-
-impl MemoryLedger {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn check(&self) -> Result<(), LedgerError> {
-        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(LedgerError::Unavailable("memory ledger marked broken".into()));
-        }
-        Ok(())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<LedgerRecord>> {
-        match self.records.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    /// Append with a chosen time (tests of overdue reviews).
-    pub fn append_at(&self, draft: RecordDraft, time: jiff::Timestamp) -> Committed {
-        let mut recs = self.lock();
-        let seq = recs.len() as u64 + 1;
-        let id = Uuid::now_v7();
-        let time = time.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-        recs.push(LedgerRecord { id, seq, time: time.clone(), draft });
-        Committed { id, seq, time }
-    }
-
-    /// Every record, in chain order.
-    pub fn all(&self) -> Vec<LedgerRecord> {
-        self.lock().clone()
-    }
-}
-
-impl Ledger for MemoryLedger {
-    fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>> {
-        Box::pin(async move {
-            self.check()?;
-            Ok(self.append_at(draft, jiff::Timestamp::now()))
-        })
-    }
-
-    fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
-        Box::pin(async move {
-            self.check()?;
-            Ok(self.lock().iter().find(|r| r.id == id).cloned())
-        })
-    }
-
-    fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
-        Box::pin(async move {
-            self.check()?;
-            let recs = self.lock();
-            Ok(recs
-                .iter()
-                .filter(|r| is_emergency_disclosure(&r.draft))
-                .map(|d| EmergencyEntry {
-                    disclosure: d.clone(),
-                    reviews: recs
-                        .iter()
-                        .filter(|r| {
-                            r.draft.kind == RecordKind::EmergencyReview
-                                && r.draft.in_reply_to == Some(d.id)
-                        })
-                        .cloned()
-                        .collect(),
-                })
-                .collect())
-        })
-    }
-
-    fn governance_since(
-        &self,
-        after_seq: u64,
-    ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
-        Box::pin(async move {
-            self.check()?;
-            Ok(self
-                .lock()
-                .iter()
-                .filter(|r| r.seq > after_seq && r.draft.kind == RecordKind::Governance)
-                .cloned()
-                .collect())
-        })
-    }
-}
-
 /// Parse a record's RFC 3339 time.
 pub fn record_time(r: &LedgerRecord) -> Option<jiff::Timestamp> {
     r.time.parse().ok()
+}
+
+/// The in-memory ledger of this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod memory {
+    use std::sync::Mutex;
+
+    use futures::future::BoxFuture;
+    use uuid::Uuid;
+
+    use super::{
+        is_emergency_disclosure, Committed, EmergencyEntry, Ledger, LedgerError, LedgerRecord,
+    };
+    use crate::audit::record::{RecordDraft, RecordKind};
+
+    /// A ledger in memory, for the unit tests of this crate (integration tests use the real
+    /// store on a temporary SQLite file).
+    #[derive(Debug, Default)]
+    pub struct MemoryLedger {
+        records: Mutex<Vec<LedgerRecord>>,
+    }
+
+    impl MemoryLedger {
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        fn lock(&self) -> std::sync::MutexGuard<'_, Vec<LedgerRecord>> {
+            match self.records.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            }
+        }
+
+        /// Every record, in chain order.
+        pub fn all(&self) -> Vec<LedgerRecord> {
+            self.lock().clone()
+        }
+    }
+
+    impl Ledger for MemoryLedger {
+        fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>> {
+            Box::pin(async move {
+                let mut recs = self.lock();
+                let seq = recs.len() as u64 + 1;
+                let id = Uuid::now_v7();
+                let time = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                recs.push(LedgerRecord { id, seq, time: time.clone(), draft });
+                Ok(Committed { id, seq, time })
+            })
+        }
+
+        fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
+            Box::pin(async move { Ok(self.lock().iter().find(|r| r.id == id).cloned()) })
+        }
+
+        fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
+            Box::pin(async move {
+                let recs = self.lock();
+                Ok(recs
+                    .iter()
+                    .filter(|r| is_emergency_disclosure(&r.draft))
+                    .map(|d| EmergencyEntry {
+                        disclosure: d.clone(),
+                        reviews: recs
+                            .iter()
+                            .filter(|r| {
+                                r.draft.kind == RecordKind::EmergencyReview
+                                    && r.draft.in_reply_to == Some(d.id)
+                            })
+                            .cloned()
+                            .collect(),
+                    })
+                    .collect())
+            })
+        }
+
+        fn governance_since(
+            &self,
+            after_seq: u64,
+        ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
+            Box::pin(async move {
+                Ok(self
+                    .lock()
+                    .iter()
+                    .filter(|r| r.seq > after_seq && r.draft.kind == RecordKind::Governance)
+                    .cloned()
+                    .collect())
+            })
+        }
+    }
 }

@@ -382,7 +382,7 @@ pub async fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emergency::ledger::MemoryLedger;
+    use crate::emergency::ledger::memory::MemoryLedger;
     use crate::keys::SecretKey;
 
     fn key() -> SubjectKey {

@@ -1,12 +1,17 @@
 //! The alert webhook (contract section 11): a JSON body POSTed over HTTPS with the header
-//! `Isagate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(key, "<t>.<body>")>`.
+//! `Isagate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(key, "<t>.<body>")>`. It
+//! carries emergency alerts and, with `checkpoints.webhook`, every signed audit
+//! checkpoint (contract section 10) as `{"kind": "audit-checkpoint", "checkpoint": {…}}`,
+//! the checkpoint exactly as its file line holds it. Both go through one sender.
 //!
 //! Delivery runs in a spawned task: it never blocks or undoes the transfer that raised the
-//! alert. Failed attempts are retried with exponential backoff, in memory and a bounded
-//! number of times; every failure is logged and counted (`isagate_webhook_failures_total`).
-//! Alerts lost to a restart are covered by the overdue re-alert.
+//! alert, nor the commit that made the checkpoint. Failed attempts are retried with
+//! exponential backoff, in memory and a bounded number of times; every failure is logged
+//! and counted (`isagate_webhook_failures_total`). Alerts lost to a restart are covered
+//! by the overdue re-alert; checkpoints by the checkpoint file and the next checkpoint.
 //!
-//! This module must not put anything but the alert's own fields into the body or a log.
+//! This module must not put anything but the alert's or checkpoint's own fields into the
+//! body or a log.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,7 +27,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 
+use serde::{Deserialize, Serialize};
+
 use super::alert::Alert;
+use crate::audit::checkpoint::{Checkpoint, CheckpointSink};
 use crate::keys::SecretKey;
 
 /// The signature header.
@@ -79,6 +87,24 @@ pub enum WebhookError {
     Status(u16),
     #[error("webhook did not answer in time")]
     Timeout,
+}
+
+/// Signed checkpoints waiting for the webhook at most (more are dropped and counted).
+const CHECKPOINT_QUEUE: usize = 1024;
+
+/// The webhook body for a signed audit checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum CheckpointMessage {
+    /// `{"kind": "audit-checkpoint", "checkpoint": {seq, head, time, key, sig}}`.
+    AuditCheckpoint { checkpoint: Checkpoint },
+}
+
+/// One body to deliver, and what a log line may say about it (ids, never content).
+struct Delivery {
+    body: Bytes,
+    kind: &'static str,
+    id: String,
 }
 
 /// A configured webhook. Cheap to share behind an `Arc`.
@@ -188,14 +214,44 @@ impl Webhook {
     /// Deliver `alert` in the background, with retries. Returns at once; the handle is for
     /// tests and shutdown (it resolves to whether the alert was delivered).
     pub fn notify(self: &Arc<Self>, alert: Alert) -> Option<tokio::task::JoinHandle<bool>> {
+        self.enqueue(Self::alert_delivery(&alert)?)
+    }
+
+    /// Deliver every checkpoint put into the returned sink, each as its own signed POST
+    /// with retries (like alerts). The task ends once every sink is dropped.
+    pub fn forward_checkpoints(self: &Arc<Self>) -> (CheckpointSink, tokio::task::JoinHandle<()>) {
+        let (sink, mut rx) = CheckpointSink::channel(CHECKPOINT_QUEUE);
+        let me = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            while let Some(checkpoint) = rx.recv().await {
+                let id = checkpoint.seq.to_string();
+                let message = CheckpointMessage::AuditCheckpoint { checkpoint };
+                let Ok(body) = serde_json::to_vec(&message) else { continue };
+                me.enqueue(Delivery { body: Bytes::from(body), kind: "audit-checkpoint", id });
+            }
+        });
+        (sink, task)
+    }
+
+    fn alert_delivery(alert: &Alert) -> Option<Delivery> {
+        let body = serde_json::to_vec(alert).ok()?;
+        Some(Delivery {
+            body: Bytes::from(body),
+            kind: alert.kind.as_str(),
+            id: alert.disclosure_id.clone(),
+        })
+    }
+
+    /// Deliver in the background unless `max_pending` deliveries are already waiting.
+    fn enqueue(self: &Arc<Self>, delivery: Delivery) -> Option<tokio::task::JoinHandle<bool>> {
         let Ok(permit) = Arc::clone(&self.pending).try_acquire_owned() else {
-            tracing::warn!(disclosure_id = %alert.disclosure_id, "webhook queue full; alert not sent");
+            tracing::warn!(kind = delivery.kind, id = %delivery.id, "webhook queue full; not sent");
             metrics::counter!(FAILURES_METRIC, "reason" => "queue-full").increment(1);
             return None;
         };
         let me = Arc::clone(self);
         Some(tokio::spawn(async move {
-            let delivered = me.deliver_with_retries(&alert).await;
+            let delivered = me.deliver(&delivery).await;
             drop(permit);
             delivered
         }))
@@ -203,18 +259,21 @@ impl Webhook {
 
     /// Try up to `max_attempts` times with exponential backoff.
     pub async fn deliver_with_retries(&self, alert: &Alert) -> bool {
-        let body = match serde_json::to_vec(alert) {
-            Ok(b) => Bytes::from(b),
-            Err(_) => return false,
-        };
+        match Self::alert_delivery(alert) {
+            Some(d) => self.deliver(&d).await,
+            None => false,
+        }
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> bool {
         let mut wait = self.settings.first_backoff;
         for attempt in 1..=self.settings.max_attempts.max(1) {
-            match self.deliver_once(body.clone()).await {
+            match self.deliver_once(delivery.body.clone()).await {
                 Ok(()) => return true,
                 Err(e) => {
                     tracing::warn!(
-                        disclosure_id = %alert.disclosure_id,
-                        kind = alert.kind.as_str(),
+                        kind = delivery.kind,
+                        id = %delivery.id,
                         attempt,
                         error = %e,
                         "webhook delivery failed"
@@ -227,7 +286,7 @@ impl Webhook {
                 wait = (wait * 2).min(Duration::from_secs(300));
             }
         }
-        tracing::error!(disclosure_id = %alert.disclosure_id, "webhook alert given up after every attempt");
+        tracing::error!(kind = delivery.kind, id = %delivery.id, "webhook delivery given up after every attempt");
         metrics::counter!(FAILURES_METRIC, "reason" => "given-up").increment(1);
         false
     }
@@ -303,6 +362,22 @@ mod tests {
         let k = hmac::Key::new(hmac::HMAC_SHA256, key().as_bytes());
         let expected = hex::encode(hmac::sign(&k, b"42.{}").as_ref());
         assert_eq!(signature(&key(), 42, body), format!("t=42,v1={expected}"));
+    }
+
+    #[test]
+    fn a_checkpoint_body_is_the_file_line_under_a_kind() {
+        let checkpoint = Checkpoint {
+            seq: 4,
+            head: "ab".repeat(32),
+            time: "2026-12-07T12:00:00.000000Z".into(),
+            key: "cd".repeat(32),
+            sig: "c2ln".into(),
+        };
+        let body = CheckpointMessage::AuditCheckpoint { checkpoint: checkpoint.clone() };
+        let v = serde_json::to_value(&body).unwrap();
+        assert_eq!(v["kind"], "audit-checkpoint");
+        assert_eq!(v["checkpoint"], serde_json::to_value(&checkpoint).unwrap());
+        assert_eq!(v.as_object().unwrap().len(), 2);
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! Stage 5a: reading a body. Size is limited while reading (413 as soon as the limit is
 //! passed, without buffering the rest); the media type must be JSON (415); a
 //! `Content-Encoding` is refused unless the flow allows it (415), and then the
-//! decompressed size counts against the same limit.
+//! decompressed size counts against `limits.decompressed_max` (413).
+//!
+//! Time is limited twice: the body must arrive within `limits.read_timeout`, and the
+//! whole request within its [`Deadline`] (`limits.request_timeout`, counted from when its
+//! head was read), whichever ends first. The deadline is checked once more just before
+//! the request record is committed; after that, the upstream's own timeouts govern, so
+//! a transfer is never abandoned between its two records.
 
 use std::io::Read as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
@@ -13,8 +19,48 @@ use http_body_util::BodyExt as _;
 use crate::codes::problem::Refusal;
 use crate::codes::RefusalCode;
 
-/// Read a whole body, refusing it once it passes `max_bytes`, or when it takes longer than `timeout`.
-pub async fn read_limited<B>(body: B, max_bytes: usize, timeout: Duration) -> Result<Bytes, Refusal>
+/// The longest deadline kept (about ten years): a larger `request_timeout` means "never".
+const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// When a request must have been received and its record be about to commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `request_timeout` from now (the handler runs once the request head has been read).
+    pub fn after(request_timeout: Duration) -> Self {
+        Self(Instant::now() + request_timeout.min(FOREVER))
+    }
+
+    fn remaining(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// Refuse the request once the deadline has passed (before anything is committed or sent).
+    pub fn check(self) -> Result<(), Refusal> {
+        if self.remaining().is_zero() {
+            Err(request_timed_out())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn request_timed_out() -> Refusal {
+    Refusal::one(
+        RefusalCode::BadRequest,
+        "the request was not received within the request timeout (`limits.request_timeout`); nothing was sent",
+    )
+}
+
+/// Read a whole body, refusing it once it passes `max_bytes`, when it takes longer than
+/// `timeout`, or when the request's `deadline` passes first.
+pub async fn read_limited<B>(
+    body: B,
+    max_bytes: usize,
+    timeout: Duration,
+    deadline: Deadline,
+) -> Result<Bytes, Refusal>
 where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
@@ -35,13 +81,28 @@ where
         }
         Ok(buf.freeze())
     };
-    tokio::time::timeout(timeout, read).await.map_err(|_| {
-        Refusal::one(RefusalCode::BadRequest, "the request body was not received in time")
+    let remaining = deadline.remaining();
+    tokio::time::timeout(timeout.min(remaining), read).await.map_err(|_| {
+        if remaining <= timeout {
+            request_timed_out()
+        } else {
+            Refusal::one(
+                RefusalCode::BadRequest,
+                "the request body was not received in time (`limits.read_timeout`)",
+            )
+        }
     })?
 }
 
 fn too_large(max: usize) -> Refusal {
     Refusal::one(RefusalCode::BodyTooLarge, format!("the body is over the limit of {max} bytes"))
+}
+
+fn too_large_decompressed(max: usize) -> Refusal {
+    Refusal::one(
+        RefusalCode::BodyTooLarge,
+        format!("the body decompresses to more than the limit of {max} bytes"),
+    )
 }
 
 /// `application/json` or `application/*+json`, parameters allowed.
@@ -66,12 +127,14 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
-/// Undo a `Content-Encoding` the flow allows (`gzip` only); refuse any other.
+/// Undo a `Content-Encoding` the flow allows (`gzip` only); refuse any other, and refuse a
+/// body that decompresses to more than `decompressed_max` bytes (`limits.decompressed_max`)
+/// without inflating more than one byte past it.
 pub fn decode(
     headers: &HeaderMap,
     body: Bytes,
     allowed: &[String],
-    max_bytes: usize,
+    decompressed_max: usize,
 ) -> Result<Bytes, Refusal> {
     let encodings: Vec<String> = headers
         .get_all(http::header::CONTENT_ENCODING)
@@ -84,12 +147,13 @@ pub fn decode(
         [] => Ok(body),
         [gzip] if gzip == "gzip" && allowed.iter().any(|a| a == "gzip") => {
             let mut out = Vec::new();
-            let mut reader = flate2::read::GzDecoder::new(&body[..]).take(max_bytes as u64 + 1);
+            let limit = u64::try_from(decompressed_max).unwrap_or(u64::MAX).saturating_add(1);
+            let mut reader = flate2::read::GzDecoder::new(&body[..]).take(limit);
             reader.read_to_end(&mut out).map_err(|_| {
                 Refusal::one(RefusalCode::MalformedJson, "the gzip body could not be decompressed")
             })?;
-            if out.len() > max_bytes {
-                return Err(too_large(max_bytes));
+            if out.len() > decompressed_max {
+                return Err(too_large_decompressed(decompressed_max));
             }
             Ok(Bytes::from(out))
         }
@@ -111,6 +175,35 @@ mod tests {
             m.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
         }
         m
+    }
+
+    #[test]
+    fn a_passed_deadline_refuses_and_a_future_one_does_not() {
+        let err = Deadline::after(Duration::ZERO).check().unwrap_err();
+        assert_eq!(err.code(), RefusalCode::BadRequest);
+        assert!(Deadline::after(Duration::from_secs(60)).check().is_ok());
+        assert!(Deadline::after(Duration::MAX).check().is_ok(), "no overflow");
+    }
+
+    #[tokio::test]
+    async fn the_deadline_cuts_a_body_read_short() {
+        let body = silent_body();
+        let started = std::time::Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(50));
+        let err = read_limited(body, 100, Duration::from_secs(30), deadline).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.reasons[0].detail.contains("request_timeout"), "{err:?}");
+        let body = silent_body();
+        let far = Deadline::after(Duration::from_secs(30));
+        let err = read_limited(body, 100, Duration::from_millis(50), far).await.unwrap_err();
+        assert!(err.reasons[0].detail.contains("read_timeout"), "{err:?}");
+    }
+
+    /// A body that never sends a frame.
+    fn silent_body() -> http_body_util::StreamBody<
+        futures::stream::Pending<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>>,
+    > {
+        http_body_util::StreamBody::new(futures::stream::pending())
     }
 
     #[test]

@@ -59,11 +59,16 @@ pub struct Settings {
     pub max_depth: usize,
     /// The whole request body must arrive within this.
     pub read_timeout: Duration,
+    /// The request, from its head to the commit of its request record (`limits.request_timeout`).
+    pub request_timeout: Duration,
+    /// Largest body after `Content-Encoding` is undone (`limits.decompressed_max`).
+    pub decompressed_max: usize,
 }
 
 impl Settings {
+    /// Parse limits: the largest body any read lets through (raw or decompressed).
     pub fn json_limits(&self) -> Limits {
-        Limits { max_bytes: self.max_body, max_depth: self.max_depth }
+        Limits { max_bytes: self.max_body.max(self.decompressed_max), max_depth: self.max_depth }
     }
 }
 

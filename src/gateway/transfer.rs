@@ -132,6 +132,7 @@ async fn run(
     ctx: &mut Ctx,
     req: Request<hyper::body::Incoming>,
 ) -> Result<(Response<Full<Bytes>>, Outcome), Refusal> {
+    let deadline = body::Deadline::after(state.settings.request_timeout);
     // 1. identify
     let caller = identify(state, peer)?;
     ctx.caller = Some(caller.clone());
@@ -166,8 +167,13 @@ async fn run(
     }
 
     // 5. minimise body and query
-    let received =
-        body::read_limited(incoming, state.settings.max_body, state.settings.read_timeout).await?;
+    let received = body::read_limited(
+        incoming,
+        state.settings.max_body,
+        state.settings.read_timeout,
+        deadline,
+    )
+    .await?;
     ctx.received_sha256 = Some(sha256_hex(&received));
     let minimised =
         minimise_request(state, policy, ctx, &auth, &parts.headers, received, &caller, recipient)?;
@@ -196,6 +202,7 @@ async fn run(
     restriction_check(state, policy, ctx, &draft.subjects)?;
     draft.stripped.extend(query_stripped);
     draft.payload_sha256 = Some(sha256_hex(&forwarded_bytes));
+    deadline.check()?;
     let request_record = state.store.append(draft).await.map_err(|e| {
         tracing::error!(error = %e, "request record could not be committed; nothing sent");
         audit_unavailable()
@@ -548,7 +555,7 @@ fn minimise_request(
     };
     body::require_json(headers)?;
     let decoded =
-        body::decode(headers, received, &auth.content_encodings, state.settings.max_body)?;
+        body::decode(headers, received, &auth.content_encodings, state.settings.decompressed_max)?;
     let value = crate::json_strict::parse(&decoded, &state.settings.json_limits())
         .map_err(|e| Refusal::one(e.code(), e.to_string()))?;
     let plan = policy.plan(schema).ok_or_else(internal)?;

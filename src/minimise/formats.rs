@@ -108,16 +108,54 @@ pub fn is_uk_postcode(text: &str) -> bool {
     Postcode::parse(text).is_some()
 }
 
-/// The `jsonschema` options every gateway validator is built with: draft 2020-12, the
-/// two UK formats registered, and every format asserted (in 2020-12 `format` only
-/// annotates unless told otherwise). No file or network retrieval is compiled in, so a
-/// remote `$ref` fails at load time.
+/// A format's check: is this text of the format?
+pub type FormatCheck = fn(&str) -> bool;
+
+/// The formats the gateway adds to JSON Schema's, with their checks (the one list: the
+/// validators, the linter and `docs/agreements.md` all read it).
+pub const FORMATS: &[(&str, FormatCheck)] =
+    &[("nhs-number", is_nhs_number), ("uk-postcode", is_uk_postcode)];
+
+/// The standard JSON Schema 2020-12 formats the validator checks. Any other name (and
+/// none of [`FORMATS`]) is refused when a schema is loaded.
+pub const STANDARD_FORMATS: &[&str] = &[
+    "date",
+    "date-time",
+    "time",
+    "duration",
+    "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "uuid",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Every format name a schema may use: [`FORMATS`], then [`STANDARD_FORMATS`].
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FORMATS.iter().map(|(name, _)| *name).chain(STANDARD_FORMATS.iter().copied())
+}
+
+/// The `jsonschema` options every gateway validator is built with: draft 2020-12,
+/// [`FORMATS`] registered, every format asserted (in 2020-12 `format` only annotates
+/// unless told otherwise) and an unknown format name refused (a typo would otherwise
+/// check nothing). No file or network retrieval is compiled in, so a remote `$ref` fails
+/// at load time.
 pub fn options() -> ValidationOptions<'static> {
-    jsonschema::options()
-        .with_draft(Draft::Draft202012)
-        .should_validate_formats(true)
-        .with_format("nhs-number", is_nhs_number)
-        .with_format("uk-postcode", is_uk_postcode)
+    FORMATS.iter().fold(
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .should_validate_formats(true)
+            .should_ignore_unknown_formats(false),
+        |options, (name, check)| options.with_format(*name, *check),
+    )
 }
 
 #[cfg(test)]
@@ -172,5 +210,15 @@ mod tests {
         assert!(!v.is_valid(&serde_json::json!({"n": "9434765918"})));
         assert!(!v.is_valid(&serde_json::json!({"p": "nowhere"})));
         assert!(!v.is_valid(&serde_json::json!({"d": "2021-02-29"})));
+    }
+
+    #[test]
+    fn every_listed_format_compiles_and_no_other() {
+        for name in names() {
+            assert!(options().build(&serde_json::json!({"format": name})).is_ok(), "{name}");
+        }
+        for name in ["nhs_number", "postcode", "Date", "int32"] {
+            assert!(options().build(&serde_json::json!({"format": name})).is_err(), "{name}");
+        }
     }
 }

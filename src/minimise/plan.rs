@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::formats;
 use super::transforms::{Category, Transform};
+use super::SUBJECT_ID_TYPES;
 
 /// Index of a [`Node`] in its plan.
 pub(crate) type NodeId = usize;
@@ -23,24 +24,73 @@ pub(crate) type NodeId = usize;
 /// The most violations one validation reports (the rest are counted, not listed).
 pub const MAX_VIOLATIONS: usize = 32;
 
+/// The only `$schema` accepted, when a schema names one.
+pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
 /// Why a schema file cannot be used. Messages name the schema and the place in it;
-/// schemas hold no personal data.
+/// schemas hold no personal data. `pointer` is the JSON Pointer of the schema object that
+/// holds the problem ([`SchemaError::location`] points at the offending value itself).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
-    #[error("schema `{name}` is not a valid draft 2020-12 schema: {message}")]
-    Invalid { name: String, message: String },
+    #[error("schema `{name}` is not a valid draft 2020-12 schema at `{pointer}`: {message}")]
+    Invalid { name: String, pointer: String, message: String },
+    #[error("schema `{name}` declares another JSON Schema draft: write `\"$schema\": \"{DRAFT_2020_12}\"` or leave `$schema` out")]
+    OtherDraft { name: String },
     #[error("schema `{name}` at `{pointer}`: `{keyword}` `{reference}` is not supported: refer only inside the same file (`#/...` or `#anchor`)")]
     UnsupportedRef { name: String, pointer: String, keyword: String, reference: String },
-    #[error("schema `{name}` at `{pointer}`: unknown transform `{value}`: use one of pseudonymise, year, age-band, postcode-district, postcode-sector, mask, drop")]
+    #[error(
+        "schema `{name}` at `{pointer}`: unknown transform `{value}`: use one of {}",
+        list(Transform::names())
+    )]
     UnknownTransform { name: String, pointer: String, value: String },
-    #[error("schema `{name}` at `{pointer}`: unknown category `{value}`: use health, ethnicity, religion, sexuality, sex-life, genetic, biometric, political, trade-union or criminal-offence")]
+    #[error(
+        "schema `{name}` at `{pointer}`: unknown category `{value}`: use one of {}",
+        list(Category::names())
+    )]
     UnknownCategory { name: String, pointer: String, value: String },
-    #[error("schema `{name}` at `{pointer}`: `x-isagate-subject-id` must name an identifier type in lower case (e.g. `nhs-number`), not `{value}`")]
+    #[error("schema `{name}` at `{pointer}`: unknown `x-isagate-subject-id` type `{value}`: use one of {}", list(SUBJECT_ID_TYPES.iter().copied()))]
     BadSubjectId { name: String, pointer: String, value: String },
+    #[error(
+        "schema `{name}` at `{pointer}`: unknown format `{value}`: use one of {}",
+        list(formats::names())
+    )]
+    UnknownFormat { name: String, pointer: String, value: String },
     #[error("schema `{name}` at `{pointer}`: `{keyword}` must be a string")]
     NotAString { name: String, pointer: String, keyword: String },
-    #[error("schema `{name}` at `{pointer}`: unknown annotation `{keyword}`: use x-isagate-category, x-isagate-transform or x-isagate-subject-id")]
+    #[error("schema `{name}` at `{pointer}`: unknown annotation `{keyword}`: use one of {}", list(ANNOTATIONS.iter().copied()))]
     UnknownAnnotation { name: String, pointer: String, keyword: String },
+}
+
+/// The annotations the gateway reads.
+pub const ANNOTATIONS: &[&str] =
+    &["x-isagate-category", "x-isagate-transform", "x-isagate-subject-id"];
+
+/// Names joined with `, `, for messages.
+pub(crate) fn list(names: impl Iterator<Item = &'static str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
+impl SchemaError {
+    /// The JSON Pointer, into the schema file, of the offending value (of the key, for
+    /// [`SchemaError::UnknownAnnotation`]), so that the linter can show where it is.
+    pub fn location(&self) -> String {
+        let at = |pointer: &str, keyword: &str| {
+            let mut p = pointer.to_owned();
+            push_segment(&mut p, keyword);
+            p
+        };
+        match self {
+            Self::Invalid { pointer, .. } => pointer.clone(),
+            Self::OtherDraft { .. } => "/$schema".to_owned(),
+            Self::UnsupportedRef { pointer, keyword, .. }
+            | Self::NotAString { pointer, keyword, .. }
+            | Self::UnknownAnnotation { pointer, keyword, .. } => at(pointer, keyword),
+            Self::UnknownTransform { pointer, .. } => at(pointer, "x-isagate-transform"),
+            Self::UnknownCategory { pointer, .. } => at(pointer, "x-isagate-category"),
+            Self::BadSubjectId { pointer, .. } => at(pointer, "x-isagate-subject-id"),
+            Self::UnknownFormat { pointer, .. } => at(pointer, "format"),
+        }
+    }
 }
 
 /// One way the payload fails its schema: where (a JSON Pointer into the payload) and
@@ -136,15 +186,17 @@ impl std::fmt::Debug for SchemaPlan {
 
 impl SchemaPlan {
     /// Compile a schema file (`name` as agreements refer to it). Checks the schema against
-    /// draft 2020-12, every `x-isagate-*` annotation, and that every `$ref` stays inside
-    /// the file.
+    /// draft 2020-12, every `x-isagate-*` annotation, every `format` name, and that every
+    /// `$ref` stays inside the file. The gateway loads schemas with this, and the linter
+    /// (through [`SchemaPlan::compile_all`]) checks them with it.
     pub fn compile(name: &str, schema: &Value) -> Result<SchemaPlan, SchemaError> {
-        if let Some(first) = check_annotations(name, schema).into_iter().next() {
+        if let Some(first) = check(name, schema).into_iter().next() {
             return Err(first);
         }
         let invalid = |e: jsonschema::ValidationError<'_>| SchemaError::Invalid {
             name: name.to_owned(),
-            message: e.to_string(),
+            pointer: e.instance_path().as_str().to_owned(),
+            message: one_line(&e.to_string()),
         };
         let options = formats::options();
         let validator = options.build(schema).map_err(invalid)?;
@@ -153,13 +205,22 @@ impl SchemaPlan {
             name,
             root: schema,
             map,
-            anchors: HashMap::new(),
+            anchors: anchors(schema),
             memo: HashMap::new(),
             nodes: Vec::new(),
         };
-        collect_anchors(schema, String::new(), &mut compiler.anchors);
         let root = compiler.node(String::new(), schema)?;
         Ok(SchemaPlan { name: name.to_owned(), validator, nodes: compiler.nodes, root })
+    }
+
+    /// [`SchemaPlan::compile`], reporting every problem found before the build (every
+    /// annotation, every meta-schema violation), not only the first: for the linter.
+    pub fn compile_all(name: &str, schema: &Value) -> Result<SchemaPlan, Vec<SchemaError>> {
+        let errors = check(name, schema);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Self::compile(name, schema).map_err(|e| vec![e])
     }
 
     /// The schema file's name.
@@ -237,44 +298,113 @@ impl SchemaPlan {
     }
 }
 
-/// Every `x-isagate-*` problem in a schema file (not only the first), for the linter.
-/// Values of `const`, `enum`, `default` and `examples` are data, not schemas: skipped.
-pub fn check_annotations(name: &str, schema: &Value) -> Vec<SchemaError> {
-    let mut errors = Vec::new();
-    scan_annotations(name, schema, false, &mut String::new(), &mut errors);
+/// The most meta-schema violations reported for one schema file.
+const MAX_SCHEMA_ERRORS: usize = 20;
+
+/// Every problem [`SchemaPlan::compile`] finds before it builds: `x-isagate-*`
+/// annotations, a `$schema` naming another draft, and draft 2020-12 meta-schema
+/// violations.
+fn check(name: &str, schema: &Value) -> Vec<SchemaError> {
+    let mut errors = check_annotations(name, schema);
+    let anchors = anchors(schema);
+    for_each_keyword(schema, &mut |pointer, keyword, value| {
+        let local = keyword == "$ref" && ref_target(schema, &anchors, value).is_some();
+        if matches!(keyword, "$ref" | "$dynamicRef" | "$recursiveRef") && !local {
+            errors.push(SchemaError::UnsupportedRef {
+                name: name.to_owned(),
+                pointer: pointer.to_owned(),
+                keyword: keyword.to_owned(),
+                reference: value.as_str().unwrap_or("").to_owned(),
+            });
+        }
+    });
+    if schema.get("$schema").is_some_and(|s| s.as_str() != Some(DRAFT_2020_12)) {
+        errors.push(SchemaError::OtherDraft { name: name.to_owned() });
+        return errors;
+    }
+    let meta = jsonschema::draft202012::meta::validator();
+    errors.extend(meta.iter_errors(schema).take(MAX_SCHEMA_ERRORS).map(|e| SchemaError::Invalid {
+        name: name.to_owned(),
+        pointer: e.instance_path().as_str().to_owned(),
+        message: one_line(&e.to_string()),
+    }));
     errors
 }
 
-/// Keywords whose value is a map from names (not keywords) to schemas.
-const NAME_MAPS: &[&str] =
-    &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+/// A message on one line, at most 160 characters.
+fn one_line(message: &str) -> String {
+    let line = message.replace('\n', " ");
+    if line.chars().count() > 160 {
+        let cut: String = line.chars().take(157).collect();
+        format!("{cut}...")
+    } else {
+        line
+    }
+}
+
+/// Every `x-isagate-*` problem and every `format` name not in [`formats::names`], in a
+/// schema file (not only the first).
+pub fn check_annotations(name: &str, schema: &Value) -> Vec<SchemaError> {
+    let mut errors = Vec::new();
+    for_each_keyword(schema, &mut |pointer, keyword, value| {
+        if let Some(which) = keyword.strip_prefix("x-isagate-") {
+            errors.extend(annotation_error(name, which, keyword, value, pointer));
+        }
+        if let ("format", Some(format)) = (keyword, value.as_str()) {
+            if !formats::names().any(|known| known == format) {
+                errors.push(SchemaError::UnknownFormat {
+                    name: name.to_owned(),
+                    pointer: pointer.to_owned(),
+                    value: format.to_owned(),
+                });
+            }
+        }
+    });
+    errors
+}
+
+/// Keywords whose value is a map from names (not keywords) to schemas (or, for
+/// `dependentRequired`, to lists of names).
+const NAME_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "dependentRequired",
+];
+
+/// Call `f(pointer, keyword, value)` for every keyword of every subschema of a schema
+/// file, `pointer` being the subschema's JSON Pointer. The values of `const`, `enum`,
+/// `default` and `examples` are data, and those of `x-isagate-*` annotations are
+/// values: neither is entered. The one walk over a schema's keywords: the compiler, the
+/// annotation checks and the linter's rules use it.
+pub fn for_each_keyword(schema: &Value, f: &mut dyn FnMut(&str, &str, &Value)) {
+    walk_keywords(schema, false, &mut String::new(), f);
+}
 
 /// `names`: this object's keys are property or definition names, not keywords.
-fn scan_annotations(
-    name: &str,
+fn walk_keywords(
     v: &Value,
     names: bool,
     pointer: &mut String,
-    errors: &mut Vec<SchemaError>,
+    f: &mut dyn FnMut(&str, &str, &Value),
 ) {
     match v {
         Value::Object(map) => {
             for (key, value) in map {
                 if !names {
-                    if let Some(rest) = key.strip_prefix("x-isagate-") {
-                        if let Some(e) = annotation_error(name, rest, key, value, pointer) {
-                            errors.push(e);
-                        }
-                        continue;
-                    }
-                    if matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
+                    f(pointer, key, value);
+                    if key.starts_with("x-isagate-")
+                        || matches!(key.as_str(), "const" | "enum" | "default" | "examples")
+                    {
                         continue;
                     }
                 }
                 let len = pointer.len();
                 push_segment(pointer, key);
                 let child_names = !names && NAME_MAPS.contains(&key.as_str());
-                scan_annotations(name, value, child_names, pointer, errors);
+                walk_keywords(value, child_names, pointer, f);
                 pointer.truncate(len);
             }
         }
@@ -283,7 +413,7 @@ fn scan_annotations(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                scan_annotations(name, item, false, pointer, errors);
+                walk_keywords(item, false, pointer, f);
                 pointer.truncate(len);
             }
         }
@@ -298,7 +428,7 @@ fn annotation_error(
     value: &Value,
     pointer: &str,
 ) -> Option<SchemaError> {
-    if !matches!(which, "category" | "transform" | "subject-id") {
+    if !ANNOTATIONS.contains(&keyword) {
         return Some(SchemaError::UnknownAnnotation {
             name: name.to_owned(),
             pointer: pointer.to_owned(),
@@ -324,12 +454,7 @@ fn check_annotation(name: &str, which: &str, text: &str, pointer: &str) -> Optio
         "transform" if Transform::parse(text).is_none() => {
             Some(SchemaError::UnknownTransform { name, pointer, value })
         }
-        "subject-id"
-            if text.is_empty()
-                || !text
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
-        {
+        "subject-id" if !SUBJECT_ID_TYPES.contains(&text) => {
             Some(SchemaError::BadSubjectId { name, pointer, value })
         }
         _ => None,
@@ -337,36 +462,12 @@ fn check_annotation(name: &str, which: &str, text: &str, pointer: &str) -> Optio
 }
 
 /// Append `/key` to a JSON Pointer, escaping `~` and `/`.
-pub(crate) fn push_segment(pointer: &mut String, key: &str) {
+pub fn push_segment(pointer: &mut String, key: &str) {
     pointer.push('/');
     if key.contains(['~', '/']) {
         pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
     } else {
         pointer.push_str(key);
-    }
-}
-
-fn collect_anchors(v: &Value, pointer: String, anchors: &mut HashMap<String, String>) {
-    match v {
-        Value::Object(map) => {
-            if let Some(Value::String(a)) = map.get("$anchor") {
-                anchors.entry(a.clone()).or_insert_with(|| pointer.clone());
-            }
-            for (key, value) in map {
-                if matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
-                    continue;
-                }
-                let mut p = pointer.clone();
-                push_segment(&mut p, key);
-                collect_anchors(value, p, anchors);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                collect_anchors(item, format!("{pointer}/{i}"), anchors);
-            }
-        }
-        _ => {}
     }
 }
 
@@ -380,15 +481,16 @@ struct Compiler<'s> {
 }
 
 impl<'s> Compiler<'s> {
-    fn error_invalid(&self, message: String) -> SchemaError {
-        SchemaError::Invalid { name: self.name.to_owned(), message }
+    fn error_invalid(&self, pointer: &str, message: String) -> SchemaError {
+        SchemaError::Invalid { name: self.name.to_owned(), pointer: pointer.to_owned(), message }
     }
 
     /// The pre-built validator of the subschema at `pointer`.
     fn validator(&self, pointer: &str) -> Result<Validator, SchemaError> {
-        self.map.get(&format!("#{pointer}")).cloned().ok_or_else(|| {
-            self.error_invalid(format!("cannot compile the subschema at `{pointer}`"))
-        })
+        self.map
+            .get(&format!("#{pointer}"))
+            .cloned()
+            .ok_or_else(|| self.error_invalid(pointer, "cannot compile this subschema".to_owned()))
     }
 
     fn child(
@@ -439,7 +541,7 @@ impl<'s> Compiler<'s> {
                             "patternProperties" => {
                                 let matcher = formats::options()
                                     .build(&serde_json::json!({ "pattern": key }))
-                                    .map_err(|e| self.error_invalid(e.to_string()))?;
+                                    .map_err(|e| self.error_invalid(&base, e.to_string()))?;
                                 n.patterns.push((matcher, id));
                             }
                             _ => n.dependent.push((key.clone(), id)),
@@ -545,24 +647,91 @@ impl<'s> Compiler<'s> {
         keyword: &str,
         reference: &Value,
     ) -> Result<NodeId, SchemaError> {
-        let Some(text) = reference.as_str() else {
-            return Err(self.unsupported(ptr, keyword, reference));
-        };
-        let Some(fragment) = text.strip_prefix('#') else {
-            return Err(self.unsupported(ptr, keyword, reference));
-        };
-        let pointer = if fragment.is_empty() || fragment.starts_with('/') {
-            percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned()
-        } else {
-            match self.anchors.get(fragment) {
-                Some(p) => p.clone(),
-                None => return Err(self.unsupported(ptr, keyword, reference)),
-            }
-        };
         let root: &'s Value = self.root;
-        match root.pointer(&pointer) {
-            Some(target) => self.node(pointer, target),
+        match ref_target(root, &self.anchors, reference) {
+            Some((pointer, target)) => self.node(pointer, target),
             None => Err(self.unsupported(ptr, keyword, reference)),
         }
+    }
+}
+
+/// Every `$anchor` of a schema file, by name, with the JSON Pointer of its subschema.
+fn anchors(schema: &Value) -> HashMap<String, String> {
+    let mut anchors = HashMap::new();
+    for_each_keyword(schema, &mut |pointer, keyword, value| {
+        if let ("$anchor", Some(anchor)) = (keyword, value.as_str()) {
+            anchors.entry(anchor.to_owned()).or_insert_with(|| pointer.to_owned());
+        }
+    });
+    anchors
+}
+
+/// Where a local `$ref` (`#`, `#/json/pointer` percent-decoded, or `#anchor`) points:
+/// the target's JSON Pointer and subschema; `None` for any other reference.
+fn ref_target<'s>(
+    root: &'s Value,
+    anchors: &HashMap<String, String>,
+    reference: &Value,
+) -> Option<(String, &'s Value)> {
+    let fragment = reference.as_str()?.strip_prefix('#')?;
+    let pointer = if fragment.is_empty() || fragment.starts_with('/') {
+        percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned()
+    } else {
+        anchors.get(fragment)?.clone()
+    };
+    let target = root.pointer(&pointer)?;
+    Some((pointer, target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn locations(schema: &Value) -> Vec<String> {
+        match SchemaPlan::compile_all("s.json", schema) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(SchemaError::location).collect(),
+        }
+    }
+
+    #[test]
+    fn compile_all_reports_every_problem_at_the_value_at_fault() {
+        let schema = json!({"properties": {
+            "a/b": {"x-isagate-transform": "hash"},
+            "c": {"x-isagate-subject-id": "NHS Number", "format": "nhs_number"},
+            "d": {"x-isagate-categroy": "health", "x-isagate-category": 9},
+            "e": {"type": "strin"}
+        }});
+        let mut got = locations(&schema);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "/properties/a~1b/x-isagate-transform",
+                "/properties/c/format",
+                "/properties/c/x-isagate-subject-id",
+                "/properties/d/x-isagate-category",
+                "/properties/d/x-isagate-categroy",
+                "/properties/e/type",
+            ]
+        );
+        // `compile` refuses with one of them.
+        assert!(SchemaPlan::compile("s.json", &schema).is_err());
+    }
+
+    #[test]
+    fn build_errors_and_drafts_are_placed_too() {
+        assert_eq!(
+            locations(&json!({"$schema": "http://json-schema.org/draft-07/schema#"})),
+            ["/$schema"]
+        );
+        assert_eq!(
+            locations(&json!({"properties": {"a": {"$ref": "#/$defs/none"}}})),
+            ["/properties/a/$ref"]
+        );
+        assert_eq!(locations(&json!({"patternProperties": {"(": {}}})).len(), 1);
+        assert!(locations(&json!({"properties": {"a": {"const": {"x-isagate-nonsense": 1}}}}))
+            .is_empty());
     }
 }

@@ -32,15 +32,22 @@ pub enum Transform {
 }
 
 impl Transform {
+    /// Every transform, in the order `docs/agreements.md` lists them (the one list: the
+    /// plan compiler, the linter and the docs read it).
     pub const ALL: &'static [Transform] = &[
-        Self::Drop,
-        Self::Mask,
         Self::Pseudonymise,
+        Self::Year,
+        Self::AgeBand,
         Self::PostcodeDistrict,
         Self::PostcodeSector,
-        Self::AgeBand,
-        Self::Year,
+        Self::Mask,
+        Self::Drop,
     ];
+
+    /// The names of [`Self::ALL`].
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::ALL.iter().map(|t| t.as_str())
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,7 +66,8 @@ impl Transform {
     }
 }
 
-/// The special categories of UK GDPR Article 9.
+/// The special categories of UK GDPR Article 9 (with [`CRIMINAL_OFFENCE`], the one list
+/// of `x-isagate-category` values).
 pub const SPECIAL_CATEGORIES: &[&str] = &[
     "health",
     "ethnicity",
@@ -72,6 +80,9 @@ pub const SPECIAL_CATEGORIES: &[&str] = &[
     "trade-union",
 ];
 
+/// Criminal offence data (UK GDPR Article 10).
+pub const CRIMINAL_OFFENCE: &str = "criminal-offence";
+
 /// One `x-isagate-category` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
@@ -83,7 +94,7 @@ pub enum Category {
 
 impl Category {
     pub fn parse(name: &str) -> Option<Category> {
-        if name == "criminal-offence" {
+        if name == CRIMINAL_OFFENCE {
             return Some(Self::CriminalOffence);
         }
         SPECIAL_CATEGORIES.iter().position(|c| *c == name).map(Self::Special)
@@ -92,8 +103,13 @@ impl Category {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Special(i) => SPECIAL_CATEGORIES.get(i).copied().unwrap_or("special"),
-            Self::CriminalOffence => "criminal-offence",
+            Self::CriminalOffence => CRIMINAL_OFFENCE,
         }
+    }
+
+    /// Every category name: the special categories, then [`CRIMINAL_OFFENCE`].
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        SPECIAL_CATEGORIES.iter().copied().chain([CRIMINAL_OFFENCE])
     }
 }
 

@@ -114,12 +114,22 @@ pub async fn launch(
         every_records: cfg.checkpoints.every_records,
         every: cfg.checkpoints.every,
     });
+    let alert_webhook = webhook(cfg)?;
+    let (checkpoint_sink, checkpoint_forwarder) = match &alert_webhook {
+        Some(w) if cfg.checkpoints.webhook => {
+            let (sink, task) = w.forward_checkpoints();
+            (Some(sink), Some(task))
+        }
+        _ => (None, None),
+    };
     let store = Store::open(
         &cfg.store.url,
         StoreOptions {
             group_commit_window: cfg.store.group_commit_window,
             append_timeout: cfg.store.append_timeout,
             checkpoints,
+            checkpoint_sink,
+            pool_size: cfg.store.pool_size,
         },
     )
     .await?;
@@ -148,12 +158,14 @@ pub async fn launch(
     if let Err(e) = restrictions.refresh(ledger.as_ref()).await {
         tracing::warn!(error = %e, "restrictions could not be read at start-up; retrying in the background");
     }
-    let alerts = Alerts::new(webhook(cfg)?);
+    let alerts = Alerts::new(alert_webhook);
     let state = Arc::new(GatewayState {
         settings: Settings {
             max_body,
             max_depth: cfg.limits.max_depth,
             read_timeout: cfg.limits.read_timeout,
+            request_timeout: cfg.limits.request_timeout,
+            decompressed_max: usize::try_from(cfg.limits.decompressed_max).unwrap_or(usize::MAX),
         },
         agencies,
         policy: PolicyCell::new(policy),
@@ -173,7 +185,9 @@ pub async fn launch(
 
     let transfer_tls = Arc::new(ServerTls::transfer(cfg)?);
     let mut tasks = Vec::new();
-    let background = vec![Arc::clone(&transfer_tls).spawn_crl_watch(cfg.tls.crl_check_interval)];
+    let mut background =
+        vec![Arc::clone(&transfer_tls).spawn_crl_watch(cfg.tls.crl_check_interval)];
+    background.extend(checkpoint_forwarder);
 
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr).await.map_err(|source| LaunchError::Bind { addr, source })
@@ -191,7 +205,7 @@ pub async fn launch(
         name: "transfer",
         max_concurrent_streams: 256,
         handshake_timeout: cfg.limits.read_timeout,
-        header_read_timeout: cfg.limits.read_timeout,
+        header_read_timeout: cfg.limits.read_timeout.min(cfg.limits.request_timeout),
         max_header_bytes: cfg.limits.max_header_bytes,
         drain: cfg.shutdown.drain,
     };

@@ -1,7 +1,7 @@
 //! Structured logs with `tracing`, and OpenTelemetry traces over OTLP/HTTP.
 //!
-//! Owns the process's `tracing` subscriber: an [`EnvFilter`] read from `ISAGATE_LOG`
-//! (default `info`), a text or JSON formatter on standard error, and, when an OTLP
+//! Owns the process's `tracing` subscriber: an [`EnvFilter`] read from `ISAGATE_LOG`, or
+//! when that is unset or blank from `telemetry.log_level` (default `info`), a text or JSON formatter on standard error, and, when an OTLP
 //! endpoint is configured, a `tracing-opentelemetry` layer feeding the SDK's batch span
 //! processor (its own thread, a blocking HTTP client). A collector that is down makes
 //! exports fail; the failure is logged and the gateway carries on.
@@ -24,7 +24,7 @@ use tracing_subscriber::{EnvFilter, Layer, Registry};
 /// The environment variable holding the log filter (`tracing` directives).
 pub const LOG_ENV: &str = "ISAGATE_LOG";
 
-/// The filter used when [`LOG_ENV`] is not set.
+/// The filter used when neither [`LOG_ENV`] nor `telemetry.log_level` gives one.
 pub const DEFAULT_FILTER: &str = "info";
 
 /// Targets never fed to the trace exporter: the exporter's own machinery, so that an
@@ -71,8 +71,8 @@ pub struct OtlpSettings {
 /// What can go wrong setting up telemetry.
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
-    /// `ISAGATE_LOG` does not parse as `tracing` directives.
-    #[error("`{LOG_ENV}` is not a valid log filter: {0}")]
+    /// `ISAGATE_LOG` (or `telemetry.log_level`) does not parse as `tracing` directives.
+    #[error("the log filter (`{LOG_ENV}`, else `telemetry.log_level`) is not valid: {0}")]
     BadFilter(String),
     /// The OTLP exporter could not be built (a malformed endpoint, usually).
     #[error("cannot set up trace export to `{endpoint}`: {reason}")]
@@ -125,20 +125,32 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Installs the process-wide subscriber: logs to standard error, traces to `otlp` when
-/// given. Call once, early in `main`; keep the guard until exit.
+/// Installs the process-wide subscriber: logs to standard error, filtered by
+/// [`LOG_ENV`] or else `log_level` (`telemetry.log_level`), traces to `otlp` when given.
+/// Call once, early in `main`; keep the guard until exit.
 pub fn init_logging(
     format: LogFormat,
+    log_level: &str,
     otlp: Option<OtlpSettings>,
 ) -> Result<TelemetryGuard, TelemetryError> {
-    let (subscriber, guard) = build_subscriber(format, otlp, std::io::stderr)?;
+    let (subscriber, guard) = build_subscriber_at(format, log_level, otlp, std::io::stderr)?;
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|_| TelemetryError::AlreadyInstalled)?;
     Ok(guard)
 }
 
-/// Builds the subscriber [`init_logging`] installs, writing logs to `writer`, without
-/// installing it (tests use it with `tracing::subscriber::with_default`).
+/// The filter in force: [`LOG_ENV`] when set and not blank, else `log_level` when not
+/// blank, else [`DEFAULT_FILTER`].
+pub fn log_directives(log_level: &str) -> String {
+    match std::env::var(LOG_ENV) {
+        Ok(v) if !v.trim().is_empty() => v,
+        _ if !log_level.trim().is_empty() => log_level.to_owned(),
+        _ => DEFAULT_FILTER.to_owned(),
+    }
+}
+
+/// [`build_subscriber_at`] with the default level ([`DEFAULT_FILTER`], unless [`LOG_ENV`]
+/// says otherwise).
 pub fn build_subscriber<W>(
     format: LogFormat,
     otlp: Option<OtlpSettings>,
@@ -147,10 +159,21 @@ pub fn build_subscriber<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let directives = match std::env::var(LOG_ENV) {
-        Ok(v) if !v.trim().is_empty() => v,
-        _ => DEFAULT_FILTER.to_owned(),
-    };
+    build_subscriber_at(format, DEFAULT_FILTER, otlp, writer)
+}
+
+/// Builds the subscriber [`init_logging`] installs, writing logs to `writer`, without
+/// installing it (tests use it with `tracing::subscriber::with_default`).
+pub fn build_subscriber_at<W>(
+    format: LogFormat,
+    log_level: &str,
+    otlp: Option<OtlpSettings>,
+    writer: W,
+) -> Result<(impl Subscriber + Send + Sync + 'static, TelemetryGuard), TelemetryError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let directives = log_directives(log_level);
     let log_filter =
         EnvFilter::try_new(&directives).map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
 

@@ -15,6 +15,8 @@ use std::time::Duration;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::logging::TelemetryError;
+// Emergency categories of contract section 6; anything else is labelled `other`.
+use crate::agreements::model::EMERGENCY_CATEGORIES;
 use crate::audit::record::Outcome;
 use crate::codes::RefusalCode;
 
@@ -56,10 +58,6 @@ pub const LATENCY_BUCKETS: &[f64] =
 
 /// Bucket bounds for the store's group-commit batch sizes.
 pub const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0];
-
-/// Emergency categories of contract section 6; anything else is labelled `other`.
-const EMERGENCY_CATEGORIES: &[&str] =
-    &["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime"];
 
 /// How often histograms are drained when nobody scrapes.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);

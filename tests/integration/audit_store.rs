@@ -10,5 +10,6 @@ mod cli;
 mod crash;
 mod fail_closed;
 mod postgres;
+mod read_only_commands;
 mod schema;
 mod tamper;

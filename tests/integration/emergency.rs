@@ -1,13 +1,14 @@
 //! Emergency alerts over real HTTPS: the signed webhook, retries, a dead webhook that
 //! never blocks, and overdue re-alerts raised once however many replicas sweep.
 
-mod receiver;
+pub(crate) mod receiver;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use isagate::emergency::ledger::{EmergencyEntry, MemoryLedger};
+use isagate::audit::{ManualClock, Store, StoreOptions};
+use isagate::emergency::ledger::EmergencyEntry;
 use isagate::emergency::overdue::{self, OverdueSettings};
 use isagate::emergency::webhook::{verify_signature, Webhook, WebhookSettings};
 use isagate::emergency::{Alert, AlertKind, Alerts, Committed, Ledger, LedgerError, LedgerRecord};
@@ -120,8 +121,8 @@ fn a_dead_webhook_does_not_block_and_is_counted() {
     assert!(text.contains("isagate_webhook_failures_total{reason=\"given-up\"} 2"), "{text}");
 }
 
-/// A ledger that yields before every call, so two sweeps interleave like two replicas.
-struct Interleaved(Arc<MemoryLedger>);
+/// The store, yielding before every call, so two sweeps interleave like two replicas.
+struct Interleaved(Store);
 
 impl Ledger for Interleaved {
     fn append(
@@ -130,19 +131,19 @@ impl Ledger for Interleaved {
     ) -> BoxFuture<'_, Result<Committed, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
-            self.0.append(d).await
+            Ledger::append(&self.0, d).await
         })
     }
     fn get(&self, id: uuid::Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
-            self.0.get(id).await
+            Ledger::get(&self.0, id).await
         })
     }
     fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
-            self.0.emergencies().await
+            Ledger::emergencies(&self.0).await
         })
     }
     fn governance_since(
@@ -151,7 +152,7 @@ impl Ledger for Interleaved {
     ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
-            self.0.governance_since(after).await
+            Ledger::governance_since(&self.0, after).await
         })
     }
 }
@@ -160,12 +161,20 @@ impl Ledger for Interleaved {
 async fn an_overdue_review_alerts_once_across_two_replicas() {
     let scratch = crate::support::scratch();
     let mut rx = Receiver::start(vec![]).await;
-    let mem = Arc::new(MemoryLedger::new());
     let now: jiff::Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
     let hours = |h: i64| now.checked_sub(jiff::SignedDuration::from_hours(h)).unwrap();
-    let old = mem.append_at(crate::admin::harness_draft(), hours(73));
-    let recent = mem.append_at(crate::admin::harness_draft(), hours(5));
-    let reviewed = mem.append_at(crate::admin::harness_draft(), hours(100));
+    let clock = ManualClock::new(now);
+    let url = format!("sqlite://{}", scratch.path().join("audit.db").display());
+    let store = Store::open_with_clock(&url, StoreOptions::default(), Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    // Each record is committed with the store's clock set to the time it should carry.
+    let append_at = |draft, at| {
+        clock.set(at);
+        let store = store.clone();
+        async move { Ledger::append(&store, draft).await.unwrap() }
+    };
+    let reviewed = append_at(crate::admin::harness_draft(), hours(100)).await;
     let mut review = isagate::emergency::review::review_draft(
         reviewed.id,
         isagate::audit::record::ReviewInfo {
@@ -178,11 +187,13 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
         },
     );
     review.actor = Some("urn:isagate:governance:ig".into());
-    mem.append_at(review, hours(90));
-    let _ = recent;
+    append_at(review, hours(90)).await;
+    let old = append_at(crate::admin::harness_draft(), hours(73)).await;
+    let recent = append_at(crate::admin::harness_draft(), hours(5)).await;
+    clock.set(now);
 
-    let a: Arc<dyn Ledger> = Arc::new(Interleaved(Arc::clone(&mem)));
-    let b: Arc<dyn Ledger> = Arc::new(Interleaved(Arc::clone(&mem)));
+    let a: Arc<dyn Ledger> = Arc::new(Interleaved(store.clone()));
+    let b: Arc<dyn Ledger> = Arc::new(Interleaved(store.clone()));
     let alerts = Alerts::new(Some(webhook(&rx.url, &rx.ca_pem, scratch.path(), 2)));
     let settings = |name: &str| OverdueSettings {
         actor: format!("urn:isagate:gateway:{name}"),
@@ -196,7 +207,7 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.len() + rb.len(), 1, "one alert, not two: {ra:?} {rb:?}");
     assert_eq!(ra.iter().chain(&rb).next(), Some(&old.id));
-    let claims = mem.governance_since(0).await.unwrap();
+    let claims = Ledger::governance_since(&store, 0).await.unwrap();
     assert_eq!(claims.len(), 2, "both replicas claimed; only the first claim alerts");
     let got = rx.next().await;
     check_signed(&got);
@@ -210,6 +221,7 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
     let again = overdue::sweep(a.as_ref(), &alerts, &sa, now).await.unwrap();
     assert!(again.is_empty());
     let later = now.checked_add(jiff::SignedDuration::from_hours(72)).unwrap();
+    clock.set(later);
     let (ra, rb) = tokio::join!(
         overdue::sweep(a.as_ref(), &alerts, &sa, later),
         overdue::sweep(b.as_ref(), &alerts, &sb, later)

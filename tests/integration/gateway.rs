@@ -3,7 +3,8 @@
 //! upstream failures, a store that cannot commit, records for every disclosure id,
 //! `curl` as a client, the demo, and SIGTERM.
 
-mod harness;
+pub(crate) mod harness;
+mod process;
 
 mod demo;
 mod emergency;

@@ -16,5 +16,6 @@ mod keys;
 mod minimise;
 mod operator;
 mod ops;
+mod settings;
 mod strict_json;
 mod tls;

@@ -13,7 +13,7 @@ use isagate::tls::dev_certs::{self, DevCertOptions, DevCerts};
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::support::{isagate_bin, repo, scratch};
+use crate::support::{isagate_bin, repo, scratch, wait_until};
 
 fn certs(dir: &Path) -> DevCerts {
     dev_certs::generate(dir, &["nhs-trust".to_owned()], &DevCertOptions::default()).unwrap()
@@ -66,15 +66,14 @@ impl Drop for Reaper {
 }
 
 /// Waits at most `limit` for the child to exit.
-fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the child did not exit within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+async fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let mut status = None;
+    wait_until("the child exits", limit, || {
+        status = child.try_wait().unwrap();
+        std::future::ready(status.is_some())
+    })
+    .await;
+    status.unwrap()
 }
 
 #[tokio::test]
@@ -112,7 +111,9 @@ async fn mock_agency_command_serves_a_client_certificate_then_stops_on_sigterm()
 
     // Without a client certificate the handshake is refused.
     let anonymous = client(&c.ca_cert, None, None);
-    assert!(anonymous.post(format!("{url}/v1/referrals")).body("{}").send().await.is_err());
+    let refused = anonymous.post(format!("{url}/v1/referrals")).body("{}").send().await;
+    let e = crate::support::error_chain(&refused.expect_err("answered without a certificate"));
+    assert!(e.contains("received fatal alert: CertificateRequired"), "{e}");
 
     let gateway = (c.gateway_client.cert.as_path(), c.gateway_client.key.as_path());
     let res = client(&c.ca_cert, Some(gateway), None)
@@ -140,7 +141,7 @@ async fn mock_agency_command_serves_a_client_certificate_then_stops_on_sigterm()
     let pid = reaper.0.as_ref().unwrap().id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let mut child = reaper.0.take().unwrap();
-    let status = wait_bounded(&mut child, Duration::from_secs(15));
+    let status = wait_bounded(&mut child, Duration::from_secs(15)).await;
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
@@ -252,7 +253,9 @@ async fn the_mock_upstream_certificate_names_the_compose_hosts() {
     }
     // A name it does not carry is refused.
     let http = client(&c.ca_cert, Some(gateway), Some(("mock-elsewhere", mock.addr())));
-    assert!(http.get(format!("https://mock-elsewhere:{port}/")).send().await.is_err());
+    let refused = http.get(format!("https://mock-elsewhere:{port}/")).send().await;
+    let e = crate::support::error_chain(&refused.expect_err("answered under a name it lacks"));
+    assert!(e.contains("not valid for name"), "{e}");
     mock.shutdown().await;
 }
 
@@ -422,7 +425,8 @@ jurisdiction = "GB"
     assert!(v["checkpoints_checked"].is_null(), "{v}");
     std::fs::rename(site.join("checkpoint.pub.away"), site.join("certs/checkpoint.pub")).unwrap();
 
-    // A checkpoint that does not match the store fails verification by default.
+    // A tampered checkpoint line (its signature no longer verifies) fails verification by
+    // default, as an error naming the line (exit 2), not as a silent pass.
     let cps = std::fs::read_to_string(&cfg.checkpoints.file).unwrap();
     let first: serde_json::Value = serde_json::from_str(cps.lines().next().unwrap()).unwrap();
     let head = first["head"].as_str().unwrap();
@@ -430,7 +434,9 @@ jurisdiction = "GB"
         if head.starts_with('0') { head.replacen('0', "1", 1) } else { format!("0{}", &head[1..]) };
     std::fs::write(&cfg.checkpoints.file, cps.replacen(head, &flipped, 1)).unwrap();
     let bad = isagate_in(&site, &["audit", "verify"]);
-    assert_ne!(bad.status.code(), Some(0), "{}", String::from_utf8_lossy(&bad.stdout));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 1") && err.contains("signature does not verify"), "{err}");
     std::fs::write(&cfg.checkpoints.file, cps).unwrap();
 
     // `archive` signs with the configured checkpoint key.

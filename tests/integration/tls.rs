@@ -191,10 +191,14 @@ pub async fn server(settings: ServerTlsSettings) -> (Arc<ServerTls>, TestServer)
     (tls, server)
 }
 
-/// The client's attempt and the server's view both fail; returns the server's error.
+/// The client's attempt and the server's view both fail, the client's with the TLS alert
+/// the server sent (not a dropped or timed-out connection); returns the server's error.
 pub async fn assert_refused(server: &mut TestServer, cfg: Arc<ClientConfig>) -> String {
     let client = connect(server.addr, cfg).await;
-    assert!(client.is_err(), "the client got through: {client:?}");
+    match &client {
+        Err(e) => assert!(e.contains("received fatal alert"), "refused without an alert: {e}"),
+        Ok(answer) => panic!("the client got through: {answer:?}"),
+    }
     let seen = server.next().await;
     match seen {
         Err(e) => {

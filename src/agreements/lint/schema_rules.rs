@@ -1,7 +1,9 @@
-//! Lint rules about schemas: that each named schema file exists, is JSON, is a valid JSON
-//! Schema 2020-12 document, and that its `x-isagate-*` annotations use known names; plus
-//! warnings for fields that can never be disclosed (special category or criminal offence
-//! data under an agreement with no Article 9 / 10 condition) and closed schemas.
+//! Lint rules about schemas: that each named schema file exists and is JSON; then every
+//! reason the gateway would refuse it, found by compiling it with the gateway's own
+//! [`SchemaPlan::compile_all`] (draft 2020-12, `x-isagate-*` annotations, formats,
+//! `$ref`s), so that whatever `agreements check` passes, `serve` loads; plus warnings for
+//! fields that can never be disclosed (special category or criminal offence data under an
+//! agreement with no Article 9 / 10 condition) and closed schemas.
 //! Findings point inside the schema file via [`JsonPositions`].
 
 use std::collections::BTreeMap;
@@ -14,25 +16,10 @@ use super::{Finding, JsonPositions, Pos, Report, Rule};
 use crate::agreements::load::{ParsedAgreement, ParsedPolicy};
 use crate::agreements::model::LawfulBasis;
 use crate::digest::sha256_hex;
+use crate::minimise::plan::{for_each_keyword, list, ANNOTATIONS};
+use crate::minimise::transforms::{Category, Transform, CRIMINAL_OFFENCE};
+use crate::minimise::{formats, SchemaError, SchemaPlan, SUBJECT_ID_TYPES};
 use crate::spelling::did_you_mean;
-
-/// `x-isagate-transform` names (contract section 3).
-pub const TRANSFORMS: &[&str] =
-    &["pseudonymise", "year", "age-band", "postcode-district", "postcode-sector", "mask", "drop"];
-
-/// Special categories (`x-isagate-category`), unlocked by an Article 9 condition: the
-/// minimiser's list, so the linter and the gateway agree.
-pub use crate::minimise::transforms::SPECIAL_CATEGORIES;
-
-/// Criminal offence data, unlocked by an Article 10 condition.
-pub const CRIMINAL_OFFENCE: &str = "criminal-offence";
-
-/// The annotations the gateway reads.
-pub const ANNOTATIONS: &[&str] =
-    &["x-isagate-transform", "x-isagate-category", "x-isagate-subject-id"];
-
-/// The only `$schema` accepted, when a schema names one.
-pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// One place where an agreement or policy rule names a schema.
 #[derive(Debug, Clone)]
@@ -241,8 +228,12 @@ pub(crate) fn check_schema_file(
             .label("written twice"),
         );
     }
-    check_valid_2020_12(name, &json, &out.positions, &f, report);
-    walk(&json, &mut String::new(), false, &out.positions, &f, &mut out.categories, report);
+    if let Err(errors) = SchemaPlan::compile_all(name, &json) {
+        for e in &errors {
+            report.push(plan_finding(name, e, &json, &out.positions, &f));
+        }
+    }
+    lint_only_rules(&json, &out.positions, &f, &mut out.categories, report);
     out.json = Some(json);
     out
 }
@@ -251,227 +242,142 @@ fn strip_position(msg: &str) -> String {
     msg.rfind(" at line ").map_or_else(|| msg.to_string(), |i| msg[..i].to_string())
 }
 
-fn check_valid_2020_12(
+/// One finding for one reason the gateway would refuse to load the schema: the plan
+/// compiler's error, placed at the value it names, with help.
+fn plan_finding(
     name: &str,
+    e: &SchemaError,
     json: &Value,
     positions: &JsonPositions,
     f: &str,
-    report: &mut Report,
-) {
-    if let Some(s) = json.get("$schema") {
-        if s.as_str() != Some(DRAFT_2020_12) {
-            report.push(
-                Finding::new(
-                    Rule::SchemaInvalid,
-                    f,
-                    positions.value_pos("/$schema"),
-                    format!("schema `{name}` declares another JSON Schema draft"),
-                    format!("schemas are JSON Schema 2020-12: write `\"$schema\": \"{DRAFT_2020_12}\"` or leave `$schema` out"),
-                )
-                .label("not 2020-12"),
-            );
-            return;
+) -> Finding {
+    let ptr = e.location();
+    let at = positions.value_pos(&ptr);
+    let shown = || {
+        json.pointer(&ptr).map_or_else(String::new, |v| match v.as_str() {
+            Some(text) => text.to_owned(),
+            None => v.to_string(),
+        })
+    };
+    match e {
+        SchemaError::Invalid { pointer, message, .. } => {
+            let at_text = if pointer.is_empty() { "/" } else { pointer.as_str() };
+            Finding::new(
+                Rule::SchemaInvalid,
+                f,
+                at,
+                format!("schema `{name}` is not a valid JSON Schema 2020-12 document at `{at_text}`: {message}"),
+                "correct the keyword as JSON Schema 2020-12 requires (a valid regular expression in `pattern` and `patternProperties`)",
+            )
+            .label("invalid here")
+        }
+        SchemaError::UnknownFormat { value, .. } => Finding::new(
+            Rule::SchemaInvalid,
+            f,
+            at,
+            format!("schema `{name}` names the unknown format `{value}`"),
+            format!("{}use one of: {}", did_you_mean(value, formats::names()), list(formats::names())),
+        )
+        .label("unknown format"),
+        SchemaError::OtherDraft { .. } => Finding::new(
+            Rule::SchemaInvalid,
+            f,
+            at,
+            format!("schema `{name}` declares another JSON Schema draft"),
+            format!("schemas are JSON Schema 2020-12: write `\"$schema\": \"{}\"` or leave `$schema` out", crate::minimise::plan::DRAFT_2020_12),
+        )
+        .label("not 2020-12"),
+        SchemaError::UnsupportedRef { .. } => Finding::new(
+            Rule::SchemaInvalid,
+            f,
+            at,
+            e.to_string(),
+            "`$ref`s must point inside the same file: `#/$defs/...` or `#anchor`",
+        )
+        .label("here"),
+        SchemaError::UnknownAnnotation { keyword, .. } => Finding::new(
+            Rule::UnknownAnnotation,
+            f,
+            positions.key_pos(&ptr),
+            format!("`{keyword}` is not an isagate annotation"),
+            format!("{}use one of: {}", did_you_mean(keyword, ANNOTATIONS.iter().copied()), ANNOTATIONS.join(", ")),
+        )
+        .label("unknown annotation"),
+        SchemaError::UnknownTransform { .. } => annotation_finding(Rule::UnknownTransform, f, at, &shown()),
+        SchemaError::UnknownCategory { .. } => annotation_finding(Rule::UnknownCategory, f, at, &shown()),
+        SchemaError::BadSubjectId { .. } => annotation_finding(Rule::BadSubjectId, f, at, &shown()),
+        SchemaError::NotAString { keyword, .. } => {
+            let rule = match keyword.as_str() {
+                "x-isagate-transform" => Rule::UnknownTransform,
+                "x-isagate-category" => Rule::UnknownCategory,
+                _ => Rule::BadSubjectId,
+            };
+            annotation_finding(rule, f, at, &shown())
         }
     }
-    let meta = jsonschema::draft202012::meta::validator();
-    let mut any = false;
-    for e in meta.iter_errors(json).take(20) {
-        any = true;
-        let at = e.instance_path().as_str().to_string();
-        report.push(
-            Finding::new(
-                Rule::SchemaInvalid,
-                f,
-                positions.value_pos(&at),
-                format!(
-                    "schema `{name}` is not a valid JSON Schema 2020-12 document at `{}`: {}",
-                    if at.is_empty() { "/" } else { &at },
-                    short(&e.to_string())
-                ),
-                "correct the keyword's value as JSON Schema 2020-12 requires",
-            )
-            .label("invalid here"),
-        );
-    }
-    if any {
-        return;
-    }
-    let built = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .should_ignore_unknown_formats(false)
-        .with_format("nhs-number", |_: &str| true)
-        .with_format("uk-postcode", |_: &str| true)
-        .build(json);
-    if let Err(e) = built {
-        let at = e.instance_path().as_str().to_string();
-        report.push(
-            Finding::new(
-                Rule::SchemaInvalid,
-                f,
-                positions.value_pos(&at),
-                format!("schema `{name}` cannot be compiled: {}", short(&e.to_string())),
-                "fix the keyword (an unknown `format`, a `$ref` to nothing, a bad regular expression); `$ref`s must point inside the same file",
-            )
-            .label("here"),
-        );
-    }
 }
 
-fn short(msg: &str) -> String {
-    let one_line = msg.replace('\n', " ");
-    if one_line.chars().count() > 160 {
-        let cut: String = one_line.chars().take(157).collect();
-        format!("{cut}...")
-    } else {
-        one_line
-    }
+/// An annotation value that is not one of its list's names.
+fn annotation_finding(rule: Rule, f: &str, at: Pos, shown: &str) -> Finding {
+    let (what, label, names): (&str, &str, Vec<&'static str>) = match rule {
+        Rule::UnknownTransform => {
+            ("a transform", "unknown transform", Transform::names().collect())
+        }
+        Rule::UnknownCategory => {
+            ("a data category", "unknown category", Category::names().collect())
+        }
+        _ => {
+            ("a kind of subject identifier", "not a kind of identifier", SUBJECT_ID_TYPES.to_vec())
+        }
+    };
+    let hint = did_you_mean(shown, names.iter().copied());
+    Finding::new(
+        rule,
+        f,
+        at,
+        if shown.trim().is_empty() {
+            format!("empty text is not {what}")
+        } else {
+            format!("`{shown}` is not {what}")
+        },
+        format!("{hint}use one of: {}", names.join(", ")),
+    )
+    .label(label)
 }
 
-/// Keywords whose members are names (of properties, definitions), not keywords.
-const NAMED_CHILDREN: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-    "dependentRequired",
-];
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn walk(
-    v: &Value,
-    ptr: &mut String,
-    names: bool,
+/// Rules the gateway does not enforce but a governance officer wants to know about:
+/// closed schemas (warned here); the categories are kept for the Article 9 / 10 warnings.
+fn lint_only_rules(
+    json: &Value,
     positions: &JsonPositions,
     f: &str,
     categories: &mut Vec<(String, String)>,
     report: &mut Report,
 ) {
-    match v {
-        Value::Object(map) => {
-            for (key, child) in map {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&escape(key));
-                if !names {
-                    check_keyword(key, child, ptr, positions, f, categories, report);
+    for_each_keyword(json, &mut |pointer, key, value| {
+        let mut ptr = pointer.to_owned();
+        crate::minimise::plan::push_segment(&mut ptr, key);
+        match key {
+            "x-isagate-category" => {
+                if let Some(c) = value.as_str().and_then(Category::parse) {
+                    categories.push((ptr, c.as_str().to_owned()));
                 }
-                let child_names = !names && NAMED_CHILDREN.contains(&key.as_str());
-                // `enum`, `const`, `default` and `examples` hold data, not schemas.
-                if names || !matches!(key.as_str(), "enum" | "const" | "default" | "examples") {
-                    walk(child, ptr, child_names, positions, f, categories, report);
-                }
-                ptr.truncate(len);
             }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&i.to_string());
-                walk(child, ptr, false, positions, f, categories, report);
-                ptr.truncate(len);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn check_keyword(
-    key: &str,
-    value: &Value,
-    ptr: &str,
-    positions: &JsonPositions,
-    f: &str,
-    categories: &mut Vec<(String, String)>,
-    report: &mut Report,
-) {
-    let at = positions.value_pos(ptr);
-    match key {
-        "x-isagate-transform" => match value.as_str() {
-            Some(t) if TRANSFORMS.contains(&t) => {}
-            _ => {
-                let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-                let hint = did_you_mean(&shown, TRANSFORMS.iter().copied());
+            "additionalProperties" | "unevaluatedProperties" if value == &Value::Bool(false) => {
                 report.push(
                     Finding::new(
-                        Rule::UnknownTransform,
+                        Rule::ClosedSchema,
                         f,
-                        at,
-                        format!("`{shown}` is not a transform"),
-                        format!("{hint}use one of: {}", TRANSFORMS.join(", ")),
+                        positions.key_pos(&ptr),
+                        format!("`{key}: false` makes the gateway refuse (422) a payload with any extra field, rather than strip it"),
+                        format!("remove `{key}: false` if extra fields should be stripped silently; keep it if senders must be told"),
                     )
-                    .label("unknown transform"),
+                    .label("extra fields refused"),
                 );
             }
-        },
-        "x-isagate-category" => match value.as_str() {
-            Some(c) if SPECIAL_CATEGORIES.contains(&c) || c == CRIMINAL_OFFENCE => {
-                categories.push((ptr.to_string(), c.to_string()));
-            }
-            _ => {
-                let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-                let all = SPECIAL_CATEGORIES.iter().copied().chain([CRIMINAL_OFFENCE]);
-                let hint = did_you_mean(&shown, all);
-                report.push(
-                    Finding::new(
-                        Rule::UnknownCategory,
-                        f,
-                        at,
-                        format!("`{shown}` is not a data category"),
-                        format!(
-                            "{hint}use one of: {}, {CRIMINAL_OFFENCE}",
-                            SPECIAL_CATEGORIES.join(", ")
-                        ),
-                    )
-                    .label("unknown category"),
-                );
-            }
-        },
-        "x-isagate-subject-id" if value.as_str().is_none_or(|s| s.trim().is_empty()) => {
-            report.push(
-                    Finding::new(
-                        Rule::BadSubjectId,
-                        f,
-                        at,
-                        "`x-isagate-subject-id` must name the kind of identifier",
-                        "write the identifier's kind as text, e.g. `\"nhs-number\"`, `\"pnc-id\"` or `\"local-id\"`",
-                    )
-                    .label("not a kind of identifier"),
-                );
+            _ => {}
         }
-        "x-isagate-subject-id" => {}
-        "additionalProperties" | "unevaluatedProperties" if value == &Value::Bool(false) => {
-            report.push(
-                Finding::new(
-                    Rule::ClosedSchema,
-                    f,
-                    positions.key_pos(ptr),
-                    format!("`{key}: false` makes the gateway refuse (422) a payload with any extra field, rather than strip it"),
-                    format!("remove `{key}: false` if extra fields should be stripped silently; keep it if senders must be told"),
-                )
-                .label("extra fields refused"),
-            );
-        }
-        k if k.starts_with("x-isagate-") => {
-            let hint = did_you_mean(k, ANNOTATIONS.iter().copied());
-            report.push(
-                Finding::new(
-                    Rule::UnknownAnnotation,
-                    f,
-                    positions.key_pos(ptr),
-                    format!("`{k}` is not an isagate annotation"),
-                    format!("{hint}use one of: {}", ANNOTATIONS.join(", ")),
-                )
-                .label("unknown annotation"),
-            );
-        }
-        _ => {}
-    }
+    });
 }
 
 /// Findings that need both the agreement and the schema: missing schema files, and fields

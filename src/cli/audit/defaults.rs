@@ -79,6 +79,16 @@ impl<'a> Defaults<'a> {
         Ok((file.is_file() && public_key.is_file()).then_some((file, public_key)))
     }
 
+    /// The config's `[checkpoints] file` when `store` is the config's store: the file a
+    /// verify is expected to have checked.
+    pub fn expected_checkpoints(&mut self, store: &StoreArg) -> anyhow::Result<Option<PathBuf>> {
+        let Some(cfg) = self.config()? else { return Ok(None) };
+        if store.store.as_ref().is_some_and(|url| *url != cfg.store.url) {
+            return Ok(None);
+        }
+        Ok(Some(cfg.checkpoints.file.clone()))
+    }
+
     /// `--key` of `archive`, else the config's `[checkpoints] key`.
     pub fn signing_key(&mut self, arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         if let Some(k) = arg {

@@ -36,7 +36,7 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
     )?;
     let key = SubjectKey::new(&SecretKey::read(&key_file)?);
     let me = key.hash(&args.kind, &args.id);
-    let store = super::open(&defaults.store_url(&args.store)?).await?;
+    let store = super::open_existing(&defaults.store_url(&args.store)?).await?;
     let entries = subject_access(&store, &me).await?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -1,117 +1,38 @@
-//! A running admin listener on 127.0.0.1 over real mTLS, backed by the in-memory ledger,
-//! with clients for a governance and an agency identity.
+//! A running admin listener on 127.0.0.1 over real mTLS, wired as `launch` wires it: the
+//! record store on a temporary SQLite file (ledger and audit port), the gateway's policy
+//! loaded from an agreements folder on disk, one restrictions cell; with clients for a
+//! governance and an agency identity.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use isagate::admin::client::{AdminClient, Answer};
-use isagate::admin::ports::{
-    AgreementsPort, AuditPort, ChainStatus, ExplainReport, ExplainRequest, PortFailure,
-    SetAgreements,
-};
+use isagate::admin::ports::AgreementsPort;
 use isagate::admin::AdminState;
-use isagate::agreements::{
-    Agreement, AgreementSet, AgreementStatus, EmergencyClause, Flow, LawfulBasis, LoadedAgreement,
-    Purpose,
-};
+use isagate::agreements::AgencyRef;
 use isagate::audit::record::{AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind};
+use isagate::audit::{ManualClock, Store, StoreOptions};
 use isagate::codes::Direction;
-use isagate::emergency::ledger::MemoryLedger;
-use isagate::emergency::{Ledger, LedgerError, RestrictionsCell};
-use isagate::keys::{SecretKey, SubjectKey};
+use isagate::emergency::ledger::EmergencyEntry;
+use isagate::emergency::{Alerts, Committed, Ledger, LedgerError, LedgerRecord, RestrictionsCell};
+use isagate::gateway::policy::{Policy, PolicyCell};
+use isagate::gateway::rate::{RateLimitConfig, RateLimits};
+use isagate::gateway::state::{AgencyInfo, GatewayState, Settings};
+use isagate::gateway::upstream::Upstreams;
+use isagate::keys::{PseudonymisationKey, SecretKey, SubjectKey};
+use isagate::runtime::admin_port::PolicyAgreements;
+use isagate::runtime::{load_policy, PolicySource};
+use isagate::tls::dev_certs::SAMPLE_AGENCIES;
 use tokio::sync::oneshot;
+use uuid::Uuid;
 
 use super::pki::Pki;
+use crate::support;
 
 pub const GOVERNANCE: &str = "urn:isagate:governance:ig-team";
-
-/// The store's read side over the memory ledger.
-pub struct MemoryAudit(pub Arc<MemoryLedger>);
-
-impl AuditPort for MemoryAudit {
-    fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>> {
-        Box::pin(async move {
-            let all = self.0.all();
-            Ok(ChainStatus {
-                ok: true,
-                length: all.len() as u64,
-                head_seq: all.last().map(|r| r.seq),
-                head_hash: all.last().map(|_| "0".repeat(64)),
-                first_bad: None,
-                last_checkpoint: None,
-            })
-        })
-    }
-    fn subject(
-        &self,
-        subject_hash: String,
-    ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>> {
-        Box::pin(async move {
-            Ok(self
-                .0
-                .all()
-                .into_iter()
-                .filter(|r| r.draft.subjects.contains(&subject_hash))
-                .map(|r| serde_json::to_value(r).unwrap())
-                .collect())
-        })
-    }
-    fn report(
-        &self,
-        since: jiff::Timestamp,
-        until: jiff::Timestamp,
-    ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>> {
-        Box::pin(async move {
-            Ok(
-                serde_json::json!({"since": since.to_string(), "until": until.to_string(), "records": self.0.all().len()}),
-            )
-        })
-    }
-}
-
-pub fn agreement() -> LoadedAgreement {
-    let d = |s: &str| s.parse().unwrap();
-    LoadedAgreement {
-        agreement: Agreement {
-            id: "ISA-LCC-MERPOL-0007".into(),
-            title: "Safeguarding referrals".into(),
-            version: 3,
-            status: AgreementStatus::Active,
-            owner: "lcc-ig".into(),
-            parties: vec!["lcc-ssc".into(), "merseyside-police".into()],
-            dpia: Some("DPIA-1".into()),
-            effective_from: d("2026-01-01"),
-            expires: d("2099-01-01"),
-            review_by: Some(d("2026-02-01")),
-            lawful_basis: LawfulBasis { article_6: vec!["6(1)(e)".into()], ..Default::default() },
-            purposes: vec![Purpose { id: "safeguarding".into(), description: "protect".into() }],
-            retention: "6 years".into(),
-            flows: vec![Flow {
-                id: "referral".into(),
-                from: "lcc-ssc".into(),
-                to: "merseyside-police".into(),
-                method: "POST".into(),
-                path: "/v1/referrals".into(),
-                purposes: vec!["safeguarding".into()],
-                request_schema: Some("referral.v1.json".into()),
-                response_schema: None,
-                query: vec![],
-                content_encodings: vec![],
-            }],
-            emergency: Some(EmergencyClause {
-                allowed: true,
-                request_schema: "referral.emergency.v1.json".into(),
-                response_schema: None,
-                categories: None,
-            }),
-            international_transfer: None,
-            restrictions_override: None,
-        },
-        path: PathBuf::from("agreements/isa-0007.yaml"),
-        sha256: "a".repeat(64),
-    }
-}
 
 /// A recorded emergency disclosure, as the pipeline writes it.
 pub fn emergency_draft() -> RecordDraft {
@@ -136,70 +57,173 @@ pub fn subject_key() -> SubjectKey {
     SubjectKey::new(&SecretKey::from_base64(&"F".repeat(44)).unwrap())
 }
 
-pub fn set_agreements(dir: PathBuf) -> Arc<SetAgreements> {
-    let set = AgreementSet { agreements: vec![agreement()], ..Default::default() };
-    Arc::new(
-        SetAgreements::new(set, dir.clone(), dir)
-            .with_today(|| jiff::civil::date(2026, 3, 1))
-            .with_explain(Arc::new(|_set: &AgreementSet, req: &ExplainRequest| {
-                if req.flow != "referral" {
-                    return Err(PortFailure {
-                        code: isagate::codes::RefusalCode::NotFound,
-                        detail: "no such flow".into(),
-                    });
-                }
-                Ok(ExplainReport {
-                    agreement: req.agreement.clone(),
-                    flow: req.flow.clone(),
-                    direction: req.direction.clone().unwrap_or_else(|| "request".into()),
-                    refused: false,
-                    reasons: vec![],
-                    output: Some(serde_json::json!({"ok": true})),
-                    disclosed: vec!["/ok".into()],
-                    stripped: vec![],
-                    transformed: vec![],
-                })
-            })),
-    )
+/// The day the gateway's and the admin listener's clocks are fixed at.
+pub const TODAY: &str = "2026-03-01T12:00:00Z";
+
+/// The real record store with a switch that makes every ledger call fail, as an
+/// unreachable database would (the admin API must then answer 503 and change nothing).
+pub struct Breakable {
+    pub store: Store,
+    pub broken: AtomicBool,
+}
+
+impl Breakable {
+    fn check(&self) -> Result<(), LedgerError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(LedgerError::Unavailable("the test cut the store off".into()));
+        }
+        Ok(())
+    }
+
+    /// Every record, in chain order, as the ledger reads it back from the store.
+    pub async fn all(&self) -> Vec<LedgerRecord> {
+        let rows = self.store.rows_after(0, 100_000).await.unwrap();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = row.record.unwrap().id;
+            out.push(Ledger::get(&self.store, id).await.unwrap().unwrap());
+        }
+        out
+    }
+}
+
+impl Ledger for Breakable {
+    fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>> {
+        Box::pin(async move {
+            self.check()?;
+            Ledger::append(&self.store, draft).await
+        })
+    }
+    fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
+        Box::pin(async move {
+            self.check()?;
+            Ledger::get(&self.store, id).await
+        })
+    }
+    fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
+        Box::pin(async move {
+            self.check()?;
+            Ledger::emergencies(&self.store).await
+        })
+    }
+    fn governance_since(
+        &self,
+        after: u64,
+    ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
+        Box::pin(async move {
+            self.check()?;
+            Ledger::governance_since(&self.store, after).await
+        })
+    }
+}
+
+/// The sample agencies, registered as `serve` registers configured ones.
+fn agencies() -> Vec<AgencyRef> {
+    SAMPLE_AGENCIES
+        .iter()
+        .map(|id| AgencyRef {
+            id: (*id).to_owned(),
+            name: (*id).to_owned(),
+            jurisdiction: if *id == "ie-tusla" { "IE" } else { "GB" }.to_owned(),
+            receives: true,
+        })
+        .collect()
+}
+
+/// What `launch` builds for the transfer pipeline, on this store and policy, with the
+/// clock fixed at [`TODAY`] and no upstreams (the admin API never forwards).
+fn gateway_state(store: Store, policy: Policy, agencies: &[AgencyRef]) -> GatewayState {
+    GatewayState {
+        settings: Settings {
+            max_body: 1024 * 1024,
+            max_depth: 32,
+            read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            decompressed_max: 1024 * 1024,
+        },
+        agencies: agencies
+            .iter()
+            .map(|a| {
+                let info = AgencyInfo {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    jurisdiction: a.jurisdiction.clone(),
+                    upstream: None,
+                    pins: Vec::new(),
+                };
+                (a.id.clone(), info)
+            })
+            .collect(),
+        policy: PolicyCell::new(policy),
+        store,
+        pseudonyms: PseudonymisationKey::new(SecretKey::from_base64(&"P".repeat(44)).unwrap()),
+        subject_key: subject_key(),
+        rate: RateLimits::new(RateLimitConfig::default()),
+        upstreams: Upstreams::new(Duration::from_secs(5)),
+        clock: Arc::new(ManualClock::new(TODAY.parse().unwrap())),
+        restrictions: Arc::new(RestrictionsCell::default()),
+        alerts: Alerts::new(None),
+    }
+}
+
+/// The sample agreement ISA-LCC-MERPOL-0007 in its own folder, with its review date moved
+/// before [`TODAY`] so that listing it shows the `review-due` finding.
+fn agreements_folder(scratch: &Path) -> PathBuf {
+    let dir = scratch.join("agreements");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(support::repo().join("agreements/isa-lcc-merpol-0007.yaml"))
+        .unwrap();
+    assert!(text.contains("review_by: 2027-07-01"), "the sample agreement changed");
+    let text = text.replace("review_by: 2027-07-01", "review_by: 2026-02-01");
+    std::fs::write(dir.join("isa-lcc-merpol-0007.yaml"), text).unwrap();
+    dir
 }
 
 pub struct Harness {
     pub url: String,
     pub pki: Pki,
-    pub ledger: Arc<MemoryLedger>,
+    /// The record store (SQLite on disk) behind the admin API's ledger and audit ports.
+    pub ledger: Arc<Breakable>,
     pub state: Arc<AdminState>,
+    /// Where the agreements are read from (and re-read on reload).
+    pub agreements_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Last, so the folder outlives the store.
+    scratch: tempfile::TempDir,
 }
 
 impl Harness {
-    pub async fn start(agreements: Arc<dyn AgreementsPort>) -> Self {
-        let ledger = Arc::new(MemoryLedger::new());
+    /// The admin listener wired as `launch` wires it: the store as ledger and audit port,
+    /// the gateway's policy as agreements port, one restrictions cell for both.
+    pub async fn start() -> Self {
+        let scratch = support::scratch();
+        let url = format!("sqlite://{}", scratch.path().join("audit.db").display());
+        let clock = ManualClock::new(TODAY.parse().unwrap());
+        let store =
+            Store::open_with_clock(&url, StoreOptions::default(), Arc::new(clock)).await.unwrap();
+        let source = PolicySource {
+            agreements: agreements_folder(scratch.path()),
+            schemas: support::repo().join("schemas"),
+        };
+        let agencies = agencies();
+        let policy = load_policy(&source, &agencies).unwrap();
+        let gateway = Arc::new(gateway_state(store.clone(), policy, &agencies));
+        let restrictions = Arc::clone(&gateway.restrictions);
+        let agreements: Arc<dyn AgreementsPort> = Arc::new(PolicyAgreements {
+            state: Arc::clone(&gateway),
+            source: source.clone(),
+            agencies,
+        });
+        let ledger = Arc::new(Breakable { store: store.clone(), broken: AtomicBool::new(false) });
         let dyn_ledger: Arc<dyn Ledger> = ledger.clone();
-        let audit = Arc::new(MemoryAudit(Arc::clone(&ledger)));
-        Self::start_on(agreements, ledger, dyn_ledger, audit).await
-    }
 
-    /// On any ledger and audit port (`memory` is then only the harness's own).
-    pub async fn start_on(
-        agreements: Arc<dyn AgreementsPort>,
-        memory: Arc<MemoryLedger>,
-        ledger: Arc<dyn Ledger>,
-        audit: Arc<dyn AuditPort>,
-    ) -> Self {
         let pki = Pki::new();
         let server = pki.server();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(pki.server_config(&server, true)));
-        let mut state = AdminState::new(
-            ledger,
-            audit,
-            agreements,
-            Arc::new(RestrictionsCell::default()),
-            subject_key(),
-        );
-        state.clock = std::sync::Arc::new(isagate::clock::ManualClock::new(
-            "2026-03-01T12:00:00Z".parse().unwrap(),
-        ));
+        let mut state =
+            AdminState::new(dyn_ledger, Arc::new(store), agreements, restrictions, subject_key());
+        state.clock = Arc::new(ManualClock::new(TODAY.parse().unwrap()));
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -212,7 +236,21 @@ impl Harness {
                 let _ = rx.await;
             },
         ));
-        Self { url, pki, ledger: memory, state, stop: Some(tx), task: Some(task) }
+        Self {
+            url,
+            pki,
+            ledger,
+            state,
+            agreements_dir: source.agreements,
+            stop: Some(tx),
+            task: Some(task),
+            scratch,
+        }
+    }
+
+    /// The test's scratch folder (the store and the agreements live in it).
+    pub fn path(&self) -> &Path {
+        self.scratch.path()
     }
 
     pub fn client(&self, uri: &str) -> AdminClient {

@@ -1,34 +1,21 @@
 //! The admin API on the real record store (SQLite on disk): reviews, restrictions and
-//! the audit endpoints, every answer validated against the OpenAPI document, and the
-//! chain still verifies afterwards.
-
-use std::sync::Arc;
+//! the audit endpoints end to end, every answer validated against the OpenAPI document,
+//! and the chain still verifies afterwards (refusals included).
 
 use http::Method;
 use isagate::audit::record::RecordKind;
-use isagate::audit::{Store, StoreOptions};
-use isagate::emergency::ledger::MemoryLedger;
 use isagate::emergency::Ledger;
 use serde_json::json;
 
-use super::harness::{call, emergency_draft, set_agreements, subject_key, Harness, GOVERNANCE};
+use super::harness::{call, emergency_draft, subject_key, Harness, GOVERNANCE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn governance_actions_are_chained_in_the_real_store() {
-    let scratch = crate::support::scratch();
-    let url = format!("sqlite://{}", scratch.path().join("audit.db").display());
-    let store = Store::open(&url, StoreOptions::default()).await.unwrap();
-    let ledger: Arc<dyn Ledger> = Arc::new(store.clone());
+    let h = Harness::start().await;
+    let ledger = &h.ledger.store;
     let mut d = emergency_draft();
     d.subjects = vec![subject_key().hash("nhs-number", "9434765919")];
-    let disclosure = ledger.append(d).await.unwrap();
-    let h = Harness::start_on(
-        set_agreements(scratch.path().to_owned()),
-        Arc::new(MemoryLedger::new()),
-        ledger.clone(),
-        Arc::new(store.clone()),
-    )
-    .await;
+    let disclosure = Ledger::append(ledger, d).await.unwrap();
     let gov = h.client(GOVERNANCE);
 
     let q = call(&gov, Method::GET, "/v1/emergency", "/v1/emergency", None).await;
@@ -54,7 +41,7 @@ async fn governance_actions_are_chained_in_the_real_store() {
     assert_eq!(added.status, 201);
     // A second replica (a fresh cell) rebuilds the set from the store's records.
     let other = isagate::emergency::RestrictionsCell::default();
-    other.refresh(ledger.as_ref()).await.unwrap();
+    other.refresh(ledger).await.unwrap();
     assert_eq!(other.current().len(), 1);
 
     let s = call(
@@ -96,8 +83,12 @@ async fn governance_actions_are_chained_in_the_real_store() {
         (Some(true), Some(4)),
         "refusal chained too"
     );
-    let kinds: Vec<_> =
-        ledger.governance_since(0).await.unwrap().into_iter().map(|r| r.draft.kind).collect();
+    let kinds: Vec<_> = Ledger::governance_since(ledger, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.draft.kind)
+        .collect();
     assert_eq!(kinds, vec![RecordKind::Governance]);
     h.stop().await;
 }

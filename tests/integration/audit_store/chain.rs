@@ -134,11 +134,10 @@ async fn answered_callers_do_not_hold_a_batch(url: &str) {
     let store = Store::open(url, opts).await.unwrap();
     let mut answered = Box::pin(store.append(disclosure(1, &[])));
     assert!(futures::poll!(&mut answered).is_pending(), "the first append is sent, not done");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while store.stats().records < 1 {
-        assert!(Instant::now() < deadline, "the first append was never committed");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    crate::support::wait_until("the first append is committed", Duration::from_secs(10), || {
+        std::future::ready(store.stats().records >= 1)
+    })
+    .await;
     let started = Instant::now();
     store.append(disclosure(2, &[])).await.unwrap();
     let took = started.elapsed();

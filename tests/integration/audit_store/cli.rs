@@ -132,6 +132,7 @@ async fn subject_lists_records_and_redacts_others() {
     let body = text(&out);
     assert!(!body.contains(&other), "another subject's hash leaked");
     assert!(!body.contains("9434765919"), "the id itself is never printed");
+    assert!(!body.contains("943 476 5919"), "nor as it was typed");
     let entries: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["subjects"], serde_json::json!([me, "redacted"]));

@@ -38,6 +38,7 @@ fn run_and_kill(url: &str, i: u64) -> Vec<(u64, String)> {
     if let Ok(first) = rx.recv_timeout(Duration::from_secs(10)) {
         acked.push(first);
     }
+    // A sleep, not a poll: killing at a random moment mid-write is the behaviour under test.
     std::thread::sleep(Duration::from_millis(20 + jitter(i, 300)));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();

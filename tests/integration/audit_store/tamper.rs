@@ -36,10 +36,10 @@ async fn fixture(dir: &Path, url: String) -> Fixture {
     let store = Store::open(&url, opts).await.unwrap();
     fill(&store, N).await;
     // The writer signs right after acknowledging the batch: wait for the last one.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while store.stats().checkpoints < 5 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    crate::support::wait_until("five checkpoints are signed", Duration::from_secs(5), || {
+        std::future::ready(store.stats().checkpoints >= 5)
+    })
+    .await;
     assert_eq!(store.stats().checkpoints, 5);
     Fixture { url, store, checkpoints, public }
 }
@@ -177,13 +177,16 @@ async fn checkpoints_are_also_signed_on_time() {
     };
     let store = Store::open(&sqlite_url(dir.path()), opts).await.unwrap();
     fill(&store, 3).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while store.stats().checkpoints == 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::wait_until(
+        "the interval's checkpoint is signed",
+        Duration::from_secs(5),
+        || std::future::ready(store.stats().checkpoints > 0),
+    )
+    .await;
     let cps = isagate::audit::checkpoint::read_checkpoints(&out, &public).unwrap();
     assert_eq!(cps.len(), 1, "one checkpoint once the interval passed, none while idle");
     assert_eq!(cps[0].seq, 3);
+    // A sleep, not a poll: two intervals passing with nothing to sign is the behaviour.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(store.stats().checkpoints, 1, "no new records, no new checkpoint");
     // A key that is not the signer's rejects every line.

@@ -31,7 +31,16 @@ impl Receiver {
     pub async fn start(statuses: Vec<u16>) -> Self {
         let pki = Pki::new();
         let leaf = pki.server();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(pki.server_config(&leaf, false)));
+        Self::start_with(pki.server_config(&leaf, false), pki.ca_pem, statuses).await
+    }
+
+    /// A receiver presenting the certificate of `server_config` (`ca_pem` signs it).
+    pub async fn start_with(
+        server_config: rustls::ServerConfig,
+        ca_pem: String,
+        statuses: Vec<u16>,
+    ) -> Self {
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}/alerts", listener.local_addr().unwrap().port());
         let (tx, got) = tokio::sync::mpsc::unbounded_channel();
@@ -70,7 +79,7 @@ impl Receiver {
                 });
             }
         });
-        Self { url, ca_pem: pki.ca_pem, got, task }
+        Self { url, ca_pem, got, task }
     }
 
     pub async fn next(&mut self) -> Received {

@@ -78,9 +78,16 @@ impl Gateway {
     }
 
     pub async fn start_with(opts: Options) -> Self {
-        let (dir, certs, ca, mocks) = prepare(&opts).await;
+        let prepared = prepare(&opts).await;
+        let text = config_text(&opts, &prepared.3);
+        Self::launch_in(prepared, &text).await
+    }
+
+    /// Start a gateway with `text` as its config, in a folder [`prepare`] made.
+    pub async fn launch_in(prepared: Prepared, text: &str) -> Self {
+        let (dir, certs, ca, mocks) = prepared;
         let config_path = dir.path().join("isagate.toml");
-        std::fs::write(&config_path, config_text(&opts, &mocks)).unwrap();
+        std::fs::write(&config_path, text).unwrap();
         let config = Config::load(&config_path).unwrap();
         let source = PolicySource {
             agreements: support::repo().join("agreements"),
@@ -94,10 +101,11 @@ impl Gateway {
     }
 }
 
+/// What [`prepare`] makes: the scratch folder, its certificates, the CA and the mocks.
+pub type Prepared = (tempfile::TempDir, PathBuf, DevCa, HashMap<String, MockAgencyHandle>);
+
 /// Certificates and a mock upstream per sample agency, in a fresh scratch folder.
-pub async fn prepare(
-    opts: &Options,
-) -> (tempfile::TempDir, PathBuf, DevCa, HashMap<String, MockAgencyHandle>) {
+pub async fn prepare(opts: &Options) -> Prepared {
     {
         let dir = support::scratch();
         let certs = dir.path().join("certs");

@@ -2,43 +2,15 @@
 //! counted from committed records across both, and one overdue alert per review round,
 //! not one per replica.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::Method;
 use serde_json::json;
 
-use super::harness::{config_text, prepare, Options};
+use super::harness::{prepare, Options};
+use super::process::Serve;
 use crate::audit_store::common::{fresh_pg, pg_admin_url};
 use crate::support;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Replica {
-    child: Child,
-    transfer: u16,
-    admin: u16,
-    ops: u16,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn http_get(port: u16, path: &str) -> Option<String> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
-    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.ok()?;
-    Some(out)
-}
 
 fn overdue_alerts(metrics: &str) -> u64 {
     metrics
@@ -58,46 +30,13 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
     let (dir, certs, _ca, mocks) = prepare(&Options::default()).await;
     let mut replicas = Vec::new();
     for name in ["a", "b"] {
-        let (transfer, admin, ops) = (free_port(), free_port(), free_port());
         let opts = Options {
             store_url: Some(store.clone()),
-            ports: Some((transfer, admin, ops)),
             alerts: "review_overdue = \"3s\"".into(),
             ..Options::default()
         };
-        let text = config_text(&opts, &mocks)
-            .replace("checkpoints.jsonl", &format!("checkpoints-{name}.jsonl"));
-        let path = dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, text).unwrap();
-        let child = Command::new(support::isagate_bin())
-            .arg("--config")
-            .arg(&path)
-            .arg("--agreements")
-            .arg(support::repo().join("agreements"))
-            .arg("--schemas")
-            .arg(support::repo().join("schemas"))
-            .arg("serve")
-            .env("ISAGATE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap())
-            .spawn()
-            .unwrap();
-        replicas.push(Replica { child, transfer, admin, ops });
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for r in &replicas {
-        loop {
-            if http_get(r.ops, "/readyz").await.is_some_and(|t| t.contains(" 200 ")) {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "a replica did not become ready: {}",
-                std::fs::read_to_string(dir.path().join("a.log")).unwrap_or_default()
-                    + &std::fs::read_to_string(dir.path().join("b.log")).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        replicas
+            .push(Serve::start(dir.path(), name, opts, &mocks, &[("ISAGATE_LOG", "warn")]).await);
     }
     let client = isagate::cli::demo::client::TransferClient::new(
         &certs.join("agency-merseyside-police.crt"),
@@ -125,7 +64,8 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
             ids.push(reply.disclosure_id().unwrap());
         }
     }
-    // Let the reviews become overdue and both replicas sweep (every 3 s) a few times.
+    // Let the reviews become overdue and both replicas sweep (every 3 s) a few times: a
+    // sleep, because several sweep periods passing without a second alert is the behaviour.
     tokio::time::sleep(Duration::from_secs(8)).await;
     // Review them all (through replica b's admin API), so no further rounds start.
     let dpo = isagate::cli::demo::client::TransferClient::new(
@@ -144,26 +84,43 @@ async fn two_gateway_processes_share_one_chain_emergency_limits_and_overdue_aler
             .unwrap();
         assert!(reply.status.is_success(), "{}", reply.json());
     }
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let mut alerts = 0;
-    for r in &replicas {
-        alerts += overdue_alerts(&http_get(r.ops, "/metrics").await.unwrap());
-    }
     // Each (disclosure, round) claim decides exactly one alert, whichever replica won it.
     let s =
         isagate::audit::Store::open(&store, isagate::audit::StoreOptions::default()).await.unwrap();
-    let rows = s.rows_after(0, 100_000).await.unwrap();
-    let mut rounds = std::collections::BTreeSet::new();
-    for row in &rows {
-        let rec = row.record.as_ref().unwrap();
-        if let Some(g) = &rec.draft.governance {
-            if g["action"] == "review-overdue-alerted" {
-                rounds.insert((g["disclosure"].to_string(), g["round"].to_string()));
+    let rounds = || async {
+        let rows = s.rows_after(0, 100_000).await.unwrap();
+        let mut rounds = std::collections::BTreeSet::new();
+        for row in &rows {
+            let rec = row.record.as_ref().unwrap();
+            if let Some(g) = &rec.draft.governance {
+                if g["action"] == "review-overdue-alerted" {
+                    rounds.insert((g["disclosure"].to_string(), g["round"].to_string()));
+                }
             }
         }
-    }
-    assert!(!rounds.is_empty(), "the reviews became overdue");
-    assert_eq!(alerts, rounds.len() as u64, "one alert per overdue round across both replicas");
+        rounds.len() as u64
+    };
+    let alerts = || async {
+        let mut alerts = 0;
+        for r in &replicas {
+            alerts += overdue_alerts(&r.metrics().await);
+        }
+        alerts
+    };
+    // A sweep that claimed a round just before the reviews may still be sending its alert:
+    // poll until the alerts have caught up with the claims, and compare that observation.
+    let seen = std::cell::Cell::new((0, 0));
+    support::wait_until("every claimed round has sent its alert", Duration::from_secs(10), || {
+        let (alerts, rounds, seen) = (&alerts, &rounds, &seen);
+        async move {
+            seen.set((alerts().await, rounds().await));
+            seen.get().0 >= seen.get().1
+        }
+    })
+    .await;
+    let (alerts, rounds) = seen.get();
+    assert!(rounds > 0, "the reviews became overdue");
+    assert_eq!(alerts, rounds, "one alert per overdue round across both replicas");
     let report = s.verify(None, &|_, _| {}).await.unwrap();
     assert!(report.ok, "one valid chain from both processes: {:?}", report.failure);
     drop(replicas);

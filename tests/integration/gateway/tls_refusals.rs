@@ -7,8 +7,12 @@ use std::time::Duration;
 use http::Method;
 use isagate::cli::demo::client::TransferClient;
 use isagate::tls::dev_certs::{fixtures, IssuedCert};
+use rustls::pki_types::ServerName;
+use rustls::AlertDescription;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::harness::{referral, Gateway, Options, OK_HEADERS};
+use crate::tls::ClientId;
 
 fn write(gw: &Gateway, name: &str, cert: &IssuedCert) -> TransferClient {
     let dir = gw.path().join("fixtures");
@@ -18,6 +22,35 @@ fn write(gw: &Gateway, name: &str, cert: &IssuedCert) -> TransferClient {
     std::fs::write(&c, &cert.cert_pem).unwrap();
     std::fs::write(&k, &cert.key_pem).unwrap();
     TransferClient::new(&c, &k, &gw.certs.join("ca.crt")).unwrap()
+}
+
+/// Connect to the transfer listener as `id` (or with no certificate), send a request, and
+/// return the TLS alert the gateway answered with. Fails the test if the gateway answered
+/// anything else, or if the connection ended without an alert.
+async fn alert(gw: &Gateway, id: Option<&IssuedCert>) -> AlertDescription {
+    let id = id.map(ClientId::from);
+    let cfg = crate::tls::client(&gw.certs.join("ca.crt"), id.as_ref(), false);
+    let addr = gw.launched.as_ref().unwrap().transfer_addr;
+    let go = async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        // TLS 1.3: the client's side of the handshake ends before the server has checked
+        // the client's certificate, so the alert arrives on the first read.
+        let mut tls = tokio_rustls::TlsConnector::from(cfg).connect(name, tcp).await?;
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").await?;
+        let mut buf = Vec::new();
+        tls.read_to_end(&mut buf).await?;
+        Ok::<_, std::io::Error>(buf)
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(10), go).await.unwrap();
+    let e = match outcome {
+        Ok(answer) => unreachable!("the gateway answered: {}", String::from_utf8_lossy(&answer)),
+        Err(e) => e,
+    };
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::AlertReceived(d)) => *d,
+        _ => unreachable!("the connection failed without a TLS alert: {e:?}"),
+    }
 }
 
 async fn post(gw: &Gateway, client: &TransferClient) -> Result<u16, String> {
@@ -36,28 +69,53 @@ async fn post(gw: &Gateway, client: &TransferClient) -> Result<u16, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_certificates_fail_the_handshake_and_send_nothing() {
     let gw = Gateway::start().await;
+    let revoked = IssuedCert {
+        cert_pem: std::fs::read_to_string(gw.certs.join("agency-revoked.crt")).unwrap(),
+        key_pem: std::fs::read_to_string(gw.certs.join("agency-revoked.key")).unwrap(),
+        cert_der: Vec::new(),
+        serial: Vec::new(),
+    };
     let cases = [
-        ("untrusted", fixtures::untrusted("lcc-ssc").unwrap()),
-        ("expired", fixtures::expired(&gw.ca, "lcc-ssc").unwrap()),
-        ("not-yet-valid", fixtures::not_yet_valid(&gw.ca, "lcc-ssc").unwrap()),
-        ("no-eku", fixtures::without_eku(&gw.ca, "lcc-ssc").unwrap()),
-        ("server-auth-only", fixtures::server_auth_only(&gw.ca, "lcc-ssc").unwrap()),
+        ("untrusted", fixtures::untrusted("lcc-ssc").unwrap(), AlertDescription::UnknownCA),
+        (
+            "expired",
+            fixtures::expired(&gw.ca, "lcc-ssc").unwrap(),
+            AlertDescription::CertificateExpired,
+        ),
+        (
+            "not-yet-valid",
+            fixtures::not_yet_valid(&gw.ca, "lcc-ssc").unwrap(),
+            AlertDescription::CertificateExpired,
+        ),
+        (
+            "no-eku",
+            fixtures::without_eku(&gw.ca, "lcc-ssc").unwrap(),
+            AlertDescription::UnsupportedCertificate,
+        ),
+        (
+            "server-auth-only",
+            fixtures::server_auth_only(&gw.ca, "lcc-ssc").unwrap(),
+            AlertDescription::UnsupportedCertificate,
+        ),
+        ("revoked by the dev CRL", revoked, AlertDescription::CertificateRevoked),
     ];
-    for (name, cert) in &cases {
-        let client = write(&gw, name, cert);
-        assert!(post(&gw, &client).await.is_err(), "{name} must fail the handshake");
+    for (name, cert, expected) in &cases {
+        assert_eq!(alert(&gw, Some(cert)).await, *expected, "{name}");
+        // The demo client (what agencies are given) is refused too.
+        assert!(post(&gw, &write(&gw, name, cert)).await.is_err(), "{name}");
     }
-    let revoked = gw.client_for("agency-revoked");
-    assert!(post(&gw, &revoked).await.is_err(), "the dev CRL's revoked certificate fails");
+    assert_eq!(alert(&gw, None).await, AlertDescription::CertificateRequired, "no certificate");
 
-    // No client certificate at all: a client without one.
+    // No client certificate at all, from curl: the alert, not an answer.
     let out = std::process::Command::new("curl")
         .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
         .arg(gw.certs.join("ca.crt"))
         .arg(format!("{}/merseyside-police/v1/referrals", gw.base))
         .output()
         .unwrap();
-    assert_ne!(String::from_utf8_lossy(&out.stdout), "201");
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "000", "no HTTP answer at all: {err}");
+    assert!(err.contains("alert") && err.contains("certificate required"), "{err}");
     assert!(gw.mock("merseyside-police").received().is_empty());
     // A good certificate still works afterwards.
     assert_eq!(post(&gw, &gw.client_for("agency-lcc-ssc")).await, Ok(201));
@@ -105,16 +163,13 @@ async fn a_crl_replaced_while_running_refuses_new_sessions() {
     let tmp = gw.certs.join("crl.pem.new");
     std::fs::write(&tmp, crl).unwrap();
     std::fs::rename(&tmp, gw.certs.join("crl.pem")).unwrap();
-    let mut refused = false;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let fresh = write(&gw, "soon-revoked", &cert);
-        if post(&gw, &fresh).await.is_err() {
-            refused = true;
-            break;
-        }
-    }
-    assert!(refused, "a new session with the revoked certificate must fail once the CRL changes");
+    crate::support::wait_until(
+        "a new session with the revoked certificate fails once the CRL changes",
+        Duration::from_secs(5),
+        || async { post(&gw, &write(&gw, "soon-revoked", &cert)).await.is_err() },
+    )
+    .await;
+    assert_eq!(alert(&gw, Some(&cert)).await, AlertDescription::CertificateRevoked);
     assert_eq!(post(&gw, &gw.client_for("agency-lcc-ssc")).await, Ok(201), "others still work");
     gw.stop().await;
 }

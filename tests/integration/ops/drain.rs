@@ -15,6 +15,7 @@ async fn a_server_stops_on_a_programmatic_trigger() {
             "stopped"
         }
     });
+    // A sleep, not a poll: that nothing stops it before the trigger is the behaviour.
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(!server.is_finished());
     shutdown.clone().trigger();
@@ -43,6 +44,7 @@ async fn drain_waits_for_work_that_finishes_in_time() {
     let guards: Vec<_> = (0..3).map(|_| work.enter()).collect();
     tokio::spawn(async move {
         for g in guards {
+            // Slow work finishing one piece at a time is the behaviour under test.
             tokio::time::sleep(Duration::from_millis(30)).await;
             drop(g);
         }

@@ -32,7 +32,7 @@ async fn a_slow_readiness_check_is_not_ready() {
     let handle = telemetry::install_metrics().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    // Hangs longer than the 2 s bound of `/readyz`.
+    // Hangs longer than the 2 s bound of `/readyz` (a slow check is the behaviour under test).
     let slow = telemetry::readiness_fn(|| async {
         tokio::time::sleep(Duration::from_secs(30)).await;
         Ok(())

@@ -116,10 +116,15 @@ async fn a_client_without_a_trusted_certificate_is_refused() {
     let pki = pki();
     let mock = start(&pki, vec![]).await;
     let url = format!("{}/v1/referrals", mock.base_url());
-    for client in [http_client(&pki.ca, None, BOTH), http_client(&pki.ca, Some(&pki.stranger), H1)]
-    {
+    for (client, alert) in [
+        (http_client(&pki.ca, None, BOTH), "CertificateRequired"),
+        (http_client(&pki.ca, Some(&pki.stranger), H1), "UnknownCA"),
+    ] {
         let res = client.post(&url).body("{}").send().await;
-        assert!(res.is_err(), "the mock answered a client it should refuse: {res:?}");
+        let e = crate::support::error_chain(
+            &res.expect_err("the mock answered a client it should refuse"),
+        );
+        assert!(e.contains(&format!("received fatal alert: {alert}")), "{e}");
     }
     assert!(mock.received().is_empty());
     mock.shutdown().await;
