@@ -53,6 +53,8 @@ pub enum RefusalCode {
     NotFound,
     /// An admin-listener request that conflicts with the current state (e.g. a second review). Project addition.
     Conflict,
+    /// The gateway itself failed (not the caller, not the recipient); nothing was sent. Project addition.
+    InternalError,
 }
 
 impl RefusalCode {
@@ -90,6 +92,7 @@ impl RefusalCode {
         Self::BadRequest,
         Self::NotFound,
         Self::Conflict,
+        Self::InternalError,
     ];
 
     /// The code as it appears on the wire, e.g. `no-agreement`.
@@ -127,6 +130,7 @@ impl RefusalCode {
             Self::BadRequest => "bad-request",
             Self::NotFound => "not-found",
             Self::Conflict => "conflict",
+            Self::InternalError => "internal-error",
         }
     }
 
@@ -163,6 +167,7 @@ impl RefusalCode {
             Self::MethodNotAllowed => 405,
             Self::NotFound => 404,
             Self::Conflict => 409,
+            Self::InternalError => 500,
         }
     }
 
@@ -178,6 +183,7 @@ impl RefusalCode {
             415 => "Unsupported media type",
             422 => "Unprocessable body",
             429 => "Rate limit reached",
+            500 => "Internal error",
             502 => "Upstream failed",
             503 => "Audit store unavailable",
             504 => "Upstream timed out",

@@ -13,6 +13,7 @@
 //! - [`keys`]: key files, subject hashes and per-recipient pseudonymisation keys.
 //! - [`agreements`]: agreements as pure data, loading, linting, matching and `explain`.
 //! - [`minimise`]: schemas compiled into minimisation plans, stripping and transforms.
+//! - [`policy`]: the loaded agreements with compiled schemas, and the one decision over them.
 //! - [`audit`]: the disclosure record, its hash chain, SQLite and PostgreSQL stores,
 //!   checkpoints, verification, subject access and reports.
 //! - [`config`]: `isagate.toml`, validated with every error at once.
@@ -47,6 +48,7 @@ pub mod keys;
 pub mod listener;
 pub mod minimise;
 pub mod mock_agency;
+pub mod policy;
 pub mod redaction;
 pub mod runtime;
 pub mod shutdown;

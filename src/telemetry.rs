@@ -5,6 +5,8 @@
 //! - [`metrics`]: the Prometheus recorder and one named function per metric, so every
 //!   metric name and label lives in one place (and is listed in `docs/operations.md`).
 //! - [`ops`]: the plain-HTTP operations listener (`/healthz`, `/readyz`, `/metrics`).
+//! - [`trace_context`]: W3C `traceparent` at the edges: the caller's becomes a span
+//!   link, the upstream gets the gateway's own.
 //!
 //! This module must never put personal data into a log field, a span attribute or a
 //! metric label: labels are codes, agency ids, flow ids and outcomes only.
@@ -12,6 +14,7 @@
 pub mod logging;
 pub mod metrics;
 pub mod ops;
+pub mod trace_context;
 
 pub use self::logging::{
     build_subscriber, build_subscriber_at, init_logging, log_directives, LogFormat, OtlpSettings,

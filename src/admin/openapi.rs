@@ -176,8 +176,10 @@ fn schemas() -> Value {
             "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
                 "id": s, "version": {"type": "integer"}, "sha256": s}))}})),
         "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
-            "agreement": s, "flow": s, "payload": {"description": "the JSON payload to dry-run"},
+            "agreement": s, "flow": s, "payload": {"description": "the JSON payload to dry-run (null: no body)"},
             "purpose": nullable("string"),
+            "query": {"type": ["string", "null"], "description": "the request's query string, without `?`"},
+            "content_type": {"type": ["string", "null"], "description": "the payload's media type (default `application/json`)"},
             "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
             "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
         "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),
@@ -186,6 +188,7 @@ fn schemas() -> Value {
             "agreement": s, "flow": s, "direction": {"enum": ["request", "response"]},
             "refused": {"type": "boolean"}, "reasons": {"type": "array", "items": r("Reason")},
             "output": {"description": "what the recipient would get; null when refused"},
+            "query": {"type": ["string", "null"], "description": "the query string the recipient would get; null when none was sent"},
             "disclosed": strings, "stripped": {"type": "array", "items": r("Stripped")},
             "transformed": {"type": "array", "items": r("Transformed")}})),
         "ReviewSummary": closed(&["review_id", "time", "decision", "subject_told", "revisit", "note", "reviewer", "reviews"], json!({

@@ -75,6 +75,12 @@ pub struct ExplainRequest {
     /// `request` (default) | `response`.
     #[serde(default)]
     pub direction: Option<String>,
+    /// The request's query string (without `?`).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The payload's media type (default `application/json`).
+    #[serde(default)]
+    pub content_type: Option<String>,
 }
 
 /// The dry run's answer (always computed with a throw-away pseudonymisation key).
@@ -88,6 +94,9 @@ pub struct ExplainReport {
     pub reasons: Vec<Reason>,
     /// What the recipient would get (null when refused).
     pub output: Option<serde_json::Value>,
+    /// The query string the recipient would get (null when none was sent).
+    #[serde(default)]
+    pub query: Option<String>,
     pub disclosed: Vec<String>,
     pub stripped: Vec<Stripped>,
     pub transformed: Vec<Transformed>,

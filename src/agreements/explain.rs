@@ -1,9 +1,11 @@
 //! The dry run behind `isagate agreements explain` and `POST /v1/explain`: given an
 //! agreement, a flow, a direction, a purpose or emergency category and a payload, what
 //! would the recipient see, what would be stripped (and why) and transformed, or why
-//! would the transfer be refused. The same checks as the gateway, in the same order,
-//! with the same strict parser and limits, and a throw-away pseudonymisation key so the
-//! dry run is never an oracle for live pseudonyms (contract section 11).
+//! would the transfer be refused. It asks the gateway's own decision
+//! ([`crate::policy::decision`]) the gateway's question: the flow's sender calling its
+//! recipient with the flow's method, on a concrete path of the flow's template, naming
+//! the agreement in `Isagate-Agreement`. A throw-away pseudonymisation key keeps the dry
+//! run from being an oracle for live pseudonyms (contract section 11).
 //!
 //! Must not: use the live keys, write a record, or touch the network. Human output is
 //! in [`render`].
@@ -16,11 +18,16 @@ use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::{Agreement, AgreementSet, Flow, EMERGENCY_CATEGORIES};
+use super::matching::RequestKey;
+use super::model::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{minimise, MinimiseOptions, SchemaPlan, Stripped, Transformed};
+use crate::minimise::{Stripped, SubjectId, Transformed};
+use crate::policy::decision::{
+    self, Authorisation, Disclosure, Facts, Payload, ResponseDecision, Tools,
+};
+use crate::policy::Policy;
 
 /// Parsing limits for the dry run: the gateway's own, so `explain` refuses what it refuses.
 pub use crate::json_strict::Limits;
@@ -38,6 +45,13 @@ pub struct ExplainRequest<'a> {
     pub direction: Direction,
     /// The transfer date (Europe/London): agreements in force, `age-band`.
     pub today: Date,
+    /// The request's query string (without `?`), when the dry run sends one.
+    pub query: Option<&'a str>,
+    /// The payload's media type (`application/json` on the command line by default).
+    pub content_type: Option<&'a str>,
+    /// The registered agencies, for the recipient's jurisdiction (an agency not listed
+    /// is taken to be in the UK).
+    pub agencies: &'a [AgencyRef],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,6 +98,8 @@ pub struct ExplainReport {
     pub before: Option<Value>,
     /// What the recipient would get (when allowed).
     pub after: Option<Value>,
+    /// The query string the recipient would get (`None` when none was sent).
+    pub query: Option<String>,
     pub disclosed: Vec<String>,
     pub stripped: Vec<Stripped>,
     pub transformed: Vec<Transformed>,
@@ -106,6 +122,7 @@ impl ExplainReport {
             withheld: false,
             before: None,
             after: None,
+            query: None,
             disclosed: Vec::new(),
             stripped: Vec::new(),
             transformed: Vec::new(),
@@ -119,15 +136,35 @@ impl ExplainReport {
         self
     }
 
+    fn refused(mut self, reasons: Vec<Reason>) -> Self {
+        self.verdict = Verdict::Refused;
+        self.reasons = reasons;
+        self
+    }
+
+    /// What permits the transfer, as the record would name it.
+    fn authorised(&mut self, auth: &Authorisation, schema: Option<&String>) {
+        self.flow.clone_from(&auth.flow);
+        self.purpose = Some(auth.purpose.clone());
+        self.schema = schema.cloned();
+    }
+
+    fn allow(mut self, after: Option<Value>, subjects: &[SubjectId]) -> Self {
+        self.verdict = Verdict::Allowed;
+        self.after = after;
+        self.subjects = count_subjects(subjects);
+        self
+    }
+
     pub fn allowed(&self) -> bool {
         self.verdict == Verdict::Allowed
     }
 }
 
 /// Dry-run one transfer. Never fails: a problem is a refused verdict with reasons.
-pub fn explain(set: &AgreementSet, req: &ExplainRequest<'_>, limits: &Limits) -> ExplainReport {
+pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> ExplainReport {
     let mut report = ExplainReport::new(req);
-    let Some(loaded) = set.agreement(req.agreement) else {
+    let Some(loaded) = policy.set.agreement(req.agreement) else {
         return report.refuse(
             RefusalCode::NoAgreement,
             format!("no agreement `{}` is loaded", req.agreement),
@@ -151,183 +188,115 @@ pub fn explain(set: &AgreementSet, req: &ExplainRequest<'_>, limits: &Limits) ->
     };
     report.from = Some(from.clone());
     report.to = Some(to.clone());
-    if !agreement.in_force_on(req.today) {
-        let detail = format!(
-            "agreement `{}` is `{}`, effective from {} until {}: not in force on {}",
-            agreement.id,
-            agreement.status.as_str(),
-            agreement.effective_from,
-            agreement.expires,
-            req.today
-        );
-        return report.refuse(RefusalCode::AgreementNotInForce, detail);
-    }
-    if let Err((code, detail)) = check_purpose(agreement, flow, req, &mut report) {
-        return report.refuse(code, detail);
-    }
-    let schema_name = schema_for(agreement, flow, req);
-    if req.payload.len() > limits.max_bytes {
-        let detail = format!(
-            "the payload is {} bytes, over the limit of {}",
-            req.payload.len(),
-            limits.max_bytes
-        );
-        return report.refuse(RefusalCode::BodyTooLarge, detail);
-    }
-    // Parse even when nothing will pass, so the caller sees the same parse refusals.
-    let payload = if req.payload.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        match parse_strict(req.payload, limits) {
-            Ok(v) => Some(v),
-            Err((code, detail)) => return report.refuse(code, detail),
-        }
-    };
-    report.before.clone_from(&payload);
-    let Some(schema_name) = schema_name else {
-        return match (req.direction, payload) {
-            (Direction::Response, _) => {
-                report.withheld = true;
-                report.verdict = Verdict::Allowed;
-                report
-            }
-            (Direction::Request, None) => {
-                report.verdict = Verdict::Allowed;
-                report
-            }
-            (Direction::Request, Some(_)) => report.refuse(
-                RefusalCode::SchemaViolation,
-                format!("flow `{}` has no request schema, so it accepts no body", flow.id),
-            ),
-        };
-    };
-    report.schema = Some(schema_name.clone());
-    let plan = match compile(set, &schema_name) {
-        Ok(plan) => plan,
-        Err(detail) => return report.refuse(RefusalCode::SchemaViolation, detail),
-    };
-    let normal_plan = match (req.emergency, req.direction, &flow.request_schema) {
-        (Some(_), Direction::Request, Some(normal)) => match compile(set, normal) {
-            Ok(p) => Some(p),
-            Err(detail) => return report.refuse(RefusalCode::SchemaViolation, detail),
-        },
-        _ => None,
-    };
-    let payload = payload.unwrap_or(Value::Null);
-    let key = PseudonymisationKey::throwaway().ok().map(|k| k.for_recipient(&agreement.id, to));
-    let opts = MinimiseOptions {
-        article_9: agreement.lawful_basis.has_article_9(),
-        article_10: agreement.lawful_basis.has_article_10(),
-        pseudonym_key: key.as_ref(),
-        today: req.today,
-        apply_transforms: true,
-        normal_plan: normal_plan.as_ref(),
-    };
-    match minimise(&plan, &payload, &opts) {
-        Ok(m) => {
-            report.verdict = Verdict::Allowed;
-            report.after = Some(m.value);
-            report.disclosed = m.disclosed;
-            report.stripped = m.stripped;
-            report.transformed = m.transformed;
-            let mut counts: Vec<SubjectCount> = Vec::new();
-            for s in &m.subjects {
-                match counts.iter_mut().find(|c| c.kind == s.kind) {
-                    Some(c) => c.count += 1,
-                    None => counts.push(SubjectCount { kind: s.kind.clone(), count: 1 }),
-                }
-            }
-            counts.sort_by(|a, b| a.kind.cmp(&b.kind));
-            report.subjects = counts;
-            report
-        }
-        Err(e) => {
-            report.reasons = e.reasons();
-            report
-        }
-    }
-}
-
-/// The purpose (or emergency category) this transfer would be made for.
-fn check_purpose(
-    agreement: &Agreement,
-    flow: &Flow,
-    req: &ExplainRequest<'_>,
-    report: &mut ExplainReport,
-) -> Result<(), (RefusalCode, String)> {
-    if let Some(category) = req.emergency {
-        if !EMERGENCY_CATEGORIES.contains(&category) {
-            return Err((
-                RefusalCode::UnknownCategory,
-                format!(
-                    "`{category}` is not an emergency category: use one of {}",
-                    EMERGENCY_CATEGORIES.join(", ")
-                ),
-            ));
-        }
-        let clause = agreement.emergency.as_ref().filter(|c| c.allowed);
-        let allowed = clause.is_some_and(|c| {
-            c.categories.as_ref().is_none_or(|cs| cs.iter().any(|c| c == category))
-        });
-        if !allowed {
-            return Err((
-                RefusalCode::EmergencyNotAllowed,
-                format!("agreement `{}` has no emergency clause for `{category}`", agreement.id),
-            ));
-        }
-        report.purpose = Some(category.to_owned());
-        return Ok(());
-    }
-    let purpose = match (req.purpose, flow.purposes.as_slice()) {
-        (Some(p), _) => p,
-        (None, [only]) => only.as_str(),
-        (None, _) => {
-            return Err((
-                RefusalCode::PurposeNotAllowed,
-                format!(
-                    "flow `{}` allows several purposes ({}): name one with `--purpose`",
-                    flow.id,
-                    flow.purposes.join(", ")
-                ),
-            ))
-        }
-    };
-    if !flow.purposes.iter().any(|p| p == purpose) {
-        return Err((
-            RefusalCode::PurposeNotAllowed,
-            format!(
-                "flow `{}` does not allow purpose `{purpose}`: it allows {}",
+    let purpose = match (req.emergency, req.purpose, flow.purposes.as_slice()) {
+        (Some(_), p, _) => p.unwrap_or(""),
+        (None, Some(p), _) => p,
+        (None, None, [only]) => only.as_str(),
+        (None, None, _) => {
+            let detail = format!(
+                "flow `{}` allows several purposes ({}): name one with `--purpose`",
                 flow.id,
                 flow.purposes.join(", ")
-            ),
-        ));
-    }
-    report.purpose = Some(purpose.to_owned());
-    Ok(())
-}
-
-/// The schema file that applies, or `None` when the flow names none for this direction.
-fn schema_for(agreement: &Agreement, flow: &Flow, req: &ExplainRequest<'_>) -> Option<String> {
-    let clause = agreement.emergency.as_ref().filter(|_| req.emergency.is_some());
-    match (req.direction, clause) {
-        (Direction::Request, Some(c)) => Some(c.request_schema.clone()),
-        (Direction::Request, None) => flow.request_schema.clone(),
-        (Direction::Response, Some(c)) => {
-            c.response_schema.clone().or_else(|| flow.response_schema.clone())
+            );
+            return report.refuse(RefusalCode::PurposeNotAllowed, detail);
         }
-        (Direction::Response, None) => flow.response_schema.clone(),
+    };
+    let path = concrete_path(&flow.path);
+    let key = RequestKey {
+        caller: &flow.from,
+        recipient: &flow.to,
+        recipient_jurisdiction: jurisdiction(req.agencies, &flow.to),
+        method: &flow.method,
+        path: &path,
+        purpose,
+        agreement: Some(&agreement.id),
+        emergency: req.emergency,
+    };
+    let query = req.query.filter(|_| req.direction == Direction::Request);
+    let facts = Facts { key, query, today: req.today };
+    let key = match PseudonymisationKey::throwaway() {
+        Ok(k) => k,
+        Err(_) => {
+            return report.refuse(
+                RefusalCode::InternalError,
+                "a throw-away pseudonymisation key could not be made",
+            )
+        }
+    };
+    let tools = Tools { limits, pseudonyms: &key };
+    let payload = Payload::plain(req.content_type, req.payload);
+    let auth = match decision::authorise(policy, &facts) {
+        Ok(auth) => auth,
+        Err(reasons) => return report.refused(reasons),
+    };
+    // Shown beside the result when it parses; the verdict is the decision's alone.
+    report.before = crate::json_strict::parse(req.payload, limits).ok();
+    match req.direction {
+        Direction::Request => {
+            report.authorised(&auth, auth.rules.request_schema.as_ref());
+            match decision::minimise_request(policy, &auth, facts.query, &payload, &tools) {
+                Ok(d) => disclose(report, d),
+                Err(reasons) => report.refused(reasons),
+            }
+        }
+        Direction::Response => {
+            report.authorised(&auth, auth.rules.response_schema.as_ref());
+            match decision::decide_response(policy, &auth, &payload, &tools) {
+                ResponseDecision::Withheld => {
+                    report.withheld = true;
+                    report.allow(None, &[])
+                }
+                ResponseDecision::Minimised(m) => {
+                    report.disclosed = m.disclosed;
+                    report.stripped = m.stripped;
+                    report.transformed = m.transformed;
+                    report.allow(Some(m.value), &m.subjects)
+                }
+                ResponseDecision::Refused(reasons) => report.refused(reasons),
+            }
+        }
     }
 }
 
-fn compile(set: &AgreementSet, name: &str) -> Result<SchemaPlan, String> {
-    let schema = set
-        .schemas
-        .get(name)
-        .ok_or_else(|| format!("schema `{name}` is not loaded: run `isagate agreements check`"))?;
-    SchemaPlan::compile(name, &schema.json).map_err(|e| e.to_string())
+fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
+    report.disclosed = d.disclosed;
+    report.stripped = d.stripped;
+    report.transformed = d.transformed;
+    report.query = d.query;
+    report.allow(d.value, &d.subjects)
 }
 
-/// The gateway's strict parser (contract section 4), with its refusal code.
-fn parse_strict(bytes: &[u8], limits: &Limits) -> Result<Value, (RefusalCode, String)> {
-    crate::json_strict::parse(bytes, limits).map_err(|e| (e.code(), e.to_string()))
+/// How many identifiers of each kind, by kind (never the identifiers).
+fn count_subjects(subjects: &[SubjectId]) -> Vec<SubjectCount> {
+    let mut counts: Vec<SubjectCount> = Vec::new();
+    for s in subjects {
+        match counts.iter_mut().find(|c| c.kind == s.kind) {
+            Some(c) => c.count += 1,
+            None => counts.push(SubjectCount { kind: s.kind.clone(), count: 1 }),
+        }
+    }
+    counts.sort_by(|a, b| a.kind.cmp(&b.kind));
+    counts
+}
+
+/// The recipient's registered jurisdiction; `GB` for an agency not listed.
+fn jurisdiction<'a>(agencies: &'a [AgencyRef], id: &str) -> &'a str {
+    agencies
+        .iter()
+        .find(|a| a.id == id)
+        .map_or(crate::agreements::matching::HOME_JURISDICTION, |a| a.jurisdiction.as_str())
+}
+
+/// A concrete path the template matches: each `{name}` becomes `name`, a final `*`
+/// becomes one segment `any`.
+pub fn concrete_path(template: &str) -> String {
+    let segments: Vec<&str> = template
+        .split('/')
+        .map(|seg| match seg {
+            "*" => "any",
+            s if s.len() > 2 && s.starts_with('{') && s.ends_with('}') => &s[1..s.len() - 1],
+            s => s,
+        })
+        .collect();
+    segments.join("/")
 }

@@ -1,6 +1,6 @@
 //! Stage 5a: reading a body. Size is limited while reading (413 as soon as the limit is
-//! passed, without buffering the rest); the media type must be JSON (415); a
-//! `Content-Encoding` is refused unless the flow allows it (415), and then the
+//! passed, without buffering the rest); a `Content-Encoding` is refused unless the flow
+//! allows it (415; the decision in `policy::decision` asks, after the media type), and then the
 //! decompressed size counts against `limits.decompressed_max` (413).
 //!
 //! Time is limited twice: the body must arrive within `limits.read_timeout`, and the
@@ -105,28 +105,6 @@ fn too_large_decompressed(max: usize) -> Refusal {
     )
 }
 
-/// `application/json` or `application/*+json`, parameters allowed.
-pub fn is_json_media_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
-/// Refuse a body that is not JSON where the flow expects JSON.
-pub fn require_json(headers: &HeaderMap) -> Result<(), Refusal> {
-    if is_json_media_type(headers) {
-        Ok(())
-    } else {
-        Err(Refusal::one(
-            RefusalCode::UnsupportedMediaType,
-            "send the body as `application/json` (or `application/*+json`)",
-        ))
-    }
-}
-
 /// Undo a `Content-Encoding` the flow allows (`gzip` only); refuse any other, and refuse a
 /// body that decompresses to more than `decompressed_max` bytes (`limits.decompressed_max`)
 /// without inflating more than one byte past it.
@@ -204,17 +182,6 @@ mod tests {
         futures::stream::Pending<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>>,
     > {
         http_body_util::StreamBody::new(futures::stream::pending())
-    }
-
-    #[test]
-    fn json_media_types() {
-        assert!(is_json_media_type(&headers(&[(
-            "content-type",
-            "application/json; charset=utf-8"
-        )])));
-        assert!(is_json_media_type(&headers(&[("content-type", "application/fhir+json")])));
-        assert!(!is_json_media_type(&headers(&[("content-type", "text/plain")])));
-        assert!(!is_json_media_type(&headers(&[])));
     }
 
     #[test]

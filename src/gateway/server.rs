@@ -2,16 +2,24 @@
 //! identity from its verified certificate, then HTTP/1.1 or HTTP/2 with header-size and
 //! header-read limits. Shutdown stops accepting, lets in-flight transfers finish (and
 //! their records commit) within the drain deadline, then returns.
+//!
+//! Each request runs inside a root span named `transfer` (see [`transfer_span`]); the
+//! pipeline records its agreement facts on it and opens one child span per stage.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tracing::field::Empty;
+use tracing::Instrument as _;
 
+use crate::audit::record::Outcome;
 use crate::codes::problem::{self, Refusal};
 use crate::codes::RefusalCode;
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::transfer;
+use crate::telemetry::metrics::outcome_label;
+use crate::telemetry::trace_context;
 use crate::tls::identity;
 use crate::tls::server::ServerTls;
 
@@ -43,19 +51,43 @@ pub async fn serve_transfers(
         move |req: http::Request<hyper::body::Incoming>| {
             let state = Arc::clone(&state);
             let peer = Arc::clone(&peer);
+            let span = transfer_span(req.headers());
             async move {
                 if smuggling_risk(&req) {
                     let r = Refusal::one(
                         RefusalCode::BadRequest,
                         "send the body with `Content-Length`; `Transfer-Encoding` is not accepted",
                     );
+                    let span = tracing::Span::current();
+                    span.record("isagate.outcome", outcome_label(Outcome::Refused));
+                    span.record("isagate.code", r.code().as_str());
                     return problem::response(&r, None);
                 }
                 transfer::handle(state, peer, req).await
             }
+            .instrument(span)
         }
     };
     crate::listener::serve(listener, move || tls.acceptor(), opts, on_connection, shutdown).await
+}
+
+/// The root span of one transfer. It never continues the caller's trace: a caller's
+/// well-formed `traceparent` becomes a link. Its fields are agreement and schema facts
+/// only, recorded by the pipeline as they become known; never personal data.
+pub fn transfer_span(headers: &http::HeaderMap) -> tracing::Span {
+    let span = tracing::info_span!(
+        parent: None,
+        "transfer",
+        otel.kind = "server",
+        isagate.agreement.id = Empty,
+        isagate.agreement.version = Empty,
+        isagate.flow = Empty,
+        isagate.purpose = Empty,
+        isagate.outcome = Empty,
+        isagate.code = Empty,
+    );
+    trace_context::link_caller_trace(&span, headers);
+    span
 }
 
 /// An HTTP/1.1 request with `Transfer-Encoding`: hyper would drop a conflicting

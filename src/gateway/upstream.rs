@@ -1,6 +1,7 @@
 //! Stage 7: forwarding to recipients. One pooled mTLS client per agency (the gateway's
 //! own client certificate, the agency's CA), with connect and response timeouts. The
-//! upstream's response body is read with the same size limit as requests.
+//! upstream's response body is read with the same size limit as requests. Every request
+//! carries the gateway's own `traceparent` for the current span, never the caller's.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -94,10 +95,11 @@ impl Upstreams {
     pub async fn send(
         &self,
         agency: &str,
-        req: Request<Full<Bytes>>,
+        mut req: Request<Full<Bytes>>,
         max_body: usize,
     ) -> Result<(StatusCode, HeaderMap, Bytes), UpstreamFailure> {
         let up = self.by_agency.get(agency).ok_or(UpstreamFailure::Failed)?;
+        crate::telemetry::trace_context::inject_own_traceparent(req.headers_mut());
         let exchange = async {
             let resp = up.client.request(req).await.map_err(|e| {
                 tracing::warn!(agency, error = %e, "upstream request failed");

@@ -67,12 +67,16 @@ impl AgreementsPort for PolicyAgreements {
                 })
             }
         };
-        let payload = serde_json::to_vec(&req.payload).map_err(|_| PortFailure {
-            code: RefusalCode::MalformedJson,
-            detail: "the payload could not be read".into(),
-        })?;
+        // `null` stands for no body (a flow without a request schema accepts none).
+        let payload = match &req.payload {
+            serde_json::Value::Null => Vec::new(),
+            value => serde_json::to_vec(value).map_err(|_| PortFailure {
+                code: RefusalCode::MalformedJson,
+                detail: "the payload could not be read".into(),
+            })?,
+        };
         let report = explain(
-            &policy.set,
+            &policy,
             &crate::agreements::explain::ExplainRequest {
                 agreement: &req.agreement,
                 flow: &req.flow,
@@ -81,6 +85,9 @@ impl AgreementsPort for PolicyAgreements {
                 emergency: req.emergency.as_deref(),
                 direction,
                 today: self.state.clock.today(),
+                query: req.query.as_deref(),
+                content_type: Some(req.content_type.as_deref().unwrap_or("application/json")),
+                agencies: &self.agencies,
             },
             &self.state.settings.json_limits(),
         );
@@ -94,6 +101,7 @@ impl AgreementsPort for PolicyAgreements {
             refused: report.verdict == Verdict::Refused,
             reasons: report.reasons,
             output: report.after,
+            query: report.query,
             disclosed: report.disclosed,
             stripped: report.stripped,
             transformed: report.transformed,

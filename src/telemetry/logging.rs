@@ -27,6 +27,10 @@ pub const LOG_ENV: &str = "ISAGATE_LOG";
 /// The filter used when neither [`LOG_ENV`] nor `telemetry.log_level` gives one.
 pub const DEFAULT_FILTER: &str = "info";
 
+/// What the trace exporter sees, whatever the log filter: the `transfer` span, its
+/// stage spans and the events inside them.
+const TRACE_FILTER: &str = "info";
+
 /// Targets never fed to the trace exporter: the exporter's own machinery, so that an
 /// export never produces spans that need exporting.
 const OTEL_QUIET: &str =
@@ -188,11 +192,18 @@ where
     if let Some(settings) = otlp {
         let provider = tracer_provider(&settings)?;
         let tracer = provider.tracer("isagate");
-        let trace_filter = EnvFilter::try_new(format!("{directives},{OTEL_QUIET}"))
+        // Traces keep their own level, so quietening the logs never drops the spans.
+        let trace_filter = EnvFilter::try_new(format!("{TRACE_FILTER},{OTEL_QUIET}"))
             .map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
-        layers.push(
-            tracing_opentelemetry::layer().with_tracer(tracer).with_filter(trace_filter).boxed(),
-        );
+        // Span attributes are the fields the code names and nothing else: no source
+        // location, thread, target or busy/idle time.
+        let otel = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false);
+        layers.push(otel.with_filter(trace_filter).boxed());
         guard.provider = Some(provider);
     }
     Ok((Registry::default().with(layers), guard))

@@ -332,6 +332,29 @@ async fn agreements_explain_and_a_refused_reload() {
     let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain",
         Some(json!({"agreement": "ISA-LCC-MERPOL-0007", "flow": "referral", "payload": {}, "direction": "sideways"}))).await;
     assert_eq!(ex.status, 400);
+    // The gateway's question: a flow without a request schema takes no body (415), and
+    // the query string is minimised by the flow's allow-list.
+    let status = |payload: serde_json::Value| {
+        json!({"agreement": "ISA-LCC-MERPOL-0007", "flow": "referral-status", "payload": payload,
+               "purpose": "safeguarding", "query": "include=history&name=Jo"})
+    };
+    openapi_check::check(
+        &openapi_check::request_schema("POST", "/v1/explain"),
+        &status(json!(null)),
+        "explain request with a query",
+    );
+    let ex =
+        call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!(null)))).await;
+    assert_eq!((ex.status, &ex.body["refused"]), (200, &json!(false)), "{}", ex.body);
+    assert_eq!(ex.body["query"], "include=history");
+    assert_eq!(ex.body["stripped"][0]["path"], "?name");
+    let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!({})))).await;
+    assert_eq!(ex.body["reasons"][0]["code"], "unsupported-media-type", "{}", ex.body);
+    let mut csv = status(json!({"a": 1}));
+    csv["flow"] = json!("referral");
+    csv["content_type"] = json!("text/csv");
+    let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(csv)).await;
+    assert_eq!(ex.body["reasons"][0]["code"], "unsupported-media-type", "{}", ex.body);
 
     std::fs::write(h.agreements_dir.join("broken.yaml"), "id: [unclosed\n").unwrap();
     let before = h.ledger.all().await.len();

@@ -9,6 +9,7 @@ use isagate::agreements::explain::{
 use isagate::agreements::{Agreement, AgreementSet, LoadedAgreement, LoadedSchema};
 use isagate::codes::Direction;
 use isagate::codes::{RefusalCode, StripReason};
+use isagate::policy::Policy;
 use serde_json::{json, Value};
 
 use crate::support;
@@ -125,11 +126,18 @@ pub fn request<'a>(payload: &'a [u8]) -> ExplainRequest<'a> {
         emergency: None,
         direction: Direction::Request,
         today: jiff::civil::date(2026, 11, 23),
+        query: None,
+        content_type: Some("application/json"),
+        agencies: &[],
     }
 }
 
+pub fn policy(set: AgreementSet) -> Policy {
+    Policy::build(set).unwrap()
+}
+
 fn run(req: &ExplainRequest<'_>) -> ExplainReport {
-    explain(&set(), req, &Limits::default())
+    explain(&policy(set()), req, &Limits::default())
 }
 
 fn codes(r: &ExplainReport) -> Vec<RefusalCode> {
@@ -208,7 +216,7 @@ fn refusals() {
         ),
         (
             ExplainRequest { flow: "lookup", purpose: Some("prevention"), payload: b"{}", ..base },
-            RefusalCode::SchemaViolation,
+            RefusalCode::UnsupportedMediaType,
         ),
     ];
     for (req, code) in cases {
@@ -223,13 +231,13 @@ fn refusals() {
     assert_eq!(codes(&r), [RefusalCode::TooDeep]);
     let big = vec![b' '; 100];
     let r = explain(
-        &set(),
+        &policy(set()),
         &ExplainRequest { payload: &big, ..base },
         &Limits { max_bytes: 10, max_depth: 64 },
     );
     assert_eq!(codes(&r), [RefusalCode::BodyTooLarge]);
     let suspended = set_with(&AGREEMENT.replace("status: active", "status: suspended"));
-    let r = explain(&suspended, &base, &Limits::default());
+    let r = explain(&policy(suspended), &base, &Limits::default());
     assert_eq!(codes(&r), [RefusalCode::AgreementNotInForce]);
 }
 
@@ -278,6 +286,37 @@ fn responses_use_the_response_schema_or_are_withheld() {
     });
     assert_eq!(r.verdict, Verdict::Allowed);
     assert!(r.withheld && r.after.is_none());
+}
+
+#[test]
+fn query_and_content_type_are_asked_as_the_gateway_asks_them() {
+    let bytes = payload();
+    let r = run(&ExplainRequest { query: Some("page=2&name=Jo"), ..request(&bytes) });
+    assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
+    assert_eq!(r.query.as_deref(), Some(""), "the flow allows no query parameter");
+    assert!(r
+        .stripped
+        .iter()
+        .any(|s| s.path == "?name" && s.reason == StripReason::QueryNotAllowed));
+    assert!(!serde_json::to_string(&r).unwrap().contains("Jo\""), "values never listed");
+    assert_eq!(run(&request(&bytes)).query, None);
+    let r = run(&ExplainRequest { content_type: Some("text/plain"), ..request(&bytes) });
+    assert_eq!(codes(&r), [RefusalCode::UnsupportedMediaType]);
+    let r = run(&ExplainRequest { content_type: Some("application/fhir+json"), ..request(&bytes) });
+    assert_eq!(r.verdict, Verdict::Allowed);
+}
+
+#[test]
+fn an_international_recipient_needs_a_safeguard() {
+    let bytes = payload();
+    let agencies = [isagate::agreements::AgencyRef {
+        id: "merseyside-police".into(),
+        name: "Police".into(),
+        jurisdiction: "IE".into(),
+        receives: true,
+    }];
+    let r = run(&ExplainRequest { agencies: &agencies, ..request(&bytes) });
+    assert_eq!(codes(&r), [RefusalCode::InternationalTransfer]);
 }
 
 // ---- golden files for the human view -------------------------------------------------
@@ -383,4 +422,11 @@ fn cli_exit_codes_and_json() {
     assert!(!String::from_utf8_lossy(&human.stdout).contains('\x1b'), "no colour when piped");
     assert_eq!(explain("bad.json", &[]).status.code(), Some(1));
     assert_eq!(explain("good.json", &["--purpose", "marketing"]).status.code(), Some(1));
+    let q = explain("good.json", &["--format", "json", "--query", "page=1"]);
+    let v: Value = serde_json::from_slice(&q.stdout).unwrap();
+    assert_eq!(
+        (v["query"].clone(), v["stripped"].to_string().contains("?page")),
+        (json!(""), true)
+    );
+    assert_eq!(explain("good.json", &["--content-type", "text/csv"]).status.code(), Some(1));
 }

@@ -4,7 +4,7 @@
 //! `curl` as a client, the demo, and SIGTERM.
 
 pub(crate) mod harness;
-mod process;
+pub(crate) mod process;
 
 mod demo;
 mod emergency;

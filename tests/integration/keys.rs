@@ -193,14 +193,15 @@ fn pseudonym_keys_are_stable_per_agreement_and_recipient() {
 }
 
 #[test]
-fn pseudonym_matches_an_independent_hkdf_without_the_version() {
-    // HKDF-SHA256 (RFC 5869) with an empty salt, info = agreement id ++ recipient id,
+fn pseudonym_matches_an_independent_hkdf_with_a_separator_and_without_the_version() {
+    // HKDF-SHA256 (RFC 5869) with an empty salt, info = agreement id, one zero byte,
+    // recipient id (contract section 11),
     // 32 bytes out; the pseudonym is HMAC-SHA256 of the value's text under that key.
     // The agreement version is no input, so a version bump keeps every pseudonym.
     let code = "import base64,hashlib,hmac,sys;\
         ikm=base64.b64decode(sys.argv[1]);\
         prk=hmac.new(b'', ikm, hashlib.sha256).digest();\
-        okm=hmac.new(prk, (sys.argv[2]+sys.argv[3]).encode()+bytes([1]), hashlib.sha256).digest();\
+        okm=hmac.new(prk, sys.argv[2].encode()+bytes([0])+sys.argv[3].encode()+bytes([1]), hashlib.sha256).digest();\
         print(hmac.new(okm, sys.argv[4].encode(), hashlib.sha256).hexdigest())";
     let key = PseudonymisationKey::new(fixed_secret());
     for (agreement, recipient, value) in [

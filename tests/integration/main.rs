@@ -16,6 +16,7 @@ mod keys;
 mod minimise;
 mod operator;
 mod ops;
+mod pipeline_doc;
 mod settings;
 mod strict_json;
 mod tls;

@@ -411,6 +411,7 @@ jurisdiction = "GB"
     ));
     assert!(v["checkpoints_checked"].as_u64().unwrap() >= 1, "{v}");
     let empty = format!("sqlite://{}", elsewhere.join("empty.db").display());
+    drop(Store::open(&empty, StoreOptions::default()).await.unwrap());
     let v = json_out(&isagate_in(
         elsewhere,
         &["--config", cfg_arg, "audit", "verify", "--format", "json", "--store", &empty],

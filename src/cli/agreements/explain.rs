@@ -13,6 +13,8 @@ use crate::agreements::explain::{explain, render_human, ExplainRequest, Limits};
 use crate::agreements::load::load_set;
 use crate::cli::{Exit, Format, GlobalArgs};
 use crate::codes::Direction;
+use crate::config::Config;
+use crate::policy::Policy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DirectionArg {
@@ -38,6 +40,12 @@ pub struct ExplainArgs {
     /// Which way the payload travels.
     #[arg(long, value_enum, default_value_t)]
     pub direction: DirectionArg,
+    /// The request's query string (without `?`), e.g. `page=2&name=Jo`.
+    #[arg(long, value_name = "QUERY STRING")]
+    pub query: Option<String>,
+    /// The payload's media type, as the `Content-Type` header would send it.
+    #[arg(long, value_name = "MEDIA TYPE", default_value = "application/json")]
+    pub content_type: String,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -46,6 +54,15 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<Exit> {
     let payload = std::fs::read(&args.payload)
         .with_context(|| format!("cannot read the payload file `{}`", args.payload.display()))?;
     let set = load_set(&global.agreements, &global.schemas)?;
+    // Schemas compile exactly as `serve` compiles them.
+    let policy = Policy::build(set)?;
+    // The recipient's jurisdiction comes from the configuration, when there is one.
+    let agencies = match global.config_path() {
+        Some(path) => Config::load_without_files(&path)
+            .with_context(|| "cannot read the agencies from the configuration")?
+            .to_agency_refs(),
+        None => Vec::new(),
+    };
     let today = crate::clock::today_in_london();
     let req = ExplainRequest {
         agreement: &args.agreement,
@@ -58,8 +75,11 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<Exit> {
             DirectionArg::Response => Direction::Response,
         },
         today,
+        query: args.query.as_deref(),
+        content_type: Some(&args.content_type),
+        agencies: &agencies,
     };
-    let report = explain(&set, &req, &Limits::default());
+    let report = explain(&policy, &req, &Limits::default());
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => {

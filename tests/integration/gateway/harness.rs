@@ -33,6 +33,8 @@ pub struct Options {
     pub tls: String,
     /// Extra TOML lines for `[alerts]`.
     pub alerts: String,
+    /// Extra TOML lines for `[telemetry]`.
+    pub telemetry: String,
     /// The store URL (default: SQLite in the scratch folder).
     pub store_url: Option<String>,
     /// Fixed ports (transfer, admin, ops) instead of kernel-chosen ones.
@@ -248,6 +250,9 @@ file = "checkpoints.jsonl"
         rate_limits = opts.rate_limits,
         alerts = opts.alerts,
     );
+    if !opts.telemetry.is_empty() {
+        let _ = write!(s, "\n[telemetry]\n{}\n", opts.telemetry);
+    }
     for id in SAMPLE_AGENCIES {
         let jurisdiction = if id == "ie-tusla" { "IE" } else { "GB" };
         let _ = write!(
