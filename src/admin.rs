@@ -13,6 +13,8 @@
 //! - [`ports`]: what the admin listener needs from the agreements and the record store;
 //!   [`store_port`] implements the store's part for `audit::Store`.
 //! - [`openapi`]: the OpenAPI document.
+//! - [`error`]: [`AdminError`], the one map from what went wrong (and whose fault it
+//!   is) to a status, a problem code and a log line.
 //! - [`reply`]: JSON and problem responses.
 //! - [`server`]: accept, TLS, identity, HTTP/1.1 and HTTP/2, graceful shutdown.
 //! - [`client`]: the mTLS client the CLI uses to reach a running gateway.
@@ -23,6 +25,7 @@
 pub mod agreements;
 pub mod audit;
 pub mod client;
+pub mod error;
 pub mod openapi;
 pub mod ports;
 pub mod reply;
@@ -38,6 +41,7 @@ use std::time::Duration;
 use crate::emergency::{Ledger, RestrictionsCell};
 use crate::keys::SubjectKey;
 
+pub use error::AdminError;
 pub use ports::{AgreementsPort, AuditPort};
 pub use server::serve_admin;
 

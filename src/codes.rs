@@ -53,7 +53,7 @@ pub enum RefusalCode {
     NotFound,
     /// An admin-listener request that conflicts with the current state (e.g. a second review). Project addition.
     Conflict,
-    /// The gateway itself failed (not the caller, not the recipient); nothing was sent. Project addition.
+    /// The gateway's (or the admin API's) own failure: not the caller, not the recipient; nothing was sent.
     InternalError,
 }
 

@@ -71,6 +71,23 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
     })
 }
 
+/// An HTTPS-only connector (HTTP/1.1 and HTTP/2, ALPN set by hyper-rustls) over
+/// `config`, connecting within `connect_timeout`: the CLI's clients of a running
+/// gateway (admin API, demo).
+pub fn https_connector(
+    config: rustls::ClientConfig,
+    connect_timeout: std::time::Duration,
+) -> hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector> {
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(connect_timeout));
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_only()
+        .enable_all_versions()
+        .wrap_connector(http)
+}
+
 /// Every certificate in a PEM file (a leaf followed by its intermediates, or a bundle).
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bytes = read("certificate file", path)?;

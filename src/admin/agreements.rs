@@ -9,12 +9,12 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::error::AdminError;
 use super::ports::{AgreementSummary, ExplainRequest};
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
-use crate::codes::RefusalCode;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgreementList {
@@ -38,34 +38,36 @@ pub struct ReloadedAgreement {
     pub sha256: String,
 }
 
-pub fn list(state: &AdminState) -> Reply {
+pub fn list(state: &AdminState) -> Result<Reply, AdminError> {
     reply::json(StatusCode::OK, &AgreementList { agreements: state.agreements.list() })
 }
 
-pub fn get(state: &AdminState, call: &Call<'_>) -> Reply {
+pub fn get(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let id = call.params.first().map(String::as_str).unwrap_or_default();
-    match state.agreements.list().into_iter().find(|a| a.id == id) {
-        Some(a) => reply::json(StatusCode::OK, &a),
-        None => reply::problem(RefusalCode::NotFound, "no loaded agreement has this id"),
-    }
+    let Some(a) = state.agreements.list().into_iter().find(|a| a.id == id) else {
+        return Err(AdminError::NotFound("no loaded agreement has this id".into()));
+    };
+    reply::json(StatusCode::OK, &a)
 }
 
 /// Reload agreements and schemas on behalf of `actor` (a governance URI, or the gateway's
 /// own identity for `SIGHUP`).
-pub async fn reload(state: &AdminState, actor: &str) -> Reply {
+pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError> {
     let mut draft = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
     draft.actor = Some(actor.to_owned());
     let staged = match state.agreements.stage_reload() {
         Ok(s) => s,
         Err(why) => {
             draft.governance = Some(json!({"action": "agreements-reload-refused", "reason": why}));
-            let id = state.ledger.append(draft).await.ok().map(|c| c.id.to_string());
+            let record_id = match state.ledger.append(draft).await {
+                Ok(c) => Some(c.id.to_string()),
+                Err(e) => {
+                    tracing::error!(error = %e, "the refused reload's record could not be committed");
+                    None
+                }
+            };
             tracing::warn!(actor, reason = %why, "agreements reload refused; the loaded set stays");
-            return reply::problem_recorded(
-                RefusalCode::SchemaViolation,
-                format!("the new agreements were not loaded, the current set stays: {why}"),
-                id.as_deref(),
-            );
+            return Err(AdminError::ReloadRefused { why, record_id });
         }
     };
     let agreements: Vec<ReloadedAgreement> = staged
@@ -80,13 +82,11 @@ pub async fn reload(state: &AdminState, actor: &str) -> Reply {
     draft.governance = Some(
         json!({"action": "agreements-reloaded", "agreements": agreements, "schemas": staged.schemas}),
     );
-    let committed = match state.ledger.append(draft).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "reload not applied: its record could not be committed");
-            return reply::store_unavailable();
-        }
-    };
+    let committed = state
+        .ledger
+        .append(draft)
+        .await
+        .map_err(AdminError::store("reload not applied: its record could not be committed"))?;
     (staged.apply)();
     tracing::info!(actor, agreements = agreements.len(), record = %committed.id, "agreements reloaded");
     let id = committed.id.to_string();
@@ -95,21 +95,13 @@ pub async fn reload(state: &AdminState, actor: &str) -> Reply {
     reply::json_recorded(StatusCode::OK, &result, &id)
 }
 
-pub fn explain(state: &AdminState, call: &Call<'_>) -> Reply {
-    let req: ExplainRequest = match call.json() {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
+pub fn explain(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    let req: ExplainRequest = call.json()?;
     if let Some(d) = &req.direction {
         if d != "request" && d != "response" {
-            return reply::problem(
-                RefusalCode::BadRequest,
-                "`direction` must be `request` or `response`",
-            );
+            return Err(AdminError::Invalid("`direction` must be `request` or `response`".into()));
         }
     }
-    match state.agreements.explain(&req) {
-        Ok(report) => reply::json(StatusCode::OK, &report),
-        Err(f) => reply::problem(f.code, f.detail),
-    }
+    let report = state.agreements.explain(&req).map_err(AdminError::Explain)?;
+    reply::json(StatusCode::OK, &report)
 }

@@ -7,10 +7,10 @@
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::error::AdminError;
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
-use crate::codes::RefusalCode;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubjectResult {
@@ -20,55 +20,52 @@ pub struct SubjectResult {
     pub records: Vec<serde_json::Value>,
 }
 
-pub async fn verify(state: &AdminState) -> Reply {
-    match state.audit.verify().await {
-        Ok(status) => reply::json(StatusCode::OK, &status),
-        Err(_) => reply::store_unavailable(),
-    }
+pub async fn verify(state: &AdminState) -> Result<Reply, AdminError> {
+    let status = state.audit.verify().await.map_err(AdminError::store("chain verification"))?;
+    reply::json(StatusCode::OK, &status)
 }
 
-pub async fn subject(state: &AdminState, call: &Call<'_>) -> Reply {
-    let (Some(kind), Some(id)) = (call.query("type"), call.query("id")) else {
-        return reply::problem(
-            RefusalCode::BadRequest,
-            "give both `type` (e.g. `nhs-number`) and `id`",
-        );
-    };
+pub async fn subject(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    let (kind, id) = both(call, "type", "id", "give both `type` (e.g. `nhs-number`) and `id`")?;
     if kind.is_empty() || id.trim().is_empty() {
-        return reply::problem(RefusalCode::BadRequest, "`type` and `id` must not be empty");
+        return Err(AdminError::Invalid("`type` and `id` must not be empty".into()));
     }
     let hash = state.subject_key.hash(kind, id);
-    match state.audit.subject(hash.clone()).await {
-        Ok(records) => {
-            tracing::info!(actor = call.actor, kind, "subject access search");
-            reply::json(
-                StatusCode::OK,
-                &SubjectResult { kind: kind.to_owned(), subject_hash: hash, records },
-            )
-        }
-        Err(_) => reply::store_unavailable(),
-    }
+    let records =
+        state.audit.subject(hash.clone()).await.map_err(AdminError::store("subject access"))?;
+    tracing::info!(actor = call.actor, kind, "subject access search");
+    reply::json(
+        StatusCode::OK,
+        &SubjectResult { kind: kind.to_owned(), subject_hash: hash, records },
+    )
 }
 
-pub async fn report(state: &AdminState, call: &Call<'_>) -> Reply {
-    let (Some(since), Some(until)) = (call.query("since"), call.query("until")) else {
-        return reply::problem(
-            RefusalCode::BadRequest,
-            "give both `since` and `until` (YYYY-MM-DD or RFC 3339)",
-        );
-    };
+pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    let (since, until) =
+        both(call, "since", "until", "give both `since` and `until` (YYYY-MM-DD or RFC 3339)")?;
     let (Some(since), Some(until)) = (parse_bound(since, false), parse_bound(until, true)) else {
-        return reply::problem(
-            RefusalCode::BadRequest,
-            "`since` and `until` must be dates (YYYY-MM-DD, Europe/London) or RFC 3339 times",
-        );
+        return Err(AdminError::Invalid(
+            "`since` and `until` must be dates (YYYY-MM-DD, Europe/London) or RFC 3339 times"
+                .into(),
+        ));
     };
     if until < since {
-        return reply::problem(RefusalCode::BadRequest, "`until` is before `since`");
+        return Err(AdminError::Invalid("`until` is before `since`".into()));
     }
-    match state.audit.report(since, until).await {
-        Ok(r) => reply::json(StatusCode::OK, &r),
-        Err(_) => reply::store_unavailable(),
+    let r = state.audit.report(since, until).await.map_err(AdminError::store("report"))?;
+    reply::json(StatusCode::OK, &r)
+}
+
+/// Two query parameters that go together; `missing` when either is absent.
+fn both<'c>(
+    call: &'c Call<'_>,
+    a: &str,
+    b: &str,
+    missing: &str,
+) -> Result<(&'c str, &'c str), AdminError> {
+    match (call.query(a), call.query(b)) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(AdminError::Invalid(missing.into())),
     }
 }
 

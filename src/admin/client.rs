@@ -3,7 +3,6 @@
 //! mTLS with a governance certificate, HTTP/1.1 or HTTP/2, JSON in and out.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,6 +12,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+
+use crate::emergency::webhook::error_chain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -79,21 +80,13 @@ impl AdminClient {
         let key = rustls_pemfile::private_key(&mut &key_pem[..])
             .map_err(|e| tls_err(&e))?
             .ok_or_else(|| ClientError::Tls("no private key in the key file".into()))?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| tls_err(&e))?
             .with_root_certificates(roots)
             .with_client_auth_cert(chain, key)
             .map_err(|e| tls_err(&e))?;
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(10)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_only()
-            .enable_all_versions()
-            .wrap_connector(http);
+        let https = crate::tls::https_connector(tls, Duration::from_secs(10));
         Ok(Self {
             base: url.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build(https),
@@ -122,8 +115,11 @@ impl AdminClient {
         }
         let req = req.body(Full::new(bytes)).map_err(|e| ClientError::Request(e.to_string()))?;
         let exchange = async {
-            let resp =
-                self.client.request(req).await.map_err(|e| ClientError::Request(chain(&e)))?;
+            let resp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| ClientError::Request(error_chain(&e)))?;
             let (parts, body) = resp.into_parts();
             let bytes = Limited::new(body, 64 * 1024 * 1024)
                 .collect()
@@ -145,15 +141,4 @@ impl AdminClient {
         };
         tokio::time::timeout(self.timeout, exchange).await.map_err(|_| ClientError::Timeout)?
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }

@@ -68,12 +68,10 @@ pub struct ExplainRequest {
     pub agreement: String,
     pub flow: String,
     pub payload: serde_json::Value,
-    #[serde(default)]
+    // An `Option` member may be absent (serde reads it as `None`).
     pub purpose: Option<String>,
-    #[serde(default)]
     pub emergency: Option<String>,
     /// `request` (default) | `response`.
-    #[serde(default)]
     pub direction: Option<String>,
     /// The request's query string (without `?`).
     #[serde(default)]

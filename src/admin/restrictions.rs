@@ -5,6 +5,7 @@
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::error::AdminError;
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
@@ -23,49 +24,36 @@ pub struct RestrictionRemoved {
     pub record_id: String,
 }
 
-pub async fn list(state: &AdminState, _call: &Call<'_>) -> Reply {
-    if state.restrictions.refresh(state.ledger.as_ref()).await.is_err() {
-        return reply::store_unavailable();
-    }
+pub async fn list(state: &AdminState, _call: &Call<'_>) -> Result<Reply, AdminError> {
+    state
+        .restrictions
+        .refresh(state.ledger.as_ref())
+        .await
+        .map_err(AdminError::store("restrictions refresh"))?;
     reply::json(
         StatusCode::OK,
         &RestrictionList { restrictions: state.restrictions.current().list() },
     )
 }
 
-pub async fn add(state: &AdminState, call: &Call<'_>) -> Reply {
-    let input: RestrictionInput = match call.json() {
-        Ok(i) => i,
-        Err(resp) => return resp,
-    };
-    match restrictions::add(
+pub async fn add(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    let input: RestrictionInput = call.json()?;
+    let r = restrictions::add(
         state.ledger.as_ref(),
         &state.restrictions,
         &state.subject_key,
         &input,
         call.actor,
     )
-    .await
-    {
-        Ok(r) => {
-            let id = r.id.clone();
-            reply::json_recorded(StatusCode::CREATED, &r, &id)
-        }
-        Err(e) => reply::problem(e.code(), e.to_string()),
-    }
+    .await?;
+    reply::json_recorded(StatusCode::CREATED, &r, &r.id)
 }
 
-pub async fn remove(state: &AdminState, call: &Call<'_>) -> Reply {
+pub async fn remove(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let id = call.params.first().cloned().unwrap_or_default();
-    match restrictions::remove(state.ledger.as_ref(), &state.restrictions, &id, call.actor).await {
-        Ok(record) => {
-            let record_id = record.to_string();
-            reply::json_recorded(
-                StatusCode::OK,
-                &RestrictionRemoved { id, removed: true, record_id: record_id.clone() },
-                &record_id,
-            )
-        }
-        Err(e) => reply::problem(e.code(), e.to_string()),
-    }
+    let record =
+        restrictions::remove(state.ledger.as_ref(), &state.restrictions, &id, call.actor).await?;
+    let record_id = record.to_string();
+    let removed = RestrictionRemoved { id, removed: true, record_id: record_id.clone() };
+    reply::json_recorded(StatusCode::OK, &removed, &record_id)
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::error::{self, AdminError};
 use super::reply::{self, Reply};
 use super::{agreements, audit, restrictions, reviews, AdminIdentity, AdminPeer, AdminState};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
@@ -64,17 +65,15 @@ impl Call<'_> {
     }
 
     /// The body as JSON of type `T` (400 on unknown fields or wrong types, 422 if not JSON).
-    #[allow(clippy::result_large_err, reason = "the error is the finished response")]
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Reply> {
-        let value: serde_json::Value = serde_json::from_slice(self.body).map_err(|_| {
-            reply::problem(RefusalCode::MalformedJson, "the request body is not valid JSON")
-        })?;
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AdminError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(self.body).map_err(|_| AdminError::NotJson)?;
         serde_json::from_value(value).map_err(|e| {
             // serde's message names fields and types only, never values.
-            reply::problem(
-                RefusalCode::BadRequest,
-                format!("the request body does not fit: {}", first_line(&e.to_string())),
-            )
+            AdminError::Invalid(format!(
+                "the request body does not fit: {}",
+                first_line(&e.to_string())
+            ))
         })
     }
 }
@@ -134,7 +133,8 @@ fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Handle one admin request whose body has been read. Never fails: every outcome is a reply.
+/// Handle one admin request whose body has been read. Never fails: every outcome is a
+/// reply, and every error is rendered here, by [`AdminError::into_reply`].
 pub async fn handle(
     state: &AdminState,
     peer: &AdminPeer,
@@ -142,25 +142,26 @@ pub async fn handle(
     uri: &http::Uri,
     body: Bytes,
 ) -> Reply {
+    error::render(dispatch(state, peer, method, uri, body).await)
+}
+
+async fn dispatch(
+    state: &AdminState,
+    peer: &AdminPeer,
+    method: &Method,
+    uri: &http::Uri,
+    body: Bytes,
+) -> Result<Reply, AdminError> {
     let actor = match &peer.identity {
         Some(AdminIdentity::Governance(uri)) => uri.clone(),
-        other => return refuse_identity(state, peer, other.as_ref(), method).await,
+        other => return Err(refuse_identity(state, peer, other.as_ref(), method).await),
     };
-    let (endpoint, params) = match route(method, uri.path()) {
-        Ok(r) => r,
-        Err(StatusCode::METHOD_NOT_ALLOWED) => {
-            return reply::problem(
-                RefusalCode::MethodNotAllowed,
-                "this path does not take this method",
-            )
-        }
-        Err(_) => return reply::problem(RefusalCode::NotFound, "no admin endpoint has this path"),
-    };
+    let (endpoint, params) = route(method, uri.path()).map_err(|status| match status {
+        StatusCode::METHOD_NOT_ALLOWED => AdminError::MethodNotAllowed,
+        _ => AdminError::NoRoute,
+    })?;
     if body.len() > state.max_body {
-        return reply::problem(
-            RefusalCode::BodyTooLarge,
-            "the request body is over the admin listener's limit",
-        );
+        return Err(AdminError::BodyTooLarge);
     }
     let call = Call { params, query: parse_query(uri.query()), body: &body, actor: &actor };
     match endpoint {
@@ -180,21 +181,20 @@ pub async fn handle(
     }
 }
 
-/// 403 for any identity but governance, with a refusal record (contract section 1).
+/// 403 for any identity but governance, with a refusal record (contract section 1); 503
+/// when that record cannot be committed.
 async fn refuse_identity(
     state: &AdminState,
     peer: &AdminPeer,
     identity: Option<&AdminIdentity>,
     method: &Method,
-) -> Reply {
+) -> AdminError {
     let detail = match identity {
         Some(AdminIdentity::Agency(_)) => {
             "an agency certificate cannot use the admin listener; use a governance certificate"
         }
         _ => "the certificate does not carry a governance identity",
     };
-    metrics::counter!("isagate_admin_refusals_total", "code" => "identity-not-allowed")
-        .increment(1);
     let mut draft = RecordDraft::new(RecordKind::Refusal, Outcome::Refused);
     draft.from = match identity {
         Some(AdminIdentity::Agency(id)) => Some(id.clone()),
@@ -205,14 +205,7 @@ async fn refuse_identity(
     draft.path_template = Some("admin".into());
     draft.refusal = vec![Reason::new(RefusalCode::IdentityNotAllowed, detail)];
     match state.ledger.append(draft).await {
-        Ok(c) => reply::problem_recorded(
-            RefusalCode::IdentityNotAllowed,
-            detail,
-            Some(&c.id.to_string()),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "admin refusal record could not be committed");
-            reply::store_unavailable()
-        }
+        Ok(c) => AdminError::IdentityNotAllowed { detail, record_id: c.id.to_string() },
+        Err(e) => AdminError::store("admin refusal record not committed")(e),
     }
 }

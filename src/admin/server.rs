@@ -15,9 +15,9 @@ use http_body_util::{BodyExt as _, Limited};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::error::{self, AdminError};
 use super::reply;
 use super::{AdminIdentity, AdminPeer, AdminState};
-use crate::codes::RefusalCode;
 use crate::tls::identity::{self, PeerIdentity};
 use crate::tls::server::ServerTls;
 
@@ -76,13 +76,12 @@ pub async fn serve_admin<T: AcceptorSource>(
         drain: DRAIN,
         ..crate::listener::ListenerOptions::default()
     };
+    // One connection's state and peer, shared by its requests (one clone per request).
     let on_connection = move |conn: &rustls::ServerConnection| {
-        let peer = Arc::new(peer_of(conn));
-        let state = Arc::clone(&state);
+        let shared = Arc::new((Arc::clone(&state), peer_of(conn)));
         move |req: http::Request<hyper::body::Incoming>| {
-            let state = Arc::clone(&state);
-            let peer = Arc::clone(&peer);
-            async move { serve_one(&state, &peer, req).await }
+            let shared = Arc::clone(&shared);
+            async move { serve_one(&shared.0, &shared.1, req).await }
         }
     };
     crate::listener::serve(listener, move || tls.acceptor(), opts, on_connection, shutdown).await
@@ -98,18 +97,8 @@ async fn serve_one(
         tokio::time::timeout(BODY_TIMEOUT, Limited::new(incoming, state.max_body).collect()).await;
     let body: Bytes = match collected {
         Ok(Ok(c)) => c.to_bytes(),
-        Ok(Err(_)) => {
-            return reply::problem(
-                RefusalCode::BodyTooLarge,
-                "the request body is over the admin listener's limit",
-            )
-        }
-        Err(_) => {
-            return reply::problem(
-                RefusalCode::BadRequest,
-                "the request body did not arrive in time",
-            )
-        }
+        Ok(Err(_)) => return error::render(Err(AdminError::BodyTooLarge)),
+        Err(_) => return error::render(Err(AdminError::BodyTimeout)),
     };
     super::router::handle(state, peer, &parts.method, &parts.uri, body).await
 }

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use super::checkpoint::Checkpointer;
 use super::prepared::Prepared;
-use super::store::{Committed, Job, Stats, StoreError};
+use super::store::{Committed, Head, Job, Stats, StoreError};
 
 /// The most jobs one transaction takes.
 pub(crate) const MAX_BATCH: usize = 4096;
@@ -86,8 +87,34 @@ impl Batch {
         !self.drafts.is_empty() || !self.readies.is_empty()
     }
 
+    /// The transaction begun at `started` ended with `result`: count it, tell the
+    /// checkpointer of the new head, and answer every waiter.
+    pub(crate) fn settle(
+        &mut self,
+        result: Result<(Vec<Committed>, Head), StoreError>,
+        started: Instant,
+        stats: &Stats,
+        checkpointer: Option<&mut Checkpointer>,
+    ) {
+        let n = self.acks.len();
+        match result {
+            Ok((committed, head)) => {
+                stats.committed(n, started.elapsed());
+                self.succeeded(committed);
+                if let Some(c) = checkpointer {
+                    c.after_commit(&head, n as u64);
+                }
+            }
+            Err(e) => {
+                stats.failed();
+                tracing::error!(error = %e, "audit commit failed");
+                self.failed(&e);
+            }
+        }
+    }
+
     /// The transaction committed: acknowledge every waiter.
-    pub(crate) fn succeeded(&mut self, committed: Vec<Committed>) {
+    fn succeeded(&mut self, committed: Vec<Committed>) {
         for (ack, c) in self.acks.drain(..).zip(committed) {
             let _ = ack.send(Ok(c));
         }
@@ -97,7 +124,7 @@ impl Batch {
     }
 
     /// The transaction failed: every waiter hears why.
-    pub(crate) fn failed(&mut self, error: &StoreError) {
+    fn failed(&mut self, error: &StoreError) {
         for ack in self.acks.drain(..) {
             let _ = ack.send(Err(error.clone()));
         }

@@ -15,6 +15,8 @@ use crate::digest::sha256_hex;
 
 mod record;
 
+pub(crate) use record::Obj;
+
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
     #[error("a record may hold integers only, found a non-integer number at `{0}`")]
@@ -60,13 +62,9 @@ fn write_at(value: &Value, out: &mut Vec<u8>, at: &mut String) -> Result<(), Can
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(key, out);
-                out.push(b':');
+            let mut o = Obj::open(out);
+            for key in keys {
+                let out = o.key(key);
                 let len = at.len();
                 at.push('/');
                 at.push_str(key);
@@ -75,7 +73,7 @@ fn write_at(value: &Value, out: &mut Vec<u8>, at: &mut String) -> Result<(), Can
                 }
                 at.truncate(len);
             }
-            out.push(b'}');
+            o.close();
         }
     }
     Ok(())

@@ -8,54 +8,135 @@ use serde::Serialize;
 
 use super::record::{AgreementRef, Record, RecordDraft};
 
-/// The columns of the `records` table, in the order every `SELECT` names them.
-pub const COLUMNS: &str = "seq, id, time, kind, in_reply_to, direction, from_agency, to_agency, \
-    caller_cert_sha256, requester, method, path_template, agreement_id, agreement_version, \
-    agreement_sha256, schema_sha256, flow, purpose, lawful_basis, reason, emergency, disclosed, \
-    stripped, transformed, payload_sha256, received_sha256, subjects, outcome, upstream_status, \
-    refusal, review, governance, actor, prev_hash, hash";
+/// The one list of the `records` table's columns, in table order, each with how it is
+/// stored (`text`, `opt_text` that may be NULL, `int` or `opt_int`) and its Rust type
+/// (`T` is the text type). `record_columns!(m!(args))` expands to
+/// `m!((args) name: kind(type), ...)`; the row type, its readers and the stores'
+/// insert parameters are all generated from this list, so a column is named once.
+macro_rules! record_columns {
+    ($($m:ident)::+!($($args:tt)*)) => {
+        $($m)::+! { ($($args)*)
+            seq: int(i64), id: text(T), time: text(T), kind: text(T),
+            in_reply_to: opt_text(Option<T>), direction: opt_text(Option<T>),
+            from_agency: opt_text(Option<T>), to_agency: opt_text(Option<T>),
+            caller_cert_sha256: opt_text(Option<T>), requester: opt_text(Option<T>),
+            method: opt_text(Option<T>), path_template: opt_text(Option<T>),
+            agreement_id: opt_text(Option<T>), agreement_version: opt_int(Option<i64>),
+            agreement_sha256: opt_text(Option<T>), schema_sha256: text(T),
+            flow: opt_text(Option<T>), purpose: opt_text(Option<T>),
+            lawful_basis: opt_text(Option<T>), reason: opt_text(Option<T>),
+            emergency: opt_text(Option<T>), disclosed: text(T), stripped: text(T),
+            transformed: text(T), payload_sha256: opt_text(Option<T>),
+            received_sha256: opt_text(Option<T>), subjects: text(T), outcome: text(T),
+            upstream_status: opt_int(Option<i64>), refusal: text(T),
+            review: opt_text(Option<T>), governance: opt_text(Option<T>),
+            actor: opt_text(Option<T>), prev_hash: text(T), hash: text(T)
+        }
+    };
+}
 
-/// How many columns [`COLUMNS`] names.
-pub const COLUMN_COUNT: usize = 35;
+macro_rules! declare_columns {
+    (() $first:ident: $first_kind:ident($first_ty:ty) $(, $name:ident: $kind:ident($ty:ty))*) => {
+        /// The columns of the `records` table, in the order every `SELECT` names them.
+        pub const COLUMNS: &str = concat!(stringify!($first) $(, ", ", stringify!($name))*);
 
-/// One stored row. JSON columns hold `serde_json` text of the field.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Columns {
-    pub seq: i64,
-    pub id: String,
-    pub time: String,
-    pub kind: String,
-    pub in_reply_to: Option<String>,
-    pub direction: Option<String>,
-    pub from_agency: Option<String>,
-    pub to_agency: Option<String>,
-    pub caller_cert_sha256: Option<String>,
-    pub requester: Option<String>,
-    pub method: Option<String>,
-    pub path_template: Option<String>,
-    pub agreement_id: Option<String>,
-    pub agreement_version: Option<i64>,
-    pub agreement_sha256: Option<String>,
-    pub schema_sha256: String,
-    pub flow: Option<String>,
-    pub purpose: Option<String>,
-    pub lawful_basis: Option<String>,
-    pub reason: Option<String>,
-    pub emergency: Option<String>,
-    pub disclosed: String,
-    pub stripped: String,
-    pub transformed: String,
-    pub payload_sha256: Option<String>,
-    pub received_sha256: Option<String>,
-    pub subjects: String,
-    pub outcome: String,
-    pub upstream_status: Option<i64>,
-    pub refusal: String,
-    pub review: Option<String>,
-    pub governance: Option<String>,
-    pub actor: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
+        /// How many columns [`COLUMNS`] names.
+        pub const COLUMN_COUNT: usize = [stringify!($first) $(, stringify!($name))*].len();
+
+        /// One stored row. JSON columns hold `serde_json` text of the field. `T` is the
+        /// text type: `String` when the row is owned, `&str` when it is borrowed from the
+        /// database's buffers (`verify`'s fast path).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Columns<T = String> {
+            pub $first: $first_ty,
+            $(pub $name: $ty,)*
+        }
+
+        impl<T> Columns<T> {
+            /// Read a row column by column, in table order.
+            pub(crate) fn read<S: ColumnSource<Text = T>>(src: &S) -> Result<Self, S::Error> {
+                let mut at = 0usize;
+                let mut next = || {
+                    at += 1;
+                    at - 1
+                };
+                Ok(Self { $first: src.$first_kind(next())?, $($name: src.$kind(next())?,)* })
+            }
+        }
+
+        impl Columns {
+            /// The same row, borrowed.
+            pub(crate) fn borrowed(&self) -> Columns<&str> {
+                Columns {
+                    $first: self.$first.column_ref(),
+                    $($name: self.$name.column_ref(),)*
+                }
+            }
+        }
+    };
+}
+
+record_columns!(declare_columns!());
+
+/// Every column of `$c` (a [`Columns`]) as `&$t`, in table order: a store's insert
+/// parameters, e.g. `column_params!(c, dyn rusqlite::ToSql)`.
+macro_rules! column_params {
+    ($c:expr, $t:ty) => {
+        crate::audit::columns::record_columns!(crate::audit::columns::column_refs!($c, $t))
+    };
+}
+
+macro_rules! column_refs {
+    (($c:expr, $t:ty) $($name:ident: $kind:ident($ty:ty)),*) => {
+        [$(&$c.$name as &$t),*]
+    };
+}
+
+pub(crate) use {column_params, column_refs, record_columns};
+
+/// A row of one store, read by column position. Each method reads one column of that
+/// kind; a store returns its own error, the fast path `()` for "not in the form I read".
+pub(crate) trait ColumnSource {
+    type Text;
+    type Error;
+    fn text(&self, i: usize) -> Result<Self::Text, Self::Error>;
+    fn opt_text(&self, i: usize) -> Result<Option<Self::Text>, Self::Error>;
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error>;
+}
+
+/// An owned column value as its borrowed form (`String` as `&str`).
+trait ColumnRef<'a> {
+    type Ref;
+    fn column_ref(&'a self) -> Self::Ref;
+}
+
+impl<'a> ColumnRef<'a> for String {
+    type Ref = &'a str;
+    fn column_ref(&'a self) -> &'a str {
+        self
+    }
+}
+
+impl<'a> ColumnRef<'a> for Option<String> {
+    type Ref = Option<&'a str>;
+    fn column_ref(&'a self) -> Option<&'a str> {
+        self.as_deref()
+    }
+}
+
+impl<'a> ColumnRef<'a> for i64 {
+    type Ref = i64;
+    fn column_ref(&'a self) -> i64 {
+        *self
+    }
+}
+
+impl<'a> ColumnRef<'a> for Option<i64> {
+    type Ref = Option<i64>;
+    fn column_ref(&'a self) -> Option<i64> {
+        *self
+    }
 }
 
 /// A row that does not decode into a record (someone edited a column by hand).

@@ -25,7 +25,7 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
-use super::columns::{Columns, COLUMNS, COLUMN_COUNT};
+use super::columns::{column_params, ColumnSource, Columns, COLUMNS, COLUMN_COUNT};
 use super::prepared::Prepared;
 use super::record::GENESIS_HASH;
 use super::store::{
@@ -237,83 +237,28 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
 }
 
 fn read_columns(r: &tokio_postgres::Row) -> Result<Columns, tokio_postgres::Error> {
-    Ok(Columns {
-        seq: r.try_get(0)?,
-        id: r.try_get(1)?,
-        time: r.try_get(2)?,
-        kind: r.try_get(3)?,
-        in_reply_to: r.try_get(4)?,
-        direction: r.try_get(5)?,
-        from_agency: r.try_get(6)?,
-        to_agency: r.try_get(7)?,
-        caller_cert_sha256: r.try_get(8)?,
-        requester: r.try_get(9)?,
-        method: r.try_get(10)?,
-        path_template: r.try_get(11)?,
-        agreement_id: r.try_get(12)?,
-        agreement_version: r.try_get(13)?,
-        agreement_sha256: r.try_get(14)?,
-        schema_sha256: r.try_get(15)?,
-        flow: r.try_get(16)?,
-        purpose: r.try_get(17)?,
-        lawful_basis: r.try_get(18)?,
-        reason: r.try_get(19)?,
-        emergency: r.try_get(20)?,
-        disclosed: r.try_get(21)?,
-        stripped: r.try_get(22)?,
-        transformed: r.try_get(23)?,
-        payload_sha256: r.try_get(24)?,
-        received_sha256: r.try_get(25)?,
-        subjects: r.try_get(26)?,
-        outcome: r.try_get(27)?,
-        upstream_status: r.try_get(28)?,
-        refusal: r.try_get(29)?,
-        review: r.try_get(30)?,
-        governance: r.try_get(31)?,
-        actor: r.try_get(32)?,
-        prev_hash: r.try_get(33)?,
-        hash: r.try_get(34)?,
-    })
+    Columns::read(r)
+}
+
+impl ColumnSource for tokio_postgres::Row {
+    type Text = String;
+    type Error = tokio_postgres::Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error> {
+        self.try_get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
+        self.try_get(i)
+    }
+    fn int(&self, i: usize) -> Result<i64, Self::Error> {
+        self.try_get(i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error> {
+        self.try_get(i)
+    }
 }
 
 fn params(c: &Columns) -> [&(dyn ToSql + Sync); COLUMN_COUNT] {
-    [
-        &c.seq,
-        &c.id,
-        &c.time,
-        &c.kind,
-        &c.in_reply_to,
-        &c.direction,
-        &c.from_agency,
-        &c.to_agency,
-        &c.caller_cert_sha256,
-        &c.requester,
-        &c.method,
-        &c.path_template,
-        &c.agreement_id,
-        &c.agreement_version,
-        &c.agreement_sha256,
-        &c.schema_sha256,
-        &c.flow,
-        &c.purpose,
-        &c.lawful_basis,
-        &c.reason,
-        &c.emergency,
-        &c.disclosed,
-        &c.stripped,
-        &c.transformed,
-        &c.payload_sha256,
-        &c.received_sha256,
-        &c.subjects,
-        &c.outcome,
-        &c.upstream_status,
-        &c.refusal,
-        &c.review,
-        &c.governance,
-        &c.actor,
-        &c.prev_hash,
-        &c.hash,
-    ]
+    column_params!(c, dyn ToSql + Sync)
 }
 
 struct Writer {
@@ -366,22 +311,9 @@ impl Writer {
     async fn run_batch(&mut self, mut batch: Batch) {
         if batch.needs_commit() {
             let drafts = std::mem::take(&mut batch.drafts);
-            let n = drafts.len();
             let started = Instant::now();
-            match self.commit(drafts, None).await {
-                Ok((committed, head)) => {
-                    self.stats.committed(n, started.elapsed());
-                    batch.succeeded(committed);
-                    if let Some(c) = &mut self.checkpointer {
-                        c.after_commit(&head, n as u64);
-                    }
-                }
-                Err(e) => {
-                    self.stats.failed();
-                    tracing::error!(error = %e, "audit commit failed");
-                    batch.failed(&e);
-                }
-            }
+            let result = self.commit(drafts, None).await;
+            batch.settle(result, started, &self.stats, self.checkpointer.as_mut());
         }
         for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
             let result =

@@ -213,3 +213,6 @@ impl Outcome {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod fixtures;

@@ -10,13 +10,13 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rusqlite::types::ToSql;
+use rusqlite::types::{ToSql, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::batch::{Batch, MAX_BATCH};
 use super::checkpoint::Checkpointer;
 use super::clock::{format_time, Clock};
-use super::columns::{Columns, COLUMNS};
+use super::columns::{column_params, ColumnSource, Columns, COLUMNS};
 use super::prepared::Prepared;
 use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
 
@@ -220,43 +220,24 @@ fn to_sql(p: &Param) -> &dyn ToSql {
 
 /// A row as every reader reads it.
 pub(crate) fn read_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<Columns> {
-    Ok(Columns {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        time: r.get(2)?,
-        kind: r.get(3)?,
-        in_reply_to: r.get(4)?,
-        direction: r.get(5)?,
-        from_agency: r.get(6)?,
-        to_agency: r.get(7)?,
-        caller_cert_sha256: r.get(8)?,
-        requester: r.get(9)?,
-        method: r.get(10)?,
-        path_template: r.get(11)?,
-        agreement_id: r.get(12)?,
-        agreement_version: r.get(13)?,
-        agreement_sha256: r.get(14)?,
-        schema_sha256: r.get(15)?,
-        flow: r.get(16)?,
-        purpose: r.get(17)?,
-        lawful_basis: r.get(18)?,
-        reason: r.get(19)?,
-        emergency: r.get(20)?,
-        disclosed: r.get(21)?,
-        stripped: r.get(22)?,
-        transformed: r.get(23)?,
-        payload_sha256: r.get(24)?,
-        received_sha256: r.get(25)?,
-        subjects: r.get(26)?,
-        outcome: r.get(27)?,
-        upstream_status: r.get(28)?,
-        refusal: r.get(29)?,
-        review: r.get(30)?,
-        governance: r.get(31)?,
-        actor: r.get(32)?,
-        prev_hash: r.get(33)?,
-        hash: r.get(34)?,
-    })
+    Columns::read(r)
+}
+
+impl ColumnSource for rusqlite::Row<'_> {
+    type Text = String;
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
 }
 
 /// The insert statement for one record (35 placeholders).
@@ -269,43 +250,7 @@ const INSERT_SUBJECT_SQL: &str =
     "INSERT OR IGNORE INTO record_subjects (subject_hash, seq) VALUES (?1, ?2)";
 
 fn insert(stmt: &mut rusqlite::CachedStatement<'_>, c: &Columns) -> rusqlite::Result<()> {
-    let p: [&dyn ToSql; 35] = [
-        &c.seq,
-        &c.id,
-        &c.time,
-        &c.kind,
-        &c.in_reply_to,
-        &c.direction,
-        &c.from_agency,
-        &c.to_agency,
-        &c.caller_cert_sha256,
-        &c.requester,
-        &c.method,
-        &c.path_template,
-        &c.agreement_id,
-        &c.agreement_version,
-        &c.agreement_sha256,
-        &c.schema_sha256,
-        &c.flow,
-        &c.purpose,
-        &c.lawful_basis,
-        &c.reason,
-        &c.emergency,
-        &c.disclosed,
-        &c.stripped,
-        &c.transformed,
-        &c.payload_sha256,
-        &c.received_sha256,
-        &c.subjects,
-        &c.outcome,
-        &c.upstream_status,
-        &c.refusal,
-        &c.review,
-        &c.governance,
-        &c.actor,
-        &c.prev_hash,
-        &c.hash,
-    ];
+    let p = column_params!(c, dyn ToSql);
     stmt.execute(&p[..])?;
     Ok(())
 }
@@ -363,22 +308,9 @@ impl Writer {
     fn run_batch(&mut self, mut batch: Batch) {
         if batch.needs_commit() {
             let drafts = std::mem::take(&mut batch.drafts);
-            let n = drafts.len();
             let started = Instant::now();
-            match self.commit(drafts, None) {
-                Ok((committed, head)) => {
-                    self.stats.committed(n, started.elapsed());
-                    batch.succeeded(committed);
-                    if let Some(c) = &mut self.checkpointer {
-                        c.after_commit(&head, n as u64);
-                    }
-                }
-                Err(e) => {
-                    self.stats.failed();
-                    tracing::error!(error = %e, "audit commit failed");
-                    batch.failed(&e);
-                }
-            }
+            let result = self.commit(drafts, None);
+            batch.settle(result, started, &self.stats, self.checkpointer.as_mut());
         }
         for (to_seq, anchor, ack) in std::mem::take(&mut batch.archives) {
             let result = self.commit(vec![anchor], Some(to_seq)).map(|(mut c, _)| c.remove(0));
@@ -489,60 +421,34 @@ pub(crate) fn scan_range(
 pub(crate) fn row_columns_ref<'r>(
     r: &'r rusqlite::Row<'_>,
 ) -> Option<super::verify::ColumnsRef<'r>> {
-    use rusqlite::types::ValueRef;
-    let text = |i: usize| match r.get_ref(i).ok()? {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
-        _ => None,
-    };
-    let opt_text = |i: usize| match r.get_ref(i).ok()? {
-        ValueRef::Null => Some(None),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(Some),
-        _ => None,
-    };
-    let int = |i: usize| match r.get_ref(i).ok()? {
-        ValueRef::Integer(v) => Some(v),
-        _ => None,
-    };
-    let opt_int = |i: usize| match r.get_ref(i).ok()? {
-        ValueRef::Null => Some(None),
-        ValueRef::Integer(v) => Some(Some(v)),
-        _ => None,
-    };
-    Some(super::verify::ColumnsRef {
-        seq: int(0)?,
-        id: text(1)?,
-        time: text(2)?,
-        kind: text(3)?,
-        in_reply_to: opt_text(4)?,
-        direction: opt_text(5)?,
-        from_agency: opt_text(6)?,
-        to_agency: opt_text(7)?,
-        caller_cert_sha256: opt_text(8)?,
-        requester: opt_text(9)?,
-        method: opt_text(10)?,
-        path_template: opt_text(11)?,
-        agreement_id: opt_text(12)?,
-        agreement_version: opt_int(13)?,
-        agreement_sha256: opt_text(14)?,
-        schema_sha256: text(15)?,
-        flow: opt_text(16)?,
-        purpose: opt_text(17)?,
-        lawful_basis: opt_text(18)?,
-        reason: opt_text(19)?,
-        emergency: opt_text(20)?,
-        disclosed: text(21)?,
-        stripped: text(22)?,
-        transformed: text(23)?,
-        payload_sha256: opt_text(24)?,
-        received_sha256: opt_text(25)?,
-        subjects: text(26)?,
-        outcome: text(27)?,
-        upstream_status: opt_int(28)?,
-        refusal: text(29)?,
-        review: opt_text(30)?,
-        governance: opt_text(31)?,
-        actor: opt_text(32)?,
-        prev_hash: text(33)?,
-        hash: text(34)?,
-    })
+    Columns::read(&Borrowed(r)).ok()
+}
+
+/// A row read in place: text borrowed from SQLite's buffers; `Err(())` for a column not
+/// of the type [`read_columns`] reads.
+struct Borrowed<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl<'r> ColumnSource for Borrowed<'r, '_> {
+    type Text = &'r str;
+    type Error = ();
+    fn text(&self, i: usize) -> Result<&'r str, ()> {
+        self.opt_text(i)?.ok_or(())
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<&'r str>, ()> {
+        match self.0.get_ref(i).map_err(drop)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(drop),
+            _ => Err(()),
+        }
+    }
+    fn int(&self, i: usize) -> Result<i64, ()> {
+        self.opt_int(i)?.ok_or(())
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, ()> {
+        match self.0.get_ref(i).map_err(drop)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(v) => Ok(Some(v)),
+            _ => Err(()),
+        }
+    }
 }

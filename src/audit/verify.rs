@@ -441,7 +441,7 @@ impl Joiner {
         if let Some(first) = chunk.first {
             let c = first?;
             let seq = to_u64(c.seq);
-            if !fast_step(&fast::borrowed(&c), &mut self.state, &self.by_seq, &mut self.buf) {
+            if !fast_step(&c.borrowed(), &mut self.state, &self.by_seq, &mut self.buf) {
                 if let Err(f) = slow_step(c, &mut self.state, &self.by_seq) {
                     return Ok(Some(f));
                 }
@@ -480,7 +480,7 @@ async fn sequential(
         let (chunk, back) = tokio::task::spawn_blocking(move || {
             let mut walk = ChunkWalk::new(Some(state), &by_seq, &mut buf, fast);
             for c in &rows {
-                if !walk.row(Some(fast::borrowed(c)), || Ok(c.clone())) {
+                if !walk.row(Some(c.borrowed()), || Ok(c.clone())) {
                     break;
                 }
             }

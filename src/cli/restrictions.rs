@@ -87,6 +87,11 @@ fn refused(code: u16, detail: String) -> Answer {
     }
 }
 
+/// An offline failure answered with the status and sentence the admin API would give.
+fn refused_as_api(e: crate::admin::AdminError) -> Answer {
+    refused(e.code().status(), e.to_string())
+}
+
 pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
     let rt = super::runtime()?;
     rt.block_on(async move {
@@ -100,7 +105,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
                     let cell = RestrictionsCell::default();
                     match restrictions::add(ledger.as_ref(), &cell, &key, &input, &actor).await {
                         Ok(r) => ok(serde_json::to_value(r)?),
-                        Err(e) => refused(e.code().status(), e.to_string()),
+                        Err(e) => refused_as_api(e.into()),
                     }
                 } else {
                     admin_client(global)?.send(Method::POST, "/v1/restrictions", Some(&serde_json::to_value(&input)?)).await?
@@ -119,7 +124,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
                     let cell = RestrictionsCell::default();
                     match restrictions::remove(ledger.as_ref(), &cell, &id, &actor).await {
                         Ok(rec) => ok(serde_json::json!({"id": id, "removed": true, "record_id": rec.to_string()})),
-                        Err(e) => refused(e.code().status(), e.to_string()),
+                        Err(e) => refused_as_api(e.into()),
                     }
                 } else {
                     let path = format!("/v1/restrictions/{}", percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC));

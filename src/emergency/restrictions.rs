@@ -21,7 +21,6 @@ use uuid::Uuid;
 
 use super::ledger::{Ledger, LedgerError, LedgerRecord};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
-use crate::codes::RefusalCode;
 use crate::keys::SubjectKey;
 
 pub const ADDED: &str = "restriction-added";
@@ -277,16 +276,6 @@ pub enum RestrictionError {
     NotFound,
     #[error("the restriction change cannot be recorded: the record store is unavailable")]
     Store,
-}
-
-impl RestrictionError {
-    pub fn code(&self) -> RefusalCode {
-        match self {
-            Self::NotFound => RefusalCode::NotFound,
-            Self::Store => RefusalCode::AuditUnavailable,
-            _ => RefusalCode::BadRequest,
-        }
-    }
 }
 
 impl From<LedgerError> for RestrictionError {

@@ -18,7 +18,6 @@ use uuid::Uuid;
 
 use super::ledger::{is_emergency_disclosure, Committed, Ledger, LedgerError};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind, ReviewInfo};
-use crate::codes::RefusalCode;
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
@@ -67,18 +66,6 @@ pub enum ReviewError {
     NothingToAmend,
     #[error("the review cannot be recorded: the record store is unavailable")]
     Store,
-}
-
-impl ReviewError {
-    /// The refusal code (and so the status) the admin API answers with.
-    pub fn code(&self) -> RefusalCode {
-        match self {
-            Self::NotFound => RefusalCode::NotFound,
-            Self::AlreadyReviewed | Self::NothingToAmend => RefusalCode::Conflict,
-            Self::Store => RefusalCode::AuditUnavailable,
-            _ => RefusalCode::BadRequest,
-        }
-    }
 }
 
 impl From<LedgerError> for ReviewError {
@@ -228,7 +215,6 @@ mod tests {
             let mut i = input();
             change(&mut i);
             assert_eq!(validate(&i, "r", today()).unwrap_err(), expected);
-            assert_eq!(expected.code().status(), 400);
         }
         let mut i = input();
         i.note = "é".repeat(2000);

@@ -341,8 +341,9 @@ fn spawn_reload_on_sighup(
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            let answer =
-                crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await;
+            let answer = crate::admin::error::render(
+                crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await,
+            );
             if answer.status().is_success() {
                 tracing::info!(
                     agreements = state.policy.current().set.agreements.len(),

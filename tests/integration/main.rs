@@ -9,6 +9,7 @@ mod admin;
 mod agreements_lint;
 mod audit_store;
 mod config;
+mod differential;
 mod emergency;
 mod explain;
 mod gateway;

@@ -8,19 +8,21 @@
 use super::{write_at, write_string, CanonicalError};
 use crate::audit::record::{Record, RecordDraft};
 
-struct Obj<'a> {
+/// A JSON object being written member by member, names in canonical order (the
+/// caller's job). Shared with `verify`'s fast path, which writes from stored columns.
+pub(crate) struct Obj<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
 }
 
 impl<'a> Obj<'a> {
-    fn open(out: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn open(out: &'a mut Vec<u8>) -> Self {
         out.push(b'{');
         Obj { out, first: true }
     }
 
     /// Write a member name; names must come in canonical order.
-    fn key(&mut self, name: &str) -> &mut Vec<u8> {
+    pub(crate) fn key(&mut self, name: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
         }
@@ -30,11 +32,11 @@ impl<'a> Obj<'a> {
         self.out
     }
 
-    fn str(&mut self, name: &str, v: &str) {
+    pub(crate) fn str(&mut self, name: &str, v: &str) {
         write_string(v, self.key(name));
     }
 
-    fn opt(&mut self, name: &str, v: Option<&str>) {
+    pub(crate) fn opt(&mut self, name: &str, v: Option<&str>) {
         let out = self.key(name);
         match v {
             Some(s) => write_string(s, out),
@@ -42,24 +44,53 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn strs(&mut self, name: &str, v: &[String]) {
-        let out = self.key(name);
-        out.push(b'[');
-        for (i, s) in v.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_string(s, out);
-        }
-        out.push(b']');
+    pub(crate) fn strs(&mut self, name: &str, v: &[String]) {
+        list(self.key(name), v, |out, s| write_string(s, out));
     }
 
-    fn int(&mut self, name: &str, v: u64) {
+    /// A member that is an object or null; `members` writes the object's members.
+    pub(crate) fn object<T>(
+        &mut self,
+        name: &str,
+        v: Option<&T>,
+        members: impl FnOnce(&mut Obj<'_>, &T),
+    ) {
+        let out = self.key(name);
+        match v {
+            None => null(out),
+            Some(v) => {
+                let mut inner = Obj::open(out);
+                members(&mut inner, v);
+                inner.close();
+            }
+        }
+    }
+
+    /// A member that is a list of objects; `members` writes each object's members.
+    pub(crate) fn objects<T>(
+        &mut self,
+        name: &str,
+        items: &[T],
+        members: impl Fn(&mut Obj<'_>, &T),
+    ) {
+        list(self.key(name), items, |out, item| {
+            let mut inner = Obj::open(out);
+            members(&mut inner, item);
+            inner.close();
+        });
+    }
+
+    /// A member whose value is already canonical JSON.
+    pub(crate) fn raw(&mut self, name: &str, v: &[u8]) {
+        self.key(name).extend_from_slice(v);
+    }
+
+    pub(crate) fn int(&mut self, name: &str, v: u64) {
         let out = self.key(name);
         out.extend_from_slice(v.to_string().as_bytes());
     }
 
-    fn close(self) {
+    pub(crate) fn close(self) {
         self.out.push(b'}');
     }
 }
@@ -112,32 +143,20 @@ pub(super) fn write_draft(
 ) -> Result<(), CanonicalError> {
     let mut o = Obj::open(out);
     o.opt("actor", d.actor.as_deref());
-    let out = o.key("agreement");
-    match &d.agreement {
-        None => null(out),
-        Some(a) => {
-            let mut a2 = Obj::open(out);
-            a2.str("id", &a.id);
-            a2.str("sha256", &a.sha256);
-            a2.int("version", u64::from(a.version));
-            a2.close();
-        }
-    }
+    o.object("agreement", d.agreement.as_ref(), |a2, a| {
+        a2.str("id", &a.id);
+        a2.str("sha256", &a.sha256);
+        a2.int("version", u64::from(a.version));
+    });
     o.opt("caller_cert_sha256", d.caller_cert_sha256.as_deref());
     o.opt("direction", d.direction.map(|x| x.as_str()));
     o.strs("disclosed", &d.disclosed);
-    let out = o.key("emergency");
-    match &d.emergency {
-        None => null(out),
-        Some(e) => {
-            let mut e2 = Obj::open(out);
-            e2.str("basis", &e.basis);
-            e2.str("category", &e.category);
-            e2.str("justification", &e.justification);
-            e2.str("review_state", &e.review_state);
-            e2.close();
-        }
-    }
+    o.object("emergency", d.emergency.as_ref(), |e2, e| {
+        e2.str("basis", &e.basis);
+        e2.str("category", &e.category);
+        e2.str("justification", &e.justification);
+        e2.str("review_state", &e.review_state);
+    });
     o.opt("flow", d.flow.as_deref());
     o.opt("from", d.from.as_deref());
     let out = o.key("governance");
@@ -150,18 +169,12 @@ pub(super) fn write_draft(
     let in_reply_to = d.in_reply_to.map(|u| &*u.hyphenated().encode_lower(&mut buf));
     o.opt("in_reply_to", in_reply_to);
     o.str("kind", d.kind.as_str());
-    let out = o.key("lawful_basis");
-    match &d.lawful_basis {
-        None => null(out),
-        Some(l) => {
-            let mut l2 = Obj::open(out);
-            l2.strs("article_10", &l.article_10);
-            l2.strs("article_6", &l.article_6);
-            l2.strs("article_9", &l.article_9);
-            l2.strs("statutory_gateway", &l.statutory_gateway);
-            l2.close();
-        }
-    }
+    o.object("lawful_basis", d.lawful_basis.as_ref(), |l2, l| {
+        l2.strs("article_10", &l.article_10);
+        l2.strs("article_6", &l.article_6);
+        l2.strs("article_9", &l.article_9);
+        l2.strs("statutory_gateway", &l.statutory_gateway);
+    });
     o.opt("method", d.method.as_deref());
     o.str("outcome", d.outcome.as_str());
     o.opt("path_template", d.path_template.as_deref());
@@ -170,31 +183,20 @@ pub(super) fn write_draft(
     o.opt("purpose", d.purpose.as_deref());
     o.opt("reason", d.reason.as_deref());
     o.opt("received_sha256", d.received_sha256.as_deref());
-    list(o.key("refusal"), &d.refusal, |out, x| {
-        let mut x2 = Obj::open(out);
+    o.objects("refusal", &d.refusal, |x2, x| {
         x2.str("code", x.code.as_str());
         x2.str("detail", &x.detail);
-        x2.close();
     });
     o.opt("requester", d.requester.as_deref());
-    let out = o.key("review");
-    match &d.review {
-        None => null(out),
-        Some(v) => {
-            let mut v2 = Obj::open(out);
-            v2.key("amendment").extend_from_slice(if v.amendment {
-                &b"true"[..]
-            } else {
-                &b"false"[..]
-            });
-            v2.str("decision", &v.decision);
-            v2.str("note", &v.note);
-            v2.str("reviewer", &v.reviewer);
-            v2.opt("revisit", v.revisit.as_deref());
-            v2.str("subject_told", &v.subject_told);
-            v2.close();
-        }
-    }
+    o.object("review", d.review.as_ref(), |v2, v| {
+        let amendment: &[u8] = if v.amendment { b"true" } else { b"false" };
+        v2.key("amendment").extend_from_slice(amendment);
+        v2.str("decision", &v.decision);
+        v2.str("note", &v.note);
+        v2.str("reviewer", &v.reviewer);
+        v2.opt("revisit", v.revisit.as_deref());
+        v2.str("subject_told", &v.subject_told);
+    });
     let out = o.key("schema_sha256");
     let mut names: Vec<&String> = d.schema_sha256.keys().collect();
     names.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
@@ -206,20 +208,16 @@ pub(super) fn write_draft(
     }
     m.close();
     assigned(Assigned::Seq, o.key("seq"));
-    list(o.key("stripped"), &d.stripped, |out, x| {
-        let mut x2 = Obj::open(out);
+    o.objects("stripped", &d.stripped, |x2, x| {
         x2.str("path", &x.path);
         x2.str("reason", x.reason.as_str());
-        x2.close();
     });
     o.strs("subjects", &d.subjects);
     assigned(Assigned::Time, o.key("time"));
     o.opt("to", d.to.as_deref());
-    list(o.key("transformed"), &d.transformed, |out, x| {
-        let mut x2 = Obj::open(out);
+    o.objects("transformed", &d.transformed, |x2, x| {
         x2.str("path", &x.path);
         x2.str("transform", &x.transform);
-        x2.close();
     });
     let out = o.key("upstream_status");
     match d.upstream_status {
@@ -244,8 +242,7 @@ mod tests {
     use super::*;
     use crate::audit::canonical::write_canonical;
     use crate::audit::record::*;
-    use crate::codes::{Direction, Reason, RefusalCode, StripReason};
-    use crate::minimise::{Stripped, Transformed};
+    use crate::codes::{Direction, RefusalCode, StripReason};
     use serde_json::Value;
 
     fn generic(r: &Record) -> Vec<u8> {
@@ -262,63 +259,14 @@ mod tests {
         out
     }
 
+    /// The shared full record, with a `seq` beyond `i64` and schema names that sort
+    /// differently in UTF-16 and UTF-8.
     fn full() -> Record {
-        let mut d = RecordDraft::new(RecordKind::EmergencyReview, Outcome::UpstreamTimeout);
-        d.in_reply_to = Some(uuid::Uuid::now_v7());
-        d.direction = Some(Direction::Response);
-        d.from = Some("a\"b\\c\n\u{1}é😀".into());
-        d.to = Some("t".into());
-        d.caller_cert_sha256 = Some("c".into());
-        d.requester = Some("r".into());
-        d.method = Some("POST".into());
-        d.path_template = Some("/v1/{id}".into());
-        d.agreement =
-            Some(AgreementRef { id: "ISA".into(), version: 4_000_000_000, sha256: "s".into() });
-        d.schema_sha256.insert("b.json".into(), "1".into());
-        d.schema_sha256.insert("\u{e000}.json".into(), "2".into());
-        d.schema_sha256.insert("😀.json".into(), "3".into());
-        d.flow = Some("f".into());
-        d.purpose = Some("p".into());
-        d.lawful_basis = Some(crate::codes::LawfulBasis {
-            article_6: vec!["6(1)(e)".into()],
-            article_9: vec!["9(2)(g)".into()],
-            article_10: vec!["x".into()],
-            statutory_gateway: vec![],
-        });
-        d.reason = Some("why".into());
-        d.emergency = Some(EmergencyInfo {
-            category: "c".into(),
-            justification: "j".into(),
-            review_state: "pending".into(),
-            basis: "b".into(),
-        });
-        d.disclosed = vec!["/a".into(), "/b/0".into()];
-        d.stripped =
-            vec![Stripped { path: "/x".into(), reason: StripReason::NotInEmergencySchema }];
-        d.transformed = vec![Transformed { path: "/y".into(), transform: "age-band".into() }];
-        d.payload_sha256 = Some("p".into());
-        d.received_sha256 = Some("q".into());
-        d.subjects = vec!["s1".into(), "s2".into()];
-        d.upstream_status = Some(504);
-        d.refusal = vec![Reason::new(RefusalCode::UpstreamTimeout, "slow")];
-        d.review = Some(ReviewInfo {
-            decision: "justified".into(),
-            subject_told: "deferred".into(),
-            revisit: Some("2027-01-01".into()),
-            note: "n".into(),
-            reviewer: "urn:x".into(),
-            amendment: true,
-        });
-        d.governance = Some(serde_json::json!({"k": [1, -1, null, {"b": true, "a": "x"}]}));
-        d.actor = Some("urn:isagate:governance:dpo".into());
-        Record {
-            id: uuid::Uuid::now_v7(),
-            seq: u64::MAX,
-            time: "2026-11-23T10:00:00.000001Z".into(),
-            draft: d,
-            prev_hash: "0".repeat(64),
-            hash: "ignored".into(),
-        }
+        let mut r = crate::audit::record::fixtures::full();
+        r.seq = u64::MAX;
+        r.draft.schema_sha256.insert("\u{e000}.json".into(), "2".into());
+        r.draft.schema_sha256.insert("😀.json".into(), "3".into());
+        r
     }
 
     #[test]
@@ -332,14 +280,7 @@ mod tests {
             gaps.hash(&id, &r.prev_hash, r.seq, &r.time),
             crate::digest::sha256_hex(&generic(&r))
         );
-        let empty = Record {
-            id: uuid::Uuid::now_v7(),
-            seq: 1,
-            time: String::new(),
-            draft: RecordDraft::new(RecordKind::Anchor, Outcome::Recorded),
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
+        let empty = crate::audit::record::fixtures::empty();
         assert_eq!(fast(&empty), generic(&empty));
         for kind in [RecordKind::Disclosure, RecordKind::Refusal, RecordKind::Governance] {
             let mut r = full();

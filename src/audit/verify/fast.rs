@@ -21,104 +21,18 @@ use std::io::Write as _;
 
 use uuid::Uuid;
 
-use crate::audit::canonical::{self, write_string};
+use crate::audit::canonical::{self, write_string, Obj};
 use crate::audit::columns::Columns;
 use crate::audit::record::{Outcome, RecordKind};
 use crate::codes::Direction;
 use crate::codes::{RefusalCode, StripReason};
 
-/// One stored row borrowed from the database's buffers, column for column as
-/// [`Columns`] (text as `&str`, no copy).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct ColumnsRef<'a> {
-    pub seq: i64,
-    pub id: &'a str,
-    pub time: &'a str,
-    pub kind: &'a str,
-    pub in_reply_to: Option<&'a str>,
-    pub direction: Option<&'a str>,
-    pub from_agency: Option<&'a str>,
-    pub to_agency: Option<&'a str>,
-    pub caller_cert_sha256: Option<&'a str>,
-    pub requester: Option<&'a str>,
-    pub method: Option<&'a str>,
-    pub path_template: Option<&'a str>,
-    pub agreement_id: Option<&'a str>,
-    pub agreement_version: Option<i64>,
-    pub agreement_sha256: Option<&'a str>,
-    pub schema_sha256: &'a str,
-    pub flow: Option<&'a str>,
-    pub purpose: Option<&'a str>,
-    pub lawful_basis: Option<&'a str>,
-    pub reason: Option<&'a str>,
-    pub emergency: Option<&'a str>,
-    pub disclosed: &'a str,
-    pub stripped: &'a str,
-    pub transformed: &'a str,
-    pub payload_sha256: Option<&'a str>,
-    pub received_sha256: Option<&'a str>,
-    pub subjects: &'a str,
-    pub outcome: &'a str,
-    pub upstream_status: Option<i64>,
-    pub refusal: &'a str,
-    pub review: Option<&'a str>,
-    pub governance: Option<&'a str>,
-    pub actor: Option<&'a str>,
-    pub prev_hash: &'a str,
-    pub hash: &'a str,
-}
-
-/// The same row, borrowed.
-pub(crate) fn borrowed(c: &Columns) -> ColumnsRef<'_> {
-    ColumnsRef {
-        seq: c.seq,
-        id: &c.id,
-        time: &c.time,
-        kind: &c.kind,
-        in_reply_to: c.in_reply_to.as_deref(),
-        direction: c.direction.as_deref(),
-        from_agency: c.from_agency.as_deref(),
-        to_agency: c.to_agency.as_deref(),
-        caller_cert_sha256: c.caller_cert_sha256.as_deref(),
-        requester: c.requester.as_deref(),
-        method: c.method.as_deref(),
-        path_template: c.path_template.as_deref(),
-        agreement_id: c.agreement_id.as_deref(),
-        agreement_version: c.agreement_version,
-        agreement_sha256: c.agreement_sha256.as_deref(),
-        schema_sha256: &c.schema_sha256,
-        flow: c.flow.as_deref(),
-        purpose: c.purpose.as_deref(),
-        lawful_basis: c.lawful_basis.as_deref(),
-        reason: c.reason.as_deref(),
-        emergency: c.emergency.as_deref(),
-        disclosed: &c.disclosed,
-        stripped: &c.stripped,
-        transformed: &c.transformed,
-        payload_sha256: c.payload_sha256.as_deref(),
-        received_sha256: c.received_sha256.as_deref(),
-        subjects: &c.subjects,
-        outcome: &c.outcome,
-        upstream_status: c.upstream_status,
-        refusal: &c.refusal,
-        review: c.review.as_deref(),
-        governance: c.governance.as_deref(),
-        actor: c.actor.as_deref(),
-        prev_hash: &c.prev_hash,
-        hash: &c.hash,
-    }
-}
+/// One stored row borrowed from the database's buffers (text as `&str`, no copy).
+pub(crate) type ColumnsRef<'a> = Columns<&'a str>;
 
 /// A unit enum's wire name, when `s` is one of `names` (serde accepts exactly these).
 fn known<'n>(s: &str, names: impl IntoIterator<Item = &'n str>) -> bool {
     names.into_iter().any(|n| n == s)
-}
-
-fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
-    match s {
-        Some(s) => write_string(s, out),
-        None => out.extend_from_slice(b"null"),
-    }
 }
 
 /// A strict reader of the compact JSON the writer stores. Every method answers `None`
@@ -195,11 +109,15 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// `[item,item...]`, with `item` reading one element.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<&'a [u8]> {
+    /// `open item,item... close`, with `item` reading one element (or member).
+    fn list(
+        &mut self,
+        [open, close]: [u8; 2],
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<&'a [u8]> {
         let start = self.i;
-        self.byte(b'[')?;
-        if !self.peek(b']') {
+        self.byte(open)?;
+        if !self.peek(close) {
             loop {
                 item(self)?;
                 if self.peek(b',') {
@@ -209,13 +127,44 @@ impl<'a> Json<'a> {
                 }
             }
         }
-        self.byte(b']')?;
+        self.byte(close)?;
         Some(&self.s[start..self.i])
+    }
+
+    /// `[item,item...]`.
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<&'a [u8]> {
+        self.list(*b"[]", item)
     }
 
     fn strings(&mut self) -> Option<&'a [u8]> {
         self.array(|j| j.string().map(drop))
     }
+
+    fn boolean(&mut self) -> Option<&'a [u8]> {
+        let start = self.i;
+        if self.lit(b"true").is_none() {
+            self.lit(b"false")?;
+        }
+        Some(&self.s[start..self.i])
+    }
+
+    fn member(&mut self, kind: Member) -> Option<&'a [u8]> {
+        match kind {
+            Member::String => self.string(),
+            Member::Strings => self.strings(),
+            Member::StringOrNull => self.string_or_null(),
+            Member::Bool => self.boolean(),
+        }
+    }
+}
+
+/// How `serde_json` writes a member of a struct column.
+#[derive(Debug, Clone, Copy)]
+enum Member {
+    String,
+    Strings,
+    StringOrNull,
+    Bool,
 }
 
 /// A whole column that is an array of strings (`Vec<String>`): its own canonical form.
@@ -226,191 +175,118 @@ fn strings_column(text: &str) -> Option<&[u8]> {
     Some(out)
 }
 
-/// `[{"path":..,"reason":..}]` (`Vec<Stripped>`): members already sorted.
+/// `[{"<first>":..,"<second>":..}]`: a list of structs of two strings whose member
+/// names are in canonical order already, when `known(first, second)` accepts the texts.
+fn pairs_column<'t>(
+    text: &'t str,
+    [first, second]: [&str; 2],
+    known: impl Fn(&[u8], &[u8]) -> bool,
+) -> Option<&'t [u8]> {
+    let mut j = Json::new(text);
+    let out = j.array(|j| {
+        j.byte(b'{')?;
+        j.key(first.as_bytes())?;
+        let a = Json::inner(j.string()?);
+        j.byte(b',')?;
+        j.key(second.as_bytes())?;
+        let b = Json::inner(j.string()?);
+        j.byte(b'}')?;
+        known(a, b).then_some(())
+    })?;
+    j.end()?;
+    Some(out)
+}
+
+/// `Vec<Stripped>`, with reasons the enum knows.
 fn stripped_column(text: &str) -> Option<&[u8]> {
-    let mut j = Json::new(text);
-    let out = j.array(|j| {
-        j.byte(b'{')?;
-        j.key(b"path")?;
-        j.string()?;
-        j.byte(b',')?;
-        j.key(b"reason")?;
-        let r = Json::inner(j.string()?);
-        if !StripReason::ALL.iter().any(|s| s.as_str().as_bytes() == r) {
-            return None;
-        }
-        j.byte(b'}')
-    })?;
-    j.end()?;
-    Some(out)
+    pairs_column(text, ["path", "reason"], |_, r| {
+        StripReason::ALL.iter().any(|s| s.as_str().as_bytes() == r)
+    })
 }
 
-/// `[{"path":..,"transform":..}]` (`Vec<Transformed>`): members already sorted.
+/// `Vec<Transformed>`.
 fn transformed_column(text: &str) -> Option<&[u8]> {
-    let mut j = Json::new(text);
-    let out = j.array(|j| {
-        j.byte(b'{')?;
-        j.key(b"path")?;
-        j.string()?;
-        j.byte(b',')?;
-        j.key(b"transform")?;
-        j.string()?;
-        j.byte(b'}')
-    })?;
-    j.end()?;
-    Some(out)
+    pairs_column(text, ["path", "transform"], |_, _| true)
 }
 
-/// `[{"code":..,"detail":..}]` (`Vec<Reason>`): members already sorted.
+/// `Vec<Reason>`, with codes the enum knows.
 fn refusal_column(text: &str) -> Option<&[u8]> {
-    let mut j = Json::new(text);
-    let out = j.array(|j| {
-        j.byte(b'{')?;
-        j.key(b"code")?;
-        let c = Json::inner(j.string()?);
-        if !RefusalCode::ALL.iter().any(|x| x.as_str().as_bytes() == c) {
-            return None;
-        }
-        j.byte(b',')?;
-        j.key(b"detail")?;
-        j.string()?;
-        j.byte(b'}')
-    })?;
-    j.end()?;
-    Some(out)
+    pairs_column(text, ["code", "detail"], |c, _| {
+        RefusalCode::ALL.iter().any(|x| x.as_str().as_bytes() == c)
+    })
 }
 
 /// `{"name":"sha256",...}` (`BTreeMap<String, String>`), when its names are strictly
 /// increasing by UTF-16 code units (so no duplicates, and already in canonical order).
 fn schema_column(text: &str) -> Option<&[u8]> {
     let mut j = Json::new(text);
-    j.byte(b'{')?;
     let mut prev: Option<&str> = None;
-    if !j.peek(b'}') {
-        loop {
-            let name = std::str::from_utf8(Json::inner(j.string()?)).ok()?;
-            if let Some(p) = prev {
-                if p.encode_utf16().cmp(name.encode_utf16()) != std::cmp::Ordering::Less {
-                    return None;
-                }
-            }
-            prev = Some(name);
-            j.byte(b':')?;
-            j.string()?;
-            if j.peek(b',') {
-                j.i += 1;
-            } else {
-                break;
-            }
+    j.list(*b"{}", |j| {
+        let name = std::str::from_utf8(Json::inner(j.string()?)).ok()?;
+        if prev.is_some_and(|p| p.encode_utf16().cmp(name.encode_utf16()).is_ge()) {
+            return None;
         }
-    }
-    j.byte(b'}')?;
+        prev = Some(name);
+        j.byte(b':')?;
+        j.string().map(drop)
+    })?;
     j.end()?;
     Some(text.as_bytes())
 }
 
-/// `LawfulBasis`: all four members in declaration order (it denies unknown members),
-/// written in canonical order.
-fn lawful_basis(text: &str, out: &mut Vec<u8>) -> Option<()> {
+/// A struct column as `serde_json` writes it: every member of `members`, in their
+/// declaration order, each of its kind; written in canonical order (the names are
+/// ASCII, so their byte order is their UTF-16 order).
+fn struct_column(text: &str, members: &[(&str, Member)], out: &mut Vec<u8>) -> Option<()> {
+    let mut read: [(&str, &[u8]); 8] = [("", b""); 8];
+    let read = read.get_mut(..members.len())?;
     let mut j = Json::new(text);
     j.byte(b'{')?;
-    j.key(b"article_6")?;
-    let a6 = j.strings()?;
-    j.byte(b',')?;
-    j.key(b"article_9")?;
-    let a9 = j.strings()?;
-    j.byte(b',')?;
-    j.key(b"article_10")?;
-    let a10 = j.strings()?;
-    j.byte(b',')?;
-    j.key(b"statutory_gateway")?;
-    let sg = j.strings()?;
+    for (i, ((member, kind), slot)) in members.iter().zip(read.iter_mut()).enumerate() {
+        if i > 0 {
+            j.byte(b',')?;
+        }
+        j.key(member.as_bytes())?;
+        *slot = (member, j.member(*kind)?);
+    }
     j.byte(b'}')?;
     j.end()?;
-    out.extend_from_slice(b"{\"article_10\":");
-    out.extend_from_slice(a10);
-    out.extend_from_slice(b",\"article_6\":");
-    out.extend_from_slice(a6);
-    out.extend_from_slice(b",\"article_9\":");
-    out.extend_from_slice(a9);
-    out.extend_from_slice(b",\"statutory_gateway\":");
-    out.extend_from_slice(sg);
+    read.sort_unstable_by_key(|(member, _)| *member);
+    for (i, (member, value)) in read.iter().enumerate() {
+        out.push(if i == 0 { b'{' } else { b',' });
+        write_string(member, out);
+        out.push(b':');
+        out.extend_from_slice(value);
+    }
     out.push(b'}');
     Some(())
 }
 
-/// `EmergencyInfo`, written in canonical order.
-fn emergency(text: &str, out: &mut Vec<u8>) -> Option<()> {
-    let mut j = Json::new(text);
-    j.byte(b'{')?;
-    j.key(b"category")?;
-    let category = j.string()?;
-    j.byte(b',')?;
-    j.key(b"justification")?;
-    let justification = j.string()?;
-    j.byte(b',')?;
-    j.key(b"review_state")?;
-    let review_state = j.string()?;
-    j.byte(b',')?;
-    j.key(b"basis")?;
-    let basis = j.string()?;
-    j.byte(b'}')?;
-    j.end()?;
-    out.extend_from_slice(b"{\"basis\":");
-    out.extend_from_slice(basis);
-    out.extend_from_slice(b",\"category\":");
-    out.extend_from_slice(category);
-    out.extend_from_slice(b",\"justification\":");
-    out.extend_from_slice(justification);
-    out.extend_from_slice(b",\"review_state\":");
-    out.extend_from_slice(review_state);
-    out.push(b'}');
-    Some(())
-}
+/// `LawfulBasis` (it denies unknown members).
+const LAWFUL_BASIS: &[(&str, Member)] = &[
+    ("article_6", Member::Strings),
+    ("article_9", Member::Strings),
+    ("article_10", Member::Strings),
+    ("statutory_gateway", Member::Strings),
+];
 
-/// `ReviewInfo`, written in canonical order.
-fn review(text: &str, out: &mut Vec<u8>) -> Option<()> {
-    let mut j = Json::new(text);
-    j.byte(b'{')?;
-    j.key(b"decision")?;
-    let decision = j.string()?;
-    j.byte(b',')?;
-    j.key(b"subject_told")?;
-    let subject_told = j.string()?;
-    j.byte(b',')?;
-    j.key(b"revisit")?;
-    let revisit = j.string_or_null()?;
-    j.byte(b',')?;
-    j.key(b"note")?;
-    let note = j.string()?;
-    j.byte(b',')?;
-    j.key(b"reviewer")?;
-    let reviewer = j.string()?;
-    j.byte(b',')?;
-    j.key(b"amendment")?;
-    let amendment: &[u8] = if j.lit(b"true").is_some() {
-        b"true"
-    } else {
-        j.lit(b"false")?;
-        b"false"
-    };
-    j.byte(b'}')?;
-    j.end()?;
-    out.extend_from_slice(b"{\"amendment\":");
-    out.extend_from_slice(amendment);
-    out.extend_from_slice(b",\"decision\":");
-    out.extend_from_slice(decision);
-    out.extend_from_slice(b",\"note\":");
-    out.extend_from_slice(note);
-    out.extend_from_slice(b",\"reviewer\":");
-    out.extend_from_slice(reviewer);
-    out.extend_from_slice(b",\"revisit\":");
-    out.extend_from_slice(revisit);
-    out.extend_from_slice(b",\"subject_told\":");
-    out.extend_from_slice(subject_told);
-    out.push(b'}');
-    Some(())
-}
+/// `EmergencyInfo`.
+const EMERGENCY: &[(&str, Member)] = &[
+    ("category", Member::String),
+    ("justification", Member::String),
+    ("review_state", Member::String),
+    ("basis", Member::String),
+];
+
+/// `ReviewInfo`.
+const REVIEW: &[(&str, Member)] = &[
+    ("decision", Member::String),
+    ("subject_told", Member::String),
+    ("revisit", Member::StringOrNull),
+    ("note", Member::String),
+    ("reviewer", Member::String),
+    ("amendment", Member::Bool),
+];
 
 fn uuid(s: &str, out: &mut Vec<u8>) -> Option<Uuid> {
     let u: Uuid = s.parse().ok()?;
@@ -418,12 +294,6 @@ fn uuid(s: &str, out: &mut Vec<u8>) -> Option<Uuid> {
     out.extend_from_slice(u.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
     out.push(b'"');
     Some(u)
-}
-
-fn name(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
 }
 
 /// Replace `out` with the canonical bytes of the record in `c` without `hash` and
@@ -447,38 +317,20 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
         return None;
     }
 
-    out.extend_from_slice(b"{\"actor\":");
-    opt_string(c.actor, out);
-    out.extend_from_slice(b",\"agreement\":");
-    match agreement {
-        None => out.extend_from_slice(b"null"),
-        Some((id, version, sha256)) => {
-            out.extend_from_slice(b"{\"id\":");
-            write_string(id, out);
-            out.extend_from_slice(b",\"sha256\":");
-            write_string(sha256, out);
-            let _ = write!(out, ",\"version\":{version}}}");
-        }
-    }
-    out.extend_from_slice(b",\"caller_cert_sha256\":");
-    opt_string(c.caller_cert_sha256, out);
-    out.extend_from_slice(b",\"direction\":");
-    match c.direction {
-        Some(d) => name(d, out),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"disclosed\":");
-    out.extend_from_slice(strings_column(c.disclosed)?);
-    out.extend_from_slice(b",\"emergency\":");
-    match c.emergency {
-        Some(e) => emergency(e, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"flow\":");
-    opt_string(c.flow, out);
-    out.extend_from_slice(b",\"from\":");
-    opt_string(c.from_agency, out);
-    out.extend_from_slice(b",\"governance\":");
+    let mut o = Obj::open(out);
+    o.opt("actor", c.actor);
+    o.object("agreement", agreement.as_ref(), |a2, (id, version, sha256)| {
+        a2.str("id", id);
+        a2.str("sha256", sha256);
+        a2.int("version", u64::from(*version));
+    });
+    o.opt("caller_cert_sha256", c.caller_cert_sha256);
+    o.opt("direction", c.direction);
+    o.raw("disclosed", strings_column(c.disclosed)?);
+    opt_struct_column(&mut o, "emergency", c.emergency, EMERGENCY)?;
+    o.opt("flow", c.flow);
+    o.opt("from", c.from_agency);
+    let out = o.key("governance");
     match c.governance {
         Some(g) => {
             let value: serde_json::Value = serde_json::from_str(g).ok()?;
@@ -486,69 +338,58 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
         }
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"id\":");
-    let id = uuid(c.id, out)?;
-    out.extend_from_slice(b",\"in_reply_to\":");
+    let id = uuid(c.id, o.key("id"))?;
+    let out = o.key("in_reply_to");
     match c.in_reply_to {
-        Some(u) => {
-            uuid(u, out)?;
-        }
+        Some(u) => drop(uuid(u, out)?),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"kind\":");
-    name(c.kind, out);
-    out.extend_from_slice(b",\"lawful_basis\":");
-    match c.lawful_basis {
-        Some(l) => lawful_basis(l, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"method\":");
-    opt_string(c.method, out);
-    out.extend_from_slice(b",\"outcome\":");
-    name(c.outcome, out);
-    out.extend_from_slice(b",\"path_template\":");
-    opt_string(c.path_template, out);
-    out.extend_from_slice(b",\"payload_sha256\":");
-    opt_string(c.payload_sha256, out);
-    out.extend_from_slice(b",\"prev_hash\":");
-    write_string(c.prev_hash, out);
-    out.extend_from_slice(b",\"purpose\":");
-    opt_string(c.purpose, out);
-    out.extend_from_slice(b",\"reason\":");
-    opt_string(c.reason, out);
-    out.extend_from_slice(b",\"received_sha256\":");
-    opt_string(c.received_sha256, out);
-    out.extend_from_slice(b",\"refusal\":");
-    out.extend_from_slice(refusal_column(c.refusal)?);
-    out.extend_from_slice(b",\"requester\":");
-    opt_string(c.requester, out);
-    out.extend_from_slice(b",\"review\":");
-    match c.review {
-        Some(r) => review(r, out)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"schema_sha256\":");
-    out.extend_from_slice(schema_column(c.schema_sha256)?);
-    let _ = write!(out, ",\"seq\":{seq}");
-    out.extend_from_slice(b",\"stripped\":");
-    out.extend_from_slice(stripped_column(c.stripped)?);
-    out.extend_from_slice(b",\"subjects\":");
-    out.extend_from_slice(strings_column(c.subjects)?);
-    out.extend_from_slice(b",\"time\":");
-    write_string(c.time, out);
-    out.extend_from_slice(b",\"to\":");
-    opt_string(c.to_agency, out);
-    out.extend_from_slice(b",\"transformed\":");
-    out.extend_from_slice(transformed_column(c.transformed)?);
-    out.extend_from_slice(b",\"upstream_status\":");
+    o.str("kind", c.kind);
+    opt_struct_column(&mut o, "lawful_basis", c.lawful_basis, LAWFUL_BASIS)?;
+    o.opt("method", c.method);
+    o.str("outcome", c.outcome);
+    o.opt("path_template", c.path_template);
+    o.opt("payload_sha256", c.payload_sha256);
+    o.str("prev_hash", c.prev_hash);
+    o.opt("purpose", c.purpose);
+    o.opt("reason", c.reason);
+    o.opt("received_sha256", c.received_sha256);
+    o.raw("refusal", refusal_column(c.refusal)?);
+    o.opt("requester", c.requester);
+    opt_struct_column(&mut o, "review", c.review, REVIEW)?;
+    o.raw("schema_sha256", schema_column(c.schema_sha256)?);
+    o.int("seq", seq);
+    o.raw("stripped", stripped_column(c.stripped)?);
+    o.raw("subjects", strings_column(c.subjects)?);
+    o.str("time", c.time);
+    o.opt("to", c.to_agency);
+    o.raw("transformed", transformed_column(c.transformed)?);
+    let out = o.key("upstream_status");
     match upstream_status {
         Some(s) => {
             let _ = write!(out, "{s}");
         }
         None => out.extend_from_slice(b"null"),
     }
-    out.push(b'}');
+    o.close();
     Some(id)
+}
+
+/// A struct column that may be NULL, as the member `name`.
+fn opt_struct_column(
+    o: &mut Obj<'_>,
+    name: &str,
+    text: Option<&str>,
+    members: &[(&str, Member)],
+) -> Option<()> {
+    let out = o.key(name);
+    match text {
+        Some(t) => struct_column(t, members, out),
+        None => {
+            out.extend_from_slice(b"null");
+            Some(())
+        }
+    }
 }
 
 /// Whether the stored hash is the lowercase hex SHA-256 of `bytes` (as

@@ -75,14 +75,7 @@ impl TransferClient {
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_client_auth_cert(chain, key)?;
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(5)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(config)
-            .https_only()
-            .enable_all_versions()
-            .wrap_connector(http);
+        let https = crate::tls::https_connector(config, Duration::from_secs(5));
         Ok(Self { client: Client::builder(TokioExecutor::new()).build(https) })
     }
 

@@ -115,7 +115,15 @@ async fn bad_certificates_fail_the_handshake_and_send_nothing() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "000", "no HTTP answer at all: {err}");
-    assert!(err.contains("alert") && err.contains("certificate required"), "{err}");
+    // With TLS 1.3 the client finishes its side of the handshake before the server's alert
+    // arrives, so curl reports either the alert or the connection the alert closed (exit
+    // 35, 55 or 56); the exact alert is asserted above with the rustls client.
+    let refused = err.contains("alert") && err.contains("certificate required");
+    assert!(
+        refused || matches!(out.status.code(), Some(35 | 55 | 56)),
+        "curl should fail in the handshake: exit {:?}, {err}",
+        out.status.code()
+    );
     assert!(gw.mock("merseyside-police").received().is_empty());
     // A good certificate still works afterwards.
     assert_eq!(post(&gw, &gw.client_for("agency-lcc-ssc")).await, Ok(201));
