@@ -128,6 +128,7 @@ pub fn request<'a>(payload: &'a [u8]) -> ExplainRequest<'a> {
         today: jiff::civil::date(2026, 11, 23),
         query: None,
         content_type: Some("application/json"),
+        agreement_header: true,
         agencies: &[],
     }
 }
