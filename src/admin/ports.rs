@@ -79,6 +79,9 @@ pub struct ExplainRequest {
     /// The payload's media type (default `application/json`).
     #[serde(default)]
     pub content_type: Option<String>,
+    /// `false`: ask as a caller that sends no `Isagate-Agreement` header (default `true`).
+    #[serde(default)]
+    pub agreement_header: Option<bool>,
 }
 
 /// The dry run's answer (always computed with a throw-away pseudonymisation key).

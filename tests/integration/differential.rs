@@ -79,6 +79,10 @@ fn explain_args(case: &Case, policy: &fixtures::PolicyDirs, payload: &Path) -> V
     opt("--emergency", case.emergency);
     opt("--query", case.query());
     opt("--content-type", (case.content_type != JSON).then_some(case.content_type));
+    // The gateway is asked without `Isagate-Agreement` unless the case names one.
+    if case.agreement_header.is_none() {
+        args.push("--no-agreement-header".into());
+    }
     args
 }
 
