@@ -20,8 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use isagate::audit::record::{AgreementRef, Direction, Outcome, RecordDraft, RecordKind};
+use isagate::audit::record::{AgreementRef, Outcome, RecordDraft, RecordKind};
 use isagate::audit::{Store, StoreOptions};
+use isagate::codes::Direction;
 
 fn draft(n: u64) -> RecordDraft {
     let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);

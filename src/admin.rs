@@ -61,29 +61,6 @@ pub enum AdminIdentity {
     Agency(String),
 }
 
-/// "Now", injectable so tests control review dates and overdue times.
-#[derive(Debug, Clone, Copy, Default)]
-pub enum AdminClock {
-    #[default]
-    System,
-    Fixed(jiff::Timestamp),
-}
-
-impl AdminClock {
-    pub fn now(&self) -> jiff::Timestamp {
-        match self {
-            Self::System => jiff::Timestamp::now(),
-            Self::Fixed(t) => *t,
-        }
-    }
-
-    /// Today in Europe/London.
-    pub fn today(&self) -> jiff::civil::Date {
-        let tz = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
-        self.now().to_zoned(tz).date()
-    }
-}
-
 /// Everything the admin listener shares between requests.
 pub struct AdminState {
     /// Emergency reviews, restrictions and governance records.
@@ -100,7 +77,8 @@ pub struct AdminState {
     pub overdue_after: Duration,
     /// Serialises reviews in this process (one review per disclosure).
     pub review_lock: tokio::sync::Mutex<()>,
-    pub clock: AdminClock,
+    /// "Now", injectable so tests control review dates and overdue times.
+    pub clock: Arc<dyn crate::clock::Clock>,
     /// Largest request body accepted (default 1 MiB).
     pub max_body: usize,
 }
@@ -122,7 +100,7 @@ impl AdminState {
             subject_key,
             overdue_after: Duration::from_secs(72 * 3600),
             review_lock: tokio::sync::Mutex::new(()),
-            clock: AdminClock::System,
+            clock: Arc::new(crate::clock::SystemClock),
             max_body: 1024 * 1024,
         }
     }

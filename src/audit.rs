@@ -8,12 +8,13 @@
 //! # Layout
 //! - [`record`]: the draft the gateway fills in and the committed [`Record`].
 //! - [`canonical`]: the canonical bytes (RFC 8785 subset) and the record hash.
-//! - [`clock`]: the injectable clock and the record time format.
+//! - [`clock`]: the record time format (the clock itself is [`crate::clock`]).
 //! - [`columns`]: a record as table columns; the one decoding every reader uses.
 //! - [`store`]: [`Store`], its options, errors and counters; `batch`: group commit.
 //! - `sqlite`, `postgres`: the two backends and their writers.
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
+//! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
 
 pub mod archive;
 mod batch;
@@ -27,6 +28,7 @@ pub mod record;
 pub mod report;
 mod sqlite;
 pub mod store;
+pub mod subject_access;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};
@@ -37,4 +39,5 @@ pub use report::{EmergencyEntry, Report};
 pub use store::{
     CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
 };
+pub use subject_access::{subject_access, SubjectEntry};
 pub use verify::{Check, Failure, VerifyReport};

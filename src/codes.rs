@@ -2,9 +2,16 @@
 //! `urn:isagate:problem:<code>`) and strip reasons. Contract section 11 fixes them; every
 //! code is listed with its status and meaning in `docs/problems.md`.
 //!
+//! It also holds the words agreements and records share ([`Direction`], [`LawfulBasis`]),
+//! so that neither the agreement model nor the record depends on the other.
+//!
 //! This module only names things; it decides nothing.
+//!
+//! - [`problem`]: the RFC 9457 problem document both listeners answer refusals with.
 
 use serde::{Deserialize, Serialize};
+
+pub mod problem;
 
 /// Why a transfer (or one part of it) was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -242,5 +249,52 @@ impl StripReason {
 impl std::fmt::Display for StripReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Which half of a transfer a flow, a schema or a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Caller to recipient.
+    Request,
+    /// Recipient back to caller.
+    Response,
+}
+
+impl Direction {
+    pub const ALL: [Self; 2] = [Self::Request, Self::Response];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Response => "response",
+        }
+    }
+}
+
+/// The lawful bases an agreement relies on. Article 9 conditions unlock special
+/// category fields, Article 10 conditions unlock criminal offence fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LawfulBasis {
+    #[serde(default)]
+    pub article_6: Vec<String>,
+    #[serde(default)]
+    pub article_9: Vec<String>,
+    #[serde(default)]
+    pub article_10: Vec<String>,
+    #[serde(default)]
+    pub statutory_gateway: Vec<String>,
+}
+
+impl LawfulBasis {
+    /// Special category fields may be disclosed.
+    pub fn has_article_9(&self) -> bool {
+        !self.article_9.is_empty()
+    }
+    /// Criminal offence fields may be disclosed.
+    pub fn has_article_10(&self) -> bool {
+        !self.article_10.is_empty()
     }
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::agreements::model::AgencyRef;
+use crate::redaction::url as redact_url;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -364,31 +365,10 @@ impl Config {
 fn with_suggestion(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
     let Some((unknown, expected)) = rest.split_once('`') else { return message.to_owned() };
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|k| (edit_distance(unknown, k), k))
-        .min()
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4));
-    match best {
-        Some((_, k)) => format!("{message}: did you mean `{k}`?"),
+    match crate::spelling::suggest(unknown, expected.split('`').skip(1).step_by(2)) {
+        Some(k) => format!("{message}: did you mean `{k}`?"),
         None => message.to_owned(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -399,20 +379,6 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, column)
-}
-
-/// `scheme://user:password@host/...` with the credentials and query replaced.
-fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some(parts) => parts,
-        None => return "<redacted>".to_owned(),
-    };
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    let rest = match rest.rsplit_once('@') {
-        Some((_, host)) => format!("<redacted>@{host}"),
-        None => rest.to_owned(),
-    };
-    format!("{scheme}://{rest}")
 }
 
 #[cfg(test)]
@@ -453,14 +419,5 @@ mod tests {
         };
         assert_eq!(problems[0].key, "telemetry.log_level");
         assert_eq!(problems[0].line, Some(2));
-    }
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://isagate:hunter2@db:5432/isagate?sslmode=require"),
-            "postgres://<redacted>@db:5432/isagate"
-        );
-        assert_eq!(redact_url("https://hooks.example/x?token=abc"), "https://hooks.example/x");
     }
 }

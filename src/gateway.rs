@@ -3,7 +3,7 @@
 //! A transfer runs through named stages ([`transfer::stages`]), each a function over one
 //! per-request context that returns what the next stage needs; any error is a
 //! [`transfer::TransferError`] that knows whose fault it is, and one exit records it and
-//! renders it through [`problem::response`] as the one problem+json shape. What is
+//! renders it through [`response`](crate::codes::problem::response) as the one problem+json shape. What is
 //! permitted and what the recipient may see is [`crate::policy::decision`]'s to say. See
 //! `docs/pipeline.md` for the chart with its error edges.
 //!
@@ -13,17 +13,13 @@
 //! - [`rate`], [`emergency_limits`]: limits and emergency alerts.
 //! - [`policy`]: the names of [`crate::policy`] that start-up wiring uses.
 //! - [`upstream`]: pooled mTLS clients per recipient.
-//! - [`problem`]: the one place refusals become responses.
 //! - [`state`]: what all transfers share.
 
-pub mod admin_port;
 pub mod body;
 pub mod emergency_limits;
 pub mod headers;
-pub mod launch;
 pub mod path;
 pub mod policy;
-pub mod problem;
 pub mod rate;
 pub mod server;
 pub mod state;

@@ -5,7 +5,10 @@
 //! allows, and recorded with its reason before a byte reaches the recipient.
 //!
 //! # Layout
-//! - [`codes`]: the refusal codes and strip reasons of the outside contract (one vocabulary).
+//! - [`clock`]: the one injectable clock: now, and today in Europe/London.
+//! - [`codes`]: the refusal codes and strip reasons of the outside contract, the problem
+//!   document, and the words agreements and records share (one vocabulary).
+//! - [`digest`]: the one SHA-256 helper (lowercase hex).
 //! - [`json_strict`]: the one strict JSON parser used for every body (I-JSON rules).
 //! - [`keys`]: key files, subject hashes and per-recipient pseudonymisation keys.
 //! - [`agreements`]: agreements as pure data, loading, linting, matching and `explain`.
@@ -20,7 +23,11 @@
 //! - [`emergency`]: emergency sharing's review, alerts and webhook.
 //! - [`admin`]: the governance admin listener (mTLS, governance identities only).
 //! - [`telemetry`]: logs, metrics and traces, and the plain-HTTP ops listener.
+//! - [`runtime`]: the composition root: start-up from the config, the listeners' wiring,
+//!   agreement reloads, and the background tasks (CRL watch, restrictions, overdue reviews).
+//! - [`redaction`]: the one URL redactor (no user info, no query) for logs and errors.
 //! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
+//! - [`spelling`]: the one "did you mean" (edit distance and threshold).
 //! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
 //! - [`cli`]: one file per command.
 
@@ -30,8 +37,10 @@ pub mod admin;
 pub mod agreements;
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod digest;
 pub mod emergency;
 pub mod gateway;
 pub mod json_strict;
@@ -40,6 +49,9 @@ pub mod listener;
 pub mod minimise;
 pub mod mock_agency;
 pub mod policy;
+pub mod redaction;
+pub mod runtime;
 pub mod shutdown;
+pub mod spelling;
 pub mod telemetry;
 pub mod tls;

@@ -280,7 +280,7 @@ async fn accept_loop(
                 .1
                 .peer_certificates()
                 .and_then(|c| c.first())
-                .map(|leaf| hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, leaf)));
+                .map(|leaf| crate::digest::sha256_hex(leaf.as_ref()));
             let service = service_fn(move |req| {
                 let state = Arc::clone(&state);
                 let cert = cert_sha256.clone();

@@ -11,7 +11,9 @@
 pub mod decision;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use crate::agreements::AgreementSet;
 use crate::minimise::plan::SchemaPlan;
@@ -51,26 +53,19 @@ impl Policy {
 }
 
 /// The current policy, swapped atomically on reload.
-pub struct PolicyCell(RwLock<Arc<Policy>>);
+pub struct PolicyCell(ArcSwap<Policy>);
 
 impl PolicyCell {
     pub fn new(policy: Policy) -> Self {
-        Self(RwLock::new(Arc::new(policy)))
+        Self(ArcSwap::from_pointee(policy))
     }
 
     /// The policy to run one transfer against.
     pub fn current(&self) -> Arc<Policy> {
-        match self.0.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.0.load_full()
     }
 
     pub fn replace(&self, policy: Policy) {
-        let new = Arc::new(policy);
-        match self.0.write() {
-            Ok(mut g) => *g = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.0.store(Arc::new(policy));
     }
 }

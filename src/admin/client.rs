@@ -127,7 +127,7 @@ impl AdminClient {
             status,
             content_type: header("content-type").unwrap_or_default(),
             body,
-            record_id: header(crate::gateway::problem::DISCLOSURE_ID),
+            record_id: header(crate::codes::problem::DISCLOSURE_ID),
         })
     }
 }

@@ -88,7 +88,7 @@ pub fn document() -> Value {
             "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
                 json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
                        "400": problem("the request does not fit the schema"),
-                       "404": problem("no loaded agreement has this id"),
+                       "404": problem("no loaded agreement has this id (nor, for `emergency-policy`, an emergency policy)"),
                        "422": problem("the body is not JSON")}),
                 json!({"requestBody": body("ExplainRequest")}))},
             "/v1/emergency": {"get": op("emergencyQueue", "The emergency review queue",
@@ -176,10 +176,13 @@ fn schemas() -> Value {
             "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
                 "id": s, "version": {"type": "integer"}, "sha256": s}))}})),
         "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
-            "agreement": s, "flow": s, "payload": {"description": "the JSON payload to dry-run (null: no body)"},
+            "agreement": {"type": "string", "description": "the agreement id; `emergency-policy` for an emergency under the emergency policy"},
+            "flow": {"type": "string", "description": "the flow id (the rule id under `emergency-policy`)"},
+            "payload": {"description": "the JSON payload to dry-run (null: no body)"},
             "purpose": nullable("string"),
             "query": {"type": ["string", "null"], "description": "the request's query string, without `?`"},
             "content_type": {"type": ["string", "null"], "description": "the payload's media type (default `application/json`)"},
+            "agreement_header": {"type": ["boolean", "null"], "description": "false: ask as a caller that sends no `Isagate-Agreement` header, so two agreements that permit the request are `agreement-ambiguous` (default true)"},
             "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
             "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
         "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),

@@ -77,6 +77,9 @@ pub struct ExplainRequest {
     pub query: Option<String>,
     /// The payload's media type (default `application/json`).
     pub content_type: Option<String>,
+    /// `false`: ask as a caller that sends no `Isagate-Agreement` header (default `true`).
+    #[serde(default)]
+    pub agreement_header: Option<bool>,
 }
 
 /// The dry run's answer (always computed with a throw-away pseudonymisation key).

@@ -1,5 +1,5 @@
 //! Admin responses: JSON documents and problem+json errors (the gateway's one problem
-//! shape, `gateway::problem`). A response that follows a governance record carries that
+//! shape, `codes::problem`). A response that follows a governance record carries that
 //! record's id in `Isagate-Disclosure-Id`.
 
 use bytes::Bytes;
@@ -8,8 +8,8 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use super::error::AdminError;
+use crate::codes::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::codes::RefusalCode;
-use crate::gateway::problem::{self, Refusal, DISCLOSURE_ID};
 
 pub type Reply = Response<Full<Bytes>>;
 

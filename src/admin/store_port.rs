@@ -2,8 +2,6 @@
 //! access shaped (and other subjects redacted) exactly as `isagate audit subject` does,
 //! and the transparency report of `isagate audit report`.
 
-use std::collections::HashMap;
-
 use futures::future::BoxFuture;
 
 use super::ports::{AuditPort, BadRecord, ChainStatus, Checkpoint};
@@ -51,23 +49,11 @@ impl AuditPort for Store {
         subject_hash: String,
     ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>> {
         Box::pin(async move {
-            let records = self.subject_records(&subject_hash).await.map_err(unavailable)?;
-            let states: HashMap<_, _> = self
-                .emergency_records(None)
-                .await
-                .map_err(unavailable)?
+            let entries =
+                crate::audit::subject_access(self, &subject_hash).await.map_err(unavailable)?;
+            entries
                 .into_iter()
-                .map(|e| (e.record.id, (e.state, e.decision, e.subject_told)))
-                .collect();
-            records
-                .into_iter()
-                .map(|r| {
-                    serde_json::to_value(crate::cli::audit::subject::entry(
-                        r,
-                        &subject_hash,
-                        &states,
-                    ))
-                })
+                .map(serde_json::to_value)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unavailable)
         })

@@ -4,7 +4,9 @@
 //! would the transfer be refused. It asks the gateway's own decision
 //! ([`crate::policy::decision`]) the gateway's question: the flow's sender calling its
 //! recipient with the flow's method, on a concrete path of the flow's template, naming
-//! the agreement in `Isagate-Agreement`. A throw-away pseudonymisation key keeps the dry
+//! the agreement in `Isagate-Agreement` (or, when asked, without that header). With
+//! AGREEMENT [`EMERGENCY_POLICY`] and FLOW a rule id it asks about an emergency under
+//! `emergency-policy.yaml` instead. A throw-away pseudonymisation key keeps the dry
 //! run from being an oracle for live pseudonyms (contract section 11).
 //!
 //! Must not: use the live keys, write a record, or touch the network. Human output is
@@ -20,7 +22,7 @@ use serde_json::Value;
 
 use super::matching::RequestKey;
 use super::model::AgencyRef;
-use crate::audit::record::Direction;
+use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
 use crate::minimise::{Stripped, SubjectId, Transformed};
@@ -49,6 +51,10 @@ pub struct ExplainRequest<'a> {
     pub query: Option<&'a str>,
     /// The payload's media type (`application/json` on the command line by default).
     pub content_type: Option<&'a str>,
+    /// The caller names the agreement in `Isagate-Agreement` (the default). `false`: no
+    /// header, so the matcher chooses among every agreement and may find two
+    /// (`agreement-ambiguous`), as the gateway does.
+    pub agreement_header: bool,
     /// The registered agencies, for the recipient's jurisdiction (an agency not listed
     /// is taken to be in the UK).
     pub agencies: &'a [AgencyRef],
@@ -142,6 +148,16 @@ impl ExplainReport {
         self
     }
 
+    /// Who sends and who receives in `direction`, for a request from `caller` to `recipient`.
+    fn parties(&mut self, direction: Direction, caller: &str, recipient: &str) {
+        let (from, to) = match direction {
+            Direction::Request => (caller, recipient),
+            Direction::Response => (recipient, caller),
+        };
+        self.from = Some(from.to_owned());
+        self.to = Some(to.to_owned());
+    }
+
     /// What permits the transfer, as the record would name it.
     fn authorised(&mut self, auth: &Authorisation, schema: Option<&String>) {
         self.flow.clone_from(&auth.flow);
@@ -161,10 +177,17 @@ impl ExplainReport {
     }
 }
 
+/// The AGREEMENT that asks about an emergency under `emergency-policy.yaml`; FLOW is then
+/// the rule id.
+pub const EMERGENCY_POLICY: &str = "emergency-policy";
+
 /// Dry-run one transfer. Never fails: a problem is a refused verdict with reasons.
 pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> ExplainReport {
     let mut report = ExplainReport::new(req);
     let Some(loaded) = policy.set.agreement(req.agreement) else {
+        if req.agreement == EMERGENCY_POLICY {
+            return Asker { policy, req, limits }.policy_rule(report);
+        }
         return report.refuse(
             RefusalCode::NoAgreement,
             format!("no agreement `{}` is loaded", req.agreement),
@@ -182,12 +205,7 @@ pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> Ex
             format!("agreement `{}` has no flow `{}`", agreement.id, req.flow),
         );
     };
-    let (from, to) = match req.direction {
-        Direction::Request => (&flow.from, &flow.to),
-        Direction::Response => (&flow.to, &flow.from),
-    };
-    report.from = Some(from.clone());
-    report.to = Some(to.clone());
+    report.parties(req.direction, &flow.from, &flow.to);
     let purpose = match (req.emergency, req.purpose, flow.purposes.as_slice()) {
         (Some(_), p, _) => p.unwrap_or(""),
         (None, Some(p), _) => p,
@@ -209,50 +227,120 @@ pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> Ex
         method: &flow.method,
         path: &path,
         purpose,
-        agreement: Some(&agreement.id),
+        // Without the header the matcher chooses among every agreement, as the gateway does.
+        agreement: req.agreement_header.then_some(agreement.id.as_str()),
         emergency: req.emergency,
     };
-    let query = req.query.filter(|_| req.direction == Direction::Request);
-    let facts = Facts { key, query, today: req.today };
-    let key = match PseudonymisationKey::throwaway() {
-        Ok(k) => k,
-        Err(_) => {
+    Asker { policy, req, limits }.ask(report, key)
+}
+
+/// What every question is asked with.
+struct Asker<'q> {
+    policy: &'q Policy,
+    req: &'q ExplainRequest<'q>,
+    limits: &'q Limits,
+}
+
+impl Asker<'_> {
+    /// An emergency under a rule of `emergency-policy.yaml` (FLOW is the rule id): the rule's
+    /// first method and path, from a caller and to a recipient it lists, preferring a pair
+    /// that no agreement in force covers (`*` stands for such a caller).
+    fn policy_rule(&self, report: ExplainReport) -> ExplainReport {
+        let (policy, req) = (self.policy, self.req);
+        let rules = policy.set.emergency_policy.as_ref().map_or(&[][..], |p| p.rules.as_slice());
+        let Some(rule) = rules.iter().find(|r| r.id == req.flow) else {
             return report.refuse(
-                RefusalCode::InternalError,
-                "a throw-away pseudonymisation key could not be made",
-            )
+                RefusalCode::NoAgreement,
+                format!("the emergency policy has no rule `{}`", req.flow),
+            );
+        };
+        if req.emergency.is_none() {
+            return report.refuse(
+                RefusalCode::NoAgreement,
+                "the emergency policy permits emergencies only: name a category with `--emergency`",
+            );
         }
-    };
-    let tools = Tools { limits, pseudonyms: &key };
-    let payload = Payload::plain(req.content_type, req.payload);
-    let auth = match decision::authorise(policy, &facts) {
-        Ok(auth) => auth,
-        Err(reasons) => return report.refused(reasons),
-    };
-    // Shown beside the result when it parses; the verdict is the decision's alone.
-    report.before = crate::json_strict::parse(req.payload, limits).ok();
-    match req.direction {
-        Direction::Request => {
-            report.authorised(&auth, auth.rules.request_schema.as_ref());
-            match decision::minimise_request(policy, &auth, facts.query, &payload, &tools) {
-                Ok(d) => disclose(report, d),
-                Err(reasons) => report.refused(reasons),
+        let pairs = rule.from.iter().flat_map(|f| rule.to.iter().map(move |t| (f, t)));
+        let covered = |caller: &str, recipient: &str| {
+            policy.set.agreements.iter().any(|a| {
+                a.agreement.in_force_on(req.today)
+                    && a.agreement.flows.iter().any(|f| f.from == caller && f.to == recipient)
+            })
+        };
+        let first = pairs.clone().next();
+        let Some((caller, recipient)) = pairs.clone().find(|(f, t)| !covered(f, t)).or(first)
+        else {
+            return report.refuse(
+                RefusalCode::NoAgreement,
+                format!("emergency policy rule `{}` names no caller or recipient", rule.id),
+            );
+        };
+        let mut report = report;
+        report.parties(req.direction, caller, recipient);
+        let method = rule.methods.as_ref().and_then(|m| m.first()).map_or("POST", String::as_str);
+        let path = rule
+            .paths
+            .as_ref()
+            .and_then(|p| p.first())
+            .map_or_else(|| "/any".to_owned(), |p| concrete_path(p));
+        let key = RequestKey {
+            caller,
+            recipient,
+            recipient_jurisdiction: jurisdiction(req.agencies, recipient),
+            method,
+            path: &path,
+            purpose: req.purpose.unwrap_or(""),
+            agreement: None,
+            emergency: req.emergency,
+        };
+        self.ask(report, key)
+    }
+
+    /// Ask the decision the gateway's question for `key`, and report its answer.
+    fn ask(&self, mut report: ExplainReport, key: RequestKey<'_>) -> ExplainReport {
+        let (policy, req, limits) = (self.policy, self.req, self.limits);
+        let query = req.query.filter(|_| req.direction == Direction::Request);
+        let facts = Facts { key, query, today: req.today };
+        let key = match PseudonymisationKey::throwaway() {
+            Ok(k) => k,
+            Err(_) => {
+                return report.refuse(
+                    RefusalCode::InternalError,
+                    "a throw-away pseudonymisation key could not be made",
+                )
             }
-        }
-        Direction::Response => {
-            report.authorised(&auth, auth.rules.response_schema.as_ref());
-            match decision::decide_response(policy, &auth, &payload, &tools) {
-                ResponseDecision::Withheld => {
-                    report.withheld = true;
-                    report.allow(None, &[])
+        };
+        let tools = Tools { limits, pseudonyms: &key };
+        let payload = Payload::plain(req.content_type, req.payload);
+        let auth = match decision::authorise(policy, &facts) {
+            Ok(auth) => auth,
+            Err(reasons) => return report.refused(reasons),
+        };
+        // Shown beside the result when it parses; the verdict is the decision's alone.
+        report.before = crate::json_strict::parse(req.payload, limits).ok();
+        match req.direction {
+            Direction::Request => {
+                report.authorised(&auth, auth.rules.request_schema.as_ref());
+                match decision::minimise_request(policy, &auth, facts.query, &payload, &tools) {
+                    Ok(d) => disclose(report, d),
+                    Err(reasons) => report.refused(reasons),
                 }
-                ResponseDecision::Minimised(m) => {
-                    report.disclosed = m.disclosed;
-                    report.stripped = m.stripped;
-                    report.transformed = m.transformed;
-                    report.allow(Some(m.value), &m.subjects)
+            }
+            Direction::Response => {
+                report.authorised(&auth, auth.rules.response_schema.as_ref());
+                match decision::decide_response(policy, &auth, &payload, &tools) {
+                    ResponseDecision::Withheld => {
+                        report.withheld = true;
+                        report.allow(None, &[])
+                    }
+                    ResponseDecision::Minimised(m) => {
+                        report.disclosed = m.disclosed;
+                        report.stripped = m.stripped;
+                        report.transformed = m.transformed;
+                        report.allow(Some(m.value), &m.subjects)
+                    }
+                    ResponseDecision::Refused(reasons) => report.refused(reasons),
                 }
-                ResponseDecision::Refused(reasons) => report.refused(reasons),
             }
         }
     }

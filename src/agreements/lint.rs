@@ -13,7 +13,6 @@ mod render;
 mod rule;
 mod schema_rules;
 mod shape;
-pub(crate) mod similar;
 pub(crate) mod yaml_tree;
 
 use std::collections::BTreeMap;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
+use crate::digest::sha256_hex;
+
 use super::lint::yaml_tree::{self, YNode};
 use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile};
 use super::model::{
@@ -54,7 +56,8 @@ pub(crate) struct ParsedPolicy {
 /// not checked against agencies here (see [`load_set_with`]); dates are checked against
 /// today in Europe/London.
 pub fn load_set(agreements_dir: &Path, schemas_dir: &Path) -> Result<AgreementSet, LoadError> {
-    load_set_with(agreements_dir, schemas_dir, None, today_london()).map(|(set, _)| set)
+    load_set_with(agreements_dir, schemas_dir, None, crate::clock::today_in_london())
+        .map(|(set, _)| set)
 }
 
 /// [`load_set`] with the registered agencies and the date to check against; returns the
@@ -70,20 +73,6 @@ pub fn load_set_with(
         Some(set) => Ok((set, report)),
         None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
     }
-}
-
-/// Today's date in Europe/London (UTC if the zone is somehow unknown).
-pub fn today_london() -> Date {
-    let now = jiff::Zoned::now();
-    match jiff::tz::TimeZone::get("Europe/London") {
-        Ok(tz) => now.with_time_zone(tz).date(),
-        Err(_) => now.with_time_zone(jiff::tz::TimeZone::UTC).date(),
-    }
-}
-
-/// Lowercase hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }
 
 /// Lint everything and, when there is no error, assemble the set. `Err` only when the

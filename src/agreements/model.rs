@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub use crate::codes::LawfulBasis;
+
 /// One information sharing agreement, exactly as its YAML file says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,32 +56,6 @@ impl AgreementStatus {
             Self::Suspended => "suspended",
             Self::Expired => "expired",
         }
-    }
-}
-
-/// The lawful bases an agreement relies on. Article 9 conditions unlock special
-/// category fields, Article 10 conditions unlock criminal offence fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LawfulBasis {
-    #[serde(default)]
-    pub article_6: Vec<String>,
-    #[serde(default)]
-    pub article_9: Vec<String>,
-    #[serde(default)]
-    pub article_10: Vec<String>,
-    #[serde(default)]
-    pub statutory_gateway: Vec<String>,
-}
-
-impl LawfulBasis {
-    /// Special category fields may be disclosed.
-    pub fn has_article_9(&self) -> bool {
-        !self.article_9.is_empty()
-    }
-    /// Criminal offence fields may be disclosed.
-    pub fn has_article_10(&self) -> bool {
-        !self.article_10.is_empty()
     }
 }
 

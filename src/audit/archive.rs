@@ -11,11 +11,12 @@ use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::canonical::{sha256_hex, write_canonical};
+use super::canonical::write_canonical;
 use super::checkpoint::read_private_key;
 use super::clock::format_time;
 use super::record::{Outcome, Record, RecordDraft, RecordKind};
 use super::store::{to_u64, Committed, Param, Store, StoreError};
+use crate::digest::sha256_hex;
 
 /// What an anchor record's `governance` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ use aws_lc_rs::digest;
 use serde_json::Value;
 
 use super::record::{Record, RecordDraft};
+use crate::digest::sha256_hex;
 
 mod record;
 
@@ -167,11 +168,6 @@ impl DraftBytes {
 pub fn record_hash(record: &Record) -> Result<String, CanonicalError> {
     let bytes = record_bytes(record)?;
     Ok(sha256_hex(&bytes))
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 
 #[cfg(test)]

@@ -17,9 +17,10 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use super::canonical::{sha256_hex, write_canonical};
+use super::canonical::write_canonical;
 use super::clock::{format_time, Clock};
 use super::store::{CheckpointOptions, Head, Stats, StoreError};
+use crate::digest::sha256_hex;
 
 /// The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 key bytes.
 const SPKI_PREFIX: [u8; 12] =

@@ -1,53 +1,9 @@
-//! The store's clock, injectable so that tests control time (record `time`,
-//! checkpoint intervals, reports). It must not be used for timeouts: those use tokio's
-//! monotonic clock.
+//! The record `time` format. The clock itself is [`crate::clock`] (re-exported here for
+//! the store's writers).
 
-use std::sync::{Arc, Mutex};
+use jiff::Timestamp;
 
-use jiff::{SignedDuration, Timestamp};
-
-/// Where the store reads the time of day.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    fn now(&self) -> Timestamp;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// A clock that only moves when told to (for tests and reproducible demos).
-#[derive(Debug, Clone)]
-pub struct ManualClock(Arc<Mutex<Timestamp>>);
-
-impl ManualClock {
-    pub fn new(start: Timestamp) -> Self {
-        Self(Arc::new(Mutex::new(start)))
-    }
-
-    pub fn set(&self, to: Timestamp) {
-        if let Ok(mut t) = self.0.lock() {
-            *t = to;
-        }
-    }
-
-    pub fn advance(&self, by: SignedDuration) {
-        if let Ok(mut t) = self.0.lock() {
-            *t = t.checked_add(by).unwrap_or(*t);
-        }
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        self.0.lock().map(|t| *t).unwrap_or_else(|e| *e.into_inner())
-    }
-}
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 
 /// `time` as records hold it: RFC 3339 UTC with exactly six fractional digits.
 pub fn format_time(t: Timestamp) -> String {

@@ -397,7 +397,7 @@ mod tests {
         let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
         d.agreement = Some(AgreementRef { id: "ISA-1".into(), version: 7, sha256: "a".repeat(64) });
         d.schema_sha256.insert("s.json".into(), "b".repeat(64));
-        d.lawful_basis = Some(crate::agreements::LawfulBasis::default());
+        d.lawful_basis = Some(crate::codes::LawfulBasis::default());
         d.emergency = Some(EmergencyInfo {
             category: "risk-to-life".into(),
             justification: "j".into(),

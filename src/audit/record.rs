@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agreements::LawfulBasis;
-use crate::codes::Reason;
+use crate::codes::{Direction, LawfulBasis, Reason};
 use crate::minimise::{Stripped, Transformed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,13 +17,6 @@ pub enum RecordKind {
     Governance,
     /// Left by `audit archive` in place of an archived prefix. Project addition.
     Anchor,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Direction {
-    Request,
-    Response,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,17 +186,6 @@ impl RecordKind {
             Self::EmergencyReview => "emergency-review",
             Self::Governance => "governance",
             Self::Anchor => "anchor",
-        }
-    }
-}
-
-impl Direction {
-    pub const ALL: [Self; 2] = [Self::Request, Self::Response];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Request => "request",
-            Self::Response => "response",
         }
     }
 }

@@ -63,7 +63,7 @@ fn bump(map: &mut BTreeMap<String, u64>, key: impl Into<String>) {
 fn is_emergency_disclosure(r: &Record) -> bool {
     r.draft.kind == RecordKind::Disclosure
         && r.draft.emergency.is_some()
-        && r.draft.direction != Some(super::record::Direction::Response)
+        && r.draft.direction != Some(crate::codes::Direction::Response)
 }
 
 impl Store {

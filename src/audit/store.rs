@@ -565,13 +565,8 @@ pub(crate) fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// A URL fit for an error message: no password.
-pub(crate) fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://...@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
+/// A URL fit for an error message: no user info, no query.
+pub(crate) use crate::redaction::url as redact_url;
 
 #[cfg(test)]
 mod tests {

@@ -14,10 +14,10 @@ use anyhow::Context as _;
 use http::Method;
 
 use super::{Exit, GlobalArgs};
+use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::gateway::launch::{launch, PolicySource};
-use crate::gateway::state::Clock;
 use crate::mock_agency::{MockAgency, MockAgencyHandle, MockAgencyOptions};
+use crate::runtime::{launch, PolicySource};
 use crate::shutdown::Shutdown;
 use crate::tls::dev_certs::{self, DevCertOptions};
 use client::TransferClient;
@@ -85,7 +85,8 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot write `{}`", config_path.display()))?;
         let cfg = Config::load(&config_path)?;
         let shutdown = Shutdown::on_signals()?;
-        let launched = launch(&cfg, source, shutdown.clone(), Clock::System).await?;
+        let launched =
+            launch(&cfg, source, shutdown.clone(), std::sync::Arc::new(SystemClock)).await?;
         let base = format!("https://127.0.0.1:{}", launched.transfer_addr.port());
         println!("gateway listening on {base} (ops on http://{})\n", launched.ops_addr);
 

@@ -131,7 +131,7 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
                     let actor = reach.actor.clone().context("`--store` needs `--actor urn:isagate:governance:...`")?;
                     anyhow::ensure!(actor.starts_with("urn:isagate:governance:"), "`--actor` must be a governance URI");
                     let ledger = open_ledger(url).await?;
-                    let today = crate::admin::AdminClock::System.today();
+                    let today = crate::clock::today_in_london();
                     let lock = tokio::sync::Mutex::new(());
                     return match review::record(ledger.as_ref(), &lock, id, &input, &actor, today).await {
                         Ok(c) => {

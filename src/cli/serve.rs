@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::{Exit, GlobalArgs};
+use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::gateway::launch::{launch, policy_source};
-use crate::gateway::state::Clock;
+use crate::runtime::{launch, policy_source};
 use crate::shutdown::Shutdown;
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +45,7 @@ pub fn run(global: &GlobalArgs, _args: ServeArgs) -> anyhow::Result<Exit> {
         let shutdown = Shutdown::on_signals()?;
         let (agreements, schemas) = overrides(global);
         let source = policy_source(&cfg, agreements.as_deref(), schemas.as_deref());
-        let launched = launch(&cfg, source, shutdown, Clock::System).await?;
+        let launched = launch(&cfg, source, shutdown, std::sync::Arc::new(SystemClock)).await?;
         launched.wait().await;
         tracing::info!("isagate stopped");
         Ok::<_, anyhow::Error>(())

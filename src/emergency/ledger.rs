@@ -9,7 +9,8 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::record::{Direction, RecordDraft, RecordKind};
+use crate::audit::record::{RecordDraft, RecordKind};
+use crate::codes::Direction;
 
 /// A committed record: the author's draft plus what the store assigned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,9 @@
 //! logs a subject id, only its keyed hash.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -205,26 +207,15 @@ pub fn restricted(
 
 /// The current set, swapped whole; the pipeline reads it with [`RestrictionsCell::current`].
 #[derive(Debug, Default)]
-pub struct RestrictionsCell(RwLock<Arc<RestrictionSet>>);
+pub struct RestrictionsCell(ArcSwap<RestrictionSet>);
 
 impl RestrictionsCell {
     pub fn new(set: RestrictionSet) -> Self {
-        Self(RwLock::new(Arc::new(set)))
+        Self(ArcSwap::from_pointee(set))
     }
 
     pub fn current(&self) -> Arc<RestrictionSet> {
-        match self.0.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(p) => Arc::clone(&p.into_inner()),
-        }
-    }
-
-    fn replace(&self, set: RestrictionSet) {
-        let new = Arc::new(set);
-        match self.0.write() {
-            Ok(mut g) => *g = new,
-            Err(p) => *p.into_inner() = new,
-        }
+        self.0.load_full()
     }
 
     /// Apply the governance records committed since the last refresh (from every replica).
@@ -239,9 +230,8 @@ impl RestrictionsCell {
             set.apply(r);
         }
         // Another refresh may have run meanwhile: keep whichever saw more.
-        if set.seq >= self.current().seq {
-            self.replace(set);
-        }
+        let set = Arc::new(set);
+        self.0.rcu(|cur| if set.seq >= cur.seq { Arc::clone(&set) } else { Arc::clone(cur) });
         Ok(())
     }
 }

@@ -16,8 +16,8 @@ use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use http_body_util::BodyExt as _;
 
+use crate::codes::problem::Refusal;
 use crate::codes::RefusalCode;
-use crate::gateway::problem::Refusal;
 
 /// The longest deadline kept (about ten years): a larger `request_timeout` means "never".
 const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);

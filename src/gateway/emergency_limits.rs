@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::agreements::Limit;
 use crate::audit::record::{AgreementRef, EmergencyInfo};
+use crate::codes::problem::Refusal;
 use crate::codes::RefusalCode;
-use crate::gateway::problem::Refusal;
 use crate::gateway::state::GatewayState;
 
 /// Refuse (429 `emergency-limit`) when the requester or the agency has used its allowance.

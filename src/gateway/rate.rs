@@ -10,8 +10,8 @@ use std::time::Duration;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::codes::problem::Refusal;
 use crate::codes::RefusalCode;
-use crate::gateway::problem::Refusal;
 
 /// `count` requests per `per`, as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,8 +14,8 @@ use tracing::field::Empty;
 use tracing::Instrument as _;
 
 use crate::audit::record::Outcome;
+use crate::codes::problem::{self, Refusal};
 use crate::codes::RefusalCode;
-use crate::gateway::problem::{self, Refusal};
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::transfer;
 use crate::telemetry::metrics::outcome_label;

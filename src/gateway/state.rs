@@ -4,16 +4,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use http::Uri;
-use jiff::civil::Date;
-
 use crate::audit::Store;
+use crate::clock::Clock;
 use crate::gateway::policy::PolicyCell;
 use crate::gateway::rate::RateLimits;
 use crate::gateway::upstream::Upstreams;
 use crate::json_strict::Limits;
 use crate::keys::{PseudonymisationKey, SubjectKey};
 use crate::tls::identity::PeerIdentity;
+use http::Uri;
 
 /// The caller as its TLS handshake proved it.
 #[derive(Debug, Clone)]
@@ -73,28 +72,6 @@ impl Settings {
     }
 }
 
-/// Today's date in Europe/London, or a fixed one for tests.
-#[derive(Debug, Clone, Copy)]
-pub enum Clock {
-    System,
-    Fixed(Date),
-}
-
-impl Clock {
-    pub fn today(&self) -> Date {
-        match self {
-            Self::Fixed(d) => *d,
-            Self::System => today_in_london(),
-        }
-    }
-}
-
-/// Today's date in Europe/London (agreements are in force by UK calendar days).
-pub fn today_in_london() -> Date {
-    let tz = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::now().to_zoned(tz).date()
-}
-
 /// Everything a transfer needs, shared by all connections.
 pub struct GatewayState {
     pub settings: Settings,
@@ -105,7 +82,8 @@ pub struct GatewayState {
     pub subject_key: SubjectKey,
     pub rate: RateLimits,
     pub upstreams: Upstreams,
-    pub clock: Clock,
+    /// "Today" for agreements in force and `age-band`.
+    pub clock: std::sync::Arc<dyn Clock>,
     /// Subject restrictions (contract section 10), shared with the admin listener.
     pub restrictions: std::sync::Arc<crate::emergency::restrictions::RestrictionsCell>,
     /// Emergency alerts: log event, metric and the optional webhook.

@@ -5,7 +5,6 @@
 //! the chain was verified and does not verify anything itself; it only names the peer.
 //! Several isagate URIs, or a malformed one, give no identity at all (never a guess).
 
-use aws_lc_rs::digest;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -73,7 +72,7 @@ pub enum IdentityError {
 
 /// Lowercase hex SHA-256 of a certificate's DER bytes.
 pub fn cert_sha256(der: &[u8]) -> String {
-    hex::encode(digest::digest(&digest::SHA256, der).as_ref())
+    crate::digest::sha256_hex(der)
 }
 
 /// `sha256:<64 hex>` (either case, surrounding space ignored) -> the lowercase hex.

@@ -9,7 +9,9 @@
 //! This module does not accept connections or read identities; the listeners do.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arc_swap::ArcSwap;
 use std::time::Duration;
 
 use aws_lc_rs::digest;
@@ -118,7 +120,7 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<ServerConfig, TlsErr
 #[derive(Debug)]
 pub struct ServerTls {
     settings: ServerTlsSettings,
-    current: RwLock<Arc<ServerConfig>>,
+    current: ArcSwap<ServerConfig>,
     fingerprint: Mutex<Vec<u8>>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -129,7 +131,7 @@ impl ServerTls {
         let config = build_server_config(&settings)?;
         Ok(Self {
             settings,
-            current: RwLock::new(Arc::new(config)),
+            current: ArcSwap::from_pointee(config),
             fingerprint: Mutex::new(fingerprint),
             generation: std::sync::atomic::AtomicU64::new(1),
         })
@@ -151,7 +153,7 @@ impl ServerTls {
 
     /// The current configuration.
     pub fn server_config(&self) -> Arc<ServerConfig> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.current.load_full()
     }
 
     /// An acceptor with the current configuration; take a new one per connection.
@@ -169,7 +171,7 @@ impl ServerTls {
     pub fn reload(&self) -> Result<(), TlsError> {
         let fingerprint = self.settings.fingerprint()?;
         let config = Arc::new(build_server_config(&self.settings)?);
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
+        self.current.store(config);
         *self.fingerprint.lock().unwrap_or_else(PoisonError::into_inner) = fingerprint;
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())

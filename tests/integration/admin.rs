@@ -355,6 +355,16 @@ async fn agreements_explain_and_a_refused_reload() {
     csv["content_type"] = json!("text/csv");
     let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(csv)).await;
     assert_eq!(ex.body["reasons"][0]["code"], "unsupported-media-type", "{}", ex.body);
+    // Without `Isagate-Agreement` the matcher chooses (one agreement here: the same answer).
+    let mut unnamed = status(json!(null));
+    unnamed["agreement_header"] = json!(false);
+    openapi_check::check(
+        &openapi_check::request_schema("POST", "/v1/explain"),
+        &unnamed,
+        "explain request without the agreement header",
+    );
+    let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(unnamed)).await;
+    assert_eq!((ex.status, &ex.body["refused"]), (200, &json!(false)), "{}", ex.body);
 
     std::fs::write(h.agreements_dir.join("broken.yaml"), "id: [unclosed\n").unwrap();
     let before = h.ledger.all().await.len();

@@ -13,9 +13,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use http::Method;
+use isagate::clock::SystemClock;
 use isagate::config::Config;
-use isagate::gateway::launch::{launch, PolicySource};
-use isagate::gateway::state::Clock;
+use isagate::runtime::{launch, PolicySource};
 use isagate::shutdown::Shutdown;
 use serde_json::Value;
 
@@ -34,7 +34,9 @@ async fn start() -> (Gateway, fixtures::PolicyDirs) {
     let config = Config::load(&config_path).unwrap();
     let source =
         PolicySource { agreements: policy.agreements.clone(), schemas: policy.schemas.clone() };
-    let launched = match launch(&config, source, Shutdown::new(), Clock::System).await {
+    let launched = match launch(&config, source, Shutdown::new(), std::sync::Arc::new(SystemClock))
+        .await
+    {
         Ok(l) => l,
         Err(e) => {
             let check = std::process::Command::new(support::isagate_bin())
@@ -77,6 +79,10 @@ fn explain_args(case: &Case, policy: &fixtures::PolicyDirs, payload: &Path) -> V
     opt("--emergency", case.emergency);
     opt("--query", case.query());
     opt("--content-type", (case.content_type != JSON).then_some(case.content_type));
+    // The gateway is asked without `Isagate-Agreement` unless the case names one.
+    if case.agreement_header.is_none() {
+        args.push("--no-agreement-header".into());
+    }
     args
 }
 

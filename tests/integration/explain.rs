@@ -7,7 +7,7 @@ use isagate::agreements::explain::{
     explain, render_human, ExplainReport, ExplainRequest, Limits, Verdict,
 };
 use isagate::agreements::{Agreement, AgreementSet, LoadedAgreement, LoadedSchema};
-use isagate::audit::record::Direction;
+use isagate::codes::Direction;
 use isagate::codes::{RefusalCode, StripReason};
 use isagate::policy::Policy;
 use serde_json::{json, Value};
@@ -128,6 +128,7 @@ pub fn request<'a>(payload: &'a [u8]) -> ExplainRequest<'a> {
         today: jiff::civil::date(2026, 11, 23),
         query: None,
         content_type: Some("application/json"),
+        agreement_header: true,
         agencies: &[],
     }
 }
@@ -429,4 +430,75 @@ fn cli_exit_codes_and_json() {
         (json!(""), true)
     );
     assert_eq!(explain("good.json", &["--content-type", "text/csv"]).status.code(), Some(1));
+    assert_eq!(explain("good.json", &["--no-agreement-header"]).status.code(), Some(0));
+}
+
+/// The test agreement again under another id: two agreements permit the same request.
+fn two_agreements() -> Policy {
+    let mut set = set();
+    let mut twin = set.agreements[0].clone();
+    twin.agreement.id = "ISA-TEST-0002".into();
+    set.agreements.push(twin);
+    policy(set)
+}
+
+#[test]
+fn without_the_agreement_header_two_agreements_are_ambiguous() {
+    let bytes = payload();
+    let policy = two_agreements();
+    let named = explain(&policy, &request(&bytes), &Limits::default());
+    assert_eq!(named.verdict, Verdict::Allowed, "{:?}", named.reasons);
+    let unnamed = ExplainRequest { agreement_header: false, ..request(&bytes) };
+    let r = explain(&policy, &unnamed, &Limits::default());
+    assert_eq!(codes(&r), [RefusalCode::AgreementAmbiguous]);
+    // One agreement: the matcher finds it without the header too.
+    assert_eq!(run(&unnamed).verdict, Verdict::Allowed);
+}
+
+const EMERGENCY_POLICY: &str = r#"
+version: 1
+rules:
+  - id: anyone-to-police
+    from: [lcc-ssc, nhs-trust]
+    to: [merseyside-police]
+    categories: [risk-to-life]
+    paths: ["/v1/emergency/{kind}"]
+    request_schema: referral.emergency.v1.json
+    lawful_basis:
+      article_6: ["6(1)(d)"]
+"#;
+
+#[test]
+fn an_emergency_under_the_emergency_policy() {
+    let mut set = set();
+    set.emergency_policy = Some(serde_saphyr::from_str(EMERGENCY_POLICY).unwrap());
+    let policy = policy(set);
+    let bytes = payload();
+    let base = ExplainRequest {
+        agreement: "emergency-policy",
+        flow: "anyone-to-police",
+        emergency: Some("risk-to-life"),
+        ..request(&bytes)
+    };
+    let r = explain(&policy, &base, &Limits::default());
+    assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
+    assert_eq!(r.flow, "emergency-policy:anyone-to-police");
+    assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
+    assert!(r.agreement.is_none());
+    // lcc-ssc to the police is covered by ISA-TEST-0001 (whose clause would decide).
+    assert_eq!(r.from.as_deref(), Some("nhs-trust"));
+    assert_eq!(r.after.unwrap(), json!({"referral_id": "REF-1", "name": "Jo Bloggs"}));
+    let cases = [
+        (
+            ExplainRequest { emergency: Some("child-at-risk"), ..base },
+            RefusalCode::EmergencyNotAllowed,
+        ),
+        (ExplainRequest { flow: "nope", ..base }, RefusalCode::NoAgreement),
+        (ExplainRequest { emergency: None, ..base }, RefusalCode::NoAgreement),
+    ];
+    for (req, code) in cases {
+        assert_eq!(codes(&explain(&policy, &req, &Limits::default())), [code], "{req:?}");
+    }
+    // Without an emergency policy there is nothing to ask.
+    assert_eq!(codes(&run(&base)), [RefusalCode::NoAgreement]);
 }

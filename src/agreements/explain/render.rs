@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{ExplainReport, Verdict};
-use crate::audit::record::Direction;
+use crate::codes::Direction;
 use crate::minimise::plan::push_segment;
 
 const NOTE_WIDTH: usize = 34;

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use jiff::ToSpan;
 
-use super::similar::did_you_mean;
 use super::yaml_tree::{Step, YNode};
 use super::{Finding, Report, Rule};
 use crate::agreements::load::ParsedAgreement;
 use crate::agreements::matching::{template_problem, templates_overlap, METHODS};
 use crate::agreements::model::{AgencyRef, Agreement, AgreementStatus, Flow, EMERGENCY_CATEGORIES};
+use crate::spelling::did_you_mean;
 
 /// Content encodings a flow may allow (the gateway decompresses these).
 pub(crate) const ENCODINGS: &[&str] = &["gzip"];

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use super::agreement_rules::unknown_category;
-use super::similar::did_you_mean;
 use super::yaml_tree::Step;
 use super::{Finding, Report, Rule};
 use crate::agreements::load::ParsedPolicy;
 use crate::agreements::matching::{template_problem, METHODS};
 use crate::agreements::model::{AgencyRef, EMERGENCY_CATEGORIES};
+use crate::spelling::did_you_mean;
 
 use Step::{Index as I, Key as K};
 

@@ -11,14 +11,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::similar::did_you_mean;
 use super::yaml_tree::Step;
 use super::{Finding, JsonPositions, Pos, Report, Rule};
-use crate::agreements::load::{sha256_hex, ParsedAgreement, ParsedPolicy};
+use crate::agreements::load::{ParsedAgreement, ParsedPolicy};
 use crate::agreements::model::LawfulBasis;
+use crate::digest::sha256_hex;
 use crate::minimise::plan::{for_each_keyword, list, ANNOTATIONS};
 use crate::minimise::transforms::{Category, Transform, CRIMINAL_OFFENCE};
 use crate::minimise::{formats, SchemaError, SchemaPlan, SUBJECT_ID_TYPES};
+use crate::spelling::did_you_mean;
 
 /// One place where an agreement or policy rule names a schema.
 #[derive(Debug, Clone)]

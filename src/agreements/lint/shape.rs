@@ -3,9 +3,9 @@
 //! [`crate::agreements::model`]; a final typed parse in `load` backs this up, so a
 //! difference between the two can only add a finding, never hide one.
 
-use super::similar::did_you_mean;
 use super::yaml_tree::{YKind, YNode};
 use super::{Finding, Report, Rule};
+use crate::spelling::did_you_mean;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {

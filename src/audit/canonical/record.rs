@@ -242,7 +242,7 @@ mod tests {
     use super::*;
     use crate::audit::canonical::write_canonical;
     use crate::audit::record::*;
-    use crate::codes::{RefusalCode, StripReason};
+    use crate::codes::{Direction, RefusalCode, StripReason};
     use serde_json::Value;
 
     fn generic(r: &Record) -> Vec<u8> {
@@ -278,7 +278,7 @@ mod tests {
         let id = r.id.hyphenated().to_string();
         assert_eq!(
             gaps.hash(&id, &r.prev_hash, r.seq, &r.time),
-            crate::audit::canonical::sha256_hex(&generic(&r))
+            crate::digest::sha256_hex(&generic(&r))
         );
         let empty = crate::audit::record::fixtures::empty();
         assert_eq!(fast(&empty), generic(&empty));

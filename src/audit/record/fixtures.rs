@@ -26,7 +26,7 @@ pub(crate) fn full() -> Record {
     d.schema_sha256.insert("é.json".into(), "3".into());
     d.flow = Some("f".into());
     d.purpose = Some("p".into());
-    d.lawful_basis = Some(crate::agreements::LawfulBasis {
+    d.lawful_basis = Some(crate::codes::LawfulBasis {
         article_6: vec!["6(1)(e)".into()],
         article_9: vec!["9(2)(g)".into(), "9(2)(b)".into()],
         article_10: vec!["x".into()],

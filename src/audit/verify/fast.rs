@@ -23,7 +23,8 @@ use uuid::Uuid;
 
 use crate::audit::canonical::{self, write_string, Obj};
 use crate::audit::columns::Columns;
-use crate::audit::record::{Direction, Outcome, RecordKind};
+use crate::audit::record::{Outcome, RecordKind};
+use crate::codes::Direction;
 use crate::codes::{RefusalCode, StripReason};
 
 /// One stored row borrowed from the database's buffers (text as `&str`, no copy).
@@ -392,7 +393,7 @@ fn opt_struct_column(
 }
 
 /// Whether the stored hash is the lowercase hex SHA-256 of `bytes` (as
-/// [`canonical::sha256_hex`] writes it), without allocating.
+/// [`crate::digest::sha256_hex`] writes it), without allocating.
 pub(crate) fn hash_matches(bytes: &[u8], stored: &str) -> bool {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
     let mut hex = [0u8; 64];

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::*;
-use crate::audit::record::{AgreementRef, Direction, Outcome, RecordDraft, RecordKind};
+use crate::audit::record::{AgreementRef, Outcome, RecordDraft, RecordKind};
 use crate::audit::StoreOptions;
+use crate::codes::Direction;
 
 fn draft(n: u64) -> RecordDraft {
     let kind = match n % 7 {

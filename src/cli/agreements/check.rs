@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::agreements::lint::RenderOptions;
-use crate::agreements::load::{load_with_findings, today_london};
+use crate::agreements::load::load_with_findings;
 use crate::cli::{Exit, Format, GlobalArgs};
+use crate::clock::today_in_london;
 use crate::config::Config;
 
 #[derive(Debug, clap::Args)]
@@ -39,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let (_, report) =
-        load_with_findings(&dir, &global.schemas, agencies.as_deref(), today_london())?;
+        load_with_findings(&dir, &global.schemas, agencies.as_deref(), today_in_london())?;
     match args.format {
         Format::Json => {
             let text = serde_json::to_string_pretty(&report.to_json())?;

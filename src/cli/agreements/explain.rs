@@ -11,8 +11,8 @@ use anyhow::Context as _;
 
 use crate::agreements::explain::{explain, render_human, ExplainRequest, Limits};
 use crate::agreements::load::load_set;
-use crate::audit::record::Direction;
 use crate::cli::{Exit, Format, GlobalArgs};
+use crate::codes::Direction;
 use crate::config::Config;
 use crate::policy::Policy;
 
@@ -25,9 +25,10 @@ pub enum DirectionArg {
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// The agreement id, e.g. `ISA-LCC-MERPOL-0007`.
+    /// The agreement id, e.g. `ISA-LCC-MERPOL-0007`; `emergency-policy` for an emergency
+    /// under `emergency-policy.yaml` (with `--emergency`).
     pub agreement: String,
-    /// The flow id within the agreement.
+    /// The flow id within the agreement (the rule id under `emergency-policy`).
     pub flow: String,
     /// The payload to dry-run (JSON).
     pub payload: PathBuf,
@@ -46,6 +47,10 @@ pub struct ExplainArgs {
     /// The payload's media type, as the `Content-Type` header would send it.
     #[arg(long, value_name = "MEDIA TYPE", default_value = "application/json")]
     pub content_type: String,
+    /// Ask as a caller that sends no `Isagate-Agreement` header: the gateway then chooses
+    /// among every agreement, and refuses `agreement-ambiguous` when two permit the request.
+    #[arg(long)]
+    pub no_agreement_header: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -63,7 +68,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<Exit> {
             .to_agency_refs(),
         None => Vec::new(),
     };
-    let today = jiff::Zoned::now().in_tz("Europe/London")?.date();
+    let today = crate::clock::today_in_london();
     let req = ExplainRequest {
         agreement: &args.agreement,
         flow: &args.flow,
@@ -77,6 +82,7 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> anyhow::Result<Exit> {
         today,
         query: args.query.as_deref(),
         content_type: Some(&args.content_type),
+        agreement_header: !args.no_agreement_header,
         agencies: &agencies,
     };
     let report = explain(&policy, &req, &Limits::default());

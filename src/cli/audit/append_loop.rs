@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::defaults::Defaults;
 use super::{Exit, StoreArg};
-use crate::audit::record::{Direction, Outcome, RecordDraft, RecordKind};
+use crate::audit::record::{Outcome, RecordDraft, RecordKind};
+use crate::codes::Direction;
 
 #[derive(Debug, clap::Args)]
 pub struct AppendLoopArgs {

@@ -9,8 +9,8 @@
 use http::StatusCode;
 
 use crate::audit::record::Outcome;
+use crate::codes::problem::Refusal;
 use crate::codes::{Reason, RefusalCode};
-use crate::gateway::problem::Refusal;
 use crate::gateway::upstream::UpstreamFailure;
 
 /// Whose fault an exit is.

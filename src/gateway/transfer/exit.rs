@@ -10,8 +10,8 @@ use http_body_util::Full;
 use super::error::{Fault, TransferError};
 use super::known::Known;
 use crate::audit::record::{Outcome, RecordKind};
+use crate::codes::problem;
 use crate::codes::RefusalCode;
-use crate::gateway::problem;
 use crate::gateway::state::{GatewayState, Peer};
 
 /// Record and render an error; returns the response and the outcome it was recorded with.

@@ -2,7 +2,8 @@
 //! facts here as they learn them, so that an exit at any stage records as much as is
 //! known (contract section 10), and the record drafts are built from it in one place.
 
-use crate::audit::record::{Direction, Outcome, RecordDraft, RecordKind};
+use crate::audit::record::{Outcome, RecordDraft, RecordKind};
+use crate::codes::Direction;
 use crate::gateway::state::Peer;
 use crate::policy::decision::Authorisation;
 

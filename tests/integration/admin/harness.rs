@@ -13,19 +13,18 @@ use isagate::admin::client::{AdminClient, Answer};
 use isagate::admin::ports::AgreementsPort;
 use isagate::admin::AdminState;
 use isagate::agreements::AgencyRef;
-use isagate::audit::record::{
-    AgreementRef, Direction, EmergencyInfo, Outcome, RecordDraft, RecordKind,
-};
+use isagate::audit::record::{AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind};
 use isagate::audit::{ManualClock, Store, StoreOptions};
+use isagate::codes::Direction;
 use isagate::emergency::ledger::EmergencyEntry;
 use isagate::emergency::{Alerts, Committed, Ledger, LedgerError, LedgerRecord, RestrictionsCell};
-use isagate::gateway::admin_port::PolicyAgreements;
-use isagate::gateway::launch::{load_policy, PolicySource};
 use isagate::gateway::policy::{Policy, PolicyCell};
 use isagate::gateway::rate::{RateLimitConfig, RateLimits};
-use isagate::gateway::state::{AgencyInfo, Clock, GatewayState, Settings};
+use isagate::gateway::state::{AgencyInfo, GatewayState, Settings};
 use isagate::gateway::upstream::Upstreams;
 use isagate::keys::{PseudonymisationKey, SecretKey, SubjectKey};
+use isagate::runtime::admin_port::PolicyAgreements;
+use isagate::runtime::{load_policy, PolicySource};
 use isagate::tls::dev_certs::SAMPLE_AGENCIES;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -161,7 +160,7 @@ fn gateway_state(store: Store, policy: Policy, agencies: &[AgencyRef]) -> Gatewa
         subject_key: subject_key(),
         rate: RateLimits::new(RateLimitConfig::default()),
         upstreams: Upstreams::new(Duration::from_secs(5)),
-        clock: Clock::Fixed(jiff::civil::date(2026, 3, 1)),
+        clock: Arc::new(ManualClock::new(TODAY.parse().unwrap())),
         restrictions: Arc::new(RestrictionsCell::default()),
         alerts: Alerts::new(None),
     }
@@ -224,7 +223,7 @@ impl Harness {
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(pki.server_config(&server, true)));
         let mut state =
             AdminState::new(dyn_ledger, Arc::new(store), agreements, restrictions, subject_key());
-        state.clock = isagate::admin::AdminClock::Fixed(TODAY.parse().unwrap());
+        state.clock = Arc::new(ManualClock::new(TODAY.parse().unwrap()));
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());

@@ -194,15 +194,12 @@ fn the_samples_lint_clean_in_process_with_their_hashes() {
     assert!(set.emergency_policy.is_some());
     for a in &set.agreements {
         let bytes = std::fs::read(&a.path).unwrap();
-        assert_eq!(a.sha256, isagate::agreements::load::sha256_hex(&bytes));
+        assert_eq!(a.sha256, isagate::digest::sha256_hex(&bytes));
         assert_eq!(a.sha256.len(), 64);
         assert!(a.agreement.in_force_on(date(2026, 11, 23)), "{} in force", a.agreement.id);
     }
     for s in set.schemas.values() {
-        assert_eq!(
-            s.sha256,
-            isagate::agreements::load::sha256_hex(&std::fs::read(&s.path).unwrap())
-        );
+        assert_eq!(s.sha256, isagate::digest::sha256_hex(&std::fs::read(&s.path).unwrap()));
     }
     assert!(set.schemas.contains_key("ack.v1.json"));
 }

@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use isagate::audit::record::{
-    AgreementRef, Direction, EmergencyInfo, Outcome, RecordDraft, RecordKind, ReviewInfo,
+    AgreementRef, EmergencyInfo, Outcome, RecordDraft, RecordKind, ReviewInfo,
 };
 use isagate::audit::{Store, StoreOptions};
-use isagate::codes::{Reason, RefusalCode, StripReason};
+use isagate::codes::{Direction, Reason, RefusalCode, StripReason};
 use isagate::minimise::{Stripped, Transformed};
 
 /// The URL of a SQLite store in `dir`.

@@ -23,7 +23,7 @@ pub struct Case {
     pub target: String,
     pub purpose: Option<&'static str>,
     pub emergency: Option<&'static str>,
-    /// `Isagate-Agreement` (the gateway only: explain is always told the agreement).
+    /// `Isagate-Agreement`; when absent explain asks with `--no-agreement-header`.
     pub agreement_header: Option<&'static str>,
     pub content_type: &'static str,
     /// Empty: no body.

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use http::Method;
 use isagate::audit::Record;
 use isagate::cli::demo::client::{Reply, TransferClient};
+use isagate::clock::SystemClock;
 use isagate::config::Config;
-use isagate::gateway::launch::{launch, Launched, PolicySource};
-use isagate::gateway::state::Clock;
 use isagate::mock_agency::{MockAgency, MockAgencyHandle, MockAgencyOptions, Route};
+use isagate::runtime::{launch, Launched, PolicySource};
 use isagate::shutdown::Shutdown;
 use isagate::tls::dev_certs::{self, DevCa, DevCertOptions, SAMPLE_AGENCIES};
 
@@ -95,7 +95,9 @@ impl Gateway {
             agreements: support::repo().join("agreements"),
             schemas: support::repo().join("schemas"),
         };
-        let launched = launch(&config, source, Shutdown::new(), Clock::System).await.unwrap();
+        let launched = launch(&config, source, Shutdown::new(), std::sync::Arc::new(SystemClock))
+            .await
+            .unwrap();
         let base = format!("https://127.0.0.1:{}", launched.transfer_addr.port());
         Self { dir, certs, ca, base, launched: Some(launched), mocks, config }
     }

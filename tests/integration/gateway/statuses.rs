@@ -104,11 +104,11 @@ async fn an_allowed_referral_reaches_the_police_minimised_with_allowed_headers_o
     assert_eq!(resp.draft.in_reply_to, Some(req.id));
     assert_eq!(format!("{:?}", resp.draft.outcome), "Delivered");
     assert_eq!(resp.draft.upstream_status, Some(201));
-    let forwarded_sha = isagate::gateway::transfer::sha256_hex(&r.body);
+    let forwarded_sha = isagate::digest::sha256_hex(&r.body);
     assert_eq!(req.draft.payload_sha256.as_deref(), Some(forwarded_sha.as_str()));
     assert_eq!(
         req.draft.received_sha256.as_deref(),
-        Some(isagate::gateway::transfer::sha256_hex(&sent).as_str())
+        Some(isagate::digest::sha256_hex(&sent).as_str())
     );
     let report = gw.store().verify(None, &|_, _| {}).await.unwrap();
     assert!(report.ok && report.length == 2);

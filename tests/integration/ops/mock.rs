@@ -163,7 +163,7 @@ async fn it_records_what_a_good_client_sent_and_acknowledges() {
         assert_eq!(r.json().unwrap()["concern"], "neglect");
         let leaf =
             CertificateDer::pem_slice_iter(pki.good_client.0.as_bytes()).next().unwrap().unwrap();
-        let expected = hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf));
+        let expected = isagate::digest::sha256_hex(&leaf);
         assert_eq!(r.client_cert_sha256.as_deref(), Some(expected.as_str()));
     }
     mock.shutdown().await;

@@ -313,7 +313,7 @@ fn a_column_that_does_not_decode_gets_no_fast_answer() {
 #[test]
 fn hashes_compare_as_lowercase_hex() {
     let bytes = b"{\"a\":1}";
-    let hex = canonical::sha256_hex(bytes);
+    let hex = crate::digest::sha256_hex(bytes);
     assert!(hash_matches(bytes, &hex));
     assert!(!hash_matches(bytes, &hex.to_uppercase()));
     assert!(!hash_matches(bytes, &hex[..63]));

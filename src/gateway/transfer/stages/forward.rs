@@ -9,10 +9,11 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use http_body_util::Full;
 
 use super::super::known::Known;
-use super::super::{sha256_hex, TransferError};
+use super::super::TransferError;
 use super::{Authorised, Minimised, Recorded, Routed};
+use crate::codes::problem::DISCLOSURE_ID;
+use crate::digest::sha256_hex;
 use crate::gateway::headers;
-use crate::gateway::problem::DISCLOSURE_ID;
 use crate::gateway::state::GatewayState;
 
 // The metadata headers the recipient receives (contract section 11), named once.

@@ -5,9 +5,10 @@
 use bytes::Bytes;
 
 use super::super::known::Known;
-use super::super::{sha256_hex, TransferError};
+use super::super::TransferError;
 use super::{Authorised, Routed};
 use crate::codes::Reason;
+use crate::digest::sha256_hex;
 use crate::gateway::body::{self, Deadline};
 use crate::gateway::state::GatewayState;
 use crate::policy::decision::{self, Disclosure, Payload, Tools};

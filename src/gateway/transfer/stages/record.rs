@@ -4,9 +4,11 @@
 use std::time::Instant;
 
 use super::super::known::Known;
-use super::super::{sha256_hex, TransferError};
+use super::super::TransferError;
 use super::{Authorised, Minimised};
-use crate::audit::record::{Direction, Outcome, RecordKind};
+use crate::audit::record::{Outcome, RecordKind};
+use crate::codes::Direction;
+use crate::digest::sha256_hex;
 use crate::gateway::body::Deadline;
 use crate::gateway::state::{GatewayState, Peer};
 

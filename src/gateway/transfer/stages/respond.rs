@@ -7,10 +7,11 @@ use http::{HeaderValue, Response};
 use http_body_util::Full;
 
 use super::super::known::Known;
-use super::super::{sha256_hex, TransferError};
+use super::super::TransferError;
 use super::{Authorised, Forwarded, Recorded};
 use crate::audit::record::Outcome;
-use crate::gateway::problem::DISCLOSURE_ID;
+use crate::codes::problem::DISCLOSURE_ID;
+use crate::digest::sha256_hex;
 use crate::gateway::state::{GatewayState, Peer};
 use crate::policy::decision::{self, Payload, ResponseDecision, Tools};
 use crate::policy::Policy;

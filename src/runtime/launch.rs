@@ -16,13 +16,14 @@ use tokio::task::JoinHandle;
 use crate::admin::{serve_admin, AdminState};
 use crate::agreements::load::load_set_with;
 use crate::audit::{CheckpointOptions, Store, StoreOptions};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::emergency::alert::Alerts;
 use crate::emergency::restrictions::RestrictionsCell;
 use crate::gateway::policy::{Policy, PolicyCell};
 use crate::gateway::rate::{RateLimit, RateLimitConfig, RateLimits};
 use crate::gateway::server::{serve_transfers, ListenerOptions};
-use crate::gateway::state::{AgencyInfo, Clock, GatewayState, Settings};
+use crate::gateway::state::{AgencyInfo, GatewayState, Settings};
 use crate::gateway::upstream::Upstreams;
 use crate::keys::{PseudonymisationKey, SecretKey, SubjectKey};
 use crate::shutdown::Shutdown;
@@ -86,7 +87,7 @@ pub fn load_policy(
     source: &PolicySource,
     agencies: &[crate::agreements::AgencyRef],
 ) -> Result<Policy, LaunchError> {
-    let today = crate::gateway::state::today_in_london();
+    let today = crate::clock::today_in_london();
     let (set, report) = load_set_with(&source.agreements, &source.schemas, Some(agencies), today)?;
     for w in &report.findings {
         tracing::warn!(file = %w.file, line = w.line, code = w.code, "agreement warning: {}", w.message);
@@ -103,7 +104,7 @@ pub async fn launch(
     cfg: &Config,
     source: PolicySource,
     shutdown: Shutdown,
-    clock: Clock,
+    clock: Arc<dyn Clock>,
 ) -> Result<Launched, LaunchError> {
     let pseudonyms = PseudonymisationKey::new(SecretKey::read(&cfg.keys.pseudonymisation)?);
     let subject_key = SubjectKey::new(&SecretKey::read(&cfg.keys.subject)?);
@@ -254,7 +255,7 @@ pub async fn launch(
         b
     };
     let agreements_port: Arc<dyn crate::admin::ports::AgreementsPort> =
-        Arc::new(crate::gateway::admin_port::PolicyAgreements {
+        Arc::new(crate::runtime::admin_port::PolicyAgreements {
             state: Arc::clone(&state),
             source: source.clone(),
             agencies: agency_refs.clone(),

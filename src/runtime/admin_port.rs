@@ -8,12 +8,12 @@ use crate::admin::ports::{
     summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, PortFailure,
     StagedReload,
 };
-use crate::agreements::explain::{explain, Verdict};
+use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::AgencyRef;
-use crate::audit::record::Direction;
+use crate::codes::Direction;
 use crate::codes::RefusalCode;
-use crate::gateway::launch::{load_policy, PolicySource};
 use crate::gateway::state::GatewayState;
+use crate::runtime::launch::{load_policy, PolicySource};
 
 /// [`AgreementsPort`] over the gateway's policy cell.
 pub struct PolicyAgreements {
@@ -51,7 +51,9 @@ impl AgreementsPort for PolicyAgreements {
 
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {
         let policy = self.state.policy.current();
-        if policy.set.agreement(&req.agreement).is_none() {
+        let policy_rule =
+            req.agreement == EMERGENCY_POLICY && policy.set.emergency_policy.is_some();
+        if policy.set.agreement(&req.agreement).is_none() && !policy_rule {
             return Err(PortFailure {
                 code: RefusalCode::NotFound,
                 detail: "no loaded agreement has this id".into(),
@@ -87,6 +89,7 @@ impl AgreementsPort for PolicyAgreements {
                 today: self.state.clock.today(),
                 query: req.query.as_deref(),
                 content_type: Some(req.content_type.as_deref().unwrap_or("application/json")),
+                agreement_header: req.agreement_header.unwrap_or(true),
                 agencies: &self.agencies,
             },
             &self.state.settings.json_limits(),

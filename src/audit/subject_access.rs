@@ -1,0 +1,119 @@
+//! Subject access (UK GDPR Article 15): every record about one data subject, shaped for
+//! the subject, with every other subject's hash redacted. `isagate audit subject` and the
+//! admin API's subject endpoint both answer through [`subject_access`], so they cannot
+//! disagree.
+//!
+//! This module only reads and shapes; it takes the subject's keyed hash, never the
+//! identifier itself, so no identifier reaches it or its errors.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::record::{AgreementRef, Record};
+use super::{Store, StoreError};
+use crate::minimise::{Stripped, Transformed};
+
+/// What replaces another subject's hash.
+pub const REDACTED: &str = "redacted";
+
+/// The emergency part of an entry, with its review state.
+#[derive(Debug, Serialize)]
+pub struct EmergencyView {
+    pub category: String,
+    pub justification: String,
+    /// `pending` or `reviewed`.
+    pub state: String,
+    pub decision: Option<String>,
+    pub subject_told: Option<String>,
+}
+
+/// One record as a subject access response shows it.
+#[derive(Debug, Serialize)]
+pub struct SubjectEntry {
+    pub id: String,
+    pub seq: u64,
+    pub time: String,
+    pub kind: String,
+    pub direction: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub agreement: Option<AgreementRef>,
+    pub flow: Option<String>,
+    pub purpose: Option<String>,
+    pub reason: Option<String>,
+    pub requester: Option<String>,
+    pub disclosed: Vec<String>,
+    pub stripped: Vec<Stripped>,
+    pub transformed: Vec<Transformed>,
+    pub outcome: String,
+    pub emergency: Option<EmergencyView>,
+    /// This subject's hash, and `redacted` for everyone else named in the record.
+    pub subjects: Vec<String>,
+}
+
+/// The serialised name of a unit enum value (`disclosure`, `released`, ...).
+pub fn name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// An emergency record's review state: state, decision, whether the subject was told.
+type ReviewState = (String, Option<String>, Option<String>);
+
+/// Every record about the subject whose keyed hash is `me`, in chain order, shaped for
+/// that subject (other subjects redacted, emergency records with their review state).
+pub async fn subject_access(store: &Store, me: &str) -> Result<Vec<SubjectEntry>, StoreError> {
+    let records = store.subject_records(me).await?;
+    let states: HashMap<uuid::Uuid, ReviewState> = store
+        .emergency_records(None)
+        .await?
+        .into_iter()
+        .map(|e| (e.record.id, (e.state, e.decision, e.subject_told)))
+        .collect();
+    Ok(records.into_iter().map(|r| entry(r, me, &states)).collect())
+}
+
+/// Shape a record for the subject whose hash is `me`.
+fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> SubjectEntry {
+    let d = r.draft;
+    let emergency = d.emergency.map(|e| {
+        let (state, decision, told) =
+            states.get(&r.id).cloned().unwrap_or(("pending".into(), None, None));
+        EmergencyView {
+            category: e.category,
+            justification: e.justification,
+            state,
+            decision,
+            subject_told: told,
+        }
+    });
+    SubjectEntry {
+        id: r.id.to_string(),
+        seq: r.seq,
+        time: r.time,
+        kind: name(&d.kind),
+        direction: d.direction.as_ref().map(name),
+        in_reply_to: d.in_reply_to.map(|u| u.to_string()),
+        from: d.from,
+        to: d.to,
+        agreement: d.agreement,
+        flow: d.flow,
+        purpose: d.purpose,
+        reason: d.reason,
+        requester: d.requester,
+        disclosed: d.disclosed,
+        stripped: d.stripped,
+        transformed: d.transformed,
+        outcome: name(&d.outcome),
+        emergency,
+        subjects: d
+            .subjects
+            .into_iter()
+            .map(|s| if s == me { s } else { REDACTED.to_owned() })
+            .collect(),
+    }
+}

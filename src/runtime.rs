@@ -1,0 +1,16 @@
+//! The composition root: the one place that assembles a running gateway from its
+//! configuration. It opens the record store, loads the agreements, builds TLS for the
+//! listeners, wires the transfer, admin and ops listeners together with the emergency
+//! alerts and restrictions, reloads agreements (`SIGHUP` and the admin API), and starts
+//! the background tasks. It decides nothing about a transfer itself.
+//!
+//! Other modules never depend on this one; it depends on them (`gateway`, `admin`,
+//! `emergency`, `audit`, `telemetry`).
+//!
+//! - [`launch`]: [`launch()`] starts everything; [`Launched`] waits for the drain.
+//! - [`admin_port`]: the admin listener's view of the running gateway's agreements.
+
+pub mod admin_port;
+pub mod launch;
+
+pub use launch::{launch, load_policy, policy_source, LaunchError, Launched, PolicySource};
