@@ -27,6 +27,22 @@ pub fn date_in_london(t: Timestamp) -> Date {
     t.to_zoned(tz).date()
 }
 
+/// A bound of a time range as people type it: `YYYY-MM-DD` (a day in Europe/London; as
+/// an `end`, the range includes the whole day) or an RFC 3339 time. For the admin API
+/// and the command line alike.
+pub fn parse_bound(s: &str, end: bool) -> Option<Timestamp> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    if s.len() != 10 {
+        return None;
+    }
+    let date: Date = s.parse().ok()?;
+    let date = if end { date.tomorrow().ok()? } else { date };
+    let tz = TimeZone::get("Europe/London").ok()?;
+    Some(date.to_zoned(tz).ok()?.timestamp())
+}
+
 /// Today's date in Europe/London by the system clock (for the command line).
 pub fn today_in_london() -> Date {
     SystemClock.today()
@@ -84,5 +100,18 @@ mod tests {
         assert_eq!(clock.today(), jiff::civil::date(2026, 12, 31));
         clock.advance(SignedDuration::from_hours(1));
         assert_eq!(clock.today(), jiff::civil::date(2027, 1, 1));
+    }
+
+    #[test]
+    fn bounds_are_london_days() {
+        // 1 July is BST (UTC+1): the day starts at 23:00 UTC the day before.
+        assert_eq!(parse_bound("2026-07-01", false).unwrap().to_string(), "2026-06-30T23:00:00Z");
+        assert_eq!(parse_bound("2026-07-01", true).unwrap().to_string(), "2026-07-01T23:00:00Z");
+        assert_eq!(parse_bound("2026-01-01", false).unwrap().to_string(), "2026-01-01T00:00:00Z");
+        assert!(parse_bound("2026-7-1", false).is_none());
+        assert_eq!(
+            parse_bound("2026-07-01T12:00:00Z", true).unwrap().to_string(),
+            "2026-07-01T12:00:00Z"
+        );
     }
 }

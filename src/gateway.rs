@@ -11,7 +11,6 @@
 //! - [`transfer`]: the pipeline stages.
 //! - [`path`], [`headers`], [`body`]: parsing the request strictly.
 //! - [`rate`], [`emergency_limits`]: limits and emergency alerts.
-//! - [`policy`]: the names of [`crate::policy`] that start-up wiring uses.
 //! - [`upstream`]: pooled mTLS clients per recipient.
 //! - [`state`]: what all transfers share.
 
@@ -19,7 +18,6 @@ pub mod body;
 pub mod emergency_limits;
 pub mod headers;
 pub mod path;
-pub mod policy;
 pub mod rate;
 pub mod server;
 pub mod state;

@@ -43,7 +43,9 @@ pub async fn subject(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
 pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let (since, until) =
         both(call, "since", "until", "give both `since` and `until` (YYYY-MM-DD or RFC 3339)")?;
-    let (Some(since), Some(until)) = (parse_bound(since, false), parse_bound(until, true)) else {
+    let (Some(since), Some(until)) =
+        (crate::clock::parse_bound(since, false), crate::clock::parse_bound(until, true))
+    else {
         return Err(AdminError::Invalid(
             "`since` and `until` must be dates (YYYY-MM-DD, Europe/London) or RFC 3339 times"
                 .into(),
@@ -66,37 +68,5 @@ fn both<'c>(
     match (call.query(a), call.query(b)) {
         (Some(a), Some(b)) => Ok((a, b)),
         _ => Err(AdminError::Invalid(missing.into())),
-    }
-}
-
-/// `YYYY-MM-DD` (a day in Europe/London; `until` includes the whole day) or RFC 3339.
-pub fn parse_bound(s: &str, end: bool) -> Option<jiff::Timestamp> {
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Some(t);
-    }
-    if s.len() != 10 {
-        return None;
-    }
-    let date: jiff::civil::Date = s.parse().ok()?;
-    let date = if end { date.tomorrow().ok()? } else { date };
-    let tz = jiff::tz::TimeZone::get("Europe/London").ok()?;
-    Some(date.to_zoned(tz).ok()?.timestamp())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounds_are_london_days() {
-        // 1 July is BST (UTC+1): the day starts at 23:00 UTC the day before.
-        assert_eq!(parse_bound("2026-07-01", false).unwrap().to_string(), "2026-06-30T23:00:00Z");
-        assert_eq!(parse_bound("2026-07-01", true).unwrap().to_string(), "2026-07-01T23:00:00Z");
-        assert_eq!(parse_bound("2026-01-01", false).unwrap().to_string(), "2026-01-01T00:00:00Z");
-        assert!(parse_bound("2026-7-1", false).is_none());
-        assert_eq!(
-            parse_bound("2026-07-01T12:00:00Z", true).unwrap().to_string(),
-            "2026-07-01T12:00:00Z"
-        );
     }
 }

@@ -63,9 +63,9 @@ impl AdminClient {
         key_pem: &[u8],
         ca_pem: &[u8],
     ) -> Result<Self, ClientError> {
-        let uri: Uri = url.parse().map_err(|_| ClientError::BadUrl(url.to_owned()))?;
+        let uri: Uri = url.parse().map_err(|_| ClientError::BadUrl(crate::redaction::url(url)))?;
         if uri.scheme_str() != Some("https") || uri.host().is_none() {
-            return Err(ClientError::BadUrl(url.to_owned()));
+            return Err(ClientError::BadUrl(crate::redaction::url(url)));
         }
         let tls_err = |e: &dyn std::fmt::Display| ClientError::Tls(e.to_string());
         let mut roots = rustls::RootCertStore::empty();

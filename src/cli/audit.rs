@@ -212,11 +212,7 @@ async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
 
 /// `YYYY-MM-DD` (Europe/London midnight; `end_of_day` moves to the next midnight) or RFC 3339.
 pub(crate) fn parse_when(text: &str, end_of_day: bool) -> anyhow::Result<jiff::Timestamp> {
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        let date = if end_of_day { date.tomorrow()? } else { date };
-        return Ok(date.in_tz("Europe/London")?.timestamp());
-    }
-    text.parse::<jiff::Timestamp>()
+    crate::clock::parse_bound(text, end_of_day)
         .with_context(|| format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
 }
 

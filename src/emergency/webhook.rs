@@ -181,10 +181,12 @@ fn load_roots(path: &Path) -> Result<rustls::RootCertStore, WebhookError> {
 impl Webhook {
     /// Build the HTTPS client. Fails on a bad URL or CA file, at startup.
     pub fn new(settings: WebhookSettings) -> Result<Self, WebhookError> {
-        let url: Uri =
-            settings.url.parse().map_err(|_| WebhookError::BadUrl(settings.url.clone()))?;
+        let url: Uri = settings
+            .url
+            .parse()
+            .map_err(|_| WebhookError::BadUrl(crate::redaction::url(&settings.url)))?;
         if url.scheme_str() != Some("https") || url.host().is_none() {
-            return Err(WebhookError::BadUrl(settings.url.clone()));
+            return Err(WebhookError::BadUrl(crate::redaction::url(&settings.url)));
         }
         let roots = load_roots(&settings.ca)?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use crate::audit::Store;
 use crate::clock::Clock;
-use crate::gateway::policy::PolicyCell;
 use crate::gateway::rate::RateLimits;
 use crate::gateway::upstream::Upstreams;
 use crate::json_strict::Limits;
 use crate::keys::{PseudonymisationKey, SubjectKey};
+use crate::policy::PolicyCell;
 use crate::tls::identity::PeerIdentity;
 use http::Uri;
 

@@ -54,7 +54,10 @@ impl Upstreams {
         connect_timeout: Duration,
         pool_idle: Duration,
     ) -> Result<(), UpstreamConfigError> {
-        let bad = || UpstreamConfigError::BadUrl { agency: agency.to_owned(), url: url.to_owned() };
+        let bad = || UpstreamConfigError::BadUrl {
+            agency: agency.to_owned(),
+            url: crate::redaction::url(url),
+        };
         let base: Uri = url.trim_end_matches('/').parse().map_err(|_| bad())?;
         if base.scheme_str() != Some("https") || base.host().is_none() {
             return Err(bad());

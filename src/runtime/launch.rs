@@ -20,12 +20,12 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::emergency::alert::Alerts;
 use crate::emergency::restrictions::RestrictionsCell;
-use crate::gateway::policy::{Policy, PolicyCell};
 use crate::gateway::rate::{RateLimit, RateLimitConfig, RateLimits};
 use crate::gateway::server::{serve_transfers, ListenerOptions};
 use crate::gateway::state::{AgencyInfo, GatewayState, Settings};
 use crate::gateway::upstream::Upstreams;
 use crate::keys::{PseudonymisationKey, SecretKey, SubjectKey};
+use crate::policy::{Policy, PolicyCell};
 use crate::shutdown::Shutdown;
 use crate::tls::server::ServerTls;
 
@@ -70,7 +70,7 @@ pub enum LaunchError {
     #[error("{0}")]
     Agreements(#[from] crate::agreements::load::LoadError),
     #[error("{0}")]
-    Policy(#[from] crate::gateway::policy::PolicyError),
+    Policy(#[from] crate::policy::PolicyError),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
     #[error("{0}")]
