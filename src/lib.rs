@@ -26,6 +26,7 @@
 //! - [`runtime`]: the composition root: start-up from the config, the listeners' wiring,
 //!   agreement reloads, and the background tasks (CRL watch, restrictions, overdue reviews).
 //! - [`redaction`]: the one URL redactor (no user info, no query) for logs and errors.
+//! - [`reloadable`]: the one swap cell for state a reload replaces (policy, restrictions, TLS).
 //! - [`shutdown`]: the stop signal (`SIGTERM`/`SIGINT`), draining in-flight work, `SIGHUP`.
 //! - [`spelling`]: the one "did you mean" (edit distance and threshold).
 //! - [`mock_agency`]: a mock agency upstream for the demo and the tests.
@@ -50,6 +51,7 @@ pub mod minimise;
 pub mod mock_agency;
 pub mod policy;
 pub mod redaction;
+pub mod reloadable;
 pub mod runtime;
 pub mod shutdown;
 pub mod spelling;

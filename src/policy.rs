@@ -13,8 +13,6 @@ pub mod decision;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
-
 use crate::agreements::AgreementSet;
 use crate::minimise::plan::SchemaPlan;
 
@@ -53,19 +51,4 @@ impl Policy {
 }
 
 /// The current policy, swapped atomically on reload.
-pub struct PolicyCell(ArcSwap<Policy>);
-
-impl PolicyCell {
-    pub fn new(policy: Policy) -> Self {
-        Self(ArcSwap::from_pointee(policy))
-    }
-
-    /// The policy to run one transfer against.
-    pub fn current(&self) -> Arc<Policy> {
-        self.0.load_full()
-    }
-
-    pub fn replace(&self, policy: Policy) {
-        self.0.store(Arc::new(policy));
-    }
-}
+pub type PolicyCell = crate::reloadable::Reloadable<Policy>;

@@ -13,8 +13,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -205,19 +203,10 @@ pub fn restricted(
     !emergency && !has_override && subject_hashes.iter().any(|h| set.covers(h, agreement_id))
 }
 
-/// The current set, swapped whole; the pipeline reads it with [`RestrictionsCell::current`].
-#[derive(Debug, Default)]
-pub struct RestrictionsCell(ArcSwap<RestrictionSet>);
+/// The current set, swapped whole; the pipeline reads it with `current`.
+pub type RestrictionsCell = crate::reloadable::Reloadable<RestrictionSet>;
 
 impl RestrictionsCell {
-    pub fn new(set: RestrictionSet) -> Self {
-        Self(ArcSwap::from_pointee(set))
-    }
-
-    pub fn current(&self) -> Arc<RestrictionSet> {
-        self.0.load_full()
-    }
-
     /// Apply the governance records committed since the last refresh (from every replica).
     pub async fn refresh(&self, ledger: &dyn Ledger) -> Result<(), LedgerError> {
         let cur = self.current();
@@ -230,8 +219,7 @@ impl RestrictionsCell {
             set.apply(r);
         }
         // Another refresh may have run meanwhile: keep whichever saw more.
-        let set = Arc::new(set);
-        self.0.rcu(|cur| if set.seq >= cur.seq { Arc::clone(&set) } else { Arc::clone(cur) });
+        self.replace_if(Arc::new(set), |new, cur| new.seq >= cur.seq);
         Ok(())
     }
 }

@@ -11,7 +11,6 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use arc_swap::ArcSwap;
 use std::time::Duration;
 
 use aws_lc_rs::digest;
@@ -120,7 +119,7 @@ pub fn build_server_config(s: &ServerTlsSettings) -> Result<ServerConfig, TlsErr
 #[derive(Debug)]
 pub struct ServerTls {
     settings: ServerTlsSettings,
-    current: ArcSwap<ServerConfig>,
+    current: crate::reloadable::Reloadable<ServerConfig>,
     fingerprint: Mutex<Vec<u8>>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -131,7 +130,7 @@ impl ServerTls {
         let config = build_server_config(&settings)?;
         Ok(Self {
             settings,
-            current: ArcSwap::from_pointee(config),
+            current: crate::reloadable::Reloadable::new(config),
             fingerprint: Mutex::new(fingerprint),
             generation: std::sync::atomic::AtomicU64::new(1),
         })
@@ -153,7 +152,7 @@ impl ServerTls {
 
     /// The current configuration.
     pub fn server_config(&self) -> Arc<ServerConfig> {
-        self.current.load_full()
+        self.current.current()
     }
 
     /// An acceptor with the current configuration; take a new one per connection.
@@ -170,8 +169,7 @@ impl ServerTls {
     /// On error the old configuration stays.
     pub fn reload(&self) -> Result<(), TlsError> {
         let fingerprint = self.settings.fingerprint()?;
-        let config = Arc::new(build_server_config(&self.settings)?);
-        self.current.store(config);
+        self.current.replace(build_server_config(&self.settings)?);
         *self.fingerprint.lock().unwrap_or_else(PoisonError::into_inner) = fingerprint;
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
