@@ -44,20 +44,35 @@ pub enum LedgerError {
     Unavailable(String),
 }
 
+/// What every [`Ledger`] method returns: a boxed future of the answer or a store failure.
+pub type LedgerFuture<'a, T> = BoxFuture<'a, Result<T, LedgerError>>;
+
+/// `From<LedgerError>` for a module's error enum: the store failure is logged under
+/// `$area` (it names the store, never a subject) and becomes the enum's `Store` variant,
+/// so every emergency operation maps a store failure the same way.
+macro_rules! store_failure_is {
+    ($error:ty, $area:literal) => {
+        impl From<$crate::emergency::ledger::LedgerError> for $error {
+            fn from(e: $crate::emergency::ledger::LedgerError) -> Self {
+                tracing::error!(error = %e, concat!($area, ": record store unavailable"));
+                Self::Store
+            }
+        }
+    };
+}
+pub(crate) use store_failure_is;
+
 /// The record store, as emergency review, overdue alerts and restrictions see it.
 pub trait Ledger: Send + Sync {
     /// Commit a record durably.
-    fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>>;
+    fn append(&self, draft: RecordDraft) -> LedgerFuture<'_, Committed>;
     /// One record by id.
-    fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>>;
+    fn get(&self, id: Uuid) -> LedgerFuture<'_, Option<LedgerRecord>>;
     /// Every emergency request disclosure (kind `disclosure`, direction `request`,
     /// `emergency` set), oldest first, each with its `emergency-review` records.
-    fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>>;
+    fn emergencies(&self) -> LedgerFuture<'_, Vec<EmergencyEntry>>;
     /// Every `governance` record with `seq > after_seq`, in chain order.
-    fn governance_since(
-        &self,
-        after_seq: u64,
-    ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>>;
+    fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>>;
 }
 
 /// Whether a record is an emergency request disclosure (what a review may name).
@@ -77,11 +92,10 @@ pub fn record_time(r: &LedgerRecord) -> Option<jiff::Timestamp> {
 pub(crate) mod memory {
     use std::sync::Mutex;
 
-    use futures::future::BoxFuture;
     use uuid::Uuid;
 
     use super::{
-        is_emergency_disclosure, Committed, EmergencyEntry, Ledger, LedgerError, LedgerRecord,
+        is_emergency_disclosure, Committed, EmergencyEntry, Ledger, LedgerFuture, LedgerRecord,
     };
     use crate::audit::record::{RecordDraft, RecordKind};
 
@@ -111,7 +125,7 @@ pub(crate) mod memory {
     }
 
     impl Ledger for MemoryLedger {
-        fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>> {
+        fn append(&self, draft: RecordDraft) -> LedgerFuture<'_, Committed> {
             Box::pin(async move {
                 let mut recs = self.lock();
                 let seq = recs.len() as u64 + 1;
@@ -122,11 +136,11 @@ pub(crate) mod memory {
             })
         }
 
-        fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
+        fn get(&self, id: Uuid) -> LedgerFuture<'_, Option<LedgerRecord>> {
             Box::pin(async move { Ok(self.lock().iter().find(|r| r.id == id).cloned()) })
         }
 
-        fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
+        fn emergencies(&self) -> LedgerFuture<'_, Vec<EmergencyEntry>> {
             Box::pin(async move {
                 let recs = self.lock();
                 Ok(recs
@@ -147,10 +161,7 @@ pub(crate) mod memory {
             })
         }
 
-        fn governance_since(
-            &self,
-            after_seq: u64,
-        ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
+        fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>> {
             Box::pin(async move {
                 Ok(self
                     .lock()

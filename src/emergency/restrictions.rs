@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::ledger::{Ledger, LedgerError, LedgerRecord};
+use super::ledger::{store_failure_is, Ledger, LedgerError, LedgerRecord};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use crate::keys::SubjectKey;
 
@@ -266,12 +266,7 @@ pub enum RestrictionError {
     Store,
 }
 
-impl From<LedgerError> for RestrictionError {
-    fn from(e: LedgerError) -> Self {
-        tracing::error!(error = %e, "restrictions: record store unavailable");
-        Self::Store
-    }
-}
+store_failure_is!(RestrictionError, "restrictions");
 
 fn validate(input: &RestrictionInput) -> Result<(), RestrictionError> {
     let k = &input.kind;

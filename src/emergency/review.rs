@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::ledger::{is_emergency_disclosure, Committed, Ledger, LedgerError};
+use super::ledger::{is_emergency_disclosure, store_failure_is, Committed, Ledger};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind, ReviewInfo};
 
 /// The longest note, in characters.
@@ -68,12 +68,7 @@ pub enum ReviewError {
     Store,
 }
 
-impl From<LedgerError> for ReviewError {
-    fn from(e: LedgerError) -> Self {
-        tracing::error!(error = %e, "review: record store unavailable");
-        Self::Store
-    }
-}
+store_failure_is!(ReviewError, "review");
 
 /// Check a review's fields; `today` is the date in Europe/London.
 pub fn validate(

@@ -5,10 +5,9 @@
 //! refresh does not read every disclosure). Rows that do not decode are skipped here:
 //! `audit verify` names them.
 
-use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::ledger::{Committed, EmergencyEntry, Ledger, LedgerError, LedgerRecord};
+use super::ledger::{Committed, EmergencyEntry, Ledger, LedgerError, LedgerFuture, LedgerRecord};
 use crate::audit::record::{Record, RecordDraft, RecordKind};
 use crate::audit::{Store, StoreError};
 
@@ -23,20 +22,20 @@ fn from_record(r: Record) -> LedgerRecord {
 }
 
 impl Ledger for Store {
-    fn append(&self, draft: RecordDraft) -> BoxFuture<'_, Result<Committed, LedgerError>> {
+    fn append(&self, draft: RecordDraft) -> LedgerFuture<'_, Committed> {
         Box::pin(async move {
             let c = Store::append(self, draft).await.map_err(unavailable)?;
             Ok(Committed { id: c.id, seq: c.seq, time: c.time })
         })
     }
 
-    fn get(&self, id: Uuid) -> BoxFuture<'_, Result<Option<LedgerRecord>, LedgerError>> {
+    fn get(&self, id: Uuid) -> LedgerFuture<'_, Option<LedgerRecord>> {
         Box::pin(
             async move { Ok(Store::get(self, id).await.map_err(unavailable)?.map(from_record)) },
         )
     }
 
-    fn emergencies(&self) -> BoxFuture<'_, Result<Vec<EmergencyEntry>, LedgerError>> {
+    fn emergencies(&self) -> LedgerFuture<'_, Vec<EmergencyEntry>> {
         Box::pin(async move {
             let entries = self.emergency_records(None).await.map_err(unavailable)?;
             Ok(entries
@@ -49,10 +48,7 @@ impl Ledger for Store {
         })
     }
 
-    fn governance_since(
-        &self,
-        after_seq: u64,
-    ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
+    fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>> {
         Box::pin(async move {
             let mut out = Vec::new();
             let mut after = after_seq;
