@@ -42,8 +42,12 @@ const fn req(name: &'static str, kind: Kind) -> Field {
 const fn opt(name: &'static str, kind: Kind) -> Field {
     Field { name, kind, required: false, nullable: true }
 }
+/// An optional key that, when written, must hold a value (`~` is refused).
+const fn some(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, required: false, nullable: false }
+}
 const fn list(name: &'static str) -> Field {
-    Field { name, kind: Kind::StrList, required: false, nullable: false }
+    some(name, Kind::StrList)
 }
 
 const STATUSES: &[&str] = &["draft", "active", "suspended", "expired"];
@@ -114,10 +118,7 @@ static LIMIT: Shape =
     Shape { name: "limit", fields: &[req("count", Kind::U32), req("per", Kind::Str)] };
 static LIMITS: Shape = Shape {
     name: "limits",
-    fields: &[
-        Field { name: "per_requester", kind: Kind::Obj(&LIMIT), required: false, nullable: false },
-        Field { name: "per_agency", kind: Kind::Obj(&LIMIT), required: false, nullable: false },
-    ],
+    fields: &[some("per_requester", Kind::Obj(&LIMIT)), some("per_agency", Kind::Obj(&LIMIT))],
 };
 static POLICY_RULE: Shape = Shape {
     name: "rule",
@@ -139,13 +140,8 @@ pub(crate) static POLICY_SHAPE: Shape = Shape {
     name: "emergency policy",
     fields: &[
         req("version", Kind::U32),
-        Field {
-            name: "rules",
-            kind: Kind::ObjList(&POLICY_RULE),
-            required: false,
-            nullable: false,
-        },
-        Field { name: "limits", kind: Kind::Obj(&LIMITS), required: false, nullable: false },
+        some("rules", Kind::ObjList(&POLICY_RULE)),
+        some("limits", Kind::Obj(&LIMITS)),
     ],
 };
 
