@@ -9,7 +9,7 @@ use crate::agreements::model::Flow;
 use crate::agreements::LoadedAgreement;
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
-use crate::minimise::{Stripped, Transformed};
+use crate::minimise::MinimisationReport;
 
 /// One lint finding on a loaded agreement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,9 +85,9 @@ pub struct ExplainReport {
     pub output: Option<serde_json::Value>,
     /// The query string the recipient would get (null when none was sent).
     pub query: Option<String>,
-    pub disclosed: Vec<String>,
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
+    #[serde(flatten)]
+    pub minimisation: MinimisationReport,
 }
 
 /// Why the dry run could not run at all (not a refusal of the transfer).
