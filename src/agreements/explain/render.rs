@@ -111,8 +111,12 @@ fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize,
         .iter()
         .map(|s| (s.path.as_str(), format!("stripped: {}", s.reason)))
         .collect();
-    let transformed: HashMap<&str, &str> =
-        report.minimisation.transformed.iter().map(|t| (t.path.as_str(), t.transform.as_str())).collect();
+    let transformed: HashMap<&str, &str> = report
+        .minimisation
+        .transformed
+        .iter()
+        .map(|t| (t.path.as_str(), t.transform.as_str()))
+        .collect();
     let mut rows = Vec::new();
     let walker = Walker { stripped: &stripped, transformed: &transformed };
     walker.rows(before, report.after.as_ref(), "", &mut String::new(), 0, &mut rows);
