@@ -35,6 +35,17 @@ pub struct Transformed {
     pub transform: String,
 }
 
+/// The minimisation report in the form the record keeps: what reached the recipient, what
+/// was stripped (and why) and what was transformed. Documents that show it flatten it, so
+/// its three members sit beside the document's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MinimisationReport {
+    /// JSON Pointers of leaf values that reach the recipient, concrete indices, sorted.
+    pub disclosed: Vec<String>,
+    pub stripped: Vec<Stripped>,
+    pub transformed: Vec<Transformed>,
+}
+
 /// The kinds of identifier `x-isagate-subject-id` may name (the one list: the plan
 /// compiler, the linter and `docs/agreements.md` read it). Subject access searches by
 /// kind, so a misspelt kind would file a subject's records where no search finds them.
@@ -64,4 +75,16 @@ pub struct Minimised {
     pub stripped: Vec<Stripped>,
     pub transformed: Vec<Transformed>,
     pub subjects: Vec<SubjectId>,
+}
+
+impl Minimised {
+    /// The value, its report and the subject identifiers, taken apart.
+    pub fn into_parts(self) -> (serde_json::Value, MinimisationReport, Vec<SubjectId>) {
+        let report = MinimisationReport {
+            disclosed: self.disclosed,
+            stripped: self.stripped,
+            transformed: self.transformed,
+        };
+        (self.value, report, self.subjects)
+    }
 }

@@ -155,9 +155,12 @@ fn schemas() -> Value {
             "properties": {"openapi": {"const": "3.1.0"}}},
         "Finding": closed(&["severity", "code", "message"], json!({
             "severity": {"enum": ["error", "warning"]}, "code": s, "message": s})),
-        "FlowSummary": closed(&["id", "from", "to", "method", "path", "purposes", "request_schema", "response_schema"], json!({
+        "Flow": closed(&["id", "from", "to", "method", "path", "purposes", "request_schema", "response_schema", "query",
+                "content_encodings"], json!({
             "id": s, "from": s, "to": s, "method": s, "path": s, "purposes": strings,
-            "request_schema": nullable("string"), "response_schema": nullable("string")})),
+            "request_schema": nullable("string"), "response_schema": nullable("string"),
+            "query": {"type": "array", "items": s, "description": "allow-listed query parameter names"},
+            "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"}})),
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
                 "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
@@ -166,7 +169,7 @@ fn schemas() -> Value {
             "file": s, "owner": s, "parties": strings,
             "effective_from": {"type": "string", "format": "date"}, "expires": {"type": "string", "format": "date"},
             "review_by": {"type": ["string", "null"], "format": "date"},
-            "flows": {"type": "array", "items": r("FlowSummary")},
+            "flows": {"type": "array", "items": r("Flow")},
             "emergency": {"type": "boolean", "description": "the agreement has an emergency clause that allows emergency sharing"},
             "restrictions_override": {"type": ["string", "null"], "description": "the legal duty that overrides subject restrictions"},
             "findings": {"type": "array", "items": r("Finding")}})),

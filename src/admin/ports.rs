@@ -5,10 +5,11 @@
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+use crate::agreements::model::Flow;
 use crate::agreements::LoadedAgreement;
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
-use crate::minimise::{Stripped, Transformed};
+use crate::minimise::MinimisationReport;
 
 /// One lint finding on a loaded agreement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,18 +18,6 @@ pub struct Finding {
     pub severity: String,
     pub code: String,
     pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FlowSummary {
-    pub id: String,
-    pub from: String,
-    pub to: String,
-    pub method: String,
-    pub path: String,
-    pub purposes: Vec<String>,
-    pub request_schema: Option<String>,
-    pub response_schema: Option<String>,
 }
 
 /// A loaded agreement as `GET /v1/agreements` lists it.
@@ -47,7 +36,8 @@ pub struct AgreementSummary {
     pub effective_from: String,
     pub expires: String,
     pub review_by: Option<String>,
-    pub flows: Vec<FlowSummary>,
+    /// Each flow as the agreement file declares it.
+    pub flows: Vec<Flow>,
     pub emergency: bool,
     pub restrictions_override: Option<String>,
     pub findings: Vec<Finding>,
@@ -95,9 +85,9 @@ pub struct ExplainReport {
     pub output: Option<serde_json::Value>,
     /// The query string the recipient would get (null when none was sent).
     pub query: Option<String>,
-    pub disclosed: Vec<String>,
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
+    #[serde(flatten)]
+    pub minimisation: MinimisationReport,
 }
 
 /// Why the dry run could not run at all (not a refusal of the transfer).
@@ -188,20 +178,7 @@ pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSumm
         effective_from: ag.effective_from.to_string(),
         expires: ag.expires.to_string(),
         review_by: ag.review_by.map(|d| d.to_string()),
-        flows: ag
-            .flows
-            .iter()
-            .map(|f| FlowSummary {
-                id: f.id.clone(),
-                from: f.from.clone(),
-                to: f.to.clone(),
-                method: f.method.clone(),
-                path: f.path.clone(),
-                purposes: f.purposes.clone(),
-                request_schema: f.request_schema.clone(),
-                response_schema: f.response_schema.clone(),
-            })
-            .collect(),
+        flows: ag.flows.clone(),
         emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
         restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
         findings,

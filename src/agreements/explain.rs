@@ -25,7 +25,7 @@ use super::model::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{Stripped, SubjectId, Transformed};
+use crate::minimise::{MinimisationReport, SubjectId};
 use crate::policy::decision::{
     self, Authorisation, Disclosure, Facts, Payload, ResponseDecision, Tools,
 };
@@ -106,9 +106,9 @@ pub struct ExplainReport {
     pub after: Option<Value>,
     /// The query string the recipient would get (`None` when none was sent).
     pub query: Option<String>,
-    pub disclosed: Vec<String>,
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
+    #[serde(flatten)]
+    pub minimisation: MinimisationReport,
     pub subjects: Vec<SubjectCount>,
 }
 
@@ -129,9 +129,7 @@ impl ExplainReport {
             before: None,
             after: None,
             query: None,
-            disclosed: Vec::new(),
-            stripped: Vec::new(),
-            transformed: Vec::new(),
+            minimisation: MinimisationReport::default(),
             subjects: Vec::new(),
         }
     }
@@ -334,10 +332,9 @@ impl Asker<'_> {
                         report.allow(None, &[])
                     }
                     ResponseDecision::Minimised(m) => {
-                        report.disclosed = m.disclosed;
-                        report.stripped = m.stripped;
-                        report.transformed = m.transformed;
-                        report.allow(Some(m.value), &m.subjects)
+                        let (value, minimisation, subjects) = m.into_parts();
+                        report.minimisation = minimisation;
+                        report.allow(Some(value), &subjects)
                     }
                     ResponseDecision::Refused(reasons) => report.refused(reasons),
                 }
@@ -347,9 +344,7 @@ impl Asker<'_> {
 }
 
 fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
-    report.disclosed = d.disclosed;
-    report.stripped = d.stripped;
-    report.transformed = d.transformed;
+    report.minimisation = d.minimisation;
     report.query = d.query;
     report.allow(d.value, &d.subjects)
 }

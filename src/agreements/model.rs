@@ -66,8 +66,8 @@ pub struct Purpose {
     pub description: String,
 }
 
-/// One permitted route of data from one party to another.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One permitted route of data from one party to another (also as the admin API lists it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     pub id: String,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::record::{AgreementRef, Record};
 use super::{Store, StoreError};
-use crate::minimise::{Stripped, Transformed};
+use crate::minimise::MinimisationReport;
 
 /// What replaces another subject's hash.
 pub const REDACTED: &str = "redacted";
@@ -44,9 +44,9 @@ pub struct SubjectEntry {
     pub purpose: Option<String>,
     pub reason: Option<String>,
     pub requester: Option<String>,
-    pub disclosed: Vec<String>,
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// `disclosed`, `stripped` and `transformed`, as the record keeps them.
+    #[serde(flatten)]
+    pub minimisation: MinimisationReport,
     pub outcome: String,
     pub emergency: Option<EmergencyView>,
     /// This subject's hash, and `redacted` for everyone else named in the record.
@@ -105,9 +105,11 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
         purpose: d.purpose,
         reason: d.reason,
         requester: d.requester,
-        disclosed: d.disclosed,
-        stripped: d.stripped,
-        transformed: d.transformed,
+        minimisation: MinimisationReport {
+            disclosed: d.disclosed,
+            stripped: d.stripped,
+            transformed: d.transformed,
+        },
         outcome: name(&d.outcome),
         emergency,
         subjects: d

@@ -38,7 +38,7 @@ use crate::audit::record::{AgreementRef, EmergencyInfo};
 use crate::codes::Reason;
 use crate::json_strict::Limits;
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{Minimised, Stripped, SubjectId, Transformed};
+use crate::minimise::{MinimisationReport, Minimised, SubjectId};
 
 pub use authorise::authorise;
 pub use body::{decide_response, is_json_media_type, minimise_request};
@@ -150,10 +150,8 @@ pub struct Authorisation {
 pub struct Disclosure {
     /// The minimised body (`None`: no body is sent).
     pub value: Option<Value>,
-    pub disclosed: Vec<String>,
-    /// Body nodes first, then query parameters (`?name`).
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// Its report; `stripped` holds body nodes first, then query parameters (`?name`).
+    pub minimisation: MinimisationReport,
     /// Raw subject identifiers: hash them at once, never store or log them.
     pub subjects: Vec<SubjectId>,
     /// The minimised query string (`None` when none was sent).

@@ -105,9 +105,7 @@ impl AgreementsPort for PolicyAgreements {
             reasons: report.reasons,
             output: report.after,
             query: report.query,
-            disclosed: report.disclosed,
-            stripped: report.stripped,
-            transformed: report.transformed,
+            minimisation: report.minimisation,
         })
     }
 }

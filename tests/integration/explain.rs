@@ -162,7 +162,8 @@ fn allowed_referral_strips_and_transforms() {
         json!([{"relationship": "mother"}, {"relationship": "brother"}])
     );
     assert!(after.get("diagnosis").is_none() && after.get("school").is_none());
-    let stripped: Vec<_> = r.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
+    let stripped: Vec<_> =
+        r.minimisation.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
     assert_eq!(
         stripped,
         [
@@ -263,7 +264,8 @@ fn emergency_uses_the_emergency_schema_and_relabels() {
     assert_eq!(r.schema.as_deref(), Some("referral.emergency.v1.json"));
     assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
     assert_eq!(r.after, Some(json!({"referral_id": "REF-1", "name": "Jo Bloggs"})));
-    let reason_of = |p: &str| r.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
+    let reason_of =
+        |p: &str| r.minimisation.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
     assert_eq!(reason_of("/dob"), Some(StripReason::NotInEmergencySchema));
     assert_eq!(reason_of("/school"), Some(StripReason::Undeclared));
 }
@@ -296,6 +298,7 @@ fn query_and_content_type_are_asked_as_the_gateway_asks_them() {
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
     assert_eq!(r.query.as_deref(), Some(""), "the flow allows no query parameter");
     assert!(r
+        .minimisation
         .stripped
         .iter()
         .any(|s| s.path == "?name" && s.reason == StripReason::QueryNotAllowed));

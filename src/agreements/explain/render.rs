@@ -90,9 +90,9 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
         let _ = writeln!(
             out,
             "\nDisclosed {} value(s); stripped {}; transformed {}.",
-            report.disclosed.len(),
-            report.stripped.len(),
-            report.transformed.len()
+            report.minimisation.disclosed.len(),
+            report.minimisation.stripped.len(),
+            report.minimisation.transformed.len()
         );
         if !report.subjects.is_empty() {
             let kinds: Vec<String> =
@@ -106,12 +106,17 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
 fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize, p: &Paint) {
     let col = (width - NOTE_WIDTH - 6) / 2;
     let stripped: HashMap<&str, String> = report
+        .minimisation
         .stripped
         .iter()
         .map(|s| (s.path.as_str(), format!("stripped: {}", s.reason)))
         .collect();
-    let transformed: HashMap<&str, &str> =
-        report.transformed.iter().map(|t| (t.path.as_str(), t.transform.as_str())).collect();
+    let transformed: HashMap<&str, &str> = report
+        .minimisation
+        .transformed
+        .iter()
+        .map(|t| (t.path.as_str(), t.transform.as_str()))
+        .collect();
     let mut rows = Vec::new();
     let walker = Walker { stripped: &stripped, transformed: &transformed };
     walker.rows(before, report.after.as_ref(), "", &mut String::new(), 0, &mut rows);

@@ -59,11 +59,11 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
                 }
                 writeln!(out, "  purpose: {}; requester: {}", opt(&e.purpose), opt(&e.requester))?;
                 writeln!(out, "  reason: {}", opt(&e.reason))?;
-                writeln!(out, "  disclosed: {}", e.disclosed.join(", "))?;
-                for s in &e.stripped {
+                writeln!(out, "  disclosed: {}", e.minimisation.disclosed.join(", "))?;
+                for s in &e.minimisation.stripped {
                     writeln!(out, "  stripped: {} ({})", s.path, name(&s.reason))?;
                 }
-                for t in &e.transformed {
+                for t in &e.minimisation.transformed {
                     writeln!(out, "  transformed: {} ({})", t.path, t.transform)?;
                 }
                 if let Some(em) = &e.emergency {

@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::{Authorisation, Disclosure, Payload, ResponseDecision, Tools};
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymKey;
-use crate::minimise::{minimise, minimise_query, MinimiseOptions, Minimised, SchemaPlan};
+use crate::minimise::{
+    minimise, minimise_query, MinimisationReport, MinimiseOptions, Minimised, SchemaPlan,
+};
 use crate::policy::Policy;
 
 /// `application/json` or `application/*+json`, parameters allowed.
@@ -54,27 +56,15 @@ pub fn minimise_request(
             (Some(kept), stripped)
         }
     };
-    let mut out = match minimised {
-        Some(m) => Disclosure {
-            value: Some(m.value),
-            disclosed: m.disclosed,
-            stripped: m.stripped,
-            transformed: m.transformed,
-            subjects: m.subjects,
-            query: None,
-        },
-        None => Disclosure {
-            value: None,
-            disclosed: Vec::new(),
-            stripped: Vec::new(),
-            transformed: Vec::new(),
-            subjects: Vec::new(),
-            query: None,
-        },
+    let (value, mut minimisation, subjects) = match minimised {
+        Some(m) => {
+            let (value, report, subjects) = m.into_parts();
+            (Some(value), report, subjects)
+        }
+        None => (None, MinimisationReport::default(), Vec::new()),
     };
-    out.stripped.extend(query_stripped);
-    out.query = query;
-    Ok(out)
+    minimisation.stripped.extend(query_stripped);
+    Ok(Disclosure { value, minimisation, subjects, query })
 }
 
 fn request_body(

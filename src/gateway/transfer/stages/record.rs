@@ -35,9 +35,9 @@ pub async fn record(
     let mut draft = known.draft(RecordKind::Disclosure, Outcome::Forwarded, peer);
     draft.direction = Some(Direction::Request);
     let d = &minimised.disclosure;
-    draft.disclosed.clone_from(&d.disclosed);
-    draft.stripped.clone_from(&d.stripped);
-    draft.transformed.clone_from(&d.transformed);
+    draft.disclosed.clone_from(&d.minimisation.disclosed);
+    draft.stripped.clone_from(&d.minimisation.stripped);
+    draft.transformed.clone_from(&d.minimisation.transformed);
     draft.subjects.clone_from(&minimised.subjects);
     draft.payload_sha256 = Some(sha256_hex(&minimised.forwarded));
     let started = Instant::now();
