@@ -74,6 +74,13 @@ fn request_body(
     payload: &Payload<'_>,
     tools: &Tools<'_>,
 ) -> Result<Minimised, Vec<Reason>> {
+    if payload.bytes.is_empty() {
+        // No body at all, whatever its media type says: the flow needs a JSON value.
+        return Err(one(
+            RefusalCode::MalformedJson,
+            format!("this flow needs a JSON body (schema `{schema}`) and the body is empty"),
+        ));
+    }
     if !is_json_media_type(payload.content_type) {
         return Err(one(
             RefusalCode::UnsupportedMediaType,

@@ -261,6 +261,10 @@ pub fn all() -> Vec<Case> {
             .json(&referral())
             .refused("purpose-not-allowed"),
         safeguarding("malformed json").raw(b"{\"case_id\": ").refused("malformed-json"),
+        // Issue 12 item 9: an empty or blank body where the flow has a schema is malformed
+        // JSON, not a value to validate.
+        safeguarding("empty body").raw(b"").refused("malformed-json"),
+        safeguarding("blank body").raw(b" \r\n ").refused("malformed-json"),
         safeguarding("duplicate key")
             .raw(br#"{"case_id":"SSC-2026-00417","case_\u0069d":"x"}"#)
             .refused("duplicate-key"),
