@@ -65,6 +65,11 @@ where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    // A declared length over the limit is refused before the body is polled, so hyper
+    // never answers `Expect: 100-continue` with `100 Continue` for a body we would refuse.
+    if body.size_hint().lower() > u64::try_from(max_bytes).unwrap_or(u64::MAX) {
+        return Err(too_large(max_bytes));
+    }
     let read = async move {
         let mut body = body;
         let mut buf = BytesMut::new();

@@ -8,6 +8,7 @@ pub(crate) mod process;
 
 mod demo;
 mod emergency;
+mod expect_continue;
 mod replicas;
 mod sentinel;
 mod statuses;
