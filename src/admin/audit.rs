@@ -1,4 +1,5 @@
-//! `GET /v1/audit/verify`, `GET /v1/audit/subject?type=&id=` and
+//! `GET /v1/audit/verify`, `POST /v1/audit/subject` (`{type, id}` in the body, so an id
+//! never sits in a URL, an access log or a browser's history) and
 //! `GET /v1/audit/report?since=&until=`: the record store's read side for governance.
 //!
 //! The subject id is hashed with the subject key at once and never logged; the answer
@@ -26,7 +27,15 @@ pub async fn verify(state: &AdminState) -> Result<Reply, AdminError> {
 }
 
 pub async fn subject(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
-    let (kind, id) = both(call, "type", "id", "give both `type` (e.g. `nhs-number`) and `id`")?;
+    // Read by hand rather than through serde, whose messages may quote the value.
+    let body: serde_json::Value =
+        serde_json::from_slice(call.body).map_err(|_| AdminError::NotJson)?;
+    let field = |name: &str| body.get(name).and_then(serde_json::Value::as_str);
+    let (Some(kind), Some(id)) = (field("type"), field("id")) else {
+        return Err(AdminError::Invalid(
+            "send `{\"type\": ..., \"id\": ...}`: both strings (e.g. `nhs-number`)".into(),
+        ));
+    };
     if kind.is_empty() || id.trim().is_empty() {
         return Err(AdminError::Invalid("`type` and `id` must not be empty".into()));
     }

@@ -107,12 +107,11 @@ pub fn document() -> Value {
                        "requestBody": body("ReviewInput")}))},
             "/v1/audit/verify": {"get": op("verifyChain", "Chain status: length, head hash, last checkpoint",
                 json!({"200": ok("the chain status", "ChainStatus")}), json!({}))},
-            "/v1/audit/subject": {"get": op("subjectAccess", "Every record about a subject (others' identifiers redacted)",
+            "/v1/audit/subject": {"post": op("subjectAccess", "Every record about a subject (others' identifiers redacted); the id travels in the body, never in a URL",
                 json!({"200": ok("the records naming the subject's keyed hash", "SubjectResult"),
-                       "400": problem("`type` or `id` missing")}),
-                json!({"parameters": [
-                    query("type", true, "subject id type, e.g. `nhs-number`", json!({"type": "string"})),
-                    query("id", true, "the subject id (hashed at once, never stored or logged)", json!({"type": "string"}))]}))},
+                       "400": problem("`type` or `id` missing, empty or not a string"),
+                       "422": problem("the body is not JSON")}),
+                json!({"requestBody": body("SubjectQuery")}))},
             "/v1/audit/report": {"get": op("transparencyReport", "The transparency report (no personal data)",
                 json!({"200": ok("counts per agreement, flow, purpose and outcome; emergencies and reviews", "Report"),
                        "400": problem("`since` or `until` missing or not a date")}),
@@ -234,6 +233,9 @@ fn schemas() -> Value {
             "head_seq": nullable("integer"), "head_hash": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
             "first_bad": {"oneOf": [{"type": "null"}, closed(&["seq", "id", "problem"], json!({"seq": {"type": "integer"}, "id": s, "problem": s}))]},
             "last_checkpoint": {"oneOf": [{"type": "null"}, closed(&["seq", "head_hash", "time"], json!({"seq": {"type": "integer"}, "head_hash": s, "time": s}))]}})),
+        "SubjectQuery": closed(&["type", "id"], json!({
+            "type": {"type": "string", "minLength": 1, "description": "subject id type, e.g. `nhs-number`"},
+            "id": {"type": "string", "minLength": 1, "description": "the subject id (hashed at once, never stored or logged)"}})),
         "SubjectResult": closed(&["type", "subject_hash", "records"], json!({
             "type": s, "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}}})),

@@ -42,7 +42,7 @@ pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/v1/emergency", Endpoint::EmergencyQueue),
     ("POST", "/v1/emergency/{id}/review", Endpoint::Review),
     ("GET", "/v1/audit/verify", Endpoint::Verify),
-    ("GET", "/v1/audit/subject", Endpoint::Subject),
+    ("POST", "/v1/audit/subject", Endpoint::Subject),
     ("GET", "/v1/audit/report", Endpoint::Report),
     ("GET", "/v1/restrictions", Endpoint::ListRestrictions),
     ("POST", "/v1/restrictions", Endpoint::AddRestriction),

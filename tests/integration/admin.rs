@@ -425,17 +425,25 @@ async fn audit_endpoints_and_unknown_routes() {
     assert_eq!((v.status, v.body["length"].as_u64()), (200, Some(1)));
     let s = call(
         &gov,
-        Method::GET,
+        Method::POST,
         "/v1/audit/subject",
-        "/v1/audit/subject?type=nhs-number&id=943%20476%205919",
-        None,
+        "/v1/audit/subject",
+        Some(json!({"type": "nhs-number", "id": "943 476 5919"})),
     )
     .await;
     assert_eq!(s.status, 200);
     assert_eq!(s.body["records"].as_array().unwrap().len(), 1);
-    let s = call(&gov, Method::GET, "/v1/audit/subject", "/v1/audit/subject?type=nhs-number", None)
-        .await;
-    assert_eq!(s.status, 400);
+    for bad in [json!({"type": "nhs-number"}), json!({"type": "nhs-number", "id": 9434765919u64})] {
+        let s = call(&gov, Method::POST, "/v1/audit/subject", "/v1/audit/subject", Some(bad)).await;
+        assert_eq!(s.status, 400);
+        assert!(!s.body.to_string().contains("9434765919"), "the id is never echoed: {}", s.body);
+    }
+    // The id never travels in a URL: the old query form is gone.
+    let get = gov
+        .send(Method::GET, "/v1/audit/subject?type=nhs-number&id=9434765919", None)
+        .await
+        .unwrap();
+    assert_eq!(get.status, 405);
     let r = call(
         &gov,
         Method::GET,

@@ -46,10 +46,10 @@ async fn governance_actions_are_chained_in_the_real_store() {
 
     let s = call(
         &gov,
-        Method::GET,
+        Method::POST,
         "/v1/audit/subject",
-        "/v1/audit/subject?type=nhs-number&id=9434765919",
-        None,
+        "/v1/audit/subject",
+        Some(serde_json::json!({"type": "nhs-number", "id": "9434765919"})),
     )
     .await;
     assert_eq!(s.status, 200);
