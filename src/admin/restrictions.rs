@@ -38,12 +38,14 @@ pub async fn list(state: &AdminState, _call: &Call<'_>) -> Result<Reply, AdminEr
 
 pub async fn add(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let input: RestrictionInput = call.json()?;
+    let agreements: Vec<String> = state.agreements.list().into_iter().map(|a| a.id).collect();
     let r = restrictions::add(
         state.ledger.as_ref(),
         &state.restrictions,
         &state.subject_key,
         &input,
         call.actor,
+        &agreements,
     )
     .await?;
     reply::json_recorded(StatusCode::CREATED, &r, &r.id)

@@ -4,7 +4,7 @@
 //! prints personal data except `subject`, which prints only what concerns that subject.
 
 mod append_loop;
-mod defaults;
+pub(crate) mod defaults;
 mod render;
 pub mod subject;
 

@@ -102,8 +102,9 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
                     let actor = offline_actor(&reach)?;
                     let ledger = open_ledger(url).await?;
                     let key = subject_key(global)?;
+                    let agreements = loaded_agreement_ids(global)?;
                     let cell = RestrictionsCell::default();
-                    match restrictions::add(ledger.as_ref(), &cell, &key, &input, &actor).await {
+                    match restrictions::add(ledger.as_ref(), &cell, &key, &input, &actor, &agreements).await {
                         Ok(r) => ok(serde_json::to_value(r)?),
                         Err(e) => refused_as_api(e.into()),
                     }
@@ -165,8 +166,32 @@ fn offline_actor(reach: &Reach) -> anyhow::Result<String> {
     Ok(actor)
 }
 
-/// The subject key named by the config, for offline restriction changes.
+/// The subject key named by the config (`[keys] subject`), for offline restriction
+/// changes: the same key the gateway hashes subject ids with, or the restriction would
+/// never match.
 fn subject_key(global: &GlobalArgs) -> anyhow::Result<crate::keys::SubjectKey> {
-    let _ = global;
-    anyhow::bail!("offline restriction changes need the subject key from the config, which this build cannot read yet")
+    let mut defaults = super::audit::defaults::Defaults::new(global);
+    let file = defaults.subject_key(None)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "offline restriction changes need the subject key: give `--config` with \
+             `[keys] subject` (the gateway's own key, or the restriction never matches)"
+        )
+    })?;
+    Ok(crate::keys::SubjectKey::new(&crate::keys::SecretKey::read(&file)?))
+}
+
+/// The ids of the agreements the config's `[paths]` load, so an offline restriction is
+/// checked against the same set the gateway enforces.
+fn loaded_agreement_ids(global: &GlobalArgs) -> anyhow::Result<Vec<String>> {
+    let mut defaults = super::audit::defaults::Defaults::new(global);
+    let paths = defaults.paths()?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "offline restriction changes need `--config`: its agreements check the scope"
+        )
+    })?;
+    let set =
+        crate::agreements::load::load_set(&paths.agreements, &paths.schemas).map_err(|e| {
+            anyhow::anyhow!("cannot load the agreements to check the scope against: {e}")
+        })?;
+    Ok(set.agreements.iter().map(|a| a.agreement.id.clone()).collect())
 }

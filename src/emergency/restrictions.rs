@@ -254,6 +254,10 @@ pub enum RestrictionError {
         "`type` must be a subject id type such as `nhs-number` (lower case letters, digits, `-`)"
     )]
     BadType,
+    #[error("`{kind}` is not a subject id type: {hint}use one of {known}")]
+    UnknownType { kind: String, hint: String, known: String },
+    #[error("no agreement `{id}` is loaded, so the restriction would never match: {hint}check the agreement id, or use \"*\"")]
+    UnknownAgreement { id: String, hint: String },
     #[error("`id` must hold 1 to 256 characters")]
     BadId,
     #[error("`agreements` must be \"*\" or a non-empty list of agreement ids")]
@@ -268,13 +272,24 @@ pub enum RestrictionError {
 
 store_failure_is!(RestrictionError, "restrictions");
 
-fn validate(input: &RestrictionInput) -> Result<(), RestrictionError> {
+/// Check a restriction before it is recorded. `agreements` are the ids of the loaded
+/// agreements: a scope naming another id, or an unknown subject id type, would make a data
+/// subject's objection silently match nothing, so both are refused with "did you mean".
+fn validate(input: &RestrictionInput, agreements: &[String]) -> Result<(), RestrictionError> {
     let k = &input.kind;
     if k.is_empty()
         || k.len() > 64
         || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Err(RestrictionError::BadType);
+    }
+    let types = crate::minimise::SUBJECT_ID_TYPES;
+    if !types.contains(&k.as_str()) {
+        return Err(RestrictionError::UnknownType {
+            kind: k.clone(),
+            hint: crate::spelling::did_you_mean(k, types.iter().copied()),
+            known: types.join(", "),
+        });
     }
     let id_len = input.id.trim().chars().count();
     if id_len == 0 || id_len > 256 {
@@ -283,6 +298,12 @@ fn validate(input: &RestrictionInput) -> Result<(), RestrictionError> {
     if let Scope::Agreements(ids) = &input.agreements {
         if ids.is_empty() || ids.iter().any(|i| i.trim().is_empty() || i.len() > 200) {
             return Err(RestrictionError::BadScope);
+        }
+        if let Some(id) = ids.iter().find(|i| !agreements.contains(i)) {
+            return Err(RestrictionError::UnknownAgreement {
+                id: id.clone(),
+                hint: crate::spelling::did_you_mean(id, agreements.iter().map(String::as_str)),
+            });
         }
     }
     if input.note.chars().count() > MAX_NOTE_CHARS {
@@ -298,8 +319,9 @@ pub async fn add(
     key: &SubjectKey,
     input: &RestrictionInput,
     actor: &str,
+    agreements: &[String],
 ) -> Result<Restriction, RestrictionError> {
-    validate(input)?;
+    validate(input, agreements)?;
     let hash = key.hash(&input.kind, &input.id);
     let mut draft = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
     draft.actor = Some(actor.to_owned());
@@ -392,6 +414,7 @@ mod tests {
             &k,
             &input(Scope::Agreements(vec!["ISA-1".into()])),
             "urn:isagate:governance:ig",
+            &["ISA-1".into(), "ISA-2".into()],
         )
         .await
         .unwrap();
@@ -432,26 +455,45 @@ mod tests {
     async fn star_covers_every_agreement_and_bad_input_is_refused() {
         let ledger = MemoryLedger::new();
         let cell = RestrictionsCell::default();
-        add(&ledger, &cell, &key(), &input(Scope::All), "g").await.unwrap();
+        add(&ledger, &cell, &key(), &input(Scope::All), "g", &[]).await.unwrap();
         let h = key().hash("nhs-number", "9434765919");
         assert!(restricted(&cell.current(), &[h], "ANY", false, false));
         let mut bad = input(Scope::Agreements(vec![]));
         assert_eq!(
-            add(&ledger, &cell, &key(), &bad, "g").await.unwrap_err(),
+            add(&ledger, &cell, &key(), &bad, "g", &[]).await.unwrap_err(),
             RestrictionError::BadScope
         );
         bad = input(Scope::All);
         bad.kind = "NHS number".into();
         assert_eq!(
-            add(&ledger, &cell, &key(), &bad, "g").await.unwrap_err(),
+            add(&ledger, &cell, &key(), &bad, "g", &[]).await.unwrap_err(),
             RestrictionError::BadType
         );
         bad = input(Scope::All);
         bad.id = " ".into();
         assert_eq!(
-            add(&ledger, &cell, &key(), &bad, "g").await.unwrap_err(),
+            add(&ledger, &cell, &key(), &bad, "g", &[]).await.unwrap_err(),
             RestrictionError::BadId
         );
         assert!(!format!("{bad:?}").contains("943"));
+    }
+
+    #[tokio::test]
+    async fn unknown_types_and_agreements_are_refused_with_did_you_mean() {
+        let ledger = MemoryLedger::new();
+        let cell = RestrictionsCell::default();
+        let known = ["ISA-LCC-MERPOL-0007".to_owned()];
+        let mut bad = input(Scope::Agreements(vec!["ISA-LCC-MERPOL-007".into()]));
+        let e = add(&ledger, &cell, &key(), &bad, "g", &known).await.unwrap_err();
+        assert!(matches!(e, RestrictionError::UnknownAgreement { .. }), "{e}");
+        assert!(e.to_string().contains("did you mean `ISA-LCC-MERPOL-0007`?"), "{e}");
+        bad = input(Scope::All);
+        bad.kind = "nhs".into();
+        let e = add(&ledger, &cell, &key(), &bad, "g", &known).await.unwrap_err();
+        assert!(e.to_string().contains("use one of nhs-number, pnc-id"), "{e}");
+        bad.kind = "nhs-numbr".into();
+        let e = add(&ledger, &cell, &key(), &bad, "g", &known).await.unwrap_err();
+        assert!(e.to_string().contains("did you mean `nhs-number`?"), "{e}");
+        assert!(ledger.all().is_empty(), "nothing was recorded");
     }
 }

@@ -581,7 +581,7 @@ async fn the_cli_lists_reviews_and_restricts_through_the_admin_api() {
         "--id",
         "9434765919",
         "--scope",
-        "ISA-A,ISA-B",
+        "ISA-LCC-MERPOL-0007",
         "--format",
         "json",
     ])
@@ -592,7 +592,24 @@ async fn the_cli_lists_reviews_and_restricts_through_the_admin_api() {
     let id = added["id"].as_str().unwrap();
     let (code, out, _) = isagate(&["--config", cfg, "restrictions", "list"]).await;
     assert_eq!(code, 0);
-    assert!(out.contains(id) && out.contains("ISA-A,ISA-B"), "{out}");
+    assert!(out.contains(id) && out.contains("ISA-LCC-MERPOL-0007"), "{out}");
+    // A mistyped agreement would make the objection match nothing: refused, with a hint.
+    let (code, out, err) = isagate(&[
+        "--config",
+        cfg,
+        "restrictions",
+        "add",
+        "--type",
+        "nhs-number",
+        "--id",
+        "9434765919",
+        "--scope",
+        "ISA-LCC-MERPOL-007",
+    ])
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(format!("{out}{err}").contains("did you mean `ISA-LCC-MERPOL-0007`?"), "{out}{err}");
+    assert!(!format!("{out}{err}").contains("9434765919"));
     let (code, _, _) = isagate(&["--config", cfg, "restrictions", "remove", id]).await;
     assert_eq!(code, 0);
     let (code, _, _) = isagate(&["--config", cfg, "restrictions", "remove", id]).await;

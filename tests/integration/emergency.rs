@@ -303,3 +303,54 @@ async fn the_cli_reviews_offline_on_a_store() {
     );
     assert!(store.verify(None, &|_, _| {}).await.unwrap().ok);
 }
+
+/// Offline restriction changes (issue 12 item 8) work on a store with the config's subject
+/// key and agreements: the hash is the one the gateway would compute, and a mistyped
+/// agreement or subject type is refused with "did you mean", recording nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_restrictions_use_the_configs_key_and_agreements() {
+    use isagate::keys::{SecretKey, SubjectKey};
+    let dir = crate::support::scratch();
+    let url = format!("sqlite://{}", dir.path().join("records.db").display());
+    drop(isagate::audit::Store::open(&url, Default::default()).await.unwrap());
+    let key_file = dir.path().join("subject.key");
+    std::fs::write(&key_file, "S".repeat(44)).unwrap();
+    let repo = crate::support::repo();
+    let config = dir.path().join("isagate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nurl = \"{url}\"\n[keys]\nsubject = \"{}\"\n[paths]\nagreements = \"{}\"\nschemas = \"{}\"\n",
+            key_file.display(),
+            repo.join("agreements").display(),
+            repo.join("schemas").display()
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--config", config.to_str().unwrap(), "restrictions", "add"];
+        args.extend_from_slice(&["--type", "nhs-number", "--id", "943 476 5919"]);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--store", &url, "--actor", "urn:isagate:governance:offline-ig"]);
+        let out =
+            std::process::Command::new(crate::support::isagate_bin()).args(&args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = run(&["--scope", "ISA-LCC-MERPOL-007"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("did you mean `ISA-LCC-MERPOL-0007`?"), "{text}");
+    let (code, text) = run(&["--scope", "ISA-LCC-MERPOL-0007", "--format", "json"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("9434765919") && !text.contains("943 476 5919"), "{text}");
+
+    let store = isagate::audit::Store::open(&url, Default::default()).await.unwrap();
+    let expected =
+        SubjectKey::new(&SecretKey::read(&key_file).unwrap()).hash("nhs-number", "9434765919");
+    let found = store.subject_records(&expected).await.unwrap();
+    assert_eq!(found.len(), 1, "one restriction record, under the gateway's own hash");
+}

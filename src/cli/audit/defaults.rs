@@ -89,6 +89,11 @@ impl<'a> Defaults<'a> {
         Ok(Some(cfg.checkpoints.file.clone()))
     }
 
+    /// The config's `[paths]` (agreement and schema folders), when there is a config.
+    pub fn paths(&mut self) -> anyhow::Result<Option<crate::config::Paths>> {
+        Ok(self.config()?.map(|c| c.paths.clone()))
+    }
+
     /// `--key` of `archive`, else the config's `[checkpoints] key`.
     pub fn signing_key(&mut self, arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         if let Some(k) = arg {
