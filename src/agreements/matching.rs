@@ -73,7 +73,7 @@ pub enum Matched<'s> {
 pub const NO_AGREEMENT: &str =
     "no agreement in force permits this caller to make this request to this recipient";
 
-fn refuse(code: RefusalCode, detail: &str) -> Vec<Reason> {
+fn refuse(code: RefusalCode, detail: impl Into<String>) -> Vec<Reason> {
     vec![Reason::new(code, detail)]
 }
 
@@ -114,9 +114,12 @@ fn match_flow<'s>(
     let mut any_in_force = false;
     let mut found: Option<(&'s LoadedAgreement, &'s Flow)> = None;
     let mut ambiguous = false;
+    // The purposes the route allows (schema text, told to a caller that asserts another).
+    let mut allowed: Vec<&str> = Vec::new();
     for a in set.agreements.iter().filter(|a| named(a, key)) {
-        let mut routes = a.agreement.flows.iter().filter(|f| route_matches(f, key)).peekable();
-        if routes.peek().is_none() {
+        let routes: Vec<&Flow> =
+            a.agreement.flows.iter().filter(|f| route_matches(f, key)).collect();
+        if routes.is_empty() {
             continue;
         }
         any_route = true;
@@ -124,7 +127,9 @@ fn match_flow<'s>(
             continue;
         }
         any_in_force = true;
-        if let Some(flow) = routes.find(|f| f.purposes.iter().any(|p| p == key.purpose)) {
+        allowed.extend(routes.iter().flat_map(|f| f.purposes.iter().map(String::as_str)));
+        if let Some(flow) = routes.into_iter().find(|f| f.purposes.iter().any(|p| p == key.purpose))
+        {
             match found {
                 None => found = Some((a, flow)),
                 Some((prev, _)) if prev.agreement.id != a.agreement.id => ambiguous = true,
@@ -148,9 +153,14 @@ fn match_flow<'s>(
         ));
     }
     let Some((agreement, flow)) = found else {
+        allowed.sort_unstable();
+        allowed.dedup();
+        let list = allowed.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
         return Err(refuse(
             RefusalCode::PurposeNotAllowed,
-            "the purpose in `Isagate-Purpose` is not one the matching flow allows",
+            format!(
+                "the purpose in `Isagate-Purpose` is not one the matching flow allows: it allows {list}"
+            ),
         ));
     };
     if !international_ok(agreement, key) {

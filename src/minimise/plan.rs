@@ -93,12 +93,19 @@ impl SchemaError {
     }
 }
 
-/// One way the payload fails its schema: where (a JSON Pointer into the payload) and
-/// which keyword. Never the value, never the validator's message.
+/// One way the payload fails its schema: where (a JSON Pointer into the payload), which
+/// keyword, where that keyword stands in the schema, and for `required` the missing
+/// property's name (schema text). Never the value, never the validator's message.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Violation {
     pub pointer: String,
     pub keyword: String,
+    /// A JSON Pointer into the schema to the failing keyword.
+    #[serde(default)]
+    pub schema_path: String,
+    /// `required`: the property the schema requires and the payload lacks.
+    #[serde(default)]
+    pub missing: Option<String>,
 }
 
 /// One compiled subschema. Fields that admit a value hold the node of the schema that
@@ -240,6 +247,13 @@ impl SchemaPlan {
             .map(|e| Violation {
                 pointer: e.instance_path().as_str().to_owned(),
                 keyword: e.kind().keyword().to_owned(),
+                schema_path: e.schema_path().as_str().to_owned(),
+                missing: match e.kind() {
+                    jsonschema::error::ValidationErrorKind::Required { property } => {
+                        property.as_str().map(str::to_owned)
+                    }
+                    _ => None,
+                },
             })
             .collect();
         out.sort();
@@ -247,7 +261,12 @@ impl SchemaPlan {
         out.truncate(MAX_VIOLATIONS);
         if out.is_empty() {
             // `is_valid` and `iter_errors` disagreeing would be a validator bug: still refuse.
-            out.push(Violation { pointer: String::new(), keyword: "schema".to_owned() });
+            out.push(Violation {
+                pointer: String::new(),
+                keyword: "schema".to_owned(),
+                schema_path: String::new(),
+                missing: None,
+            });
         }
         Err(out)
     }

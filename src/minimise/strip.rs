@@ -51,10 +51,20 @@ impl MinimiseError {
             Self::SchemaViolation(vs) => vs
                 .iter()
                 .map(|v| {
+                    let missing = v
+                        .missing
+                        .as_ref()
+                        .map(|m| format!(": `{m}` is missing"))
+                        .unwrap_or_default();
+                    let at = if v.schema_path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (schema location `{}`)", v.schema_path)
+                    };
                     Reason::new(
                         RefusalCode::SchemaViolation,
                         format!(
-                            "{} fails the schema keyword `{}`",
+                            "{} fails the schema keyword `{}`{missing}{at}",
                             describe_pointer(&v.pointer),
                             v.keyword
                         ),

@@ -247,3 +247,19 @@ fn json_media_types() {
     assert!(!is_json_media_type(Some("application/jsonp")));
     assert!(!is_json_media_type(None));
 }
+
+/// Refusals name schema facts (issue 12 item 11): the purposes the flow allows, the
+/// property `required` misses and where the keyword stands; never a value.
+#[test]
+fn refusals_name_schema_facts_never_values() {
+    let p = policy();
+    let detail = |d: &Decision| d.verdict.as_ref().expect_err("refused")[0].detail.clone();
+    let purpose =
+        detail(&run(&p, &with(RequestKey { purpose: "marketing", ..key() }), JSON, b"{}"));
+    assert!(purpose.contains("it allows `safeguarding`"), "{purpose}");
+    assert!(!purpose.contains("marketing"), "the caller's purpose is not echoed: {purpose}");
+    let required = detail(&run(&p, &facts(), JSON, br#"{"area": "L1 8JQ"}"#));
+    assert!(required.contains("`id` is missing"), "{required}");
+    assert!(required.contains("schema location `/required`"), "{required}");
+    assert!(!required.contains("L1 8JQ"), "{required}");
+}
