@@ -58,6 +58,7 @@ pub struct VerifyArgs {
     /// config's `[checkpoints] key`).
     #[arg(long, value_name = "FILE", requires = "checkpoints")]
     pub public_key: Option<PathBuf>,
+    /// `human` for reading, `json` for a script (the chain status as one document).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -82,6 +83,7 @@ pub struct ReportArgs {
     /// Up to this date (`YYYY-MM-DD`: the whole day included) or RFC 3339 instant (excluded).
     #[arg(long, value_name = "D")]
     pub until: String,
+    /// `human`, `json`, `csv` or `html` (a page to publish).
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
 }

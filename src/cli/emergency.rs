@@ -35,8 +35,10 @@ pub struct Reach {
 pub enum EmergencyCmd {
     /// The review queue.
     List {
+        /// Which disclosures: awaiting review, reviewed, or all.
         #[arg(long, value_enum, default_value = "pending")]
         state: StateFilter,
+        /// `human` for reading, `json` for the admin API's JSON body.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         #[command(flatten)]
@@ -44,19 +46,26 @@ pub enum EmergencyCmd {
     },
     /// Record a review of an emergency disclosure (its `Isagate-Disclosure-Id`).
     Review {
+        /// The emergency disclosure's record id (its `Isagate-Disclosure-Id`).
+        #[arg(value_name = "DISCLOSURE ID")]
         id: uuid::Uuid,
+        /// Was the disclosure justified under the emergency it claimed?
         #[arg(long, value_parser = ["justified", "not-justified"])]
         decision: String,
+        /// Was the data subject told: `told`, `not-safe-to-tell`, or `deferred` (then give
+        /// `--revisit`).
         #[arg(long, value_parser = ["told", "not-safe-to-tell", "deferred"])]
         subject_told: String,
         /// With `deferred`: the date to revisit, YYYY-MM-DD.
         #[arg(long, value_name = "DATE")]
         revisit: Option<String>,
+        /// Why, in a sentence for the record (no personal data beyond what the review needs).
         #[arg(long)]
         note: String,
         /// Amend an earlier review (both stay in the chain).
         #[arg(long)]
         amendment: bool,
+        /// `human` for reading, `json` for the admin API's JSON body.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         #[command(flatten)]

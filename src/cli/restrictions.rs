@@ -26,8 +26,10 @@ pub enum RestrictionsCmd {
         /// (`--agreements` is the global agreements folder.)
         #[arg(long, value_name = "IDS", default_value = "*")]
         scope: String,
+        /// Why, for the record (for example the reference of the subject's objection).
         #[arg(long, default_value = "")]
         note: String,
+        /// `human` for reading, `json` for the admin API's JSON body.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         #[command(flatten)]
@@ -35,7 +37,10 @@ pub enum RestrictionsCmd {
     },
     /// Remove a restriction by its id (as `list` shows it).
     Remove {
+        /// The restriction's id, as `restrictions list` shows it.
+        #[arg(value_name = "RESTRICTION ID")]
         id: String,
+        /// `human` for reading, `json` for the admin API's JSON body.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         #[command(flatten)]
@@ -43,6 +48,7 @@ pub enum RestrictionsCmd {
     },
     /// The active restrictions (keyed hashes only).
     List {
+        /// `human` for reading, `json` for the admin API's JSON body.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         #[command(flatten)]

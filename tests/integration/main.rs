@@ -8,6 +8,7 @@ mod support;
 mod admin;
 mod agreements_lint;
 mod audit_store;
+mod cli_help;
 mod config;
 mod differential;
 mod emergency;

@@ -51,6 +51,8 @@ pub struct ExplainArgs {
     /// among every agreement, and refuses `agreement-ambiguous` when two permit the request.
     #[arg(long)]
     pub no_agreement_header: bool,
+    /// `human` (before / after / why, side by side) or `json` (the stable document in
+    /// `docs/minimisation.md`).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

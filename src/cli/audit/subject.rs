@@ -26,6 +26,7 @@ pub struct SubjectArgs {
     /// The subject hash key file (base64; default: the config's `[keys] subject`).
     #[arg(long, value_name = "FILE")]
     pub subject_key: Option<PathBuf>,
+    /// `human` for reading, `json` for the answer as one document.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
