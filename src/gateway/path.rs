@@ -33,14 +33,20 @@ pub fn normalise(raw: &str) -> Result<NormalisedPath, Reason> {
         if raw_segment.is_empty() {
             return Err(bad("has an empty segment"));
         }
+        if !percent_escapes_are_well_formed(raw_segment) {
+            return Err(bad("has a `%` that is not followed by two hexadecimal digits"));
+        }
         let decoded = percent_decode_str(raw_segment)
             .decode_utf8()
             .map_err(|_| bad("is not valid UTF-8 once percent-decoded"))?;
         if decoded == "." || decoded == ".." {
             return Err(bad("has a dot segment"));
         }
-        if decoded.contains(['/', '\\', '%']) {
-            return Err(bad("has an encoded separator, backslash or double encoding"));
+        if decoded.contains('%') {
+            return Err(bad("is percent-encoded twice (`%25`)"));
+        }
+        if decoded.contains(['/', '\\']) {
+            return Err(bad("has an encoded separator or a backslash"));
         }
         if decoded.chars().any(char::is_control) {
             return Err(bad("has a control character"));
@@ -74,6 +80,16 @@ pub fn normalise(raw: &str) -> Result<NormalisedPath, Reason> {
 /// `[a-z0-9-]+`, the shape of an agency id.
 pub fn is_agency_id(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Every `%` starts an escape of two hexadecimal digits.
+fn percent_escapes_are_well_formed(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'%')
+        .all(|(i, _)| bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
 }
 
 #[cfg(test)]
@@ -116,6 +132,17 @@ mod tests {
             let err = normalise(raw).unwrap_err();
             assert_eq!(err.code, RefusalCode::BadPath, "{raw}");
         }
+    }
+
+    #[test]
+    fn each_bad_escape_is_named_for_what_it_is() {
+        let why = |raw: &str| normalise(raw).unwrap_err().detail;
+        assert!(why("/nhs-trust/v1/%ZZ").contains("not followed by two hexadecimal digits"));
+        assert!(why("/nhs-trust/v1/a%2").contains("not followed by two hexadecimal digits"));
+        assert!(why("/nhs-trust/v1/%252e").contains("percent-encoded twice"));
+        assert!(why("/nhs-trust/v1/%2fx").contains("encoded separator or a backslash"));
+        assert!(why("/nhs-trust/v1/%5cx").contains("encoded separator or a backslash"));
+        assert!(normalise("/nhs-trust/v1/a%20b").is_ok());
     }
 
     #[test]
