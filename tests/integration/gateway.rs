@@ -6,6 +6,7 @@
 pub(crate) mod harness;
 pub(crate) mod process;
 
+mod bare_lf;
 mod demo;
 mod emergency;
 mod expect_continue;
