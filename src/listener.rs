@@ -80,6 +80,8 @@ where
             let stream =
                 match tokio::time::timeout(opts.handshake_timeout, acceptor.accept(tcp)).await {
                     Ok(Ok(s)) => s,
+                    // A peer that closes before finishing a handshake refused nothing.
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return,
                     Ok(Err(e)) => {
                         tracing::info!(listener = opts.name, error = %e, "TLS handshake refused");
                         crate::telemetry::metrics::tls_handshake_refused();

@@ -66,6 +66,7 @@ pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError
                     None
                 }
             };
+            crate::telemetry::metrics::agreement_reload(false, 0);
             tracing::warn!(actor, reason = %why, "agreements reload refused; the loaded set stays");
             return Err(AdminError::ReloadRefused { why, record_id });
         }

@@ -111,7 +111,7 @@ impl AdminError {
             _ => {}
         }
         let code = self.code();
-        metrics::counter!("isagate_admin_refusals_total", "code" => code.as_str()).increment(1);
+        crate::telemetry::metrics::admin_refusal(code);
         reply::problem_recorded(code, self.detail(), self.record_id())
     }
 }

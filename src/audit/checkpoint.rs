@@ -165,7 +165,7 @@ impl CheckpointSink {
     /// Hand `c` over without waiting (the writer may be a plain thread).
     fn publish(&self, c: &Checkpoint) {
         if self.tx.try_send(c.clone()).is_err() {
-            metrics::counter!("isagate_audit_checkpoint_failures_total").increment(1);
+            crate::telemetry::metrics::checkpoint_failure();
             tracing::error!(seq = c.seq, "audit checkpoint not queued for the webhook");
         }
     }
@@ -257,7 +257,7 @@ impl Checkpointer {
             }
             Err(e) => {
                 self.stats.checkpoint_failures.fetch_add(1, Ordering::Relaxed);
-                metrics::counter!("isagate_audit_checkpoint_failures_total").increment(1);
+                crate::telemetry::metrics::checkpoint_failure();
                 tracing::error!(error = %e, "cannot write an audit checkpoint");
             }
         }

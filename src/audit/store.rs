@@ -94,9 +94,9 @@ pub enum StoreError {
     Archive(String),
 }
 
-/// Counters for tests and metrics (also exported through the `metrics` crate as
-/// `isagate_audit_commits_total`, `isagate_audit_records_total`,
-/// `isagate_audit_commit_failures_total`, histograms `isagate_store_commit_batch_size` and
+/// Counters for tests and metrics (also exported, through `telemetry::metrics`, as
+/// `isagate_store_commits_total`, `isagate_store_records_total`,
+/// `isagate_store_failures_total`, histograms `isagate_store_commit_batch_size` and
 /// `isagate_store_commit_duration_seconds`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -172,8 +172,7 @@ impl Stats {
             self.commits.fetch_add(1, Ordering::Relaxed);
             self.records.fetch_add(n, Ordering::Relaxed);
             self.max_batch.fetch_max(n, Ordering::Relaxed);
-            metrics::counter!("isagate_audit_commits_total").increment(1);
-            metrics::counter!("isagate_audit_records_total").increment(n);
+            crate::telemetry::metrics::store_committed(n);
             // Batch size and commit latency, under the names `docs/operations.md` lists.
             crate::telemetry::metrics::store_commit(took, records);
         }
@@ -200,7 +199,7 @@ impl Stats {
 
     pub(crate) fn failed(&self) {
         self.failed_commits.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("isagate_audit_commit_failures_total").increment(1);
+        crate::telemetry::metrics::store_failure();
     }
 
     fn snapshot(&self) -> StoreStats {

@@ -106,6 +106,8 @@ pub async fn launch(
     shutdown: Shutdown,
     clock: Arc<dyn Clock>,
 ) -> Result<Launched, LaunchError> {
+    // The recorder first, so what start-up records (the loaded set) reaches `/metrics`.
+    let metrics = crate::telemetry::install_metrics().ok();
     let pseudonyms = PseudonymisationKey::new(SecretKey::read(&cfg.keys.pseudonymisation)?);
     let subject_key = SubjectKey::new(&SecretKey::read(&cfg.keys.subject)?);
     let checkpoints = cfg.checkpoints.key.exists().then(|| CheckpointOptions {
@@ -220,7 +222,6 @@ pub async fn launch(
         }));
     }
     {
-        let metrics = crate::telemetry::install_metrics().ok();
         let readiness_state = Arc::clone(&state);
         let readiness = crate::telemetry::ops::readiness_fn(move || {
             let state = Arc::clone(&readiness_state);

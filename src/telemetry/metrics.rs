@@ -34,6 +34,10 @@ pub mod names {
     pub const AGREEMENT_RELOADS: &str = "isagate_agreement_reloads_total";
     pub const AGREEMENTS_LOADED: &str = "isagate_agreements_loaded";
     pub const TLS_HANDSHAKES_REFUSED: &str = "isagate_tls_handshakes_refused_total";
+    pub const ADMIN_REFUSALS: &str = "isagate_admin_refusals_total";
+    pub const STORE_COMMITS: &str = "isagate_store_commits_total";
+    pub const STORE_RECORDS: &str = "isagate_store_records_total";
+    pub const CHECKPOINT_FAILURES: &str = "isagate_checkpoint_failures_total";
 
     /// All of the above.
     pub const ALL: &[&str] = &[
@@ -49,6 +53,26 @@ pub mod names {
         AGREEMENT_RELOADS,
         AGREEMENTS_LOADED,
         TLS_HANDSHAKES_REFUSED,
+        ADMIN_REFUSALS,
+        STORE_COMMITS,
+        STORE_RECORDS,
+        CHECKPOINT_FAILURES,
+    ];
+
+    /// The counters among them: registered at zero when the exporter starts, so a
+    /// scrape before the first transfer already lists them.
+    pub const COUNTERS: &[&str] = &[
+        TRANSFERS,
+        REFUSALS,
+        STORE_FAILURES,
+        EMERGENCY_ALERTS,
+        WEBHOOK_FAILURES,
+        AGREEMENT_RELOADS,
+        TLS_HANDSHAKES_REFUSED,
+        ADMIN_REFUSALS,
+        STORE_COMMITS,
+        STORE_RECORDS,
+        CHECKPOINT_FAILURES,
     ];
 }
 
@@ -89,6 +113,19 @@ fn install_once() -> Result<MetricsHandle, String> {
         .and_then(|b| b.install_recorder())
         .map_err(|e| e.to_string())?;
     describe();
+    for name in names::COUNTERS {
+        metrics::counter!(*name).increment(0);
+    }
+    for name in [
+        names::TRANSFER_DURATION,
+        names::STORE_COMMIT_DURATION,
+        names::STORE_COMMIT_BATCH,
+        names::UPSTREAM_DURATION,
+    ] {
+        // Registered without a sample: listed (with zero counts) from the first scrape.
+        drop(metrics::histogram!(name));
+    }
+    metrics::gauge!(names::AGREEMENTS_LOADED).set(0.0);
     let upkeep = handle.clone();
     std::thread::Builder::new()
         .name("isagate-metrics-upkeep".into())
@@ -121,6 +158,10 @@ fn describe() {
     describe_counter!(names::AGREEMENT_RELOADS, "Agreement reloads, by result.");
     describe_counter!(names::TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener.");
     describe_gauge!(names::AGREEMENTS_LOADED, "Agreements in the active set.");
+    describe_counter!(names::ADMIN_REFUSALS, "Admin API requests refused, by problem code.");
+    describe_counter!(names::STORE_COMMITS, "Batches the audit store committed durably.");
+    describe_counter!(names::STORE_RECORDS, "Records the audit store committed durably.");
+    describe_counter!(names::CHECKPOINT_FAILURES, "Signed checkpoints not written or not queued.");
 }
 
 /// The wire name of an outcome (`forwarded`, `upstream-timeout`, ...).
@@ -161,6 +202,22 @@ pub fn store_commit(latency: Duration, batch_size: usize) {
 /// The audit store failed to commit a batch (the gateway answers 503).
 pub fn store_failure() {
     metrics::counter!(names::STORE_FAILURES).increment(1);
+}
+
+/// A batch of `records` committed durably.
+pub fn store_committed(records: u64) {
+    metrics::counter!(names::STORE_COMMITS).increment(1);
+    metrics::counter!(names::STORE_RECORDS).increment(records);
+}
+
+/// A signed checkpoint could not be written, or not queued for the webhook.
+pub fn checkpoint_failure() {
+    metrics::counter!(names::CHECKPOINT_FAILURES).increment(1);
+}
+
+/// The admin API refused a request with `code`.
+pub fn admin_refusal(code: RefusalCode) {
+    metrics::counter!(names::ADMIN_REFUSALS, "code" => code.as_str()).increment(1);
 }
 
 /// One round trip to `agency`'s upstream (an agency id from the config).
