@@ -571,21 +571,12 @@ async fn the_cli_lists_reviews_and_restricts_through_the_admin_api() {
     .await;
     assert_eq!(code, 2, "usage error");
 
-    let (code, out, err) = isagate(&[
-        "--config",
-        cfg,
-        "restrictions",
-        "add",
-        "--type",
-        "nhs-number",
-        "--id",
-        "9434765919",
-        "--scope",
-        "ISA-LCC-MERPOL-0007",
-        "--format",
-        "json",
-    ])
-    .await;
+    let add = |scope: &'static str| {
+        let args = ["--config", cfg, "restrictions", "add", "--type", "nhs-number"];
+        let rest = ["--id", "9434765919", "--scope", scope, "--format", "json"];
+        async move { isagate(&[&args[..], &rest[..]].concat()).await }
+    };
+    let (code, out, err) = add("ISA-LCC-MERPOL-0007").await;
     assert_eq!(code, 0, "{err}");
     let added: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(!out.contains("9434765919"));
@@ -594,19 +585,7 @@ async fn the_cli_lists_reviews_and_restricts_through_the_admin_api() {
     assert_eq!(code, 0);
     assert!(out.contains(id) && out.contains("ISA-LCC-MERPOL-0007"), "{out}");
     // A mistyped agreement would make the objection match nothing: refused, with a hint.
-    let (code, out, err) = isagate(&[
-        "--config",
-        cfg,
-        "restrictions",
-        "add",
-        "--type",
-        "nhs-number",
-        "--id",
-        "9434765919",
-        "--scope",
-        "ISA-LCC-MERPOL-007",
-    ])
-    .await;
+    let (code, out, err) = add("ISA-LCC-MERPOL-007").await;
     assert_eq!(code, 1, "{out}{err}");
     assert!(format!("{out}{err}").contains("did you mean `ISA-LCC-MERPOL-0007`?"), "{out}{err}");
     assert!(!format!("{out}{err}").contains("9434765919"));

@@ -39,6 +39,19 @@ pub struct Serve {
     pub log: PathBuf,
 }
 
+/// `isagate serve` with `config` and the repository's sample agreements and schemas.
+pub fn serve_command(config: &Path) -> Command {
+    let mut cmd = Command::new(support::isagate_bin());
+    cmd.arg("--config")
+        .arg(config)
+        .arg("--agreements")
+        .arg(support::repo().join("agreements"))
+        .arg("--schemas")
+        .arg(support::repo().join("schemas"))
+        .arg("serve");
+    cmd
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -64,14 +77,7 @@ impl Serve {
         let config = dir.join(format!("{name}.toml"));
         std::fs::write(&config, text).unwrap();
         let log = dir.join(format!("{name}.log"));
-        let child = Command::new(support::isagate_bin())
-            .arg("--config")
-            .arg(&config)
-            .arg("--agreements")
-            .arg(support::repo().join("agreements"))
-            .arg("--schemas")
-            .arg(support::repo().join("schemas"))
-            .arg("serve")
+        let child = serve_command(&config)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -6,7 +6,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::gateway::harness::{config_text, prepare, Options};
-use crate::support;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -39,15 +38,8 @@ async fn serve_and_stop(log_level: &str, env: Option<&str>) -> String {
     let config = dir.path().join("isagate.toml");
     std::fs::write(&config, text).unwrap();
     let log = dir.path().join("serve.log");
-    let mut cmd = Command::new(support::isagate_bin());
-    cmd.arg("--config")
-        .arg(&config)
-        .arg("--agreements")
-        .arg(support::repo().join("agreements"))
-        .arg("--schemas")
-        .arg(support::repo().join("schemas"))
-        .arg("serve")
-        .env_remove("ISAGATE_LOG")
+    let mut cmd = crate::gateway::process::serve_command(&config);
+    cmd.env_remove("ISAGATE_LOG")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap());
     if let Some(v) = env {
