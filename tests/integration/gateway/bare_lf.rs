@@ -6,19 +6,13 @@
 
 use std::time::Duration;
 
-use isagate::tls::dev_certs::fixtures;
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::harness::{referral, Gateway, OK_HEADERS};
-use crate::tls::ClientId;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_lf_requests_are_read_as_one_request_and_forwarded_as_the_gateways_own() {
     let gw = Gateway::start().await;
-    let id = ClientId::from(&fixtures::agency(&gw.ca, "lcc-ssc").unwrap());
-    let cfg = crate::tls::client(&gw.certs.join("ca.crt"), Some(&id), false);
-    let addr = gw.launched.as_ref().unwrap().transfer_addr;
     let body = serde_json::to_vec(&referral()).unwrap();
     let mut head = String::from("POST /merseyside-police/v1/referrals HTTP/1.1\nHost: localhost\n");
     for (name, value) in OK_HEADERS {
@@ -29,9 +23,7 @@ async fn bare_lf_requests_are_read_as_one_request_and_forwarded_as_the_gateways_
         body.len()
     ));
 
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(cfg).connect(name, tcp).await.unwrap();
+    let mut tls = super::harness::raw_tls(&gw, "lcc-ssc").await;
     tls.write_all(head.as_bytes()).await.unwrap();
     tls.write_all(&body).await.unwrap();
     let mut answer = Vec::new();

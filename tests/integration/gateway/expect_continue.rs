@@ -3,19 +3,13 @@
 
 use std::time::Duration;
 
-use isagate::tls::dev_certs::fixtures;
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::harness::{Gateway, OK_HEADERS};
-use crate::tls::ClientId;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expect_continue_over_the_limit_is_refused_413_before_any_body() {
     let gw = Gateway::start().await;
-    let id = ClientId::from(&fixtures::agency(&gw.ca, "lcc-ssc").unwrap());
-    let cfg = crate::tls::client(&gw.certs.join("ca.crt"), Some(&id), false);
-    let addr = gw.launched.as_ref().unwrap().transfer_addr;
     let mut head =
         String::from("POST /merseyside-police/v1/referrals HTTP/1.1\r\nHost: localhost\r\n");
     for (name, value) in OK_HEADERS {
@@ -24,9 +18,7 @@ async fn expect_continue_over_the_limit_is_refused_413_before_any_body() {
     head.push_str("Content-Type: application/json\r\nContent-Length: 104857600\r\n");
     head.push_str("Expect: 100-continue\r\n\r\n");
 
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(cfg).connect(name, tcp).await.unwrap();
+    let mut tls = super::harness::raw_tls(&gw, "lcc-ssc").await;
     tls.write_all(head.as_bytes()).await.unwrap();
     // The first answer, without sending a byte of the body; bounded well under the
     // gateway's read timeout, which is what the old behaviour waited for.

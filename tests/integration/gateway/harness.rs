@@ -263,3 +263,17 @@ file = "checkpoints.jsonl"
     }
     s
 }
+
+/// A raw mTLS connection to the transfer listener as `agency`, for tests that write the
+/// HTTP bytes themselves (framing, `Expect`, line endings).
+pub async fn raw_tls(
+    gw: &Gateway,
+    agency: &str,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let id = crate::tls::ClientId::from(&dev_certs::fixtures::agency(&gw.ca, agency).unwrap());
+    let cfg = crate::tls::client(&gw.certs.join("ca.crt"), Some(&id), false);
+    let tcp =
+        tokio::net::TcpStream::connect(gw.launched.as_ref().unwrap().transfer_addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(cfg).connect(name, tcp).await.unwrap()
+}
