@@ -11,6 +11,7 @@ mod demo;
 mod emergency;
 mod expect_continue;
 mod replicas;
+mod response_subjects;
 mod sentinel;
 mod statuses;
 mod tls_refusals;

@@ -8,6 +8,8 @@ use http_body_util::Full;
 
 use super::super::known::Known;
 use super::super::TransferError;
+use super::minimise::subject_hashes;
+use super::restriction::{response_restricted, withhold};
 use super::{Authorised, Forwarded, Recorded};
 use crate::audit::record::Outcome;
 use crate::codes::problem::DISCLOSURE_ID;
@@ -42,6 +44,11 @@ pub async fn respond(
         match decision::decide_response(policy, &authorised.auth, &payload, &tools) {
             ResponseDecision::Withheld => (Outcome::Withheld, None, None),
             ResponseDecision::Minimised(m) => {
+                // The answer's subjects are indexed and checked as a request's are.
+                let subjects = subject_hashes(state, &m.subjects);
+                if let Some(reason) = response_restricted(state, policy, authorised, &subjects) {
+                    return withhold(state, peer, known, recorded, reason, subjects).await;
+                }
                 let out = serde_json::to_vec(&m.value)
                     .map(Bytes::from)
                     .map_err(|_| TransferError::internal("serialising the minimised response"))?;
@@ -57,6 +64,7 @@ pub async fn respond(
         draft.stripped = m.stripped;
         draft.transformed = m.transformed;
         draft.payload_sha256 = Some(sha256_hex(out));
+        draft.subjects = subject_hashes(state, &m.subjects);
     }
     state.store.append(draft).await.map_err(|e| {
         tracing::error!(error = %e, "response record could not be committed; response withheld");
