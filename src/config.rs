@@ -216,6 +216,9 @@ pub struct AdminClient {
 pub struct Paths {
     pub agreements: PathBuf,
     pub schemas: PathBuf,
+    /// The folder of archived segments (`audit archive` writes there; subject access,
+    /// reports and the emergency queue read it).
+    pub archive: PathBuf,
 }
 
 /// `[shutdown]`: how long `SIGTERM` waits for in-flight transfers.

@@ -32,6 +32,9 @@ pub struct StoreOptions {
     /// PostgreSQL: reading connections per store, opened on first use (`store.pool_size`,
     /// default 8); the writer has one more of its own. SQLite ignores it.
     pub pool_size: usize,
+    /// The folder of archived segments (`[paths] archive`): subject access, reports and
+    /// the emergency queue read them too (see `segments`).
+    pub archive_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -42,6 +45,7 @@ impl Default for StoreOptions {
             checkpoints: None,
             checkpoint_sink: None,
             pool_size: 8,
+            archive_folder: None,
         }
     }
 }

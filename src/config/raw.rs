@@ -95,7 +95,7 @@ optional_tables! {
         service_name: String,
     }
     RawAdminClient { url: String, cert: String, key: String, ca: String }
-    RawPaths { agreements: String, schemas: String }
+    RawPaths { agreements: String, schemas: String, archive: String }
     RawShutdown { drain: DurationValue }
     RawAgency {
         id: String,

@@ -411,6 +411,7 @@ pub(super) fn validate(
     let paths = Paths {
         agreements: c.file("paths.agreements", &raw.paths.agreements, "agreements", false),
         schemas: c.file("paths.schemas", &raw.paths.schemas, "schemas", false),
+        archive: c.file("paths.archive", &raw.paths.archive, "archive", false),
     };
     let shutdown = Shutdown {
         drain: c.duration(

@@ -132,6 +132,7 @@ pub async fn launch(
             checkpoints,
             checkpoint_sink,
             pool_size: cfg.store.pool_size,
+            archive_folder: Some(cfg.paths.archive.clone()),
         },
     )
     .await?;
@@ -270,6 +271,8 @@ pub async fn launch(
     );
     admin_state.overdue_after = cfg.alerts.review_overdue;
     admin_state.max_body = max_body;
+    admin_state.agency_names =
+        cfg.agencies.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
     let admin_state = Arc::new(admin_state);
     {
         let stop = shutdown.wait();
