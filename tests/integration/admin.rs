@@ -453,7 +453,8 @@ async fn audit_endpoints_and_unknown_routes() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body["until"], "2027-01-01T00:00:00.000000Z");
+    assert_eq!(r.body["until"], "2026-12-31", "an inclusive end date, as given");
+    assert_eq!(r.body["period_end"], "2027-01-01T00:00:00.000000Z");
     let r = call(
         &gov,
         Method::GET,
