@@ -91,5 +91,22 @@ async fn an_answer_about_a_restricted_subject_is_withheld_and_both_directions_ar
     assert_eq!(response.draft.refusal[0].code.as_str(), "subject-restricted");
     assert_eq!(response.draft.subjects, delivered.draft.subjects);
     assert_eq!(response.draft.upstream_status, Some(200));
+
+    // After an archive into the served config's `[paths] archive`, the admin API's subject
+    // access still finds every record, and names the segment it read.
+    let before = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+    let live = admin_post(&gw, "/v1/audit/subject", json!({"type": "local-id", "id": CASE})).await;
+    assert_eq!(live["records"].as_array().unwrap().len(), 4, "{live}");
+    let folder = gw.config.paths.archive.clone();
+    std::fs::create_dir_all(&folder).unwrap();
+    let key = gw.config.checkpoints.key.clone();
+    let summary = isagate::audit::archive(gw.store(), before, &folder, &key, "test").await.unwrap();
+    assert_eq!(summary.count, records.len() as u64);
+    let archived =
+        admin_post(&gw, "/v1/audit/subject", json!({"type": "local-id", "id": CASE})).await;
+    assert_eq!(archived["records"], live["records"], "{archived}");
+    assert_eq!(archived["archive"]["complete"], true);
+    let file = summary.out.file_name().unwrap().to_str().unwrap();
+    assert_eq!(archived["archive"]["read"][0]["file"], file);
     gw.stop().await;
 }
