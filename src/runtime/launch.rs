@@ -210,6 +210,9 @@ pub async fn launch(
         header_read_timeout: cfg.limits.read_timeout.min(cfg.limits.request_timeout),
         max_header_bytes: cfg.limits.max_header_bytes,
         drain: cfg.shutdown.drain,
+        idle_timeout: cfg.limits.idle_timeout,
+        max_connections: cfg.limits.max_connections,
+        max_connections_per_peer: cfg.limits.max_connections_per_agency,
     };
     {
         let state = Arc::clone(&state);
