@@ -137,12 +137,12 @@ mod tests {
         drop(three);
         let mut other = a.accept().unwrap();
         assert!(other.identify("merseyside-police"), "another peer still connects");
+        assert!(a.accept().is_none(), "three open again");
         drop(one);
-        let mut again = a.accept();
-        assert!(again.is_none(), "still three open");
-        drop(other);
-        again = a.accept();
-        assert!(again.as_mut().unwrap().identify("lcc-ssc"), "a freed slot is reused");
-        assert_eq!(a.open(), 2);
+        let mut again = a.accept().unwrap();
+        assert!(again.identify("lcc-ssc"), "a freed slot of the agency is reused");
+        assert_eq!(a.open(), 3);
+        drop((two, other, again));
+        assert_eq!(a.open(), 0);
     }
 }
