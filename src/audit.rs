@@ -37,7 +37,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use record::{Record, RecordDraft, GENESIS_HASH};
 pub use report::{EmergencyEntry, Report};
 pub use store::{
-    CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
+    CheckpointOptions, CommitFailure, Committed, Durability, Store, StoreError, StoreOptions,
+    StoreStats,
 };
 pub use subject_access::{subject_access, SubjectEntry};
 pub use verify::{Check, Failure, VerifyReport};

@@ -85,8 +85,7 @@ where
     // Each connection holds a receiver; shutdown is a send, and the drain ends when the
     // last receiver is gone.
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
-    let admission =
-        Admission::new(opts.name, opts.max_connections, opts.max_connections_per_peer);
+    let admission = Admission::new(opts.name, opts.max_connections, opts.max_connections_per_peer);
     tokio::pin!(shutdown);
     loop {
         let (tcp, _addr) = tokio::select! {

@@ -81,7 +81,6 @@ pub mod names {
         STORE_COMMITS,
         STORE_RECORDS,
         CHECKPOINT_FAILURES,
-        CONNECTIONS_IDLE_CLOSED,
     ];
 }
 
@@ -137,6 +136,7 @@ fn install_once() -> Result<MetricsHandle, String> {
     metrics::gauge!(names::AGREEMENTS_LOADED).set(0.0);
     for listener in LISTENERS {
         metrics::gauge!(names::CONNECTIONS_OPEN, "listener" => listener).increment(0.0);
+        metrics::counter!(names::CONNECTIONS_IDLE_CLOSED, "listener" => listener).increment(0);
         for cap in [CapKind::Total, CapKind::Peer] {
             metrics::counter!(names::CONNECTIONS_REFUSED, "listener" => listener, "cap" => cap.label())
                 .increment(0);
