@@ -2,6 +2,7 @@
 //! upstream, and the container deployment files.
 
 mod compose;
+mod connections;
 mod documented_metrics;
 mod drain;
 mod endpoints;
