@@ -7,4 +7,5 @@ mod documented_metrics;
 mod drain;
 mod endpoints;
 mod mock;
+mod readiness;
 mod traces;
