@@ -185,3 +185,16 @@ async fn connection_caps_refuse_one_more_per_agency_and_in_total() {
     drop((second, police));
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_tcp_connection_is_closed_within_the_handshake_bound() {
+    // The handshake is bounded by `limits.read_timeout`; the idle timeout is far longer.
+    let gw = gateway("read_timeout = \"1s\"\nidle_timeout = \"60s\"").await;
+    let mut tcp = TcpStream::connect(gw.launched.as_ref().unwrap().transfer_addr).await.unwrap();
+    let started = Instant::now();
+    let mut chunk = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut chunk)).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "not closed: {read:?}");
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    gw.stop().await;
+}
