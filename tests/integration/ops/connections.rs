@@ -7,17 +7,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use isagate::tls::dev_certs;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::endpoints::http;
 use crate::gateway::harness::{Gateway, Options};
 use crate::support::wait_until;
-
-/// A request every listener answers at once (a refusal: no agreement matches).
-const PROBE: &[u8] = b"GET /merseyside-police/v1/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
 /// The longest a test waits for a close: the idle timeout, the 2 s close grace, slack.
 const CLOSE_BOUND: Duration = Duration::from_secs(6);
@@ -40,32 +40,59 @@ async fn connect(
     tokio_rustls::TlsConnector::from(Arc::new(cfg)).connect(name, tcp).await
 }
 
-/// Send [`PROBE`] and read one whole response; `Err` when the connection closes first.
-async fn exchange(tls: &mut TlsStream<TcpStream>) -> Result<String, String> {
-    tls.write_all(PROBE).await.map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    let read = async {
-        let mut chunk = [0u8; 4096];
-        for _ in 0..64 {
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                if buf.len() >= end + 4 + length {
-                    return Ok(head.lines().next().unwrap_or_default().to_owned());
-                }
-            }
-            match tls.read(&mut chunk).await {
-                Ok(0) => return Err("closed".to_owned()),
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(e.to_string()),
-            }
+/// One request over `tls` (HTTP/2 when ALPN chose it, else HTTP/1.1 with keep-alive)
+/// that every listener answers at once (a refusal: no agreement matches). `Ok` holds the
+/// status, the request sender (kept, so the client never closes first) and the task
+/// driving the connection, which ends when the gateway closes it.
+async fn exchange(tls: TlsStream<TcpStream>) -> Result<Served, String> {
+    let h2 = tls.get_ref().1.alpn_protocol() == Some(&b"h2"[..]);
+    let io = TokioIo::new(tls);
+    let req = http::Request::get("https://localhost/merseyside-police/v1/nowhere")
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let fail = |e: hyper::Error| crate::support::error_chain(&e);
+    let answer = async {
+        if h2 {
+            let (mut sender, conn) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .map_err(fail)?;
+            let driver = tokio::spawn(async move { conn.await.is_ok() });
+            let resp = sender.send_request(req).await.map_err(fail)?;
+            Ok::<_, String>((resp, Box::new(sender) as Box<dyn Send>, driver))
+        } else {
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(io).await.map_err(fail)?;
+            let driver = tokio::spawn(async move { conn.await.is_ok() });
+            let resp = sender.send_request(req).await.map_err(fail)?;
+            Ok((resp, Box::new(sender) as Box<dyn Send>, driver))
         }
-        Err("no whole response in 64 reads".to_owned())
     };
-    tokio::time::timeout(Duration::from_secs(10), read).await.map_err(|_| "timed out".to_owned())?
+    let (resp, sender, driver) = tokio::time::timeout(Duration::from_secs(10), answer)
+        .await
+        .map_err(|_| "timed out".to_owned())??;
+    let status = resp.status();
+    // The whole body, so that the connection stays reusable.
+    resp.into_body().collect().await.map_err(fail)?;
+    Ok(Served { status, _sender: sender, driver, answered: Instant::now() })
+}
+
+/// A served request's connection, still open.
+struct Served {
+    status: http::StatusCode,
+    _sender: Box<dyn Send>,
+    driver: tokio::task::JoinHandle<bool>,
+    answered: Instant,
+}
+
+impl Served {
+    /// How long after the answer the gateway closed the connection (within [`CLOSE_BOUND`]).
+    async fn closed_after(self) -> Duration {
+        let ended = tokio::time::timeout(CLOSE_BOUND, self.driver).await;
+        assert!(ended.is_ok(), "the idle connection was not closed");
+        self.answered.elapsed()
+    }
 }
 
 /// How long until the peer closes `tls` (end of stream or a reset), reading nothing.
@@ -80,8 +107,8 @@ async fn time_to_close(tls: &mut TlsStream<TcpStream>) -> Duration {
 
 /// A connection as `agency` gets no answer: its handshake fails, or it closes unanswered.
 async fn refused(gw: &Gateway, agency: &str, what: &str) {
-    if let Ok(mut tls) = connect(gw, agency, &[b"http/1.1"]).await {
-        let got = exchange(&mut tls).await;
+    if let Ok(tls) = connect(gw, agency, &[b"http/1.1"]).await {
+        let got = exchange(tls).await.map(|s| s.status);
         assert!(got.is_err(), "{what} was served: {got:?}");
     }
 }
@@ -100,33 +127,15 @@ async fn idle_connections_close_after_the_idle_timeout() {
     let took = time_to_close(&mut silent).await;
     assert!(took >= Duration::from_millis(900), "closed too early: {took:?}");
 
-    // Idle between keep-alive requests.
-    let mut kept = connect(&gw, "lcc-ssc", &[b"http/1.1"]).await.unwrap();
-    let status = exchange(&mut kept).await.unwrap();
-    assert!(status.starts_with("http/1.1 4"), "{status}");
-    let took = time_to_close(&mut kept).await;
-    assert!(took >= Duration::from_millis(900), "closed too early: {took:?}");
-
-    // HTTP/2: idle once no stream is open.
-    let h2 = connect(&gw, "lcc-ssc", &[b"h2"]).await.unwrap();
-    assert_eq!(h2.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, conn) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(h2),
-    )
-    .await
-    .unwrap();
-    let driver = tokio::spawn(conn);
-    let req = http::Request::get("https://localhost/merseyside-police/v1/nowhere")
-        .body(http_body_util::Empty::<bytes::Bytes>::new())
-        .unwrap();
-    let answered = Instant::now();
-    let resp = sender.send_request(req).await.unwrap();
-    assert!(resp.status().is_client_error(), "{}", resp.status());
-    drop(resp);
-    let ended = tokio::time::timeout(CLOSE_BOUND, driver).await;
-    assert!(ended.is_ok(), "the idle HTTP/2 connection was not closed");
-    assert!(answered.elapsed() >= Duration::from_millis(900), "{:?}", answered.elapsed());
+    // Idle between keep-alive requests, then HTTP/2 idle once no stream is open.
+    for alpn in [&b"http/1.1"[..], &b"h2"[..]] {
+        let tls = connect(&gw, "lcc-ssc", &[alpn]).await.unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+        let served = exchange(tls).await.unwrap();
+        assert!(served.status.is_client_error(), "{}", served.status);
+        let took = served.closed_after().await;
+        assert!(took >= Duration::from_millis(900), "closed too early: {took:?}");
+    }
 
     let text = metrics(&gw).await;
     let closed = text
@@ -142,22 +151,19 @@ async fn connection_caps_refuse_one_more_per_agency_and_in_total() {
     let gw = gateway("max_connections = 3\nmax_connections_per_agency = 2").await;
     let h1: &[&[u8]] = &[b"http/1.1"];
 
-    let mut first = connect(&gw, "lcc-ssc", h1).await.unwrap();
-    let mut second = connect(&gw, "lcc-ssc", h1).await.unwrap();
-    exchange(&mut first).await.unwrap();
-    exchange(&mut second).await.unwrap();
+    let first = exchange(connect(&gw, "lcc-ssc", h1).await.unwrap()).await.unwrap();
+    let second = exchange(connect(&gw, "lcc-ssc", h1).await.unwrap()).await.unwrap();
     // The agency's third: closed after its handshake, before any answer.
     refused(&gw, "lcc-ssc", "the agency's third connection").await;
     // Another agency still connects (the third open connection in total).
-    let mut police = connect(&gw, "merseyside-police", h1).await.unwrap();
-    exchange(&mut police).await.unwrap();
+    let police = exchange(connect(&gw, "merseyside-police", h1).await.unwrap()).await.unwrap();
     // A fourth in total, from a third agency: closed before its handshake.
     refused(&gw, "nhs-trust", "the fourth connection in total").await;
     // A closed connection frees its place.
     drop(first);
     wait_until("a freed place is taken", Duration::from_secs(5), || async {
         match connect(&gw, "lcc-ssc", h1).await {
-            Ok(mut again) => exchange(&mut again).await.is_ok(),
+            Ok(again) => exchange(again).await.is_ok(),
             Err(_) => false,
         }
     })
