@@ -14,8 +14,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -23,6 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use self::admission::Admission;
