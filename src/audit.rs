@@ -40,7 +40,8 @@ pub use record::{Record, RecordDraft, GENESIS_HASH};
 pub use report::{transparency_report, ChainState, EmergencyEntry, Report, ReportQuery};
 pub use segments::{ArchiveCoverage, SegmentMissing, SegmentRead};
 pub use store::{
-    CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
+    CheckpointOptions, CommitFailure, Committed, Durability, Store, StoreError, StoreOptions,
+    StoreStats,
 };
 pub use subject_access::{subject_access, SubjectAnswer, SubjectEntry};
 pub use verify::{Check, Failure, VerifyReport};
