@@ -106,13 +106,13 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
 fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize, p: &Paint) {
     let col = (width - NOTE_WIDTH - 6) / 2;
     let stripped: HashMap<&str, String> = report
-        .minimisation
+        .payload
         .stripped
         .iter()
         .map(|s| (s.path.as_str(), format!("stripped: {}", s.reason)))
         .collect();
     let transformed: HashMap<&str, &str> = report
-        .minimisation
+        .payload
         .transformed
         .iter()
         .map(|t| (t.path.as_str(), t.transform.as_str()))

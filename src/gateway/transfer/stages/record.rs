@@ -18,6 +18,8 @@ pub struct Recorded {
     pub id: uuid::Uuid,
     /// Its commit time, as recorded.
     pub time: String,
+    /// `Isagate-Stripped` for the caller's answer (none when nothing was stripped).
+    pub stripped_header: Option<http::HeaderValue>,
 }
 
 /// Runs after `restriction_check`, before `forward`. Records the span's `latency_ms`.
@@ -60,5 +62,6 @@ pub async fn record(
             &committed.time,
         );
     }
-    Ok(Recorded { id: committed.id, time: committed.time })
+    let stripped_header = crate::gateway::stripped::header_value(&d.minimisation.stripped);
+    Ok(Recorded { id: committed.id, time: committed.time, stripped_header })
 }

@@ -53,9 +53,9 @@ pub async fn respond(
         };
     let mut draft = known.response_draft(outcome, peer);
     if let (Some(m), Some(out)) = (report, &body) {
-        draft.disclosed = m.disclosed;
-        draft.stripped = m.stripped;
-        draft.transformed = m.transformed;
+        draft.disclosed = m.report.disclosed;
+        draft.stripped = m.report.stripped;
+        draft.transformed = m.report.transformed;
         draft.payload_sha256 = Some(sha256_hex(out));
     }
     state.store.append(draft).await.map_err(|e| {
@@ -71,6 +71,9 @@ pub async fn respond(
     }
     if let Ok(v) = HeaderValue::from_str(&recorded.id.to_string()) {
         h.insert(DISCLOSURE_ID, v);
+    }
+    if let Some(v) = &recorded.stripped_header {
+        h.insert(crate::gateway::stripped::STRIPPED, v.clone());
     }
     Ok(Answered { response, outcome })
 }
