@@ -114,9 +114,11 @@ fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
 }
 
 fn has_format_column(conn: &Connection) -> Result<bool, StoreError> {
-    conn.query_row("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'format'", [], |r| {
-        r.get::<_, i64>(0)
-    })
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'format'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
     .map(|n| n > 0)
     .map_err(open_err)
 }

@@ -135,7 +135,8 @@ pub fn minimise(
     let mut counts: BTreeMap<(String, StripReason), u64> = BTreeMap::new();
     let mut payload_view = PayloadView::default();
     for RawStrip { pointer, path, mut reason } in raw {
-        if reason == StripReason::Undeclared && declared.as_ref().is_some_and(|d| d.contains(&pointer))
+        if reason == StripReason::Undeclared
+            && declared.as_ref().is_some_and(|d| d.contains(&pointer))
         {
             reason = StripReason::NotInEmergencySchema;
         }
@@ -148,7 +149,9 @@ pub fn minimise(
         .collect();
     let mut transformed = Vec::with_capacity(raw_transformed.len());
     for (pointer, t) in raw_transformed {
-        payload_view.transformed.push(Transformed { path: pointer, transform: t.transform.clone() });
+        payload_view
+            .transformed
+            .push(Transformed { path: pointer, transform: t.transform.clone() });
         transformed.push(t);
     }
     disclosed.sort();

@@ -13,5 +13,6 @@ mod expect_continue;
 mod replicas;
 mod sentinel;
 mod statuses;
+mod stripped_header;
 mod tls_refusals;
 mod upstream;

@@ -4,6 +4,7 @@
 
 mod keywords;
 mod props;
+mod record_form;
 mod transforms;
 
 use isagate::codes::StripReason;

@@ -89,7 +89,7 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
     if report.allowed() && !report.withheld {
         let _ = writeln!(
             out,
-            "\nDisclosed {} value(s); stripped {}; transformed {}.",
+            "\nThe record would name {} disclosed path(s), {} stripped entry(ies) and {} transformed path(s), as schema paths (`--format json`).",
             report.minimisation.disclosed.len(),
             report.minimisation.stripped.len(),
             report.minimisation.transformed.len()

@@ -230,7 +230,10 @@ fn query_strings_keep_allow_listed_names_only() {
     assert!(!format!("{names:?}").contains("SENTINEL"));
     // The record's form names no parameter: one entry `?` with their number.
     let recorded = q.stripped.unwrap();
-    assert_eq!((recorded.path.as_str(), recorded.reason, recorded.count), ("?", QueryNotAllowed, Some(2)));
+    assert_eq!(
+        (recorded.path.as_str(), recorded.reason, recorded.count),
+        ("?", QueryNotAllowed, Some(2))
+    );
     let q = minimise_query("a=1", &[]);
     assert_eq!((q.query.as_str(), q.stripped.map(|s| s.count)), ("", Some(Some(1))));
 }
