@@ -29,6 +29,13 @@ const CUT: &str = ", ...";
 /// always encoded).
 const ENCODED: &AsciiSet = &CONTROLS.add(b' ').add(b',').add(b';').add(b'%').add(b'"');
 
+/// Add the header to an answer to a forwarded request (when something was stripped).
+pub fn insert(headers: &mut http::HeaderMap, value: Option<&HeaderValue>) {
+    if let Some(v) = value {
+        headers.insert(STRIPPED, v.clone());
+    }
+}
+
 /// The header value for a request's stripped entries, or `None` when there are none.
 pub fn header_value(stripped: &[Stripped]) -> Option<HeaderValue> {
     let text = header_text(stripped)?;

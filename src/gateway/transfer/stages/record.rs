@@ -18,8 +18,6 @@ pub struct Recorded {
     pub id: uuid::Uuid,
     /// Its commit time, as recorded.
     pub time: String,
-    /// `Isagate-Stripped` for the caller's answer (none when nothing was stripped).
-    pub stripped_header: Option<http::HeaderValue>,
 }
 
 /// Runs after `restriction_check`, before `forward`. Records the span's `latency_ms`.
@@ -50,6 +48,7 @@ pub async fn record(
         TransferError::audit_unavailable()
     })?;
     known.request_record = Some(committed.id);
+    known.stripped_header = crate::gateway::stripped::header_value(&d.minimisation.stripped);
     let auth = &authorised.auth;
     if let Some(basis) = &auth.emergency {
         crate::gateway::emergency_limits::alert(
@@ -62,6 +61,5 @@ pub async fn record(
             &committed.time,
         );
     }
-    let stripped_header = crate::gateway::stripped::header_value(&d.minimisation.stripped);
-    Ok(Recorded { id: committed.id, time: committed.time, stripped_header })
+    Ok(Recorded { id: committed.id, time: committed.time })
 }

@@ -72,8 +72,6 @@ pub async fn respond(
     if let Ok(v) = HeaderValue::from_str(&recorded.id.to_string()) {
         h.insert(DISCLOSURE_ID, v);
     }
-    if let Some(v) = &recorded.stripped_header {
-        h.insert(crate::gateway::stripped::STRIPPED, v.clone());
-    }
+    crate::gateway::stripped::insert(h, known.stripped_header.as_ref());
     Ok(Answered { response, outcome })
 }
