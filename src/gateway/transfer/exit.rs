@@ -43,7 +43,10 @@ pub async fn exit(
             let mut response = problem::response(&err.refusal(), Some(&id));
             if in_reply_to.is_some() {
                 // The request was forwarded: its answer says what was stripped from it.
-                crate::gateway::stripped::insert(response.headers_mut(), known.stripped_header.as_ref());
+                crate::gateway::stripped::insert(
+                    response.headers_mut(),
+                    known.stripped_header.as_ref(),
+                );
             }
             (response, outcome)
         }
