@@ -52,3 +52,25 @@ async fn the_caller_is_told_what_was_stripped_and_the_record_stays_small() {
     assert!(reply.headers.get("isagate-stripped").is_none());
     gw.stop().await;
 }
+
+/// An upstream failure is still an answer to a forwarded request: the caller is told what
+/// was stripped from it; a refusal (nothing forwarded) carries no header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_failure_carries_the_header_and_a_refusal_does_not() {
+    use isagate::mock_agency::{Reply, Route};
+    let routes = std::collections::HashMap::from([(
+        "merseyside-police",
+        vec![Route::any("/v1/*", Reply::Close)],
+    )]);
+    let gw = Gateway::start_with(super::harness::Options { routes, ..Default::default() }).await;
+    let reply = gw.referral(&super::harness::referral()).await;
+    assert_eq!(reply.status, 502);
+    let header = reply.headers.get("isagate-stripped").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header.as_deref(), Some(";undeclared;1, /subject;undeclared;1"));
+    let mut bad = super::harness::referral();
+    bad["case_id"] = serde_json::json!(7);
+    let reply = gw.referral(&bad).await;
+    assert_eq!(reply.status, 422);
+    assert!(reply.headers.get("isagate-stripped").is_none());
+    gw.stop().await;
+}
