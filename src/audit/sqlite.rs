@@ -401,7 +401,14 @@ impl Sqlite {
                 let conn = reader.lock().ok()?;
                 PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
             };
-            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
+            (0..n)
+                .map(|_| {
+                    let conn = connect(&path, true, Duration::from_secs(5)).ok()?;
+                    // A store older than version 4 opened read-only: see `read_older`.
+                    read_older(&conn).ok()?;
+                    Some(conn)
+                })
+                .collect()
         })
         .await
         .ok()

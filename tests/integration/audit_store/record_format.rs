@@ -48,6 +48,14 @@ async fn a_chain_of_both_forms_verifies_exports_and_answers_subject_access() {
         conn.execute_batch("ALTER TABLE records DROP COLUMN format; PRAGMA user_version = 3;")
             .unwrap();
     }
+    // Read-only, the older store is read as it is (nothing written, not even the column).
+    {
+        let ro = open(&format!("{url}?mode=ro")).await;
+        let report = verify(&ro).await;
+        assert!(report.ok, "{:?}", report.failure);
+        assert_eq!((report.length, report.older_format, report.older_with_caller_names), (3, 3, 2));
+        assert_eq!(ro.subject_records(SUBJECT).await.unwrap().len(), 3);
+    }
     let store = open(&url).await;
     store.append(disclosure(4, &[SUBJECT])).await.unwrap();
     store.append(disclosure(5, &[])).await.unwrap();
