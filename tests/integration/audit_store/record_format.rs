@@ -7,6 +7,7 @@
 use std::process::Command;
 
 use isagate::audit::record::RecordDraft;
+use isagate::audit::{Store, VerifyReport};
 use isagate::codes::StripReason;
 use isagate::minimise::Stripped;
 
@@ -27,20 +28,49 @@ fn older(n: u64, stripped: &[(&str, StripReason)]) -> RecordDraft {
     d
 }
 
+/// Three records in the older form, two of them naming what the caller chose.
+async fn append_older(url: &str) {
+    let store = open(url).await;
+    let undeclared = [("/child/Jordan Whitfield NHS 9434765919", StripReason::Undeclared)];
+    store.append(older(1, &undeclared)).await.unwrap();
+    store.append(older(2, &[("?Jordan_Whitfield", StripReason::QueryNotAllowed)])).await.unwrap();
+    store.append(older(3, &[("/child/religion", StripReason::SpecialCategory)])).await.unwrap();
+}
+
+/// After two format 2 records: the chain verifies, counts the older records, and
+/// subject access finds both forms.
+async fn check_both_forms(store: &Store) -> VerifyReport {
+    let report = verify(store).await;
+    assert!(report.ok, "{:?}", report.failure);
+    assert_eq!((report.length, report.older_format, report.older_with_caller_names), (5, 3, 2));
+    let found = store.subject_records(SUBJECT).await.unwrap();
+    let formats: Vec<_> = found.iter().map(|r| r.draft.format).collect();
+    assert_eq!(formats, [None, None, None, Some(2)], "subject access finds both forms");
+    assert!(found[0].draft.stripped[0].count.is_none());
+    assert_eq!(found[3].draft.stripped[0].count, Some(1));
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_of_both_forms_upgraded_in_place_postgres() {
+    let Some(admin) = pg_admin_url("a_chain_of_both_forms_upgraded_in_place_postgres") else {
+        return;
+    };
+    let url = fresh_pg(&admin).await;
+    append_older(&url).await;
+    // The table as the previous release made it.
+    raw_sql(&url, "ALTER TABLE records DROP COLUMN format").await;
+    let store = open(&url).await;
+    store.append(disclosure(4, &[SUBJECT])).await.unwrap();
+    store.append(disclosure(5, &[])).await.unwrap();
+    check_both_forms(&store).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chain_of_both_forms_verifies_exports_and_answers_subject_access() {
     let dir = scratch();
     let url = sqlite_url(dir.path());
-    {
-        let store = open(&url).await;
-        let undeclared = [("/child/Jordan Whitfield NHS 9434765919", StripReason::Undeclared)];
-        store.append(older(1, &undeclared)).await.unwrap();
-        store
-            .append(older(2, &[("?Jordan_Whitfield", StripReason::QueryNotAllowed)]))
-            .await
-            .unwrap();
-        store.append(older(3, &[("/child/religion", StripReason::SpecialCategory)])).await.unwrap();
-    }
+    append_older(&url).await;
     // Make it a store of schema version 3, as the previous release left it.
     {
         let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
@@ -60,15 +90,7 @@ async fn a_chain_of_both_forms_verifies_exports_and_answers_subject_access() {
     store.append(disclosure(4, &[SUBJECT])).await.unwrap();
     store.append(disclosure(5, &[])).await.unwrap();
 
-    let report = verify(&store).await;
-    assert!(report.ok, "{:?}", report.failure);
-    assert_eq!((report.length, report.older_format, report.older_with_caller_names), (5, 3, 2));
-    let found = store.subject_records(SUBJECT).await.unwrap();
-    let formats: Vec<_> = found.iter().map(|r| r.draft.format).collect();
-    assert_eq!(formats, [None, None, None, Some(2)], "subject access finds both forms");
-    assert!(
-        found[0].draft.stripped[0].count.is_none() && found[3].draft.stripped[0].count == Some(1)
-    );
+    let report = check_both_forms(&store).await;
 
     let out =
         Command::new(isagate_bin()).args(["audit", "verify", "--store", &url]).output().unwrap();
