@@ -94,6 +94,19 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
             report.minimisation.stripped.len(),
             report.minimisation.transformed.len()
         );
+        if !report.minimisation.stripped.is_empty() {
+            // The record's form: schema text only, never the payload's own names.
+            let entries: Vec<String> = report
+                .minimisation
+                .stripped
+                .iter()
+                .map(|s| {
+                    let path = if s.path.is_empty() { "(top level)" } else { s.path.as_str() };
+                    format!("{path} {} ({})", s.reason, s.count.unwrap_or(1))
+                })
+                .collect();
+            let _ = writeln!(out, "Recorded as stripped: {}", entries.join(", "));
+        }
         if !report.subjects.is_empty() {
             let kinds: Vec<String> =
                 report.subjects.iter().map(|s| format!("{} ({})", s.kind, s.count)).collect();
