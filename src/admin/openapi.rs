@@ -187,7 +187,7 @@ fn schemas() -> Value {
             "agreement_header": {"type": ["boolean", "null"], "description": "false: ask as a caller that sends no `Isagate-Agreement` header, so two agreements that permit the request are `agreement-ambiguous` (default true)"},
             "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
             "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
-        "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),
+        "Stripped": closed(&["path", "reason"], json!({"path": {"type": "string", "description": "a schema path: keys the schema names, `*` for any other key and every array position, `?` for the query parameters"}, "reason": s, "count": {"type": "integer", "minimum": 1, "description": "how many nodes, keys or parameters the entry stands for"}})),
         "Transformed": closed(&["path", "transform"], json!({"path": s, "transform": s})),
         "ExplainReport": closed(&["agreement", "flow", "direction", "refused", "reasons", "output", "disclosed", "stripped", "transformed"], json!({
             "agreement": s, "flow": s, "direction": {"enum": ["request", "response"]},

@@ -12,5 +12,6 @@ mod crash;
 mod fail_closed;
 mod postgres;
 mod read_only_commands;
+mod record_format;
 mod schema;
 mod tamper;

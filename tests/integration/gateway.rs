@@ -14,5 +14,6 @@ mod replicas;
 mod response_subjects;
 mod sentinel;
 mod statuses;
+mod stripped_header;
 mod tls_refusals;
 mod upstream;
