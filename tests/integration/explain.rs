@@ -318,6 +318,7 @@ fn an_international_recipient_needs_a_safeguard() {
         name: "Police".into(),
         jurisdiction: "IE".into(),
         receives: true,
+        public_authority: true,
     }];
     let r = run(&ExplainRequest { agencies: &agencies, ..request(&bytes) });
     assert_eq!(codes(&r), [RefusalCode::InternationalTransfer]);
