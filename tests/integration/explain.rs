@@ -27,6 +27,7 @@ expires: 2027-01-01
 lawful_basis:
   article_6: ["6(1)(e)"]
   article_10: ["DPA2018-Sch1-P2-10"]
+  appropriate_policy_document: Council appropriate policy document
 purposes:
   - id: safeguarding
     description: Protect a child or adult at risk of harm

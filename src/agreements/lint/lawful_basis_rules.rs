@@ -75,10 +75,12 @@ pub(crate) fn check_lawful_bases(
             }
             let used = own.as_ref().unwrap_or(&top);
             let flow_at = [K("flows"), I(i)];
-            check_regime(used, flow.regime, &flow.id, own.is_none(), &p.tree.pos_at(&flow_at), report);
+            check_regime(used, flow.regime, &format!("flow `{}`", flow.id), own.is_none(), &p.tree.pos_at(&flow_at), report);
+            // Only with the registered agencies: without them, one warning already says
+            // that parties were not checked.
             let public = agencies
                 .and_then(|list| list.iter().find(|g| g.id == flow.from))
-                .is_none_or(|g| g.public_authority);
+                .is_some_and(|g| g.public_authority);
             if public && flow.regime == Regime::UkGdpr {
                 check_public_authority(used, &flow.from, &flow.id, report);
             }
@@ -97,7 +99,7 @@ pub(crate) fn check_policy_lawful_bases(p: &ParsedPolicy, report: &mut Report) {
         };
         check_codes(&written, report);
         let at = p.tree.pos_at(&[K("rules"), I(i)]);
-        check_regime(&written, Regime::UkGdpr, &format!("rule {}", rule.id), false, &at, report);
+        check_regime(&written, Regime::UkGdpr, &format!("rule `{}`", rule.id), false, &at, report);
     }
 }
 
@@ -176,7 +178,7 @@ fn needed(entry: &Entry) -> String {
         .map(|p| match p.strip_suffix('*') {
             Some(prefix) => {
                 let first = vocabulary().iter().find(|e| e.code.starts_with(prefix));
-                let example = first.map_or(String::new(), |e| format!(", such as `{}`", e.code));
+                let example = first.map_or(String::new(), |e| format!(" (for example `{}`)", e.code));
                 format!("a condition whose code begins `{prefix}`{example}")
             }
             None => format!("`{p}`"),
@@ -208,7 +210,7 @@ fn check_regime(
             Regime::DpaPart3 => "under DPA 2018 Part 3, Articles 6, 9 and 10 do not apply: cite section 35 and Schedule 8 codes in `part_3` (give the flow its own `lawful_basis` if the agreement's is for UK GDPR flows)",
             Regime::UkGdpr => "`part_3` codes are for law enforcement processing: set the flow's `regime: dpa-part-3` if the disclosing party is a competent authority processing for a law enforcement purpose, or remove them",
         };
-        let message = format!("`{owner}` is `{}` but {whose} cites `{key}` codes", regime.as_str());
+        let message = format!("{owner} is `{}` but {whose} cites `{key}` codes", regime.as_str());
         let f = if inherited {
             Finding::new(Rule::LawfulBasisWrongRegime, w.file, *owner_pos, message, help)
         } else {
@@ -222,7 +224,7 @@ fn check_regime(
     };
     let has_base = base.iter().any(|c| c.starts_with(prefix) && lookup(c).is_some());
     if !has_base {
-        let message = format!("`{owner}` has no lawful basis for the processing: `{key}` needs {what}");
+        let message = format!("{owner} has no lawful basis for the processing: `{key}` needs {what}");
         let help = format!("add the basis to `{key}`; every code is listed in {DOCS}");
         let f = if inherited {
             Finding::new(Rule::MissingLawfulBasis, w.file, *owner_pos, message, help)
