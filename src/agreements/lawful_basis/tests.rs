@@ -106,3 +106,21 @@ fn the_data_file_parses() {
         panic!("{e}");
     }
 }
+
+/// `docs/lawful-basis.md` shows the data file as it is: the table between its markers is
+/// [`markdown_table`] (`UPDATE_GOLDEN=1` rewrites it).
+#[test]
+fn the_docs_page_equals_the_data() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lawful-basis.md");
+    let page = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = ("<!-- vocabulary: begin -->\n", "<!-- vocabulary: end -->");
+    let (Some(b), Some(e)) = (page.find(begin), page.find(end)) else {
+        panic!("docs/lawful-basis.md lacks the vocabulary markers");
+    };
+    let table = markdown_table();
+    let want = format!("{}{begin}{table}{}", &page[..b], &page[e..]);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &want).unwrap_or_default();
+    }
+    assert_eq!(page, want, "docs/lawful-basis.md differs from lawful_basis.toml: run with UPDATE_GOLDEN=1");
+}
