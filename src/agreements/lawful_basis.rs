@@ -173,10 +173,8 @@ const PHRASES: &[(&str, &str)] = &[
 
 /// `6(1)(e)`, `6.1.e`, `6(1)e`, `6-1-e`, `9(2)(h)`, `10` written without the article word.
 fn article_code(s: &str) -> Option<&'static str> {
-    let parts: Vec<&str> = s
-        .split(|c: char| "().-_,/".contains(c))
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> =
+        s.split(|c: char| "().-_,/".contains(c)).filter(|p| !p.is_empty()).collect();
     let code = match parts.as_slice() {
         [article @ ("6" | "9"), para, letter] => format!("{article}({para})({letter})"),
         [article @ ("6" | "9"), rest] => {
@@ -215,11 +213,8 @@ fn dpa_code(lower: &str) -> Option<&'static str> {
         (Some(8), Some(n)) => return find("DPA2018-Sch8-", n),
         _ => {}
     }
-    let section: String = lower
-        .replace("section", "s")
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let section: String =
+        lower.replace("section", "s").chars().filter(|c| !c.is_whitespace()).collect();
     let at = section.find("s35")?;
     let code = format!("DPA2018-{}", section.get(at..)?);
     lookup(&code).map(|e| e.code.as_str())

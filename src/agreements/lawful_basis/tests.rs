@@ -9,13 +9,21 @@ fn the_data_file_parses_and_every_code_is_unique_and_complete() {
     let mut seen = std::collections::HashSet::new();
     for e in v {
         assert!(seen.insert(e.code.as_str()), "{} twice", e.code);
-        assert!(!e.keys.is_empty() && !e.description.is_empty() && !e.source.is_empty(), "{}", e.code);
+        assert!(
+            !e.keys.is_empty() && !e.description.is_empty() && !e.source.is_empty(),
+            "{}",
+            e.code
+        );
         for k in &e.keys {
             assert!(e.regime.lists().contains(&k.as_str()), "{} in {k}", e.code);
         }
         for n in &e.needs_one_of {
             let prefix = n.trim_end_matches('*');
-            assert!(v.iter().any(|x| x.code.starts_with(prefix)), "{} needs {n}: no such code", e.code);
+            assert!(
+                v.iter().any(|x| x.code.starts_with(prefix)),
+                "{} needs {n}: no such code",
+                e.code
+            );
         }
     }
 }
@@ -30,17 +38,25 @@ fn covers_the_law_the_issue_names() {
         .chain((29..=37).map(|n| format!("DPA2018-Sch1-P3-{n}")))
         .chain((1..=5).map(|n| format!("UKGDPR-Annex1-{n}")))
         .chain((1..=9).map(|n| format!("DPA2018-Sch8-{n}")))
-        .chain(["6(1)(ea)", "10-official-authority", "DPA2018-s35(4)", "DPA2018-s35(5)"].map(String::from))
+        .chain(
+            ["6(1)(ea)", "10-official-authority", "DPA2018-s35(4)", "DPA2018-s35(5)"]
+                .map(String::from),
+        )
         .collect();
     for c in &codes {
         assert!(lookup(c).is_some(), "{c} missing");
     }
-    assert_eq!(lookup("DPA2018-Sch1-P2-18").map(|e| e.title.as_str()), Some("Safeguarding of children and of individuals at risk"));
+    assert_eq!(
+        lookup("DPA2018-Sch1-P2-18").map(|e| e.title.as_str()),
+        Some("Safeguarding of children and of individuals at risk")
+    );
     assert_eq!(lookup("DPA2018-Sch8-4").map(|e| e.regime), Some(Regime::DpaPart3));
     assert!(lookup("DPA2018-Sch1-P1-1").is_some_and(|e| e.policy_document));
     assert!(lookup("DPA2018-Sch1-P1-2").is_some_and(|e| !e.policy_document));
     assert!(lookup("9(2)(h)").is_some_and(|e| e.needs_met_by("DPA2018-Sch1-P1-2")));
-    assert!(lookup("9(2)(g)").is_some_and(|e| e.needs_met_by("DPA2018-Sch1-P2-6") && !e.needs_met_by("DPA2018-Sch1-P1-2")));
+    assert!(lookup("9(2)(g)").is_some_and(
+        |e| e.needs_met_by("DPA2018-Sch1-P2-6") && !e.needs_met_by("DPA2018-Sch1-P1-2")
+    ));
     assert!(lookup("6(1)(z)").is_none());
 }
 
@@ -86,15 +102,25 @@ fn only_checked_codes_unlock() {
     };
     let free = unlocks(&lb(&["because we want to"], &["x"], &[]), Regime::UkGdpr);
     assert_eq!(free, Unlocks::default());
-    let gdpr = unlocks(&lb(&["9(2)(g)", "DPA2018-Sch1-P2-18"], &["DPA2018-Sch1-P2-10"], &[]), Regime::UkGdpr);
+    let gdpr = unlocks(
+        &lb(&["9(2)(g)", "DPA2018-Sch1-P2-18"], &["DPA2018-Sch1-P2-10"], &[]),
+        Regime::UkGdpr,
+    );
     assert!(gdpr.special_category && gdpr.criminal_offence);
     // A Schedule 1 condition alone in article_9 is no Article 9(2) condition.
     assert!(!unlocks(&lb(&["DPA2018-Sch1-P2-18"], &[], &[]), Regime::UkGdpr).special_category);
     // Under Part 3 the Article lists count for nothing.
-    assert_eq!(unlocks(&lb(&["9(2)(g)"], &["10-official-authority"], &[]), Regime::DpaPart3), Unlocks::default());
-    let p3 = unlocks(&lb(&[], &[], &["DPA2018-s35(2)(b)", "DPA2018-s35(5)", "DPA2018-Sch8-4"]), Regime::DpaPart3);
+    assert_eq!(
+        unlocks(&lb(&["9(2)(g)"], &["10-official-authority"], &[]), Regime::DpaPart3),
+        Unlocks::default()
+    );
+    let p3 = unlocks(
+        &lb(&[], &[], &["DPA2018-s35(2)(b)", "DPA2018-s35(5)", "DPA2018-Sch8-4"]),
+        Regime::DpaPart3,
+    );
     assert!(p3.special_category && p3.criminal_offence);
-    let no_schedule_8 = unlocks(&lb(&[], &[], &["DPA2018-s35(2)(b)", "DPA2018-s35(5)"]), Regime::DpaPart3);
+    let no_schedule_8 =
+        unlocks(&lb(&[], &[], &["DPA2018-s35(2)(b)", "DPA2018-s35(5)"]), Regime::DpaPart3);
     assert!(!no_schedule_8.special_category && no_schedule_8.criminal_offence);
     // Part 3 codes do not count under UK GDPR.
     assert_eq!(unlocks(&lb(&[], &[], &["DPA2018-s35(4)"]), Regime::UkGdpr), Unlocks::default());
@@ -122,5 +148,8 @@ fn the_docs_page_equals_the_data() {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &want).unwrap_or_default();
     }
-    assert_eq!(page, want, "docs/lawful-basis.md differs from lawful_basis.toml: run with UPDATE_GOLDEN=1");
+    assert_eq!(
+        page, want,
+        "docs/lawful-basis.md differs from lawful_basis.toml: run with UPDATE_GOLDEN=1"
+    );
 }

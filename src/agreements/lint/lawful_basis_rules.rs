@@ -75,7 +75,14 @@ pub(crate) fn check_lawful_bases(
             }
             let used = own.as_ref().unwrap_or(&top);
             let flow_at = [K("flows"), I(i)];
-            check_regime(used, flow.regime, &format!("flow `{}`", flow.id), own.is_none(), &p.tree.pos_at(&flow_at), report);
+            check_regime(
+                used,
+                flow.regime,
+                &format!("flow `{}`", flow.id),
+                own.is_none(),
+                &p.tree.pos_at(&flow_at),
+                report,
+            );
             // Only with the registered agencies: without them, one warning already says
             // that parties were not checked.
             let public = agencies
@@ -178,7 +185,8 @@ fn needed(entry: &Entry) -> String {
         .map(|p| match p.strip_suffix('*') {
             Some(prefix) => {
                 let first = vocabulary().iter().find(|e| e.code.starts_with(prefix));
-                let example = first.map_or(String::new(), |e| format!(" (for example `{}`)", e.code));
+                let example =
+                    first.map_or(String::new(), |e| format!(" (for example `{}`)", e.code));
                 format!("a condition whose code begins `{prefix}`{example}")
             }
             None => format!("`{p}`"),
@@ -219,12 +227,20 @@ fn check_regime(
         report.push(f.label("wrong regime"));
     }
     let (key, base, prefix, what) = match regime {
-        Regime::UkGdpr => ("article_6", &w.basis.article_6, "6(1)(", "an Article 6 basis, such as `6(1)(e)`"),
-        Regime::DpaPart3 => ("part_3", &w.basis.part_3, "DPA2018-s35(2)", "a section 35(2) basis, such as `DPA2018-s35(2)(b)`"),
+        Regime::UkGdpr => {
+            ("article_6", &w.basis.article_6, "6(1)(", "an Article 6 basis, such as `6(1)(e)`")
+        }
+        Regime::DpaPart3 => (
+            "part_3",
+            &w.basis.part_3,
+            "DPA2018-s35(2)",
+            "a section 35(2) basis, such as `DPA2018-s35(2)(b)`",
+        ),
     };
     let has_base = base.iter().any(|c| c.starts_with(prefix) && lookup(c).is_some());
     if !has_base {
-        let message = format!("{owner} has no lawful basis for the processing: `{key}` needs {what}");
+        let message =
+            format!("{owner} has no lawful basis for the processing: `{key}` needs {what}");
         let help = format!("add the basis to `{key}`; every code is listed in {DOCS}");
         let f = if inherited {
             Finding::new(Rule::MissingLawfulBasis, w.file, *owner_pos, message, help)

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{Authorisation, EmergencyBasis, Facts, Rules};
-use crate::agreements::matching::{self, Matched};
 use crate::agreements::lawful_basis::{self, Regime};
+use crate::agreements::matching::{self, Matched};
 use crate::agreements::{EmergencyRule, Flow, LoadedAgreement};
 use crate::audit::record::AgreementRef;
 use crate::codes::Reason;
