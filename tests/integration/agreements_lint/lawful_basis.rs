@@ -16,103 +16,69 @@ fn isagate(args: &[&str]) -> Output {
         .unwrap()
 }
 
-const AGREEMENT: &str = "id: ISA-TEST-0001
-title: Test agreement
-version: 1
-status: active
-owner: test-governance
-parties: [council, police]
-dpia: DPIA-2026-001
-effective_from: 2026-01-01
-expires: 2028-01-01
-lawful_basis:
-  article_6: [\"Art 6(1)(e)\"]
-  article_9: [\"because we want to\"]
-purposes:
-  - id: safeguarding
-    description: Protect people at risk
-retention: 6 years
-flows:
-  - id: referral
-    from: council
-    to: police
-    method: POST
-    path: /v1/referrals
-    purposes: [safeguarding]
-    request_schema: special.v1.json
-";
+/// `agreements check` of one lint case file, alone in a folder, with the fixture agencies.
+fn check_case(case: &str, json: bool) -> Output {
+    let dir = scratch();
+    let src = repo().join("tests/fixtures/lint/cases").join(format!("{case}.yaml"));
+    std::fs::copy(src, dir.path().join("isa.yaml")).unwrap();
+    let mut args = vec![
+        "--schemas",
+        "tests/fixtures/lint/schemas",
+        "--config",
+        "tests/fixtures/lint/agencies.toml",
+        "agreements",
+        "check",
+        dir.path().to_str().unwrap(),
+    ];
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    isagate(&args)
+}
 
 #[test]
 fn free_text_is_refused_with_the_code_to_use() {
-    let dir = scratch();
-    std::fs::write(dir.path().join("isa.yaml"), AGREEMENT).unwrap();
-    let folder = dir.path().to_str().unwrap();
-    let o = isagate(&[
-        "--schemas",
-        "tests/fixtures/lint/schemas",
-        "--config",
-        "tests/fixtures/lint/agencies.toml",
-        "agreements",
-        "check",
-        folder,
-        "--format",
-        "json",
-    ]);
+    let o = check_case("unknown-lawful-basis", true);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let find = |code: &str, line: u64| {
+    let find = |code: &str, line: u64, column: u64| {
         j["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["code"] == code && f["line"] == line)
-            .unwrap_or_else(|| panic!("no `{code}` at line {line}: {j:#}"))
+            .find(|f| f["code"] == code && f["line"] == line && f["column"] == column)
+            .unwrap_or_else(|| panic!("no `{code}` at {line}:{column}: {j:#}"))
             .clone()
     };
-    let art6 = find("unknown-lawful-basis", 11);
-    assert_eq!(art6["column"], 15);
-    assert!(art6["file"].as_str().unwrap().ends_with("isa.yaml"));
+    let public_task = find("unknown-lawful-basis", 12, 26);
+    assert!(public_task["file"].as_str().unwrap().ends_with("isa.yaml"));
+    assert_eq!(public_task["severity"], "error");
     assert!(
-        art6["help"].as_str().unwrap().contains("write the code `6(1)(e)` (Public task)"),
-        "{art6}"
+        public_task["help"].as_str().unwrap().contains("write the code `6(1)(e)` (Public task)"),
+        "{public_task}"
     );
-    let art9 = find("unknown-lawful-basis", 12);
-    assert_eq!(art9["severity"], "error");
-    assert!(art9["help"].as_str().unwrap().contains("docs/lawful-basis.md"), "{art9}");
-    // Neither entry is a code: the flow has no basis, and the special category field is
-    // not unlocked by the free text.
-    find("missing-lawful-basis", 18);
+    let art9 = find("unknown-lawful-basis", 13, 37);
+    assert!(art9["help"].as_str().unwrap().contains("write the code `9(2)(h)`"), "{art9}");
+    let free = find("unknown-lawful-basis", 13, 15);
+    assert_eq!(free["message"], "`because we want to` is not a lawful-basis code");
+    assert!(free["help"].as_str().unwrap().contains("docs/lawful-basis.md"), "{free}");
+    let typo = find("unknown-lawful-basis", 14, 16);
     assert!(
-        j["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["code"] == "special-category-without-article-9"),
-        "{j:#}"
+        typo["help"].as_str().unwrap().starts_with("did you mean `DPA2018-Sch1-P2-10`?"),
+        "{typo}"
     );
+    find("missing-lawful-basis", 20, 5);
 
-    // The same file with codes lints clean (no error, no warning).
-    let fixed = AGREEMENT
-        .replace("\"Art 6(1)(e)\"", "\"6(1)(e)\"")
-        .replace("\"because we want to\"", "\"9(2)(h)\", \"DPA2018-Sch1-P1-2\"");
-    std::fs::write(dir.path().join("isa.yaml"), fixed).unwrap();
-    let o = isagate(&[
-        "--schemas",
-        "tests/fixtures/lint/schemas",
-        "--config",
-        "tests/fixtures/lint/agencies.toml",
-        "agreements",
-        "check",
-        folder,
-    ]);
+    // A UK GDPR flow beside a Part 3 flow, every code in its place: clean.
+    let o = check_case("lawful-basis-part-3-clean", false);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("0 errors, 0 warnings"), "{out}");
 }
 
-#[test]
-fn a_part_3_sample_flow_discloses_criminal_offence_data_and_names_its_codes() {
-    let o = isagate(&[
+/// `agreements explain` of the MAPPA sample's referral, a Part 3 flow.
+fn explain_mappa(json: bool) -> Output {
+    let mut args = vec![
         "--config",
         "examples/agencies.toml",
         "agreements",
@@ -120,9 +86,16 @@ fn a_part_3_sample_flow_discloses_criminal_offence_data_and_names_its_codes() {
         "ISA-MAPPA-NW-0002",
         "referral-to-police",
         "examples/payloads/mappa-referral.json",
-        "--format",
-        "json",
-    ]);
+    ];
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    isagate(&args)
+}
+
+#[test]
+fn a_part_3_sample_flow_discloses_criminal_offence_data_and_names_its_codes() {
+    let o = explain_mappa(true);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["after"]["index_offence"], j["before"]["index_offence"], "{j:#}");
@@ -134,15 +107,7 @@ fn a_part_3_sample_flow_discloses_criminal_offence_data_and_names_its_codes() {
         basis[0]["description"].as_str().unwrap().starts_with("Law enforcement: task of a competent authority (Data Protection Act 2018 section 35(2)(b)): "),
         "{basis:#?}"
     );
-    let human = isagate(&[
-        "--config",
-        "examples/agencies.toml",
-        "agreements",
-        "explain",
-        "ISA-MAPPA-NW-0002",
-        "referral-to-police",
-        "examples/payloads/mappa-referral.json",
-    ]);
+    let human = explain_mappa(false);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
         text.contains(
