@@ -255,6 +255,9 @@ pub struct Agency {
     /// Allowed client certificate SHA-256 fingerprints, lowercase hex (no `sha256:`).
     /// Empty: any certificate with this agency's identity.
     pub pins: Vec<String>,
+    /// A public authority acting in its tasks, which may not rely on Article 6(1)(f) or
+    /// (ea) (`public_authority`, default true; contract section 9).
+    pub public_authority: bool,
 }
 
 impl Agency {
@@ -372,6 +375,7 @@ impl Config {
                 name: a.name.clone(),
                 jurisdiction: a.jurisdiction.clone(),
                 receives: a.upstream.is_some(),
+                public_authority: a.public_authority,
             })
             .collect()
     }

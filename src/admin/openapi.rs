@@ -159,7 +159,9 @@ fn schemas() -> Value {
             "id": s, "from": s, "to": s, "method": s, "path": s, "purposes": strings,
             "request_schema": nullable("string"), "response_schema": nullable("string"),
             "query": {"type": "array", "items": s, "description": "allow-listed query parameter names"},
-            "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"}})),
+            "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"},
+            "regime": {"enum": ["uk-gdpr", "dpa-part-3"], "description": "the disclosing party's regime"},
+            "lawful_basis": {"type": "object", "description": "the flow's own lawful basis, replacing the agreement's (docs/lawful-basis.md)"}})),
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
                 "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
@@ -195,7 +197,10 @@ fn schemas() -> Value {
             "output": {"description": "what the recipient would get; null when refused"},
             "query": {"type": ["string", "null"], "description": "the query string the recipient would get; null when none was sent"},
             "disclosed": strings, "stripped": {"type": "array", "items": r("Stripped")},
-            "transformed": {"type": "array", "items": r("Transformed")}})),
+            "transformed": {"type": "array", "items": r("Transformed")},
+            "lawful_basis": {"type": "array", "items": r("BasisCode"), "description": "the lawful-basis codes relied on, each with its plain-English description (docs/lawful-basis.md)"}})),
+        "BasisCode": closed(&["list", "code", "description"], json!({
+            "list": {"enum": ["article_6", "article_9", "article_10", "part_3"]}, "code": s, "description": s})),
         "ReviewSummary": closed(&["review_id", "time", "decision", "subject_told", "revisit", "note", "reviewer", "reviews"], json!({
             "review_id": {"type": "string", "format": "uuid"}, "time": {"type": "string", "format": "date-time"},
             "decision": {"enum": ["justified", "not-justified"]},

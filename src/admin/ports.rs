@@ -88,6 +88,9 @@ pub struct ExplainReport {
     /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
     #[serde(flatten)]
     pub minimisation: MinimisationReport,
+    /// The lawful-basis codes relied on, each with its description.
+    #[serde(default)]
+    pub lawful_basis: Vec<crate::agreements::explain::BasisCode>,
 }
 
 /// Why the dry run could not run at all (not a refusal of the transfer).

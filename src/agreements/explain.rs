@@ -81,6 +81,38 @@ pub struct SubjectCount {
     pub count: usize,
 }
 
+/// One lawful-basis code beside its plain-English description
+/// ([`crate::agreements::lawful_basis::describe`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BasisCode {
+    /// The list it is written in: `article_6`, `article_9`, `article_10` or `part_3`.
+    pub list: String,
+    pub code: String,
+    pub description: String,
+}
+
+impl BasisCode {
+    /// Every code of `lb`, list by list.
+    fn all(lb: &crate::codes::LawfulBasis) -> Vec<Self> {
+        [
+            ("article_6", &lb.article_6),
+            ("article_9", &lb.article_9),
+            ("article_10", &lb.article_10),
+            ("part_3", &lb.part_3),
+        ]
+        .into_iter()
+        .flat_map(|(list, codes)| {
+            codes.iter().map(move |code| BasisCode {
+                list: list.to_owned(),
+                code: code.clone(),
+                description: super::lawful_basis::describe(code)
+                    .unwrap_or_else(|| "not a lawful-basis code".to_owned()),
+            })
+        })
+        .collect()
+    }
+}
+
 /// The dry run's answer. Serialised as the stable `--format json` document (see
 /// `docs/minimisation.md`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,6 +130,9 @@ pub struct ExplainReport {
     pub emergency: Option<String>,
     /// The schema file used.
     pub schema: Option<String>,
+    /// The lawful-basis codes the transfer relies on, each with what it means (empty when
+    /// nothing permits it).
+    pub lawful_basis: Vec<BasisCode>,
     /// A response with no response schema: only the status would pass.
     pub withheld: bool,
     /// The payload as received (when it parsed).
@@ -128,6 +163,7 @@ impl ExplainReport {
             purpose: None,
             emergency: req.emergency.map(str::to_owned),
             schema: None,
+            lawful_basis: Vec::new(),
             withheld: false,
             before: None,
             after: None,
@@ -165,6 +201,7 @@ impl ExplainReport {
         self.flow.clone_from(&auth.flow);
         self.purpose = Some(auth.purpose.clone());
         self.schema = schema.cloned();
+        self.lawful_basis = BasisCode::all(&auth.lawful_basis);
     }
 
     fn allow(mut self, after: Option<Value>, subjects: &[SubjectId]) -> Self {

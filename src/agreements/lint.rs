@@ -8,6 +8,7 @@
 
 mod agreement_rules;
 mod json_pos;
+mod lawful_basis_rules;
 mod policy_rules;
 mod render;
 mod rule;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub(crate) use agreement_rules::check_agreements;
 pub(crate) use json_pos::JsonPositions;
+pub(crate) use lawful_basis_rules::{check_lawful_bases, check_policy_lawful_bases};
 pub(crate) use policy_rules::check_policy;
 pub use render::RenderOptions;
 pub use rule::Rule;

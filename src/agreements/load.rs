@@ -141,8 +141,10 @@ pub fn load_with_findings(
     }
 
     lint::check_agreements(&agreements, agencies, today, &mut report);
+    lint::check_lawful_bases(&agreements, agencies, &mut report);
     if let Some(p) = &policy {
         lint::check_policy(p, agencies, &mut report);
+        lint::check_policy_lawful_bases(p, &mut report);
     }
 
     // Schemas: every name used, read once.

@@ -188,6 +188,9 @@ ca = "certs/ca.crt"
             s,
             "\n[[agencies]]\nid = \"{id}\"\nname = \"{name}\"\njurisdiction = \"{jurisdiction}\"\nupstream = \"{upstream}\"\nupstream_ca = \"certs/ca.crt\"\n"
         );
+        if samples::NOT_PUBLIC_AUTHORITIES.contains(id) {
+            s.push_str("public_authority = false\n");
+        }
     }
     s
 }

@@ -109,6 +109,7 @@ optional_tables! {
         upstream: String,
         upstream_ca: String,
         pins: Vec<S<String>>,
+        public_authority: bool,
     }
 }
 

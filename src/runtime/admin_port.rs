@@ -106,6 +106,7 @@ impl AgreementsPort for PolicyAgreements {
             output: report.after,
             query: report.query,
             minimisation: report.minimisation,
+            lawful_basis: report.lawful_basis,
         })
     }
 }

@@ -4,5 +4,6 @@
 
 mod check_and_serve;
 mod cli;
+mod lawful_basis;
 mod rules;
 mod vocabulary;

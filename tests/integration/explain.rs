@@ -27,6 +27,7 @@ expires: 2027-01-01
 lawful_basis:
   article_6: ["6(1)(e)"]
   article_10: ["DPA2018-Sch1-P2-10"]
+  appropriate_policy_document: Council appropriate policy document
 purposes:
   - id: safeguarding
     description: Protect a child or adult at risk of harm
@@ -343,6 +344,7 @@ fn an_international_recipient_needs_a_safeguard() {
         name: "Police".into(),
         jurisdiction: "IE".into(),
         receives: true,
+        public_authority: true,
     }];
     let r = run(&ExplainRequest { agencies: &agencies, ..request(&bytes) });
     assert_eq!(codes(&r), [RefusalCode::InternationalTransfer]);

@@ -70,6 +70,11 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
     if let Some(schema) = &report.schema {
         let _ = writeln!(out, "Schema:   {schema}");
     }
+    for (i, b) in report.lawful_basis.iter().enumerate() {
+        let label = if i == 0 { "Basis:" } else { "" };
+        // Never cut: the description is what a reviewer reads the code by.
+        let _ = writeln!(out, "{label:<10}{}  {}", b.code, b.description);
+    }
     let verdict = match report.verdict {
         Verdict::Allowed => p.paint(GREEN, "ALLOWED"),
         Verdict::Refused => p.paint(RED, "REFUSED"),

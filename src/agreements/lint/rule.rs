@@ -36,6 +36,11 @@ pub enum Rule {
     InvalidPath,
     InvalidEncoding,
     InvalidLimit,
+    UnknownLawfulBasis,
+    LawfulBasisWrongList,
+    LawfulBasisIncomplete,
+    LawfulBasisWrongRegime,
+    MissingLawfulBasis,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -48,6 +53,8 @@ pub enum Rule {
     InternationalTransferWithoutSafeguard,
     RecipientWithoutUpstream,
     IgnoredFile,
+    MissingPolicyDocument,
+    LegitimateInterestsByPublicAuthority,
 }
 
 impl Rule {
@@ -82,6 +89,11 @@ impl Rule {
         Self::InvalidPath,
         Self::InvalidEncoding,
         Self::InvalidLimit,
+        Self::UnknownLawfulBasis,
+        Self::LawfulBasisWrongList,
+        Self::LawfulBasisIncomplete,
+        Self::LawfulBasisWrongRegime,
+        Self::MissingLawfulBasis,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -93,6 +105,8 @@ impl Rule {
         Self::InternationalTransferWithoutSafeguard,
         Self::RecipientWithoutUpstream,
         Self::IgnoredFile,
+        Self::MissingPolicyDocument,
+        Self::LegitimateInterestsByPublicAuthority,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +140,11 @@ impl Rule {
             Self::InvalidPath => "invalid-path",
             Self::InvalidEncoding => "invalid-encoding",
             Self::InvalidLimit => "invalid-limit",
+            Self::UnknownLawfulBasis => "unknown-lawful-basis",
+            Self::LawfulBasisWrongList => "lawful-basis-wrong-list",
+            Self::LawfulBasisIncomplete => "lawful-basis-incomplete",
+            Self::LawfulBasisWrongRegime => "lawful-basis-wrong-regime",
+            Self::MissingLawfulBasis => "missing-lawful-basis",
             Self::PartiesNotChecked => "parties-not-checked",
             Self::OverlappingAgreements => "overlapping-agreements",
             Self::SpecialCategoryWithoutArticle9 => "special-category-without-article-9",
@@ -139,6 +158,10 @@ impl Rule {
             }
             Self::RecipientWithoutUpstream => "recipient-without-upstream",
             Self::IgnoredFile => "ignored-file",
+            Self::MissingPolicyDocument => "missing-policy-document",
+            Self::LegitimateInterestsByPublicAuthority => {
+                "legitimate-interests-by-public-authority"
+            }
         }
     }
 
@@ -154,7 +177,9 @@ impl Rule {
             | Self::UnusedPurpose
             | Self::InternationalTransferWithoutSafeguard
             | Self::RecipientWithoutUpstream
-            | Self::IgnoredFile => Severity::Warning,
+            | Self::IgnoredFile
+            | Self::MissingPolicyDocument
+            | Self::LegitimateInterestsByPublicAuthority => Severity::Warning,
             _ => Severity::Error,
         }
     }

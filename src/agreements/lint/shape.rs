@@ -55,8 +55,16 @@ const SAFEGUARDS: &[&str] = &["adequacy", "idta", "addendum"];
 
 static LAWFUL_BASIS: Shape = Shape {
     name: "lawful_basis",
-    fields: &[list("article_6"), list("article_9"), list("article_10"), list("statutory_gateway")],
+    fields: &[
+        list("article_6"),
+        list("article_9"),
+        list("article_10"),
+        list("part_3"),
+        list("statutory_gateway"),
+        some("appropriate_policy_document", Kind::Str),
+    ],
 };
+const REGIMES: &[&str] = &["uk-gdpr", "dpa-part-3"];
 static PURPOSE: Shape =
     Shape { name: "purpose", fields: &[req("id", Kind::Str), req("description", Kind::Str)] };
 static FLOW: Shape = Shape {
@@ -72,6 +80,8 @@ static FLOW: Shape = Shape {
         opt("response_schema", Kind::Str),
         list("query"),
         list("content_encodings"),
+        some("regime", Kind::Enum(REGIMES)),
+        some("lawful_basis", Kind::Obj(&LAWFUL_BASIS)),
     ],
 };
 static CLAUSE: Shape = Shape {

@@ -17,6 +17,8 @@ fn flow(id: &str, from: &str, to: &str, method: &str, path: &str, purposes: &[&s
         response_schema: None,
         query: vec![],
         content_encodings: vec![],
+        regime: Default::default(),
+        lawful_basis: None,
     }
 }
 

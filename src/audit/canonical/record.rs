@@ -174,9 +174,17 @@ pub(super) fn write_draft(
     o.opt("in_reply_to", in_reply_to);
     o.str("kind", d.kind.as_str());
     o.object("lawful_basis", d.lawful_basis.as_ref(), |l2, l| {
+        // The two optional members are written only when present, as serde stores them,
+        // so that records made before they existed keep their hashes.
+        if let Some(document) = &l.appropriate_policy_document {
+            l2.str("appropriate_policy_document", document);
+        }
         l2.strs("article_10", &l.article_10);
         l2.strs("article_6", &l.article_6);
         l2.strs("article_9", &l.article_9);
+        if !l.part_3.is_empty() {
+            l2.strs("part_3", &l.part_3);
+        }
         l2.strs("statutory_gateway", &l.statutory_gateway);
     });
     o.opt("method", d.method.as_deref());

@@ -31,6 +31,7 @@ pub(crate) fn full() -> Record {
         article_9: vec!["9(2)(g)".into(), "9(2)(b)".into()],
         article_10: vec!["x".into()],
         statutory_gateway: vec![],
+        ..Default::default()
     });
     d.reason = Some("why \"now\"\\ 😀".into());
     d.emergency = Some(EmergencyInfo {

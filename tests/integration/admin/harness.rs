@@ -126,6 +126,7 @@ fn agencies() -> Vec<AgencyRef> {
             name: (*id).to_owned(),
             jurisdiction: if *id == "ie-tusla" { "IE" } else { "GB" }.to_owned(),
             receives: true,
+            public_authority: true,
         })
         .collect()
 }

@@ -130,6 +130,14 @@ cases! {
     recipient_without_upstream => "recipient-without-upstream",
     ignored_file => "ignored-file",
     emergency_policy => "emergency-policy",
+    unknown_lawful_basis => "unknown-lawful-basis",
+    lawful_basis_wrong_list => "lawful-basis-wrong-list",
+    lawful_basis_incomplete => "lawful-basis-incomplete",
+    lawful_basis_wrong_regime => "lawful-basis-wrong-regime",
+    missing_lawful_basis => "missing-lawful-basis",
+    missing_policy_document => "missing-policy-document",
+    legitimate_interests_by_public_authority => "legitimate-interests-by-public-authority",
+    a_part_3_flow_beside_a_uk_gdpr_flow_is_clean => "lawful-basis-part-3-clean",
 }
 
 #[test]
