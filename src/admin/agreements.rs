@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::AdminError;
-use super::ports::{AgreementSummary, ExplainRequest};
+use super::ports::{AgreementSummary, ExplainRequest, StageRefusal};
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
@@ -57,7 +57,7 @@ pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError
     draft.actor = Some(actor.to_owned());
     let staged = match state.agreements.stage_reload() {
         Ok(s) => s,
-        Err(why) => {
+        Err(StageRefusal { why, findings }) => {
             draft.governance = Some(json!({"action": "agreements-reload-refused", "reason": why}));
             let record_id = match state.ledger.append(draft).await {
                 Ok(c) => Some(c.id.to_string()),
@@ -68,7 +68,7 @@ pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError
             };
             crate::telemetry::metrics::agreement_reload(false, 0);
             tracing::warn!(actor, reason = %why, "agreements reload refused; the loaded set stays");
-            return Err(AdminError::ReloadRefused { why, record_id });
+            return Err(AdminError::ReloadRefused { why, findings, record_id });
         }
     };
     let agreements: Vec<ReloadedAgreement> = staged

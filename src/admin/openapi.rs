@@ -83,7 +83,7 @@ pub fn document() -> Value {
             "/v1/agreements/reload": {"post": op("reloadAgreements",
                 "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
                 json!({"200": {"description": format!("reloaded; {recorded}"), "content": {"application/json": {"schema": r("ReloadResult")}}},
-                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded)")}),
+                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded); `findings` lists the lint errors (file, line, column, code, message, help)")}),
                 json!({}))},
             "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
                 json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
@@ -149,7 +149,13 @@ fn schemas() -> Value {
             "type": {"type": "string", "pattern": "^urn:isagate:problem:[a-z-]+$"},
             "title": s, "status": {"type": "integer"}, "detail": s,
             "disclosure_id": nullable("string"),
-            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")}})),
+            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")},
+            "findings": {"type": "array", "items": r("LintFinding"),
+                "description": "a refused reload or proposal: the lint errors of the new set"}})),
+        "LintFinding": closed(&["file", "line", "column", "severity", "code", "message", "help"], json!({
+            "file": s, "line": {"type": "integer", "minimum": 0, "description": "1-based; 0: the file as a whole"},
+            "column": {"type": "integer", "minimum": 0}, "severity": {"enum": ["error", "warning"]},
+            "code": s, "message": s, "help": {"type": "string", "description": "what to do about it"}})),
         "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths", "components"],
             "properties": {"openapi": {"const": "3.1.0"}}},
         "Finding": closed(&["severity", "code", "message"], json!({

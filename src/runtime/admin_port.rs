@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::admin::ports::{
-    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, PortFailure,
-    StagedReload,
+    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
+    PortFailure, StageRefusal, StagedReload,
 };
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::AgencyRef;
@@ -28,8 +28,11 @@ impl AgreementsPort for PolicyAgreements {
         self.state.policy.current().set.agreements.iter().map(|a| summarise(a, today)).collect()
     }
 
-    fn stage_reload(&self) -> Result<StagedReload, String> {
-        let policy = load_policy(&self.source, &self.agencies).map_err(|e| e.to_string())?;
+    fn stage_reload(&self) -> Result<StagedReload, StageRefusal> {
+        let policy = load_policy(&self.source, &self.agencies).map_err(|e| StageRefusal {
+            why: e.to_string(),
+            findings: e.lint_errors().iter().map(LintFinding::from).collect(),
+        })?;
         let agreements = policy
             .set
             .agreements

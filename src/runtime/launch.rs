@@ -63,22 +63,33 @@ impl Launched {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
-    #[error("{0}")]
+    // Transparent: the inner error is the message, said once (not again as its cause).
+    #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] crate::audit::StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Agreements(#[from] crate::agreements::load::LoadError),
-    #[error("{0}")]
+    #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
-    #[error("{0}")]
+    #[error(transparent)]
     Upstream(#[from] crate::gateway::upstream::UpstreamConfigError),
     #[error("alert webhook: {0}")]
     Webhook(String),
     #[error("cannot listen on `{addr}`: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+impl LaunchError {
+    /// The lint errors of a set that did not load clean (none for any other failure).
+    pub fn lint_errors(&self) -> &[crate::agreements::lint::Finding] {
+        match self {
+            Self::Agreements(crate::agreements::load::LoadError::NotClean { errors, .. }) => errors,
+            _ => &[],
+        }
+    }
 }
 
 /// Load the agreements and compile them into a policy (refusing a set that does not lint clean).
@@ -342,19 +353,29 @@ fn spawn_reload_on_sighup(
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            let answer = crate::admin::error::render(
-                crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await,
-            );
-            if answer.status().is_success() {
-                tracing::info!(
+            match crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await {
+                Ok(_) => tracing::info!(
                     agreements = state.policy.current().set.agreements.len(),
                     "agreements reloaded on SIGHUP"
-                );
-            } else {
-                tracing::error!(
-                    status = answer.status().as_u16(),
-                    "agreements not reloaded on SIGHUP; the previous set stays in force"
-                );
+                ),
+                Err(e) => {
+                    let files = match &e {
+                        crate::admin::error::AdminError::ReloadRefused { findings, .. } => {
+                            let mut files: Vec<&str> =
+                                findings.iter().map(|f| f.file.as_str()).collect();
+                            files.dedup();
+                            files.join(", ")
+                        }
+                        _ => String::new(),
+                    };
+                    tracing::error!(
+                        files,
+                        error = %e,
+                        "agreements not reloaded on SIGHUP; the previous set stays in force"
+                    );
+                    // The same metric and store log line as the admin API's refusal.
+                    let _ = e.into_reply();
+                }
             }
         }
     })
