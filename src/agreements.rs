@@ -1,8 +1,10 @@
 //! Information sharing agreements: the data model ([`model`]), loading with source
 //! positions ([`load`]), the governance linter ([`lint`]), matching a request to a flow
-//! ([`matching`]) and the dry run ([`explain`]).
+//! ([`matching`]), the dry run ([`explain`]) and the lifecycle of versions and
+//! activations ([`lifecycle`]).
 
 pub mod explain;
+pub mod lifecycle;
 pub mod lint;
 pub mod load;
 pub mod matching;

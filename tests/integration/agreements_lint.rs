@@ -5,4 +5,5 @@
 mod check_and_serve;
 mod cli;
 mod rules;
+mod versions;
 mod vocabulary;

@@ -35,6 +35,7 @@ pub enum Rule {
     InvalidPath,
     InvalidEncoding,
     InvalidLimit,
+    VersionNotIncreased,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -80,6 +81,7 @@ impl Rule {
         Self::InvalidPath,
         Self::InvalidEncoding,
         Self::InvalidLimit,
+        Self::VersionNotIncreased,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -123,6 +125,7 @@ impl Rule {
             Self::InvalidPath => "invalid-path",
             Self::InvalidEncoding => "invalid-encoding",
             Self::InvalidLimit => "invalid-limit",
+            Self::VersionNotIncreased => "version-not-increased",
             Self::PartiesNotChecked => "parties-not-checked",
             Self::OverlappingAgreements => "overlapping-agreements",
             Self::SpecialCategoryWithoutArticle9 => "special-category-without-article-9",

@@ -1,12 +1,14 @@
 //! `isagate agreements check [DIR] [--format human|json]`: lint every agreement, the
 //! emergency policy and every schema they name (contract section 7). Exit 0 when clean
 //! (warnings allowed), 1 on any lint error, 2 when the folder or config cannot be read.
+//! With `--against DIR`, a changed agreement whose version did not increase is an error.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::agreements::lifecycle::{version_findings, Snapshot};
 use crate::agreements::lint::RenderOptions;
 use crate::agreements::load::load_with_findings;
 use crate::cli::{Exit, Format, GlobalArgs};
@@ -21,6 +23,14 @@ pub struct CheckArgs {
     /// `human` (quoted lines and carets) or `json` (stable, documented).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also compare with an older set: a changed agreement (its file or a schema it
+    /// names) whose `version` did not increase is an error. DIR is the older agreements
+    /// folder (its schemas from the `schemas` folder beside it, or `--against-schemas`).
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// The older set's schemas folder (default: `schemas` beside the `--against` folder).
+    #[arg(long, value_name = "DIR", requires = "against")]
+    pub against_schemas: Option<PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
@@ -39,8 +49,19 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         ),
         None => None,
     };
-    let (_, report) =
+    let (_, mut report) =
         load_with_findings(&dir, &global.schemas, agencies.as_deref(), today_in_london())?;
+    if let Some(old_dir) = &args.against {
+        let old_schemas = args.against_schemas.clone().unwrap_or_else(|| {
+            old_dir.parent().unwrap_or(std::path::Path::new(".")).join("schemas")
+        });
+        let old = Snapshot::read(old_dir, &old_schemas)?;
+        let new = Snapshot::read(&dir, &global.schemas)?;
+        for f in version_findings(&old, &new, &dir.display().to_string()) {
+            report.push(f);
+        }
+        report.sort();
+    }
     match args.format {
         Format::Json => {
             let text = serde_json::to_string_pretty(&report.to_json())?;

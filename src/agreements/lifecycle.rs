@@ -1,0 +1,14 @@
+//! The agreement lifecycle (issue 13 part 3): what a set on disk is, by content
+//! ([`snapshot`]: each agreement's id, version, SHA-256 and the SHA-256 of every schema it
+//! names, with the texts), whether a changed agreement's version increased
+//! ([`versions`]), and which agreements an activation changes ([`activation`]).
+//!
+//! Reads files only; recording an activation is the store's and the runtime's job.
+
+pub mod activation;
+pub mod snapshot;
+pub mod versions;
+
+pub use activation::{changed, Activation, DiffSummary};
+pub use snapshot::{Entry, Snapshot, SnapshotError};
+pub use versions::version_findings;
