@@ -22,6 +22,7 @@
 //! This module must not expose live pseudonyms (`/v1/explain` uses a throw-away key), a
 //! subject id (restrictions keep keyed hashes), or answer anyone but governance.
 
+pub mod activations;
 pub mod agreements;
 pub mod audit;
 pub mod client;

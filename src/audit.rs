@@ -15,6 +15,7 @@
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
+//! - `texts`: the text of every agreement and schema ever active, by SHA-256.
 
 pub mod archive;
 mod batch;
@@ -29,6 +30,7 @@ pub mod report;
 mod sqlite;
 pub mod store;
 pub mod subject_access;
+mod texts;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};

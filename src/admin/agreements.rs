@@ -9,6 +9,7 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::activations::{self, Trigger};
 use super::error::AdminError;
 use super::ports::{AgreementSummary, ExplainRequest, StageRefusal};
 use super::reply::{self, Reply};
@@ -51,8 +52,13 @@ pub fn get(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
 }
 
 /// Reload agreements and schemas on behalf of `actor` (a governance URI, or the gateway's
-/// own identity for `SIGHUP`).
-pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError> {
+/// own identity for `SIGHUP`). Each changed agreement is recorded as activated (its texts
+/// kept) before the reload's own record; nothing applies unless all are committed.
+pub async fn reload(
+    state: &AdminState,
+    actor: &str,
+    trigger: Trigger,
+) -> Result<Reply, AdminError> {
     let mut draft = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
     draft.actor = Some(actor.to_owned());
     let staged = match state.agreements.stage_reload() {
@@ -80,9 +86,17 @@ pub async fn reload(state: &AdminState, actor: &str) -> Result<Reply, AdminError
             sha256: sha256.clone(),
         })
         .collect();
-    draft.governance = Some(
-        json!({"action": "agreements-reloaded", "agreements": agreements, "schemas": staged.schemas}),
-    );
+    let activated = activations::record(
+        state.ledger.as_ref(),
+        state.audit.as_ref(),
+        &staged.snapshot,
+        trigger,
+        actor,
+    )
+    .await
+    .map_err(AdminError::store("reload not applied: its activation records could not be committed"))?;
+    draft.governance = Some(json!({"action": "agreements-reloaded", "agreements": agreements,
+        "schemas": staged.schemas, "trigger": trigger.as_str(), "activated": activated.len()}));
     let committed = state
         .ledger
         .append(draft)

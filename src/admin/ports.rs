@@ -84,6 +84,8 @@ pub struct StagedReload {
     /// (id, version, sha256) of every agreement in the new set.
     pub agreements: Vec<(String, u32, String)>,
     pub schemas: usize,
+    /// The new set by content (for its activation records).
+    pub snapshot: crate::agreements::lifecycle::Snapshot,
     pub apply: Box<dyn FnOnce() + Send>,
 }
 
@@ -175,6 +177,8 @@ pub trait AuditPort: Send + Sync {
         &self,
         subject_hash: String,
     ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>>;
+    /// Keep the texts of agreements and schemas going live, by SHA-256 (kept once).
+    fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,

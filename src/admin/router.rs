@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::activations::Trigger;
 use super::error::{self, AdminError};
 use super::reply::{self, Reply};
 use super::{agreements, audit, restrictions, reviews, AdminIdentity, AdminPeer, AdminState};
@@ -168,7 +169,7 @@ async fn dispatch(
         Endpoint::OpenApi => reply::json(StatusCode::OK, &super::openapi::document()),
         Endpoint::ListAgreements => agreements::list(state),
         Endpoint::GetAgreement => agreements::get(state, &call),
-        Endpoint::Reload => agreements::reload(state, &actor).await,
+        Endpoint::Reload => agreements::reload(state, &actor, Trigger::AdminReload).await,
         Endpoint::Explain => agreements::explain(state, &call),
         Endpoint::EmergencyQueue => reviews::queue(state, &call).await,
         Endpoint::Review => reviews::review(state, &call).await,

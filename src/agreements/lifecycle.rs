@@ -9,6 +9,6 @@ pub mod activation;
 pub mod snapshot;
 pub mod versions;
 
-pub use activation::{changed, Activation, DiffSummary};
+pub use activation::{changed, live_from_records, Activation, DiffSummary};
 pub use snapshot::{Entry, Snapshot, SnapshotError};
 pub use versions::version_findings;

@@ -8,6 +8,7 @@ use crate::admin::ports::{
     summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
     PortFailure, StageRefusal, StagedReload,
 };
+use crate::agreements::lifecycle::Snapshot;
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
@@ -40,10 +41,13 @@ impl AgreementsPort for PolicyAgreements {
             .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
             .collect();
         let schemas = policy.set.schemas.len();
+        let snapshot = Snapshot::read(&self.source.agreements, &self.source.schemas)
+            .map_err(|e| StageRefusal { why: e.to_string(), findings: Vec::new() })?;
         let state = Arc::clone(&self.state);
         Ok(StagedReload {
             agreements,
             schemas,
+            snapshot,
             apply: Box::new(move || {
                 let n = policy.set.agreements.len();
                 state.policy.replace(policy);

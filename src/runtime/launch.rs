@@ -76,6 +76,8 @@ pub enum LaunchError {
     Tls(#[from] crate::tls::TlsError),
     #[error(transparent)]
     Upstream(#[from] crate::gateway::upstream::UpstreamConfigError),
+    #[error("the agreements going live could not be recorded: {0}")]
+    Activation(String),
     #[error("alert webhook: {0}")]
     Webhook(String),
     #[error("cannot listen on `{addr}`: {source}")]
@@ -148,6 +150,7 @@ pub async fn launch(
     .await?;
     let agency_refs = cfg.to_agency_refs();
     let policy = load_policy(&source, &agency_refs)?;
+    record_start_up(&store, &source).await?;
     crate::telemetry::metrics::agreement_reload(true, policy.set.agreements.len());
 
     let mut upstreams = Upstreams::new(cfg.upstream_client.response_timeout);
@@ -353,7 +356,10 @@ fn spawn_reload_on_sighup(
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            match crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await {
+            let sighup = crate::admin::activations::Trigger::Sighup;
+            match crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup", sighup)
+                .await
+            {
                 Ok(_) => tracing::info!(
                     agreements = state.policy.current().set.agreements.len(),
                     "agreements reloaded on SIGHUP"
@@ -379,6 +385,26 @@ fn spawn_reload_on_sighup(
             }
         }
     })
+}
+
+/// Record the set going live at start-up (its changed agreements, their texts) before
+/// any listener serves it; a store that cannot record it stops the start.
+async fn record_start_up(store: &Store, source: &PolicySource) -> Result<(), LaunchError> {
+    let snapshot = crate::agreements::lifecycle::Snapshot::read(&source.agreements, &source.schemas)
+        .map_err(|e| LaunchError::Activation(e.to_string()))?;
+    let recorded = crate::admin::activations::record(
+        store,
+        store,
+        &snapshot,
+        crate::admin::activations::Trigger::StartUp,
+        "urn:isagate:gateway:start-up",
+    )
+    .await
+    .map_err(|e| LaunchError::Activation(e.to_string()))?;
+    if !recorded.is_empty() {
+        tracing::info!(activated = recorded.len(), "agreement activations recorded at start-up");
+    }
+    Ok(())
 }
 
 /// The alert webhook, when configured (its server certificate must chain to the client CA bundle).

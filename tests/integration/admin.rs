@@ -6,6 +6,7 @@ mod harness;
 pub use harness::emergency_draft as harness_draft;
 pub(crate) mod openapi_check;
 pub mod pki;
+mod activations;
 mod reload_findings;
 mod store;
 

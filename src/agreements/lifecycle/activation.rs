@@ -24,6 +24,8 @@ pub struct Activation {
     pub action: String,
     pub agreement: String,
     pub version: u32,
+    /// The file name inside the agreements folder.
+    pub file: String,
     pub sha256: String,
     /// Schema name -> SHA-256 (null when it could not be read).
     pub schemas: BTreeMap<String, Option<String>>,
@@ -54,6 +56,7 @@ pub fn changed(live: Option<&Snapshot>, new: &Snapshot) -> Vec<Activation> {
             action: "agreement-activated".into(),
             agreement: id.clone(),
             version: now.version,
+            file: now.file.clone(),
             sha256: now.sha256.clone(),
             schemas: now.schemas.clone(),
             previous_version: before.map(|b| b.version),
@@ -67,6 +70,7 @@ pub fn changed(live: Option<&Snapshot>, new: &Snapshot) -> Vec<Activation> {
                 action: "agreement-withdrawn".into(),
                 agreement: id.clone(),
                 version: gone.version,
+                file: gone.file.clone(),
                 sha256: gone.sha256.clone(),
                 schemas: gone.schemas.clone(),
                 previous_version: Some(gone.version),
@@ -76,6 +80,36 @@ pub fn changed(live: Option<&Snapshot>, new: &Snapshot) -> Vec<Activation> {
         }
     }
     out
+}
+
+/// The set the activation records say is live: each `agreement-activated` record's
+/// governance member sets its agreement, each `agreement-withdrawn` removes it, in chain
+/// order. `None` when no activation was ever recorded (the first start).
+pub fn live_from_records<'a>(
+    governance: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> Option<Snapshot> {
+    let mut live: Option<Snapshot> = None;
+    for g in governance {
+        let Ok(a) = serde_json::from_value::<Activation>(g.clone()) else { continue };
+        let snap = live.get_or_insert_with(Snapshot::default);
+        match a.action.as_str() {
+            "agreement-activated" => {
+                let entry = Entry {
+                    id: a.agreement.clone(),
+                    version: a.version,
+                    file: a.file,
+                    sha256: a.sha256,
+                    schemas: a.schemas,
+                };
+                snap.entries.insert(a.agreement, entry);
+            }
+            "agreement-withdrawn" => {
+                snap.entries.remove(&a.agreement);
+            }
+            _ => {}
+        }
+    }
+    live
 }
 
 #[cfg(test)]
@@ -117,5 +151,14 @@ mod tests {
         );
         // The first activation (no live set) activates everything.
         assert_eq!(changed(None, &live).len(), 3);
+        // Records of those activations give back the set they made live.
+        let records: Vec<serde_json::Value> = changed(None, &live)
+            .into_iter()
+            .chain(changed(Some(&live), &new))
+            .map(|a| serde_json::to_value(a).unwrap())
+            .collect();
+        let back = live_from_records(&records).unwrap();
+        assert_eq!(back.entries, new.entries);
+        assert!(live_from_records(&[]).is_none());
     }
 }
