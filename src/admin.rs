@@ -9,7 +9,8 @@
 //!
 //! - [`router`]: the route table (the one list the OpenAPI document is checked against),
 //!   identity check and dispatch.
-//! - [`agreements`], [`reviews`], [`audit`], [`restrictions`]: the endpoints by domain.
+//! - [`agreements`], [`proposals`], [`reviews`], [`audit`], [`restrictions`]: the
+//!   endpoints by domain; [`activations`]: recording a set that goes live.
 //! - [`ports`]: what the admin listener needs from the agreements and the record store;
 //!   [`store_port`] implements the store's part for `audit::Store`.
 //! - [`openapi`]: the OpenAPI document.
@@ -28,6 +29,7 @@ pub mod audit;
 pub mod client;
 pub mod error;
 pub mod openapi;
+pub mod proposals;
 pub mod ports;
 pub mod reply;
 pub mod restrictions;
@@ -82,6 +84,11 @@ pub struct AdminState {
     pub clock: Arc<dyn crate::clock::Clock>,
     /// Largest request body accepted (default 1 MiB).
     pub max_body: usize,
+    /// `governance.four_eyes`: a change goes live only once a second governance identity
+    /// approved it (default false).
+    pub four_eyes: std::sync::atomic::AtomicBool,
+    /// Serialises proposal decisions and reloads in this process.
+    pub lifecycle_lock: tokio::sync::Mutex<()>,
 }
 
 impl AdminState {
@@ -103,6 +110,8 @@ impl AdminState {
             review_lock: tokio::sync::Mutex::new(()),
             clock: Arc::new(crate::clock::SystemClock),
             max_body: 1024 * 1024,
+            four_eyes: std::sync::atomic::AtomicBool::new(false),
+            lifecycle_lock: tokio::sync::Mutex::new(()),
         }
     }
 }

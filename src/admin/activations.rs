@@ -8,7 +8,10 @@
 
 use crate::agreements::lifecycle::{changed, live_from_records, Activation, Snapshot};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
-use crate::emergency::{Ledger, LedgerError};
+use std::collections::BTreeSet;
+
+use crate::agreements::lint::{Finding, Pos, Rule};
+use crate::emergency::{Ledger, LedgerError, LedgerRecord};
 
 use super::ports::AuditPort;
 
@@ -36,6 +39,78 @@ impl Trigger {
 pub async fn live_set(ledger: &dyn Ledger) -> Result<Option<Snapshot>, LedgerError> {
     let records = ledger.governance_since(0).await?;
     Ok(live_from_records(records.iter().filter_map(|r| r.draft.governance.as_ref())))
+}
+
+/// Every SHA-256 an approved proposal holds (its agreement and schema files).
+fn approved_hashes(records: &[LedgerRecord]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for g in records.iter().filter_map(|r| r.draft.governance.as_ref()) {
+        if g["action"] != "agreement-approved" {
+            continue;
+        }
+        for part in ["agreements", "schemas"] {
+            if let Some(files) = g[part].as_object() {
+                out.extend(files.values().filter_map(|v| v.as_str()).map(str::to_owned));
+            }
+        }
+    }
+    out
+}
+
+/// Four-eyes: one finding per agreement in `new` whose change against the live set no
+/// approved proposal holds (its file, or a changed schema it names), or that is gone.
+/// Nothing is unapproved before the first activation (the baseline).
+pub async fn unapproved(
+    ledger: &dyn Ledger,
+    new: &Snapshot,
+    agreements_dir: &str,
+) -> Result<Vec<Finding>, LedgerError> {
+    let records = ledger.governance_since(0).await?;
+    let Some(live) = live_from_records(records.iter().filter_map(|r| r.draft.governance.as_ref()))
+    else {
+        return Ok(Vec::new());
+    };
+    let approved = approved_hashes(&records);
+    let mut out = Vec::new();
+    for a in changed(Some(&live), new) {
+        let file = format!("{}/{}", agreements_dir.trim_end_matches('/'), a.file);
+        let before = live.entries.get(&a.agreement);
+        let (what, help) = if a.action == "agreement-withdrawn" {
+            (
+                format!("`{}` was removed from the agreements folder without approval", a.agreement),
+                "restore the file; to end an agreement, propose it with `status: suspended` or `expired`",
+            )
+        } else {
+            let file_ok = before.is_some_and(|b| b.sha256 == a.sha256) || approved.contains(&a.sha256);
+            let bad_schemas: Vec<&str> = a
+                .schemas
+                .iter()
+                .filter(|(name, sha)| {
+                    let same = before.and_then(|b| b.schemas.get(*name)) == Some(*sha);
+                    !same && !sha.as_ref().is_some_and(|s| approved.contains(s))
+                })
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if file_ok && bad_schemas.is_empty() {
+                continue;
+            }
+            let mut parts = Vec::new();
+            if !file_ok {
+                parts.push(format!("its file `{}`", a.file));
+            }
+            parts.extend(bad_schemas.iter().map(|n| format!("schema `{n}`")));
+            (
+                format!(
+                    "`{}` changed ({}) and no approved proposal holds this text",
+                    a.agreement,
+                    parts.join(", ")
+                ),
+                "propose the change (`isagate agreements propose`) for a second governance identity to approve, or restore the approved text",
+            )
+        };
+        out.push(Finding::new(Rule::UnapprovedChange, &file, Pos::NONE, what, help));
+    }
+    Ok(out)
 }
 
 /// Record what `new` changes against the live set, on behalf of `actor`; returns the

@@ -39,6 +39,9 @@ pub enum AdminError {
     /// The request names a thing that does not exist; the sentence says which.
     #[error("{0}")]
     NotFound(String),
+    /// Four-eyes: this governance identity may not take this step (403).
+    #[error("{0}")]
+    FourEyes(&'static str),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -68,7 +71,7 @@ impl AdminError {
     /// The one map: refusal code (and so status) of this error.
     pub fn code(&self) -> RefusalCode {
         match self {
-            Self::IdentityNotAllowed { .. } => RefusalCode::IdentityNotAllowed,
+            Self::IdentityNotAllowed { .. } | Self::FourEyes(_) => RefusalCode::IdentityNotAllowed,
             Self::NoRoute | Self::NotFound(_) => RefusalCode::NotFound,
             Self::MethodNotAllowed => RefusalCode::MethodNotAllowed,
             Self::BodyTooLarge => RefusalCode::BodyTooLarge,

@@ -142,6 +142,16 @@ pub trait AgreementsPort: Send + Sync {
     /// does not lint clean.
     fn stage_reload(&self) -> Result<StagedReload, StageRefusal>;
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure>;
+    /// Lint the set a proposal would make over the live folders, and its snapshot.
+    fn lint_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<(crate::agreements::lint::Report, crate::agreements::lifecycle::Snapshot), String>;
+    /// Write an approved proposal's files into the live folders.
+    fn write_proposal(&self, files: &crate::agreements::lifecycle::ProposalFiles)
+        -> Result<(), String>;
+    /// The live agreements folder, as findings name it.
+    fn agreements_dir(&self) -> String;
 }
 
 /// `GET /v1/audit/verify`.
@@ -179,6 +189,8 @@ pub trait AuditPort: Send + Sync {
     ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>>;
     /// Keep the texts of agreements and schemas going live, by SHA-256 (kept once).
     fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>>;
+    /// A kept text by its SHA-256.
+    fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,

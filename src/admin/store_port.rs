@@ -20,6 +20,10 @@ impl AuditPort for Store {
         })
     }
 
+    fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>> {
+        Box::pin(async move { Store::text_of(self, &sha256).await.map_err(unavailable) })
+    }
+
     fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>> {
         Box::pin(async move {
             // `Store::verify` takes a progress `&dyn Fn` (not `Sync`), so its future is not

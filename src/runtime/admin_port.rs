@@ -8,7 +8,8 @@ use crate::admin::ports::{
     summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
     PortFailure, StageRefusal, StagedReload,
 };
-use crate::agreements::lifecycle::Snapshot;
+use crate::agreements::lifecycle::{ProposalFiles, Snapshot};
+use crate::agreements::lint::Report;
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
@@ -54,6 +55,21 @@ impl AgreementsPort for PolicyAgreements {
                 crate::telemetry::metrics::agreement_reload(true, n);
             }),
         })
+    }
+
+    fn lint_proposal(&self, files: &ProposalFiles) -> Result<(Report, Snapshot), String> {
+        let today = self.state.clock.today();
+        files
+            .lint(&self.source.agreements, &self.source.schemas, &self.agencies, today)
+            .map_err(|e| e.to_string())
+    }
+
+    fn write_proposal(&self, files: &ProposalFiles) -> Result<(), String> {
+        files.write(&self.source.agreements, &self.source.schemas).map_err(|e| e.to_string())
+    }
+
+    fn agreements_dir(&self) -> String {
+        self.source.agreements.display().to_string()
     }
 
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {

@@ -284,6 +284,7 @@ pub async fn launch(
     );
     admin_state.overdue_after = cfg.alerts.review_overdue;
     admin_state.max_body = max_body;
+    admin_state.four_eyes = std::sync::atomic::AtomicBool::new(cfg.governance.four_eyes);
     let admin_state = Arc::new(admin_state);
     {
         let stop = shutdown.wait();

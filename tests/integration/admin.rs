@@ -7,6 +7,7 @@ pub use harness::emergency_draft as harness_draft;
 pub(crate) mod openapi_check;
 pub mod pki;
 mod activations;
+mod proposals;
 mod reload_findings;
 mod store;
 

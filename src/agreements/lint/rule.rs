@@ -36,6 +36,7 @@ pub enum Rule {
     InvalidEncoding,
     InvalidLimit,
     VersionNotIncreased,
+    UnapprovedChange,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -82,6 +83,7 @@ impl Rule {
         Self::InvalidEncoding,
         Self::InvalidLimit,
         Self::VersionNotIncreased,
+        Self::UnapprovedChange,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -126,6 +128,7 @@ impl Rule {
             Self::InvalidEncoding => "invalid-encoding",
             Self::InvalidLimit => "invalid-limit",
             Self::VersionNotIncreased => "version-not-increased",
+            Self::UnapprovedChange => "unapproved-change",
             Self::PartiesNotChecked => "parties-not-checked",
             Self::OverlappingAgreements => "overlapping-agreements",
             Self::SpecialCategoryWithoutArticle9 => "special-category-without-article-9",
