@@ -8,6 +8,7 @@ pub(crate) mod openapi_check;
 pub mod pki;
 mod activations;
 mod proposals;
+mod proposals_cli;
 mod reload_findings;
 mod store;
 
@@ -493,7 +494,7 @@ fn the_schema_check_can_fail() {
 }
 
 /// Run the `isagate` binary with `args`; returns (exit code, stdout, stderr).
-async fn isagate(args: &[&str]) -> (i32, String, String) {
+pub(super) async fn isagate(args: &[&str]) -> (i32, String, String) {
     let out = tokio::time::timeout(
         std::time::Duration::from_secs(60),
         tokio::process::Command::new(crate::support::isagate_bin()).args(args).output(),
