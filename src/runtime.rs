@@ -9,8 +9,10 @@
 //!
 //! - [`launch`]: [`launch()`] starts everything; [`Launched`] waits for the drain.
 //! - [`admin_port`]: the admin listener's view of the running gateway's agreements.
+//! - [`approved_set`]: four-eyes start-up on the last approved set when the disk differs.
 
 pub mod admin_port;
+pub mod approved_set;
 pub mod launch;
 
 pub use launch::{launch, load_policy, policy_source, LaunchError, Launched, PolicySource};

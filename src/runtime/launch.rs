@@ -149,8 +149,15 @@ pub async fn launch(
     )
     .await?;
     let agency_refs = cfg.to_agency_refs();
-    let policy = load_policy(&source, &agency_refs)?;
-    record_start_up(&store, &source).await?;
+    let approved = if cfg.governance.four_eyes {
+        crate::runtime::approved_set::approved_instead(&store, &source).await?
+    } else {
+        None
+    };
+    let start_source = approved.as_ref().map_or(&source, |a| &a.source);
+    let policy = load_policy(start_source, &agency_refs)?;
+    record_start_up(&store, start_source).await?;
+    drop(approved);
     crate::telemetry::metrics::agreement_reload(true, policy.set.agreements.len());
 
     let mut upstreams = Upstreams::new(cfg.upstream_client.response_timeout);

@@ -6,6 +6,7 @@
 pub(crate) mod harness;
 pub(crate) mod process;
 
+mod approved_start;
 mod bare_lf;
 mod demo;
 mod emergency;
