@@ -22,6 +22,7 @@ use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
 use crate::agreements::lifecycle::{version_findings, ProposalFiles};
+use crate::agreements::model::Agreement;
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use crate::digest::sha256_hex;
 use crate::emergency::LedgerRecord;
@@ -239,6 +240,7 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         ));
     }
     let mut files = ProposalFiles::default();
+    let gate = state.four_eyes.load(std::sync::atomic::Ordering::SeqCst);
     for (part, into) in [(&p.agreements, &mut files.agreements), (&p.schemas, &mut files.schemas)] {
         for (name, sha) in part {
             let text = state
@@ -249,6 +251,11 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
                 .ok_or_else(|| AdminError::Internal(format!("the text of `{name}` is not in the store")))?;
             into.insert(name.clone(), text);
         }
+    }
+    if gate && !may_approve(state, &files, call.actor).await? {
+        return Err(AdminError::FourEyes(
+            "four-eyes: the agreement lists its `approvers`, and this governance identity is not one of them",
+        ));
     }
     // Linted again: the live set may have changed since it was proposed.
     let (report, _) = state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?;
@@ -269,6 +276,37 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
     let reload = reload_set(state, call.actor, Trigger::ProposalApproved).await?;
     let proposal = one(state, call).await?;
     reply::json_recorded(StatusCode::OK, &Approved { proposal, reload }, &proposal_record(call))
+}
+
+/// Whether `actor` may approve these files: every proposed agreement that lists
+/// `approvers` (in its live text, or the proposed one when it is new) names `actor`.
+async fn may_approve(
+    state: &AdminState,
+    files: &ProposalFiles,
+    actor: &str,
+) -> Result<bool, AdminError> {
+    let live = activations::live_set(state.ledger.as_ref())
+        .await
+        .map_err(AdminError::store("the live set could not be read"))?
+        .unwrap_or_default();
+    for text in files.agreements.values() {
+        let Ok(proposed) = serde_saphyr::from_str::<Agreement>(text) else { continue };
+        let live_text = match live.entries.get(&proposed.id) {
+            Some(e) => state
+                .audit
+                .text_of(e.sha256.clone())
+                .await
+                .map_err(AdminError::store("the live texts could not be read"))?,
+            None => None,
+        };
+        let governing = live_text
+            .and_then(|t| serde_saphyr::from_str::<Agreement>(&t).ok())
+            .unwrap_or(proposed);
+        if !governing.approvers.is_empty() && !governing.approvers.iter().any(|a| a == actor) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn proposal_record(call: &Call<'_>) -> String {

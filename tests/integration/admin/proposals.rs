@@ -124,5 +124,27 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     let a = call(&bob, Method::POST, t, &bad, None).await;
     assert_eq!(a.status, 422);
     assert_eq!(a.body["findings"][0]["code"], "unknown-party");
+
+    // An agreement that lists `approvers`: only they may approve a change to it.
+    let propose = |text: String| {
+        let alice = &alice;
+        async move {
+            let p = call(alice, Method::POST, "/v1/agreements/proposals", "/v1/agreements/proposals",
+                Some(proposal_body(&text))).await;
+            assert_eq!((p.status, p.body["errors"].as_u64()), (201, Some(0)), "{}", p.body);
+            format!("/v1/agreements/proposals/{}/approve", p.body["id"].as_str().unwrap())
+        }
+    };
+    let v8 = format!("{}approvers: [\"{SECOND}\"]\n", v4.replacen("version: 4", "version: 8", 1));
+    let ok = call(&bob, Method::POST, t, &propose(v8.clone()).await, None).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let v9 = v8.replacen("version: 8", "version: 9", 1);
+    let next = propose(v9).await;
+    let third = h.client("urn:isagate:governance:caldicott");
+    let no = call(&third, Method::POST, t, &next, None).await;
+    assert_eq!(no.status, 403, "{}", no.body);
+    assert!(no.body["detail"].as_str().unwrap().contains("approvers"));
+    assert_eq!(call(&bob, Method::POST, t, &next, None).await.status, 200);
+    assert_eq!(version(&alice).await, 9);
     h.stop().await;
 }
