@@ -81,7 +81,8 @@ pub async fn unapproved(
                 "restore the file; to end an agreement, propose it with `status: suspended` or `expired`",
             )
         } else {
-            let file_ok = before.is_some_and(|b| b.sha256 == a.sha256) || approved.contains(&a.sha256);
+            let file_ok =
+                before.is_some_and(|b| b.sha256 == a.sha256) || approved.contains(&a.sha256);
             let bad_schemas: Vec<&str> = a
                 .schemas
                 .iter()

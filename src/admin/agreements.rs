@@ -83,10 +83,8 @@ pub(crate) async fn reload_set(
             .await
             .map_err(AdminError::store("reload not applied: the approvals could not be read"))?;
         if !unapproved.is_empty() {
-            let why = format!(
-                "four-eyes: {}",
-                crate::agreements::load::first_findings(&unapproved, 3)
-            );
+            let why =
+                format!("four-eyes: {}", crate::agreements::load::first_findings(&unapproved, 3));
             let findings = unapproved.iter().map(LintFinding::from).collect();
             return Err(refuse(state, actor, draft, StageRefusal { why, findings }).await);
         }
@@ -108,7 +106,9 @@ pub(crate) async fn reload_set(
         actor,
     )
     .await
-    .map_err(AdminError::store("reload not applied: its activation records could not be committed"))?;
+    .map_err(AdminError::store(
+        "reload not applied: its activation records could not be committed",
+    ))?;
     draft.governance = Some(json!({"action": "agreements-reloaded", "agreements": agreements,
         "schemas": staged.schemas, "trigger": trigger.as_str(), "activated": activated.len()}));
     let committed = state

@@ -148,8 +148,10 @@ pub trait AgreementsPort: Send + Sync {
         files: &crate::agreements::lifecycle::ProposalFiles,
     ) -> Result<(crate::agreements::lint::Report, crate::agreements::lifecycle::Snapshot), String>;
     /// Write an approved proposal's files into the live folders.
-    fn write_proposal(&self, files: &crate::agreements::lifecycle::ProposalFiles)
-        -> Result<(), String>;
+    fn write_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<(), String>;
     /// The live agreements folder, as findings name it.
     fn agreements_dir(&self) -> String;
 }

@@ -121,7 +121,8 @@ fn fold(records: &[LedgerRecord]) -> Vec<Proposal> {
         } else if action == "agreement-approved" || action == "agreement-rejected" {
             let id = g["proposal_id"].as_str().unwrap_or_default();
             if let Some(p) = out.iter_mut().find(|p| p.id == id) {
-                p.state = if action == "agreement-approved" { "approved" } else { "rejected" }.into();
+                p.state =
+                    if action == "agreement-approved" { "approved" } else { "rejected" }.into();
                 p.decided_by = r.draft.actor.clone();
                 p.decided_at = Some(r.time.clone());
                 p.decision_note = g["note"].as_str().map(str::to_owned);
@@ -151,7 +152,11 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         .await
         .map_err(AdminError::store("the live set could not be read"))?;
     if let Some(live) = &live {
-        report.findings.extend(version_findings(live, &snapshot, &state.agreements.agreements_dir()));
+        report.findings.extend(version_findings(
+            live,
+            &snapshot,
+            &state.agreements.agreements_dir(),
+        ));
         report.sort();
     }
     let hashes = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
@@ -163,7 +168,11 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         .chain(files.schemas.values())
         .map(|t| (sha256_hex(t.as_bytes()), t.clone()))
         .collect();
-    state.audit.keep_texts(texts).await.map_err(AdminError::store("the proposal's texts could not be kept"))?;
+    state
+        .audit
+        .keep_texts(texts)
+        .await
+        .map_err(AdminError::store("the proposal's texts could not be kept"))?;
     let mut proposal = Proposal {
         id: String::new(),
         state: "pending".into(),
@@ -248,7 +257,9 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
                 .text_of(sha.clone())
                 .await
                 .map_err(AdminError::store("the proposal's texts could not be read"))?
-                .ok_or_else(|| AdminError::Internal(format!("the text of `{name}` is not in the store")))?;
+                .ok_or_else(|| {
+                    AdminError::Internal(format!("the text of `{name}` is not in the store"))
+                })?;
             into.insert(name.clone(), text);
         }
     }
@@ -260,8 +271,11 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
     // Linted again: the live set may have changed since it was proposed.
     let (report, _) = state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?;
     if report.has_errors() {
-        let errors: Vec<_> =
-            report.findings.into_iter().filter(|f| f.severity == crate::agreements::lint::Severity::Error).collect();
+        let errors: Vec<_> = report
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == crate::agreements::lint::Severity::Error)
+            .collect();
         return Err(AdminError::ReloadRefused {
             why: format!(
                 "the proposal does not lint clean over the live set: {}",

@@ -12,7 +12,7 @@ pub mod proposal_files;
 pub mod snapshot;
 pub mod versions;
 
-pub use proposal_files::{ProposalFiles, ProposalFilesError};
 pub use activation::{changed, live_from_records, Activation, DiffSummary};
+pub use proposal_files::{ProposalFiles, ProposalFilesError};
 pub use snapshot::{Entry, Snapshot, SnapshotError};
 pub use versions::version_findings;

@@ -8,9 +8,9 @@ use crate::admin::ports::{
     summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
     PortFailure, StageRefusal, StagedReload,
 };
+use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::lifecycle::{ProposalFiles, Snapshot};
 use crate::agreements::lint::Report;
-use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::RefusalCode;

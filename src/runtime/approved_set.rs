@@ -61,7 +61,10 @@ pub async fn approved_instead(
 
 async fn write_text(store: &Store, sha256: &str, to: &Path) -> Result<(), LaunchError> {
     let text = store.text_of(sha256).await.map_err(fail)?.ok_or_else(|| {
-        fail(format!("the last approved set cannot be rebuilt: the store does not hold the text of `{}`", to.display()))
+        fail(format!(
+            "the last approved set cannot be rebuilt: the store does not hold the text of `{}`",
+            to.display()
+        ))
     })?;
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;

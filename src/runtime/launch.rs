@@ -398,8 +398,9 @@ fn spawn_reload_on_sighup(
 /// Record the set going live at start-up (its changed agreements, their texts) before
 /// any listener serves it; a store that cannot record it stops the start.
 async fn record_start_up(store: &Store, source: &PolicySource) -> Result<(), LaunchError> {
-    let snapshot = crate::agreements::lifecycle::Snapshot::read(&source.agreements, &source.schemas)
-        .map_err(|e| LaunchError::Activation(e.to_string()))?;
+    let snapshot =
+        crate::agreements::lifecycle::Snapshot::read(&source.agreements, &source.schemas)
+            .map_err(|e| LaunchError::Activation(e.to_string()))?;
     let recorded = crate::admin::activations::record(
         store,
         store,

@@ -4,9 +4,9 @@
 mod harness;
 
 pub use harness::emergency_draft as harness_draft;
+mod activations;
 pub(crate) mod openapi_check;
 pub mod pki;
-mod activations;
 mod proposals;
 mod proposals_cli;
 mod reload_findings;

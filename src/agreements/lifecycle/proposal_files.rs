@@ -74,11 +74,13 @@ impl ProposalFiles {
         let (a_dir, s_dir) = (scratch.0.join("agreements"), scratch.0.join("schemas"));
         copy_folder(agreements_dir, &a_dir, &self.agreements)?;
         copy_folder(schemas_dir, &s_dir, &self.schemas)?;
-        let (_, mut report) = load_with_findings(&a_dir, &s_dir, Some(agencies), today)
-            .map_err(|e| ProposalFilesError::Io {
-                what: "lint",
-                path: agreements_dir.display().to_string(),
-                message: e.to_string(),
+        let (_, mut report) =
+            load_with_findings(&a_dir, &s_dir, Some(agencies), today).map_err(|e| {
+                ProposalFilesError::Io {
+                    what: "lint",
+                    path: agreements_dir.display().to_string(),
+                    message: e.to_string(),
+                }
             })?;
         let snapshot = Snapshot::read(&a_dir, &s_dir).map_err(|e| ProposalFilesError::Io {
             what: "read",
@@ -86,7 +88,8 @@ impl ProposalFiles {
             message: e.to_string(),
         })?;
         let (from_a, from_s) = (a_dir.display().to_string(), s_dir.display().to_string());
-        let (to_a, to_s) = (agreements_dir.display().to_string(), schemas_dir.display().to_string());
+        let (to_a, to_s) =
+            (agreements_dir.display().to_string(), schemas_dir.display().to_string());
         for f in &mut report.findings {
             if let Some(rest) = f.file.strip_prefix(&from_a) {
                 f.file = format!("{to_a}{rest}");
@@ -98,7 +101,11 @@ impl ProposalFiles {
     }
 
     /// Write every file into the live folders, schemas first, each atomically.
-    pub fn write(&self, agreements_dir: &Path, schemas_dir: &Path) -> Result<(), ProposalFilesError> {
+    pub fn write(
+        &self,
+        agreements_dir: &Path,
+        schemas_dir: &Path,
+    ) -> Result<(), ProposalFilesError> {
         self.check_names()?;
         for (name, text) in &self.schemas {
             write_atomically(&schemas_dir.join(name), text)?;

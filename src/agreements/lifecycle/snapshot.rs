@@ -62,7 +62,8 @@ impl Snapshot {
         let mut snap = Snapshot::default();
         for path in names {
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            let file =
+                path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
             let parsed = if file == POLICY_FILE {
                 serde_saphyr::from_str::<EmergencyPolicy>(&text).ok().map(|p| {
                     let names = p
@@ -102,9 +103,11 @@ pub fn schema_names(a: &Agreement) -> Vec<String> {
         .flows
         .iter()
         .flat_map(|f| f.request_schema.iter().chain(&f.response_schema))
-        .chain(a.emergency.iter().flat_map(|e| {
-            std::iter::once(&e.request_schema).chain(e.response_schema.as_ref())
-        }))
+        .chain(
+            a.emergency
+                .iter()
+                .flat_map(|e| std::iter::once(&e.request_schema).chain(e.response_schema.as_ref())),
+        )
         .cloned()
         .collect();
     names.sort();

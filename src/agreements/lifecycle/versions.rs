@@ -34,7 +34,10 @@ pub fn version_findings(old: &Snapshot, new: &Snapshot, agreements_dir: &str) ->
                 format!("set `version` to {} or more", before.version.saturating_add(1)),
             )
         };
-        out.push(Finding::new(Rule::VersionNotIncreased, &file, version_pos(text), message, help).label("raise this"));
+        out.push(
+            Finding::new(Rule::VersionNotIncreased, &file, version_pos(text), message, help)
+                .label("raise this"),
+        );
     }
     out
 }
@@ -57,11 +60,8 @@ pub fn what_changed(before: &Entry, now: &Entry) -> Option<String> {
 
 /// The position of the top-level `version:` key (the file as a whole when absent).
 fn version_pos(text: &str) -> Pos {
-    let at = if text.starts_with("version:") {
-        Some(0)
-    } else {
-        text.find("\nversion:").map(|i| i + 1)
-    };
+    let at =
+        if text.starts_with("version:") { Some(0) } else { text.find("\nversion:").map(|i| i + 1) };
     let Some(key) = at else { return Pos::NONE };
     // Point at the value after `version:`, past the spaces.
     let value = key + "version:".len();

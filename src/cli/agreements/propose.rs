@@ -67,7 +67,8 @@ fn print_proposal(p: &Value) {
     let s = |k: &str| p[k].as_str().unwrap_or("-").to_owned();
     println!("proposal {}  {}  by {} at {}", s("id"), s("state"), s("proposer"), s("time"));
     if let Some(files) = p["agreements"].as_object() {
-        for name in files.keys().chain(p["schemas"].as_object().into_iter().flat_map(|m| m.keys())) {
+        for name in files.keys().chain(p["schemas"].as_object().into_iter().flat_map(|m| m.keys()))
+        {
             println!("  {name}");
         }
     }
@@ -115,7 +116,10 @@ pub fn run(global: &GlobalArgs, step: Step) -> anyhow::Result<Exit> {
                 let a = client.send(Method::POST, &path, Some(&json!({"note": args.note}))).await?;
                 finish(a, args.format, |b| {
                     print_proposal(&b["proposal"]);
-                    println!("live: reload record {}", b["reload"]["record_id"].as_str().unwrap_or("-"));
+                    println!(
+                        "live: reload record {}",
+                        b["reload"]["record_id"].as_str().unwrap_or("-")
+                    );
                 })
             }
             Step::Reject(args) => {

@@ -22,7 +22,8 @@ fn activations(all: &[LedgerRecord]) -> Vec<Value> {
 async fn reloads_record_what_goes_live_and_keep_its_texts() {
     let h = Harness::start().await;
     let gov = h.client(GOVERNANCE);
-    let reload = || call(&gov, Method::POST, "/v1/agreements/reload", "/v1/agreements/reload", None);
+    let reload =
+        || call(&gov, Method::POST, "/v1/agreements/reload", "/v1/agreements/reload", None);
     assert_eq!(reload().await.status, 200);
     let all = h.ledger.all().await;
     let first = activations(&all);
@@ -43,10 +44,16 @@ async fn reloads_record_what_goes_live_and_keep_its_texts() {
     // The texts are in the store, by SHA-256.
     let store = &h.ledger.store;
     assert_eq!(store.text_of(a["sha256"].as_str().unwrap()).await.unwrap(), Some(text.clone()));
-    assert_eq!(store.text_of(&sha256_hex(schema_text.as_bytes())).await.unwrap(), Some(schema_text));
+    assert_eq!(
+        store.text_of(&sha256_hex(schema_text.as_bytes())).await.unwrap(),
+        Some(schema_text)
+    );
     // The activation is recorded before the reload's own record.
     let last = all.last().unwrap().draft.governance.clone().unwrap();
-    assert_eq!((last["action"].as_str(), last["activated"].as_u64()), (Some("agreements-reloaded"), Some(1)));
+    assert_eq!(
+        (last["action"].as_str(), last["activated"].as_u64()),
+        (Some("agreements-reloaded"), Some(1))
+    );
 
     // Nothing changed: nothing activated.
     assert_eq!(reload().await.status, 200);
@@ -57,7 +64,10 @@ async fn reloads_record_what_goes_live_and_keep_its_texts() {
     assert_eq!(reload().await.status, 200);
     let now = activations(&h.ledger.all().await);
     assert_eq!(now.len(), 2);
-    assert_eq!((now[1]["version"].as_u64(), now[1]["previous_version"].as_u64()), (Some(4), Some(3)));
+    assert_eq!(
+        (now[1]["version"].as_u64(), now[1]["previous_version"].as_u64()),
+        (Some(4), Some(3))
+    );
     h.stop().await;
 }
 

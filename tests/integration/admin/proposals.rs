@@ -16,8 +16,9 @@ const SECOND: &str = "urn:isagate:governance:dpo";
 const FILE: &str = "isa-lcc-merpol-0007.yaml";
 
 async fn version(gov: &isagate::admin::client::AdminClient) -> Value {
-    let a = call(gov, Method::GET, "/v1/agreements/{id}", "/v1/agreements/ISA-LCC-MERPOL-0007", None)
-        .await;
+    let a =
+        call(gov, Method::GET, "/v1/agreements/{id}", "/v1/agreements/ISA-LCC-MERPOL-0007", None)
+            .await;
     a.body["version"].clone()
 }
 
@@ -51,14 +52,21 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     let v4 = v3.replacen("version: 3", "version: 4", 1);
 
     // Alice proposes; the answer is linted and recorded.
-    let p = call(&alice, Method::POST, "/v1/agreements/proposals", "/v1/agreements/proposals",
-        Some(proposal_body(&v4))).await;
+    let p = call(
+        &alice,
+        Method::POST,
+        "/v1/agreements/proposals",
+        "/v1/agreements/proposals",
+        Some(proposal_body(&v4)),
+    )
+    .await;
     assert_eq!(p.status, 201, "{}", p.body);
     assert_eq!((p.body["state"].as_str(), p.body["errors"].as_u64()), (Some("pending"), Some(0)));
     assert_eq!(p.body["proposer"], GOVERNANCE);
     let id = p.body["id"].as_str().unwrap().to_owned();
     assert_eq!(p.record_id.as_deref(), Some(id.as_str()));
-    let listed = call(&bob, Method::GET, "/v1/agreements/proposals", "/v1/agreements/proposals", None).await;
+    let listed =
+        call(&bob, Method::GET, "/v1/agreements/proposals", "/v1/agreements/proposals", None).await;
     assert_eq!(listed.body["proposals"][0]["id"], id.as_str());
     let one_path = format!("/v1/agreements/proposals/{id}");
     let got = call(&bob, Method::GET, "/v1/agreements/proposals/{id}", &one_path, None).await;
@@ -74,7 +82,8 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     assert_eq!(version(&alice).await, 3);
 
     // Another identity can: the file is written and the new set is live.
-    let ok = call(&bob, Method::POST, t, &approve, Some(json!({"note": "checked with legal"}))).await;
+    let ok =
+        call(&bob, Method::POST, t, &approve, Some(json!({"note": "checked with legal"}))).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.body["proposal"]["state"], "approved");
     assert_eq!(ok.body["proposal"]["decided_by"], SECOND);
@@ -83,17 +92,29 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     let all = h.ledger.all().await;
     let acts = actions(&all);
     let tail: Vec<&str> = acts.iter().rev().take(4).rev().map(String::as_str).collect();
-    assert_eq!(tail, ["agreement-proposed", "agreement-approved", "agreement-activated", "agreements-reloaded"]);
+    assert_eq!(
+        tail,
+        ["agreement-proposed", "agreement-approved", "agreement-activated", "agreements-reloaded"]
+    );
     let activated = all.iter().rev().nth(1).unwrap();
     let g = activated.draft.governance.as_ref().unwrap();
-    assert_eq!((g["trigger"].as_str(), g["governance_identity"].as_str()), (Some("proposal-approved"), Some(SECOND)));
+    assert_eq!(
+        (g["trigger"].as_str(), g["governance_identity"].as_str()),
+        (Some("proposal-approved"), Some(SECOND))
+    );
     let again = call(&bob, Method::POST, t, &approve, None).await;
     assert_eq!(again.status, 409);
 
     // A rejection needs a note, and is recorded.
     let v5 = v3.replacen("version: 3", "version: 5", 1);
-    let p = call(&alice, Method::POST, "/v1/agreements/proposals", "/v1/agreements/proposals",
-        Some(proposal_body(&v5))).await;
+    let p = call(
+        &alice,
+        Method::POST,
+        "/v1/agreements/proposals",
+        "/v1/agreements/proposals",
+        Some(proposal_body(&v5)),
+    )
+    .await;
     let reject = format!("/v1/agreements/proposals/{}/reject", p.body["id"].as_str().unwrap());
     let rt = "/v1/agreements/proposals/{id}/reject";
     assert_eq!(call(&bob, Method::POST, rt, &reject, Some(json!({}))).await.status, 400);
@@ -116,9 +137,16 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     assert_eq!(reload(&bob).await.status, 200);
 
     // A proposal that does not lint is kept with its findings and cannot be approved.
-    let broken = v4.replacen("version: 4", "version: 7", 1).replacen("merseyside-police]", "nobody]", 1);
-    let p = call(&alice, Method::POST, "/v1/agreements/proposals", "/v1/agreements/proposals",
-        Some(proposal_body(&broken))).await;
+    let broken =
+        v4.replacen("version: 4", "version: 7", 1).replacen("merseyside-police]", "nobody]", 1);
+    let p = call(
+        &alice,
+        Method::POST,
+        "/v1/agreements/proposals",
+        "/v1/agreements/proposals",
+        Some(proposal_body(&broken)),
+    )
+    .await;
     assert!(p.body["errors"].as_u64().unwrap() > 0, "{}", p.body);
     let bad = format!("/v1/agreements/proposals/{}/approve", p.body["id"].as_str().unwrap());
     let a = call(&bob, Method::POST, t, &bad, None).await;
@@ -129,8 +157,14 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     let propose = |text: String| {
         let alice = &alice;
         async move {
-            let p = call(alice, Method::POST, "/v1/agreements/proposals", "/v1/agreements/proposals",
-                Some(proposal_body(&text))).await;
+            let p = call(
+                alice,
+                Method::POST,
+                "/v1/agreements/proposals",
+                "/v1/agreements/proposals",
+                Some(proposal_body(&text)),
+            )
+            .await;
             assert_eq!((p.status, p.body["errors"].as_u64()), (201, Some(0)), "{}", p.body);
             format!("/v1/agreements/proposals/{}/approve", p.body["id"].as_str().unwrap())
         }

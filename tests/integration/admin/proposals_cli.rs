@@ -45,8 +45,18 @@ async fn the_cli_proposes_and_a_second_identity_approves() {
     let v4 = text.replacen("version: 3", "version: 4", 1);
     std::fs::write(&draft, &v4).unwrap();
 
-    let (code, out, err) = isagate(&["--config", s(&alice), "agreements", "propose", s(&draft),
-        "--note", "review date", "--format", "json"]).await;
+    let (code, out, err) = isagate(&[
+        "--config",
+        s(&alice),
+        "agreements",
+        "propose",
+        s(&draft),
+        "--note",
+        "review date",
+        "--format",
+        "json",
+    ])
+    .await;
     assert_eq!(code, 0, "{out}{err}");
     let p: serde_json::Value = serde_json::from_str(&out).unwrap();
     let id = p["id"].as_str().unwrap().to_owned();
@@ -67,8 +77,11 @@ async fn the_cli_proposes_and_a_second_identity_approves() {
 
     // Reject needs a note (a finding without), and is recorded with it.
     std::fs::write(&draft, text.replacen("version: 3", "version: 5", 1)).unwrap();
-    let (_, out, _) = isagate(&["--config", s(&alice), "agreements", "propose", s(&draft), "--format", "json"]).await;
-    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"].as_str().unwrap().to_owned();
+    let (_, out, _) =
+        isagate(&["--config", s(&alice), "agreements", "propose", s(&draft), "--format", "json"])
+            .await;
+    let id =
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"].as_str().unwrap().to_owned();
     let (code, _, _) = isagate(&["--config", s(&bob), "agreements", "reject", &id]).await;
     assert_eq!(code, 1);
     let (code, out, _) =
@@ -78,8 +91,21 @@ async fn the_cli_proposes_and_a_second_identity_approves() {
 
     // Offline governance writes are refused while four-eyes is on.
     let url = format!("sqlite://{}", h.path().join("audit.db").display());
-    let (code, _, err) = isagate(&["--config", s(&bob), "restrictions", "add", "--type", "nhs-number",
-        "--id", "9434765919", "--store", &url, "--actor", "urn:isagate:governance:dpo"]).await;
+    let (code, _, err) = isagate(&[
+        "--config",
+        s(&bob),
+        "restrictions",
+        "add",
+        "--type",
+        "nhs-number",
+        "--id",
+        "9434765919",
+        "--store",
+        &url,
+        "--actor",
+        "urn:isagate:governance:dpo",
+    ])
+    .await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("four_eyes") && err.contains("admin API"), "{err}");
     h.stop().await;

@@ -17,15 +17,17 @@ async fn approved_v2(root: &std::path::Path, db: &std::path::Path) {
     let text = std::fs::read_to_string(support::repo().join("agreements/isa-lcc-merpol-0007.yaml"))
         .unwrap();
     assert!(text.contains("version: 3"), "the sample agreement changed");
-    std::fs::write(a.join("isa-lcc-merpol-0007.yaml"), text.replacen("version: 3", "version: 2", 1))
-        .unwrap();
+    std::fs::write(
+        a.join("isa-lcc-merpol-0007.yaml"),
+        text.replacen("version: 3", "version: 2", 1),
+    )
+    .unwrap();
     for e in std::fs::read_dir(support::repo().join("schemas")).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), s.join(e.file_name())).unwrap();
     }
-    let store = Store::open(&format!("sqlite://{}", db.display()), StoreOptions::default())
-        .await
-        .unwrap();
+    let store =
+        Store::open(&format!("sqlite://{}", db.display()), StoreOptions::default()).await.unwrap();
     let snap = Snapshot::read(&a, &s).unwrap();
     record(&store, &store, &snap, Trigger::StartUp, "urn:isagate:gateway:start-up").await.unwrap();
 }
@@ -35,10 +37,15 @@ async fn four_eyes_starts_on_the_last_approved_set() {
     let prepared = prepare(&Options::default()).await;
     let text = config_text(&Options::default(), &prepared.3);
     approved_v2(prepared.0.path(), &prepared.0.path().join("isagate.db")).await;
-    let gw = Gateway::launch_in(prepared, &format!("{text}\n[governance]\nfour_eyes = true\n")).await;
+    let gw =
+        Gateway::launch_in(prepared, &format!("{text}\n[governance]\nfour_eyes = true\n")).await;
     let policy = gw.launched.as_ref().unwrap().state.policy.current();
-    let ids: Vec<(String, u32)> =
-        policy.set.agreements.iter().map(|a| (a.agreement.id.clone(), a.agreement.version)).collect();
+    let ids: Vec<(String, u32)> = policy
+        .set
+        .agreements
+        .iter()
+        .map(|a| (a.agreement.id.clone(), a.agreement.version))
+        .collect();
     assert_eq!(ids, [("ISA-LCC-MERPOL-0007".to_owned(), 2)], "the approved set, not the disk");
     gw.stop().await;
 

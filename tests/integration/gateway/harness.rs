@@ -191,9 +191,8 @@ impl Gateway {
     /// Every record, in chain order, but the start-up's agreement activations.
     pub async fn records(&self) -> Vec<Record> {
         let rows = self.store().rows_after(0, 100_000).await.unwrap();
-        let start_up = |r: &Record| {
-            r.draft.governance.as_ref().is_some_and(|g| g["trigger"] == "start-up")
-        };
+        let start_up =
+            |r: &Record| r.draft.governance.as_ref().is_some_and(|g| g["trigger"] == "start-up");
         rows.into_iter().map(|r| r.record.unwrap()).filter(|r| !start_up(r)).collect()
     }
 
