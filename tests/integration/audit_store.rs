@@ -13,3 +13,4 @@ mod postgres;
 mod read_only_commands;
 mod schema;
 mod tamper;
+mod texts;
