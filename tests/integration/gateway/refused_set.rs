@@ -93,3 +93,40 @@ async fn a_broken_set_is_named_at_start_up_and_on_sighup() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn four_eyes_refuses_an_unapproved_change_on_sighup() {
+    let (dir, _certs, _ca, mocks) = prepare(&Options::default()).await;
+    let ports = (free_port(), free_port(), free_port());
+    let config = dir.path().join("isagate.toml");
+    let text = config_text(&Options { ports: Some(ports), ..Options::default() }, &mocks);
+    std::fs::write(&config, format!("{text}\n[governance]\nfour_eyes = true\n")).unwrap();
+    let agreements = dir.path().join("agreements");
+    copy_samples(&agreements);
+    // The first start with four-eyes records the disk as the baseline.
+    let log = dir.path().join("serve.log");
+    let mut child = serve(&config, &agreements, &log);
+    support::wait_until("serve is ready", Duration::from_secs(30), || async {
+        http_get(ports.2, "/readyz").await.is_some_and(|t| t.contains(" 200 "))
+    })
+    .await;
+    // A clean, versioned change nobody approved: SIGHUP refuses it and says which file.
+    let file = agreements.join("isa-lcc-merpol-0007.yaml");
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, good.replacen("version: 3", "version: 4", 1)).unwrap();
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    support::wait_until("the refused SIGHUP is logged", Duration::from_secs(30), || {
+        std::future::ready(read().contains("not reloaded on SIGHUP"))
+    })
+    .await;
+    let line = read().lines().find(|l| l.contains("not reloaded on SIGHUP")).unwrap().to_owned();
+    assert!(
+        line.contains("unapproved-change") && line.contains("isa-lcc-merpol-0007.yaml"),
+        "{line}"
+    );
+    assert!(line.contains("no approved proposal"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
