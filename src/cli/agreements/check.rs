@@ -25,7 +25,8 @@ pub struct CheckArgs {
     pub format: Format,
     /// Also compare with an older set: a changed agreement (its file or a schema it
     /// names) whose `version` did not increase is an error. DIR is the older agreements
-    /// folder (its schemas from the `schemas` folder beside it, or `--against-schemas`).
+    /// folder (its schemas from the `schemas` folder beside it, or `--against-schemas`),
+    /// or `live`: the set live in the config's store (its activation records).
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
     /// The older set's schemas folder (default: `schemas` beside the `--against` folder).
@@ -52,10 +53,14 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
     let (_, mut report) =
         load_with_findings(&dir, &global.schemas, agencies.as_deref(), today_in_london())?;
     if let Some(old_dir) = &args.against {
-        let old_schemas = args.against_schemas.clone().unwrap_or_else(|| {
-            old_dir.parent().unwrap_or(std::path::Path::new(".")).join("schemas")
-        });
-        let old = Snapshot::read(old_dir, &old_schemas)?;
+        let old = if old_dir.as_os_str() == "live" && !old_dir.is_dir() {
+            live_set(global)?
+        } else {
+            let old_schemas = args.against_schemas.clone().unwrap_or_else(|| {
+                old_dir.parent().unwrap_or(std::path::Path::new(".")).join("schemas")
+            });
+            Snapshot::read(old_dir, &old_schemas)?
+        };
         let new = Snapshot::read(&dir, &global.schemas)?;
         for f in version_findings(&old, &new, &dir.display().to_string()) {
             report.push(f);
@@ -78,6 +83,20 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<Exit> {
         }
     }
     Ok(if report.has_errors() { Exit::Finding } else { Exit::Success })
+}
+
+/// The set the config's store says is live (its activation records); the store must exist.
+fn live_set(global: &GlobalArgs) -> anyhow::Result<Snapshot> {
+    let path = global
+        .config_path()
+        .context("`--against live` reads the config's store: pass `--config FILE`")?;
+    let url = Config::load_without_files(&path)?.store.url;
+    crate::cli::runtime()?.block_on(async {
+        let store = crate::cli::audit::open_existing(&url).await?;
+        crate::admin::activations::live_set(&store)
+            .await?
+            .context("the store has no activation records yet: start the gateway once")
+    })
 }
 
 /// `$COLUMNS` when set, else 100.

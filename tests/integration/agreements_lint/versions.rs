@@ -81,3 +81,51 @@ fn a_changed_agreement_or_schema_needs_a_new_version() {
     let o = check_against(&new, &old);
     assert!(codes(&o)[0].1.contains("went down from 3 to 2"), "{:?}", codes(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_live_reads_the_activation_records() {
+    let dir = scratch();
+    let new = dir.path().join("new");
+    copy_dir(&repo().join("agreements"), &new.join("agreements"));
+    copy_dir(&repo().join("schemas"), &new.join("schemas"));
+    // The live set: the samples, as start-up records them.
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let store = isagate::audit::Store::open(&url, Default::default()).await.unwrap();
+    let snap = isagate::agreements::lifecycle::Snapshot::read(
+        &new.join("agreements"),
+        &new.join("schemas"),
+    )
+    .unwrap();
+    isagate::admin::activations::record(
+        &store,
+        &store,
+        &snap,
+        isagate::admin::activations::Trigger::StartUp,
+        "urn:isagate:gateway:start-up",
+    )
+    .await
+    .unwrap();
+    let agencies = std::fs::read_to_string(repo().join("examples/agencies.toml")).unwrap();
+    let config = dir.path().join("isagate.toml");
+    std::fs::write(&config, format!("{agencies}\n[store]\nurl = \"{url}\"\n")).unwrap();
+    let run = || {
+        Command::new(isagate_bin())
+            .arg("--config")
+            .arg(&config)
+            .arg("--schemas")
+            .arg(new.join("schemas"))
+            .args(["agreements", "check", "--format", "json"])
+            .arg(new.join("agreements"))
+            .args(["--against", "live"])
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let schema = new.join("schemas/referral-status.v1.json");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(&schema, format!("{text}\n")).unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(codes(&o)[0].0, "isa-lcc-merpol-0007.yaml");
+}
