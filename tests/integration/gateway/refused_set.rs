@@ -36,6 +36,18 @@ fn copy_samples(to: &Path) {
     }
 }
 
+/// Send `SIGHUP` and wait (bounded) for the log line of the refused reload.
+async fn refused_sighup(child: &std::process::Child, log: &Path) -> String {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    let read = || std::fs::read_to_string(log).unwrap_or_default();
+    support::wait_until("the refused SIGHUP is logged", Duration::from_secs(30), || {
+        std::future::ready(read().contains("not reloaded on SIGHUP"))
+    })
+    .await;
+    read().lines().find(|l| l.contains("not reloaded on SIGHUP")).unwrap().to_owned()
+}
+
 const BAD_PARTY: (&str, &str) =
     ("parties: [lcc-ssc, merseyside-police]", "parties: [lcc-ssc, merseyside-polise]");
 
@@ -78,14 +90,7 @@ async fn a_broken_set_is_named_at_start_up_and_on_sighup() {
     })
     .await;
     std::fs::write(&file, good.replacen(BAD_PARTY.0, BAD_PARTY.1, 1)).unwrap();
-    let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
-    let read = || std::fs::read_to_string(&log).unwrap_or_default();
-    support::wait_until("the refused SIGHUP is logged", Duration::from_secs(30), || {
-        std::future::ready(read().contains("not reloaded on SIGHUP"))
-    })
-    .await;
-    let line = read().lines().find(|l| l.contains("not reloaded on SIGHUP")).unwrap().to_owned();
+    let line = refused_sighup(&child, &log).await;
     assert!(line.contains("files") && line.contains("isa-lcc-merpol-0007.yaml"), "{line}");
     assert!(line.contains("unknown-party"), "{line}");
     // The set in force stays: still ready.
@@ -114,14 +119,7 @@ async fn four_eyes_refuses_an_unapproved_change_on_sighup() {
     let file = agreements.join("isa-lcc-merpol-0007.yaml");
     let good = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, good.replacen("version: 3", "version: 4", 1)).unwrap();
-    let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
-    let read = || std::fs::read_to_string(&log).unwrap_or_default();
-    support::wait_until("the refused SIGHUP is logged", Duration::from_secs(30), || {
-        std::future::ready(read().contains("not reloaded on SIGHUP"))
-    })
-    .await;
-    let line = read().lines().find(|l| l.contains("not reloaded on SIGHUP")).unwrap().to_owned();
+    let line = refused_sighup(&child, &log).await;
     assert!(
         line.contains("unapproved-change") && line.contains("isa-lcc-merpol-0007.yaml"),
         "{line}"
