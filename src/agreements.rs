@@ -1,10 +1,11 @@
 //! Information sharing agreements: the data model ([`model`]), loading with source
 //! positions ([`load`]), the governance linter ([`lint`]), matching a request to a flow
-//! ([`matching`]), the dry run ([`explain`]) and the closed lawful-basis vocabulary
-//! ([`lawful_basis`]).
+//! ([`matching`]), the dry run ([`explain`]), the closed lawful-basis vocabulary
+//! ([`lawful_basis`]) and the lifecycle of versions and activations ([`lifecycle`]).
 
 pub mod explain;
 pub mod lawful_basis;
+pub mod lifecycle;
 pub mod lint;
 pub mod load;
 pub mod matching;

@@ -16,6 +16,7 @@
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors;
 //!   [`segments`]: archived segments read back for the read side.
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
+//! - `texts`: the text of every agreement and schema ever active, by SHA-256.
 
 pub mod archive;
 mod batch;
@@ -31,6 +32,7 @@ pub mod segments;
 mod sqlite;
 pub mod store;
 pub mod subject_access;
+mod texts;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};

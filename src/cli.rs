@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod dev_certs;
 pub mod emergency;
+pub mod governance;
 pub mod mock_agency;
 pub mod restrictions;
 pub mod serve;

@@ -39,6 +39,7 @@ pub struct Config {
     pub admin_client: AdminClient,
     pub paths: Paths,
     pub shutdown: Shutdown,
+    pub governance: Governance,
     pub agencies: Vec<Agency>,
 }
 
@@ -239,6 +240,14 @@ pub struct Paths {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shutdown {
     pub drain: Duration,
+}
+
+/// `[governance]`: how agreement changes go live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Governance {
+    /// A changed agreement goes live only once a second governance identity approved it
+    /// (default false).
+    pub four_eyes: bool,
 }
 
 /// One `[[agencies]]` entry.

@@ -83,8 +83,36 @@ pub fn document() -> Value {
             "/v1/agreements/reload": {"post": op("reloadAgreements",
                 "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
                 json!({"200": {"description": format!("reloaded; {recorded}"), "content": {"application/json": {"schema": r("ReloadResult")}}},
-                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded)")}),
+                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded); `findings` lists the lint errors (file, line, column, code, message, help)")}),
                 json!({}))},
+            "/v1/agreements/proposals": {
+                "post": op("proposeAgreements", "Propose agreement (or emergency policy) and schema files: linted over the live set, kept and recorded (`agreement-proposed`)",
+                    json!({"201": {"description": format!("proposed; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                           "400": problem("a file name is not plain, no agreement file, or a field does not fit"),
+                           "422": problem("the body is not JSON")}),
+                    json!({"requestBody": body("ProposalInput")})),
+                "get": op("listProposals", "Every proposal with its state",
+                    json!({"200": ok("the proposals, oldest first", "ProposalList")}), json!({}))
+            },
+            "/v1/agreements/proposals/{id}": {"get": op("getProposal", "One proposal",
+                json!({"200": ok("the proposal", "Proposal"), "404": problem("no proposal has this id")}),
+                json!({"parameters": path_id("the proposal id (its `agreement-proposed` record id)")}))},
+            "/v1/agreements/proposals/{id}/approve": {"post": op("approveProposal",
+                "Approve a pending proposal (with `governance.four_eyes`, by another governance identity than the proposer): recorded (`agreement-approved`), its files written atomically into the agreements folder, then reloaded",
+                json!({"200": {"description": format!("approved and live; {recorded}"), "content": {"application/json": {"schema": r("Approved")}}},
+                       "400": problem("the note does not fit"),
+                       "403": problem("four-eyes: the proposer cannot approve their own proposal (or the certificate is not a governance identity)"),
+                       "404": problem("no proposal has this id"),
+                       "409": problem("the proposal is already approved or rejected"),
+                       "422": problem("the proposal does not lint clean over the live set (`findings`), or the body is not JSON")}),
+                json!({"parameters": path_id("the proposal id"), "requestBody": {"required": false, "content": {"application/json": {"schema": r("Decision")}}}}))},
+            "/v1/agreements/proposals/{id}/reject": {"post": op("rejectProposal", "Reject a pending proposal with a note (recorded: `agreement-rejected`)",
+                json!({"200": {"description": format!("rejected; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                       "400": problem("`note` missing or too long"),
+                       "404": problem("no proposal has this id"),
+                       "409": problem("the proposal is already approved or rejected"),
+                       "422": problem("the body is not JSON")}),
+                json!({"parameters": path_id("the proposal id"), "requestBody": body("Decision")}))},
             "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
                 json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
                        "400": problem("the request does not fit the schema"),
@@ -143,13 +171,19 @@ pub fn document() -> Value {
 fn schemas() -> Value {
     let s = json!({"type": "string"});
     let strings = json!({"type": "array", "items": {"type": "string"}});
-    json!({
+    let agreements = json!({
         "Reason": closed(&["code", "detail"], json!({"code": s, "detail": s})),
         "Problem": closed(&["type", "title", "status", "detail", "disclosure_id", "reasons"], json!({
             "type": {"type": "string", "pattern": "^urn:isagate:problem:[a-z-]+$"},
             "title": s, "status": {"type": "integer"}, "detail": s,
             "disclosure_id": nullable("string"),
-            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")}})),
+            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")},
+            "findings": {"type": "array", "items": r("LintFinding"),
+                "description": "a refused reload or proposal: the lint errors of the new set"}})),
+        "LintFinding": closed(&["file", "line", "column", "severity", "code", "message", "help"], json!({
+            "file": s, "line": {"type": "integer", "minimum": 0, "description": "1-based; 0: the file as a whole"},
+            "column": {"type": "integer", "minimum": 0}, "severity": {"enum": ["error", "warning"]},
+            "code": s, "message": s, "help": {"type": "string", "description": "what to do about it"}})),
         "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths", "components"],
             "properties": {"openapi": {"const": "3.1.0"}}},
         "Finding": closed(&["severity", "code", "message"], json!({
@@ -179,6 +213,27 @@ fn schemas() -> Value {
             "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},
             "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
                 "id": s, "version": {"type": "integer"}, "sha256": s}))}})),
+        "ProposalInput": closed(&["agreements"], json!({
+            "agreements": {"type": "object", "minProperties": 1, "additionalProperties": s,
+                "description": "file name (`*.yaml`, e.g. `isa-x.yaml` or `emergency-policy.yaml`) -> its text"},
+            "schemas": {"type": "object", "additionalProperties": s, "description": "schema file name (`*.json`) -> its text"},
+            "note": {"type": ["string", "null"], "maxLength": 2000}})),
+        "Decision": closed(&[], json!({"note": {"type": ["string", "null"], "maxLength": 2000,
+            "description": "why (required to reject)"}})),
+        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff",
+                "decided_by", "decided_at", "decision_note"], json!({
+            "id": {"type": "string", "format": "uuid"}, "state": {"enum": ["pending", "approved", "rejected"]},
+            "time": {"type": "string", "format": "date-time"},
+            "proposer": {"type": "string", "pattern": "^urn:isagate:governance:"}, "note": nullable("string"),
+            "agreements": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+            "schemas": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+            "errors": {"type": "integer", "minimum": 0, "description": "lint errors of the set it would make; it cannot be approved while there are any"},
+            "findings": {"type": "array", "items": r("LintFinding")},
+            "diff": {"description": "the impact diff (null until `agreements diff` is wired in)"},
+            "decided_by": nullable("string"), "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "decision_note": nullable("string")})),
+        "ProposalList": closed(&["proposals"], json!({"proposals": {"type": "array", "items": r("Proposal")}})),
+        "Approved": closed(&["proposal", "reload"], json!({"proposal": r("Proposal"), "reload": r("ReloadResult")})),
         "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
             "agreement": {"type": "string", "description": "the agreement id; `emergency-policy` for an emergency under the emergency policy"},
             "flow": {"type": "string", "description": "the flow id (the rule id under `emergency-policy`)"},
@@ -200,7 +255,20 @@ fn schemas() -> Value {
             "transformed": {"type": "array", "items": r("Transformed")},
             "lawful_basis": {"type": "array", "items": r("BasisCode"), "description": "the lawful-basis codes relied on, each with its plain-English description (docs/lawful-basis.md)"}})),
         "BasisCode": closed(&["list", "code", "description"], json!({
-            "list": {"enum": ["article_6", "article_9", "article_10", "part_3"]}, "code": s, "description": s})),
+            "list": {"enum": ["article_6", "article_9", "article_10", "part_3"]}, "code": s, "description": s}))
+    });
+    let Value::Object(mut all) = agreements else { return agreements };
+    if let Value::Object(audit) = audit_schemas() {
+        all.extend(audit);
+    }
+    Value::Object(all)
+}
+
+/// Emergency reviews, the chain, subject access and restrictions (one `json!` per half:
+/// the macro's recursion limit bounds how many schemas one call may hold).
+fn audit_schemas() -> Value {
+    let s = json!({"type": "string"});
+    json!({
         "ReviewSummary": closed(&["review_id", "time", "decision", "subject_told", "revisit", "note", "reviewer", "reviews"], json!({
             "review_id": {"type": "string", "format": "uuid"}, "time": {"type": "string", "format": "date-time"},
             "decision": {"enum": ["justified", "not-justified"]},

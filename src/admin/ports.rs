@@ -43,11 +43,49 @@ pub struct AgreementSummary {
     pub findings: Vec<Finding>,
 }
 
+/// One lint finding of a set that was refused, as the admin API reports it (file, line,
+/// column, code, message and what to do), so that a governance officer needs no shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintFinding {
+    pub file: String,
+    /// 1-based; 0 when the finding is about the file as a whole.
+    pub line: u32,
+    pub column: u32,
+    /// `error` | `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub help: String,
+}
+
+impl From<&crate::agreements::lint::Finding> for LintFinding {
+    fn from(f: &crate::agreements::lint::Finding) -> Self {
+        Self {
+            file: f.file.clone(),
+            line: f.line,
+            column: f.column,
+            severity: f.severity.as_str().into(),
+            code: f.code.into(),
+            message: f.message.clone(),
+            help: f.help.clone(),
+        }
+    }
+}
+
+/// Why a staged reload was refused: a sentence, and the lint errors when there are some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRefusal {
+    pub why: String,
+    pub findings: Vec<LintFinding>,
+}
+
 /// A reload that loaded clean, not yet applied: the caller records it, then applies it.
 pub struct StagedReload {
     /// (id, version, sha256) of every agreement in the new set.
     pub agreements: Vec<(String, u32, String)>,
     pub schemas: usize,
+    /// The new set by content (for its activation records).
+    pub snapshot: crate::agreements::lifecycle::Snapshot,
     pub apply: Box<dyn FnOnce() + Send>,
 }
 
@@ -103,9 +141,22 @@ pub struct PortFailure {
 /// The agreements, as the admin listener needs them.
 pub trait AgreementsPort: Send + Sync {
     fn list(&self) -> Vec<AgreementSummary>;
-    /// Re-read agreements and schemas; `Err` (a sentence) when the set does not lint clean.
-    fn stage_reload(&self) -> Result<StagedReload, String>;
+    /// Re-read agreements and schemas; `Err` (a sentence and the lint errors) when the set
+    /// does not lint clean.
+    fn stage_reload(&self) -> Result<StagedReload, StageRefusal>;
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure>;
+    /// Lint the set a proposal would make over the live folders, and its snapshot.
+    fn lint_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<(crate::agreements::lint::Report, crate::agreements::lifecycle::Snapshot), String>;
+    /// Write an approved proposal's files into the live folders.
+    fn write_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<(), String>;
+    /// The live agreements folder, as findings name it.
+    fn agreements_dir(&self) -> String;
 }
 
 /// `GET /v1/audit/verify`.
@@ -142,6 +193,10 @@ pub trait AuditPort: Send + Sync {
         &self,
         subject_hash: String,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
+    /// Keep the texts of agreements and schemas going live, by SHA-256 (kept once).
+    fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>>;
+    /// A kept text by its SHA-256.
+    fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use crate::digest::sha256_hex;
 
 use super::lint::yaml_tree::{self, YNode};
-use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile};
+use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile, Severity};
 use super::model::{
     AgencyRef, Agreement, AgreementSet, EmergencyPolicy, LoadedAgreement, LoadedSchema,
 };
@@ -22,13 +22,12 @@ use super::model::{
 /// The emergency policy's file name inside the agreements folder.
 pub const POLICY_FILE: &str = "emergency-policy.yaml";
 
-/// Why a set could not be loaded; `agreements check` gives the full findings.
+/// Why a set could not be loaded. `NotClean` carries the errors, so that a reload refused
+/// through the admin API, a `SIGHUP` log line and start-up can all say which files and why.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error(
-        "the agreements in `{dir}` do not lint clean: run `isagate agreements check` to see why"
-    )]
-    NotClean { dir: String },
+    #[error("the agreements in `{dir}` do not lint clean: {}", first_findings(.errors, 3))]
+    NotClean { dir: String, errors: Vec<Finding> },
     #[error("cannot read `{path}`: {message}")]
     Io { path: String, message: String },
 }
@@ -71,7 +70,10 @@ pub fn load_set_with(
     let (set, report) = load_with_findings(agreements_dir, schemas_dir, agencies, today)?;
     match set {
         Some(set) => Ok((set, report)),
-        None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
+        None => Err(LoadError::NotClean {
+            dir: agreements_dir.display().to_string(),
+            errors: report.findings.into_iter().filter(|f| f.severity == Severity::Error).collect(),
+        }),
     }
 }
 
@@ -182,6 +184,30 @@ pub fn load_with_findings(
         emergency_policy: policy.map(|p| p.policy),
     };
     Ok((Some(set), report))
+}
+
+/// "N errors; `file` line L column C: [code] message; ..." for the first `n` findings.
+pub fn first_findings(errors: &[Finding], n: usize) -> String {
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(n)
+        .map(|f| {
+            let at = if f.line == 0 {
+                format!("`{}`", f.file)
+            } else {
+                format!("`{}` line {} column {}", f.file, f.line, f.column)
+            };
+            format!("{at}: [{}] {}", f.code, f.message)
+        })
+        .collect();
+    if errors.len() > n {
+        parts.push(format!("and {} more", errors.len() - n));
+    }
+    let count = match errors.len() {
+        1 => "1 error".to_owned(),
+        k => format!("{k} errors"),
+    };
+    format!("{count}; {}", parts.join("; "))
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> LoadError {

@@ -38,6 +38,10 @@ pub struct Agreement {
     pub international_transfer: Option<InternationalTransfer>,
     #[serde(default)]
     pub restrictions_override: Option<RestrictionsOverride>,
+    /// Governance identities (`urn:isagate:governance:...`) who alone may approve a
+    /// proposed change to it (empty: any governance identity but the proposer).
+    #[serde(default)]
+    pub approvers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

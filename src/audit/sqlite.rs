@@ -32,6 +32,7 @@ const WRITER_CACHE_KIB: u32 = 32 * 1024;
 fn schema() -> String {
     columns::records_schema("INTEGER", "", " WITHOUT ROWID")
         + "CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);\n"
+        + super::texts::TEXTS_TABLE
 }
 
 /// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
@@ -40,9 +41,10 @@ fn schema() -> String {
 /// An older store keeps its index (dropping it would rebuild the table) and works as before.
 /// 3: `records_governance`, so that governance records are found without a scan.
 /// 4: the `format` column (record format 2, contract section 5); older rows keep NULL.
+/// 5: `agreement_texts`, the text of every agreement and schema that was ever active.
 /// Every statement of [`schema`] is `IF NOT EXISTS`: running it upgrades any older store,
 /// and [`add_format_column`] adds what `IF NOT EXISTS` cannot.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
 #[derive(Clone)]
@@ -222,6 +224,35 @@ impl Sqlite {
             stmt.query_row(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
                 r.get::<_, Option<i64>>(0).map(|v| v.unwrap_or(0))
             })
+        })
+        .await
+    }
+}
+
+impl Sqlite {
+    /// One statement on the reading connection (WAL lets it write beside the writer; the
+    /// busy timeout bounds the wait): the agreement texts, never the chain.
+    pub(crate) async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<(), StoreError> {
+        let sql = sql.replace('$', "?");
+        self.with_reader(move |conn| {
+            conn.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(params.iter().map(to_sql)))
+                .map(drop)
+        })
+        .await
+    }
+
+    pub(crate) async fn texts(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = sql.replace('$', "?");
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| r.get(0))?;
+            rows.collect()
         })
         .await
     }

@@ -1,7 +1,9 @@
-//! `isagate agreements check|explain`: the governance team's lint and dry run.
+//! `isagate agreements check|explain|propose|proposals|approve|reject`: the governance
+//! team's lint, dry run and four-eyes lifecycle.
 
 pub mod check;
 pub mod explain;
+pub mod propose;
 
 use super::{Exit, GlobalArgs};
 
@@ -11,11 +13,23 @@ pub enum AgreementsCmd {
     Check(check::CheckArgs),
     /// Dry run: what would be disclosed, stripped and transformed; exit 1 when refused.
     Explain(explain::ExplainArgs),
+    /// Propose agreement and schema files through the admin API (four-eyes).
+    Propose(propose::ProposeArgs),
+    /// The proposals and their state.
+    Proposals(propose::ProposalsArgs),
+    /// Approve a proposal (another governance identity than its proposer): it goes live.
+    Approve(propose::DecideArgs),
+    /// Reject a proposal, with a note.
+    Reject(propose::DecideArgs),
 }
 
 pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
     match cmd {
         AgreementsCmd::Check(args) => check::run(global, args),
         AgreementsCmd::Explain(args) => explain::run(global, args),
+        AgreementsCmd::Propose(a) => propose::run(global, propose::Step::Propose(a)),
+        AgreementsCmd::Proposals(a) => propose::run(global, propose::Step::List(a)),
+        AgreementsCmd::Approve(a) => propose::run(global, propose::Step::Approve(a)),
+        AgreementsCmd::Reject(a) => propose::run(global, propose::Step::Reject(a)),
     }
 }

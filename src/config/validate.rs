@@ -439,6 +439,7 @@ pub(super) fn validate(
         ),
     };
 
+    let governance = Governance { four_eyes: Ctx::boolean(&raw.governance.four_eyes, false) };
     let agencies = agencies(&mut c, &raw.agencies);
 
     if c.problems.is_empty() {
@@ -458,6 +459,7 @@ pub(super) fn validate(
             admin_client,
             paths,
             shutdown,
+            governance,
             agencies,
         })
     } else {

@@ -5,10 +5,12 @@
 use std::sync::Arc;
 
 use crate::admin::ports::{
-    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, PortFailure,
-    StagedReload,
+    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
+    PortFailure, StageRefusal, StagedReload,
 };
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
+use crate::agreements::lifecycle::{ProposalFiles, Snapshot};
+use crate::agreements::lint::Report;
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::RefusalCode;
@@ -28,8 +30,11 @@ impl AgreementsPort for PolicyAgreements {
         self.state.policy.current().set.agreements.iter().map(|a| summarise(a, today)).collect()
     }
 
-    fn stage_reload(&self) -> Result<StagedReload, String> {
-        let policy = load_policy(&self.source, &self.agencies).map_err(|e| e.to_string())?;
+    fn stage_reload(&self) -> Result<StagedReload, StageRefusal> {
+        let policy = load_policy(&self.source, &self.agencies).map_err(|e| StageRefusal {
+            why: e.to_string(),
+            findings: e.lint_errors().iter().map(LintFinding::from).collect(),
+        })?;
         let agreements = policy
             .set
             .agreements
@@ -37,16 +42,34 @@ impl AgreementsPort for PolicyAgreements {
             .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
             .collect();
         let schemas = policy.set.schemas.len();
+        let snapshot = Snapshot::read(&self.source.agreements, &self.source.schemas)
+            .map_err(|e| StageRefusal { why: e.to_string(), findings: Vec::new() })?;
         let state = Arc::clone(&self.state);
         Ok(StagedReload {
             agreements,
             schemas,
+            snapshot,
             apply: Box::new(move || {
                 let n = policy.set.agreements.len();
                 state.policy.replace(policy);
                 crate::telemetry::metrics::agreement_reload(true, n);
             }),
         })
+    }
+
+    fn lint_proposal(&self, files: &ProposalFiles) -> Result<(Report, Snapshot), String> {
+        let today = self.state.clock.today();
+        files
+            .lint(&self.source.agreements, &self.source.schemas, &self.agencies, today)
+            .map_err(|e| e.to_string())
+    }
+
+    fn write_proposal(&self, files: &ProposalFiles) -> Result<(), String> {
+        files.write(&self.source.agreements, &self.source.schemas).map_err(|e| e.to_string())
+    }
+
+    fn agreements_dir(&self) -> String {
+        self.source.agreements.display().to_string()
     }
 
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {

@@ -4,8 +4,12 @@
 mod harness;
 
 pub use harness::emergency_draft as harness_draft;
+mod activations;
 pub(crate) mod openapi_check;
 pub mod pki;
+mod proposals;
+mod proposals_cli;
+mod reload_findings;
 mod store;
 
 use std::collections::BTreeSet;
@@ -495,7 +499,7 @@ fn the_schema_check_can_fail() {
 }
 
 /// Run the `isagate` binary with `args`; returns (exit code, stdout, stderr).
-async fn isagate(args: &[&str]) -> (i32, String, String) {
+pub(super) async fn isagate(args: &[&str]) -> (i32, String, String) {
     let out = tokio::time::timeout(
         std::time::Duration::from_secs(60),
         tokio::process::Command::new(crate::support::isagate_bin()).args(args).output(),

@@ -6,4 +6,5 @@ mod check_and_serve;
 mod cli;
 mod lawful_basis;
 mod rules;
+mod versions;
 mod vocabulary;

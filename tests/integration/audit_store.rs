@@ -15,3 +15,4 @@ mod read_only_commands;
 mod record_format;
 mod schema;
 mod tamper;
+mod texts;

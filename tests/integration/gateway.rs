@@ -6,10 +6,12 @@
 pub(crate) mod harness;
 pub(crate) mod process;
 
+mod approved_start;
 mod bare_lf;
 mod demo;
 mod emergency;
 mod expect_continue;
+mod refused_set;
 mod replicas;
 mod response_subjects;
 mod sentinel;

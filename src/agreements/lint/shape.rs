@@ -121,6 +121,7 @@ pub(crate) static AGREEMENT_SHAPE: Shape = Shape {
         opt("emergency", Kind::Obj(&CLAUSE)),
         opt("international_transfer", Kind::Obj(&TRANSFER)),
         opt("restrictions_override", Kind::Obj(&OVERRIDE)),
+        opt("approvers", Kind::StrList),
     ],
 };
 

@@ -42,6 +42,7 @@ fn agreement(id: &str, status: AgreementStatus, flows: Vec<Flow>) -> LoadedAgree
             emergency: None,
             international_transfer: None,
             restrictions_override: None,
+            approvers: vec![],
         },
         path: format!("{id}.yaml").into(),
         sha256: "0".repeat(64),
