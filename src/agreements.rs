@@ -2,6 +2,7 @@
 //! positions ([`load`]), the governance linter ([`lint`]), matching a request to a flow
 //! ([`matching`]) and the dry run ([`explain`]).
 
+pub mod diff;
 pub mod explain;
 pub mod lint;
 pub mod load;
