@@ -135,8 +135,11 @@ fn flow_keys(scope: &mut Scope<'_>, a: &Flow, b: &Flow) {
         );
     }
     if a.path != b.path {
-        // A template that matches the other (read as a path) covers it.
-        let effect = match (path_matches(&b.path, &a.path), path_matches(&a.path, &b.path)) {
+        // A template that matches the other (read as a path) covers it, unless the other
+        // ends in `/*` (one or more segments) and it does not.
+        let covers =
+            |x: &str, y: &str| path_matches(x, y) && (!y.ends_with("/*") || x.ends_with("/*"));
+        let effect = match (covers(&b.path, &a.path), covers(&a.path, &b.path)) {
             (true, true) => Effect::Neutral,
             (true, false) => Effect::Widens,
             (false, true) => Effect::Narrows,

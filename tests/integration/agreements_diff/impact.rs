@@ -1,0 +1,1 @@
+//! The impact of a change replayed on a real SQLite store.
