@@ -116,7 +116,8 @@ pub async fn impact(
     };
     let mut per_finding = vec![(0u64, 0u64); diff.findings.len()];
     let mut refuse: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut unknown: BTreeMap<(String, String, Option<String>), (u64, &str)> = BTreeMap::new();
+    let mut unknown: BTreeMap<(String, String, Option<String>, &'static str), u64> =
+        BTreeMap::new();
     for record in &records {
         let d = &record.draft;
         let agreement =
@@ -163,7 +164,7 @@ pub async fn impact(
         .collect();
     out.cannot_tell = unknown
         .into_iter()
-        .map(|((code, agreement, flow), (transfers, why))| CannotTell {
+        .map(|((code, agreement, flow, why), transfers)| CannotTell {
             code,
             agreement,
             flow,
@@ -180,7 +181,7 @@ fn replay(
     record: &Record,
     agencies: &[AgencyRef],
     refuse: &mut BTreeMap<String, (u64, u64)>,
-    unknown: &mut BTreeMap<(String, String, Option<String>), (u64, &'static str)>,
+    unknown: &mut BTreeMap<(String, String, Option<String>, &'static str), u64>,
 ) {
     let d = &record.draft;
     let (Some(caller), Some(recipient), Some(method), Some(path), Some(purpose)) = (
