@@ -126,10 +126,13 @@ pub async fn impact(
             RecordKind::Refusal => {
                 for code in [RefusalCode::SchemaViolation, RefusalCode::TransformFailed] {
                     if d.refusal.iter().any(|r| r.code == code) {
-                        let e = unknown
-                            .entry((code.as_str().to_owned(), agreement.clone(), d.flow.clone()))
-                            .or_insert((0, BODY_REFUSAL));
-                        e.0 += 1;
+                        let key = (
+                            code.as_str().to_owned(),
+                            agreement.clone(),
+                            d.flow.clone(),
+                            BODY_REFUSAL,
+                        );
+                        *unknown.entry(key).or_default() += 1;
                     }
                 }
                 continue;
@@ -228,9 +231,8 @@ fn replay(
             if changed {
                 let agreement =
                     d.agreement.as_ref().map_or("emergency-policy", |a| a.id.as_str()).to_owned();
-                let key =
-                    (RefusalCode::SchemaViolation.as_str().to_owned(), agreement, d.flow.clone());
-                unknown.entry(key).or_insert((0, SCHEMA_CHANGED)).0 += 1;
+                let code = RefusalCode::SchemaViolation.as_str().to_owned();
+                *unknown.entry((code, agreement, d.flow.clone(), SCHEMA_CHANGED)).or_default() += 1;
             }
         }
     }
