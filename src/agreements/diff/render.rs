@@ -84,8 +84,12 @@ pub fn render_human(report: &DiffReport) -> String {
 fn render_impact_human(out: &mut String, impact: &Impact) {
     let _ = writeln!(
         out,
-        "\nimpact on recorded traffic, last {} days ({} to {}): {} transfers and {} responses replayed",
-        impact.days, impact.since, impact.until, impact.transfers, impact.responses
+        "\nimpact on recorded traffic, last {} ({} to {}): {} and {} replayed",
+        plural(u64::from(impact.days), "day"),
+        impact.since,
+        impact.until,
+        plural(impact.transfers, "transfer"),
+        plural(impact.responses, "response")
     );
     if impact.would_refuse.is_empty() {
         let _ = writeln!(out, "  the new set would refuse none of them");
@@ -101,18 +105,31 @@ fn render_impact_human(out: &mut String, impact: &Impact) {
             let flow = c.flow.as_deref().map(|f| format!(" flow `{f}`")).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    {:<24} {} transfers under {}{flow}: {}",
-                c.code, c.transfers, c.agreement, c.why
+                "    {:<24} {} under {}{flow}: {}",
+                c.code,
+                plural(c.transfers, "transfer"),
+                c.agreement,
+                c.why
             );
         }
     }
 }
 
 fn refused(transfers: u64, at_most: u64) -> String {
+    let n = plural(transfers, "transfer");
     if at_most == 0 {
-        format!("{transfers} transfers")
+        n
     } else {
-        format!("{transfers} transfers ({at_most} of them matched by route template only: at most)")
+        format!("{n} ({at_most} of them matched by route template only: at most)")
+    }
+}
+
+/// `1 transfer`, `2 transfers`.
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -150,8 +167,12 @@ pub fn render_markdown(report: &DiffReport) -> String {
     if let Some(impact) = &report.impact {
         let _ = writeln!(
             out,
-            "\n## Impact on recorded traffic\n\nLast {} days ({} to {}): {} transfers and {} responses replayed.\n",
-            impact.days, impact.since, impact.until, impact.transfers, impact.responses
+            "\n## Impact on recorded traffic\n\nLast {} ({} to {}): {} and {} replayed.\n",
+            plural(u64::from(impact.days), "day"),
+            impact.since,
+            impact.until,
+            plural(impact.transfers, "transfer"),
+            plural(impact.responses, "response")
         );
         if impact.would_refuse.is_empty() {
             let _ = writeln!(out, "The new set would refuse none of them.");

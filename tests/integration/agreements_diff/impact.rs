@@ -179,6 +179,7 @@ fn the_change_replayed_on_recorded_traffic() {
     let human = String::from_utf8(human.stdout).unwrap();
     assert!(human.contains("impact on recorded traffic, last 60 days"), "{human}");
     assert!(human.contains("7 transfers and 0 responses replayed"), "{human}");
+    assert!(human.contains("past transfers: 3"), "{human}");
     assert!(human.contains("past transfers: 1, and at most 2 more"), "{human}");
     assert!(human.contains("purpose-not-allowed"), "{human}");
 }
