@@ -277,8 +277,7 @@ fn concerns(f: &Finding, record: &Record, direction: Direction) -> Option<bool> 
             // Records keep forwarded parameters as `?name`, stripped ones as `?` (a count)
             // or, in older records, `?name`.
             let named = format!("?{item}");
-            if d.disclosed.iter().any(|p| *p == named) || d.stripped.iter().any(|s| s.path == named)
-            {
+            if d.disclosed.contains(&named) || d.stripped.iter().any(|s| s.path == named) {
                 return Some(true);
             }
             return (f.new.is_some() && d.stripped.iter().any(|s| s.path == "?")).then_some(false);
