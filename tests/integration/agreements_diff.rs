@@ -47,36 +47,20 @@ fn sample_change(dir: &Path) {
         "",
     );
     let merpol = new.join("agreements/isa-lcc-merpol-0007.yaml");
-    edit_text(
-        &merpol,
-        "parties: [lcc-ssc, merseyside-police]",
-        "parties: [lcc-ssc, merseyside-police, nhs-trust]",
-    );
-    edit_text(&merpol, "expires: 2028-01-01", "expires: 2029-01-01");
-    edit_text(&merpol, "review_by: 2027-07-01", "review_by: 2027-03-01");
-    edit_text(
-        &merpol,
-        "retention: 6 years after the case closes, then archive",
-        "retention: 7 years after the case closes",
-    );
-    edit_text(
-        &merpol,
-        "\"Children Act 2004 s11\"]",
-        "\"Children Act 2004 s11\", \"Children Act 1989 s47\"]",
-    );
-    edit_text(
-        &merpol,
-        "purposes:\n  - id: safeguarding\n",
-        "purposes:\n  - id: domestic-abuse\n    description: Protect a victim of domestic abuse\n  - id: safeguarding\n",
-    );
-    edit_text(
-        &merpol,
-        "    purposes: [safeguarding, crime-prevention]\n    request_schema",
-        "    purposes: [safeguarding, crime-prevention, domestic-abuse]\n    request_schema",
-    );
-    edit_text(&merpol, "path: /v1/referrals/{reference}", "path: /v1/referrals/*");
-    edit_text(&merpol, "query: [include]", "query: [include, page]");
-    edit_text(&merpol, "serious-harm-to-others]", "serious-harm-to-others, serious-crime]");
+    for (from, to) in [
+        ("parties: [lcc-ssc, merseyside-police]", "parties: [lcc-ssc, merseyside-police, nhs-trust]"),
+        ("expires: 2028-01-01", "expires: 2029-01-01"),
+        ("review_by: 2027-07-01", "review_by: 2027-03-01"),
+        ("retention: 6 years after the case closes, then archive", "retention: 7 years after the case closes"),
+        ("\"Children Act 2004 s11\"]", "\"Children Act 2004 s11\", \"Children Act 1989 s47\"]"),
+        ("purposes:\n  - id: safeguarding\n", "purposes:\n  - id: domestic-abuse\n    description: Protect a victim of domestic abuse\n  - id: safeguarding\n"),
+        ("    purposes: [safeguarding, crime-prevention]\n    request_schema", "    purposes: [safeguarding, crime-prevention, domestic-abuse]\n    request_schema"),
+        ("path: /v1/referrals/{reference}", "path: /v1/referrals/*"),
+        ("query: [include]", "query: [include, page]"),
+        ("serious-harm-to-others]", "serious-harm-to-others, serious-crime]"),
+    ] {
+        edit_text(&merpol, from, to);
+    }
     edit_text(
         &merpol,
         "emergency:\n",

@@ -82,15 +82,7 @@ pub fn render_human(report: &DiffReport) -> String {
 }
 
 fn render_impact_human(out: &mut String, impact: &Impact) {
-    let _ = writeln!(
-        out,
-        "\nimpact on recorded traffic, last {} ({} to {}): {} and {} replayed",
-        plural(u64::from(impact.days), "day"),
-        impact.since,
-        impact.until,
-        plural(impact.transfers, "transfer"),
-        plural(impact.responses, "response")
-    );
+    let _ = writeln!(out, "\nimpact on recorded traffic, {}", window(impact));
     if impact.would_refuse.is_empty() {
         let _ = writeln!(out, "  the new set would refuse none of them");
     } else {
@@ -122,6 +114,18 @@ fn refused(transfers: u64, at_most: u64) -> String {
     } else {
         format!("{n} ({at_most} of them matched by route template only: at most)")
     }
+}
+
+/// `last 30 days (since to until): 6 transfers and 0 responses replayed`.
+fn window(impact: &Impact) -> String {
+    format!(
+        "last {} ({} to {}): {} and {} replayed",
+        plural(u64::from(impact.days), "day"),
+        impact.since,
+        impact.until,
+        plural(impact.transfers, "transfer"),
+        plural(impact.responses, "response")
+    )
 }
 
 /// `1 transfer`, `2 transfers`.
@@ -165,15 +169,7 @@ pub fn render_markdown(report: &DiffReport) -> String {
         out.push('\n');
     }
     if let Some(impact) = &report.impact {
-        let _ = writeln!(
-            out,
-            "\n## Impact on recorded traffic\n\nLast {} ({} to {}): {} and {} replayed.\n",
-            plural(u64::from(impact.days), "day"),
-            impact.since,
-            impact.until,
-            plural(impact.transfers, "transfer"),
-            plural(impact.responses, "response")
-        );
+        let _ = writeln!(out, "\n## Impact on recorded traffic\n\nThe {}.\n", window(impact));
         if impact.would_refuse.is_empty() {
             let _ = writeln!(out, "The new set would refuse none of them.");
         } else {

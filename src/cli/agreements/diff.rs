@@ -18,7 +18,6 @@ use crate::agreements::AgencyRef;
 use crate::cli::audit::defaults::Defaults;
 use crate::cli::audit::{open_existing, StoreArg};
 use crate::cli::{runtime, Exit, GlobalArgs};
-use crate::config::Config;
 use crate::policy::Policy;
 
 /// `--format` of `agreements diff`.
@@ -60,14 +59,7 @@ pub struct DiffArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: DiffArgs) -> anyhow::Result<Exit> {
-    let agencies = match global.config_path() {
-        Some(path) => Some(
-            Config::load_without_files(&path)
-                .with_context(|| "cannot read the agencies from the configuration")?
-                .to_agency_refs(),
-        ),
-        None => None,
-    };
+    let agencies = global.agency_refs()?;
     let old = load_side(&args.old, &global.schemas, agencies.as_deref())?;
     let new = load_side(&args.new, &global.schemas, agencies.as_deref())?;
     let found = diff(&old, &new);
