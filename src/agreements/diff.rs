@@ -15,6 +15,8 @@ mod flows;
 pub mod impact;
 pub mod order;
 pub mod render;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
