@@ -13,6 +13,7 @@ mod render;
 mod rule;
 mod schema_rules;
 mod shape;
+mod subject_bound;
 pub(crate) mod yaml_tree;
 
 use std::collections::BTreeMap;
