@@ -3,6 +3,7 @@
 //! ([`matching`]), the dry run ([`explain`]), the closed lawful-basis vocabulary
 //! ([`lawful_basis`]) and the lifecycle of versions and activations ([`lifecycle`]).
 
+pub mod diff;
 pub mod explain;
 pub mod lawful_basis;
 pub mod lifecycle;

@@ -1,7 +1,8 @@
-//! `isagate agreements check|explain|propose|proposals|approve|reject`: the governance
-//! team's lint, dry run and four-eyes lifecycle.
+//! `isagate agreements check|explain|diff|propose|proposals|approve|reject`: the
+//! governance team's lint, dry run, impact diff and four-eyes lifecycle.
 
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod propose;
 
@@ -21,6 +22,8 @@ pub enum AgreementsCmd {
     Approve(propose::DecideArgs),
     /// Reject a proposal, with a note.
     Reject(propose::DecideArgs),
+    /// What a change to agreements does (widens / narrows), and its impact on recorded traffic.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
@@ -31,5 +34,6 @@ pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
         AgreementsCmd::Proposals(a) => propose::run(global, propose::Step::List(a)),
         AgreementsCmd::Approve(a) => propose::run(global, propose::Step::Approve(a)),
         AgreementsCmd::Reject(a) => propose::run(global, propose::Step::Reject(a)),
+        AgreementsCmd::Diff(args) => diff::run(global, args),
     }
 }

@@ -4,6 +4,7 @@
 //! transfers and prints each as before / after / disclosure id, verifies the chain, then
 //! keeps serving and prints `curl` lines to paste.
 
+mod change;
 pub mod client;
 pub mod samples;
 
@@ -98,6 +99,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
         if let Some(admin) = launched.admin_addr {
             review_queue(&dir, admin.port()).await?;
         }
+        change::show(&launched.state.policy, &launched.state.store).await?;
         let report = launched.state.store.verify(None, &|_, _| {}).await?;
         println!(
             "== chain verified: {} records, head {} ({})\n",
