@@ -14,8 +14,10 @@
 //! - `sqlite`, `postgres`: the two backends and their writers.
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
+//! - [`activity`]: an agreement's last activation and last transfer (the register).
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
 
+pub mod activity;
 pub mod archive;
 mod batch;
 pub mod canonical;

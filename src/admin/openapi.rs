@@ -161,7 +161,9 @@ fn schemas() -> Value {
             "query": {"type": "array", "items": s, "description": "allow-listed query parameter names"},
             "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"}})),
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
-                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
+                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings",
+                "party_names", "dpia", "effective_in_days", "expires_in_days", "review_in_days", "last_activation",
+                "last_transfer"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
             "status": {"enum": ["draft", "active", "suspended", "expired"]},
             "in_force": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -171,7 +173,21 @@ fn schemas() -> Value {
             "flows": {"type": "array", "items": r("Flow")},
             "emergency": {"type": "boolean", "description": "the agreement has an emergency clause that allows emergency sharing"},
             "restrictions_override": {"type": ["string", "null"], "description": "the legal duty that overrides subject restrictions"},
-            "findings": {"type": "array", "items": r("Finding")}})),
+            "findings": {"type": "array", "items": r("Finding"), "description": "the linter's findings that depend on today: `expired`, `review-overdue`, `expiring-soon`"},
+            "party_names": {"type": "array", "items": closed(&["id", "name"], json!({"id": s, "name": s})),
+                "description": "each party with its display name from the configuration"},
+            "dpia": nullable("string"),
+            "effective_in_days": {"type": "integer", "description": "days from today (Europe/London) to `effective_from`; negative once passed"},
+            "expires_in_days": {"type": "integer", "description": "days from today to `expires`; negative once passed"},
+            "review_in_days": {"type": ["integer", "null"], "description": "days from today to `review_by`; negative once passed"},
+            "last_activation": {"oneOf": [{"type": "null"}, closed(&["time", "actor", "action", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "actor": nullable("string"), "action": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "when the current text went live and who made it so, from the governance records; null when no record names it"},
+            "last_transfer": {"oneOf": [{"type": "null"}, closed(&["time", "flow", "outcome", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "flow": nullable("string"), "outcome": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "the last request record under this agreement"}})),
         "AgreementList": closed(&["agreements"], json!({"agreements": {"type": "array", "items": r("AgreementSummary")}})),
         "ReloadResult": closed(&["replaced", "agreements", "schemas", "record_id"], json!({
             "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub use crate::codes::LawfulBasis;
+pub use super::request_form::{Controllers, DecisionMaker, DpiaOutcome, DpoConsulted};
 
 /// One information sharing agreement, exactly as its YAML file says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +38,17 @@ pub struct Agreement {
     pub international_transfer: Option<InternationalTransfer>,
     #[serde(default)]
     pub restrictions_override: Option<RestrictionsOverride>,
+    /// The ICO request form's optional keys ([`crate::agreements::request_form`]).
+    #[serde(default)]
+    pub decision_maker: Option<DecisionMaker>,
+    #[serde(default)]
+    pub dpo_consulted: Option<DpoConsulted>,
+    #[serde(default)]
+    pub dpia_outcome: Option<DpiaOutcome>,
+    #[serde(default)]
+    pub statutory_power: Option<String>,
+    #[serde(default)]
+    pub controllers: Option<Controllers>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

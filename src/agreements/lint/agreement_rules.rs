@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use jiff::ToSpan;
 
 use super::yaml_tree::{Step, YNode};
 use super::{Finding, Report, Rule};
@@ -15,9 +14,6 @@ use crate::spelling::did_you_mean;
 
 /// Content encodings a flow may allow (the gateway decompresses these).
 pub(crate) const ENCODINGS: &[&str] = &["gzip"];
-
-/// How far ahead `expiring-soon` looks.
-const EXPIRY_WARNING_DAYS: i32 = 30;
 
 use Step::{Index as I, Key as K};
 
@@ -126,9 +122,8 @@ fn check_one(
             .label("not after `effective_from`"),
         );
     }
-    if a.status == AgreementStatus::Active {
-        date_warnings(a, t, f, today, report);
-    }
+    super::date_rules::check_dates(p, today, report);
+    super::request_form_rules::check_request_form(p, report);
 
     // Purposes no flow uses.
     for (i, purpose) in a.purposes.iter().enumerate() {
@@ -224,50 +219,6 @@ fn duplicate_ids<'a>(
         } else {
             seen.insert(id, i);
         }
-    }
-}
-
-fn date_warnings(a: &Agreement, t: &YNode, f: &str, today: Date, report: &mut Report) {
-    if let Some(review) = a.review_by {
-        if review < today {
-            report.push(
-                Finding::new(
-                    Rule::ReviewOverdue,
-                    f,
-                    t.pos_of("review_by"),
-                    format!("the review was due on {review}"),
-                    "review the agreement with its owner, then set the next `review_by` (and bump `version` for any change)",
-                )
-                .label("review overdue"),
-            );
-        }
-    }
-    let soon = today.checked_add(EXPIRY_WARNING_DAYS.days()).unwrap_or(today);
-    if a.expires <= today {
-        report.push(
-            Finding::new(
-                Rule::ExpiringSoon,
-                f,
-                t.pos_of("expires"),
-                format!("the agreement expired on {} but its status is still `active`", a.expires),
-                "renew it (new `expires`, bumped `version`) or set `status: expired`",
-            )
-            .label("expired"),
-        );
-    } else if a.expires <= soon {
-        report.push(
-            Finding::new(
-                Rule::ExpiringSoon,
-                f,
-                t.pos_of("expires"),
-                format!(
-                    "the agreement expires on {}, within {EXPIRY_WARNING_DAYS} days",
-                    a.expires
-                ),
-                "renew it before then, or plan for transfers under it to stop",
-            )
-            .label("expires soon"),
-        );
     }
 }
 

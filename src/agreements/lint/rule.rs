@@ -35,6 +35,9 @@ pub enum Rule {
     InvalidPath,
     InvalidEncoding,
     InvalidLimit,
+    Expired,
+    ReviewBeforeEffective,
+    DpiaOutcomeWithoutDpia,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -47,6 +50,8 @@ pub enum Rule {
     InternationalTransferWithoutSafeguard,
     RecipientWithoutUpstream,
     IgnoredFile,
+    ResidualHighRisk,
+    DpoConsultedLate,
 }
 
 impl Rule {
@@ -80,6 +85,9 @@ impl Rule {
         Self::InvalidPath,
         Self::InvalidEncoding,
         Self::InvalidLimit,
+        Self::Expired,
+        Self::ReviewBeforeEffective,
+        Self::DpiaOutcomeWithoutDpia,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -91,6 +99,8 @@ impl Rule {
         Self::InternationalTransferWithoutSafeguard,
         Self::RecipientWithoutUpstream,
         Self::IgnoredFile,
+        Self::ResidualHighRisk,
+        Self::DpoConsultedLate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +146,11 @@ impl Rule {
             }
             Self::RecipientWithoutUpstream => "recipient-without-upstream",
             Self::IgnoredFile => "ignored-file",
+            Self::Expired => "expired",
+            Self::ReviewBeforeEffective => "review-before-effective",
+            Self::DpiaOutcomeWithoutDpia => "dpia-outcome-without-dpia",
+            Self::ResidualHighRisk => "residual-high-risk",
+            Self::DpoConsultedLate => "dpo-consulted-late",
         }
     }
 
@@ -151,9 +166,26 @@ impl Rule {
             | Self::UnusedPurpose
             | Self::InternationalTransferWithoutSafeguard
             | Self::RecipientWithoutUpstream
-            | Self::IgnoredFile => Severity::Warning,
+            | Self::IgnoredFile
+            | Self::ResidualHighRisk
+            | Self::DpoConsultedLate => Severity::Warning,
             _ => Severity::Error,
         }
+    }
+}
+
+impl Rule {
+    /// Rules whose finding depends on today's date. `agreements check` reports them as
+    /// it reports any other, but they never stop a gateway from loading a set: an
+    /// agreement that expired at midnight is simply not in force (its flows are refused
+    /// with `agreement-not-in-force`), and the rest of the set reloads.
+    pub fn depends_on_today(self) -> bool {
+        matches!(self, Self::Expired | Self::ReviewOverdue | Self::ExpiringSoon)
+    }
+
+    /// The rule with this code.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == code)
     }
 }
 
