@@ -239,19 +239,35 @@ fn parse_tree(text: &str, file: &str, report: &mut Report) -> Option<YNode> {
             None
         }
         Err(e) => {
+            let help = colon_in_value(text, e.pos).unwrap_or_else(|| {
+                "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked".to_owned()
+            });
             report.push(
-                Finding::new(
-                    Rule::YamlSyntax,
-                    file,
-                    e.pos,
-                    format!("YAML syntax: {}", e.message),
-                    "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked",
-                )
-                .label("here"),
+                Finding::new(Rule::YamlSyntax, file, e.pos, format!("YAML syntax: {}", e.message), help)
+                    .label("here"),
             );
             None
         }
     }
+}
+
+/// When a syntax error sits on a `: ` inside an unquoted value (`title: Referrals: council
+/// to police`), the help a non-programmer needs: quote the value, shown on their own line.
+fn colon_in_value(text: &str, pos: Pos) -> Option<String> {
+    let line = text.lines().nth(usize::try_from(pos.line).ok()?.checked_sub(1)?)?;
+    if text.get(pos.offset..pos.offset + 1) != Some(":") {
+        return None;
+    }
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    if value.starts_with(['"', '\'', '[', '{']) || !value.contains(": ") {
+        return None;
+    }
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    Some(format!(
+        "a `: ` inside a value starts a new key, so YAML cannot read this line: put the whole value in double quotes, as in `{}: \"{quoted}\"`",
+        key.trim_end()
+    ))
 }
 
 /// The final typed parse; only fails where the shape check missed something.

@@ -10,7 +10,7 @@ use super::{Finding, Report, Rule};
 use crate::agreements::load::ParsedAgreement;
 use crate::agreements::matching::{template_problem, templates_overlap, METHODS};
 use crate::agreements::model::{AgencyRef, Agreement, AgreementStatus, Flow, EMERGENCY_CATEGORIES};
-use crate::spelling::did_you_mean;
+use crate::spelling::{did_you_mean, suggest};
 
 /// Content encodings a flow may allow (the gateway decompresses these).
 pub(crate) const ENCODINGS: &[&str] = &["gzip"];
@@ -234,14 +234,13 @@ fn check_flow(
     let at = |key: &str| t.pos_at(&[K("flows"), I(i), K(key)]);
     for (key, party) in [("from", &flow.from), ("to", &flow.to)] {
         if !a.parties.contains(party) {
-            let hint = did_you_mean(party, a.parties.iter().map(String::as_str));
             report.push(
                 Finding::new(
                     Rule::FlowPartyNotListed,
                     f,
                     at(key),
                     format!("flow `{}` names `{party}` in `{key}`, which is not one of the agreement's parties", flow.id),
-                    format!("{hint}use one of: {}", a.parties.join(", ")),
+                    flow_party_help(a, party, agencies),
                 )
                 .label("not a party"),
             );
@@ -354,6 +353,22 @@ fn check_flow(
             );
         }
     }
+}
+
+/// Help for a flow party that `parties` does not list. A registered agency is never
+/// corrected towards a party that is itself a typo (`parties: [polce]` with `to: police`
+/// must not suggest `polce`): the help then says to correct `parties`.
+fn flow_party_help(a: &Agreement, party: &str, agencies: Option<&[AgencyRef]>) -> String {
+    let registered = |p: &str| agencies.is_none_or(|g| g.iter().any(|g| g.id == p));
+    if agencies.is_some() && registered(party) {
+        let typo = suggest(party, a.parties.iter().map(String::as_str).filter(|p| !registered(p)));
+        return match typo {
+            Some(t) => format!("`{party}` is a registered agency but `parties` lists `{t}`, which looks like a typo of it: correct `parties`"),
+            None => format!("`{party}` is a registered agency: add it to `parties`, or use one of: {}", a.parties.join(", ")),
+        };
+    }
+    let hint = did_you_mean(party, a.parties.iter().map(String::as_str).filter(|p| registered(p)));
+    format!("{hint}use one of: {}", a.parties.join(", "))
 }
 
 /// Two flows that can match one request: same direction and method, overlapping paths
