@@ -10,6 +10,7 @@ mod bare_lf;
 mod demo;
 mod emergency;
 mod expect_continue;
+mod expired;
 mod replicas;
 mod sentinel;
 mod statuses;
