@@ -4,5 +4,7 @@
 
 mod check_and_serve;
 mod cli;
+mod help_lines;
+mod register;
 mod rules;
 mod vocabulary;
