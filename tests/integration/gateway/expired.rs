@@ -116,5 +116,26 @@ async fn an_expired_agreement_is_loaded_not_in_force_and_never_blocks_a_reload()
     assert_eq!(merpol["dpia"], "DPIA-2026-014");
     let (_, one) = admin(&gw, Method::GET, "/v1/agreements/ISA-LCC-MERPOL-0007").await;
     assert_eq!(one, merpol);
+
+    // `isagate agreements list` reads the same register through the admin API, and exits 1
+    // because an agreement has an error finding.
+    let port = gw.launched.as_ref().unwrap().admin_addr.unwrap().port();
+    let cli_config = gw.path().join("cli.toml");
+    std::fs::write(
+        &cli_config,
+        format!("[admin_client]\nurl = \"https://127.0.0.1:{port}\"\ncert = \"certs/governance-dpo.crt\"\nkey = \"certs/governance-dpo.key\"\nca = \"certs/ca.crt\"\n"),
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(support::isagate_bin())
+            .args(["--config", cli_config.to_str().unwrap(), "agreements", "list", "--format", "json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli, list, "the CLI shows the admin API's register");
     gw.stop().await;
 }
