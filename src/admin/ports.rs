@@ -197,7 +197,10 @@ pub fn summarise(
         .iter()
         .map(|p| PartyName {
             id: p.clone(),
-            name: agencies.iter().find(|g| &g.id == p).map_or_else(|| p.clone(), |g| g.name.clone()),
+            name: agencies
+                .iter()
+                .find(|g| &g.id == p)
+                .map_or_else(|| p.clone(), |g| g.name.clone()),
         })
         .collect();
     AgreementSummary {

@@ -7,11 +7,11 @@
 //! decision about a live request (that is [`crate::agreements::matching`]).
 
 mod agreement_rules;
+mod date_rules;
 mod json_pos;
 mod policy_rules;
-mod date_rules;
-mod request_form_rules;
 mod render;
+mod request_form_rules;
 mod rule;
 mod schema_rules;
 mod shape;

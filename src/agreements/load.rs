@@ -243,8 +243,14 @@ fn parse_tree(text: &str, file: &str, report: &mut Report) -> Option<YNode> {
                 "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked".to_owned()
             });
             report.push(
-                Finding::new(Rule::YamlSyntax, file, e.pos, format!("YAML syntax: {}", e.message), help)
-                    .label("here"),
+                Finding::new(
+                    Rule::YamlSyntax,
+                    file,
+                    e.pos,
+                    format!("YAML syntax: {}", e.message),
+                    help,
+                )
+                .label("here"),
             );
             None
         }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-pub use crate::codes::LawfulBasis;
 pub use super::request_form::{Controllers, DecisionMaker, DpiaOutcome, DpoConsulted};
+pub use crate::codes::LawfulBasis;
 
 /// One information sharing agreement, exactly as its YAML file says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

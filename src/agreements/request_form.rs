@@ -77,9 +77,13 @@ mod tests {
 
     #[test]
     fn the_lists_match_the_spellings() {
-        let outcomes = [DpiaOutcome::NoHighRisk, DpiaOutcome::RisksMitigated, DpiaOutcome::ResidualHighRisk];
+        let outcomes =
+            [DpiaOutcome::NoHighRisk, DpiaOutcome::RisksMitigated, DpiaOutcome::ResidualHighRisk];
         assert_eq!(outcomes.map(DpiaOutcome::as_str).as_slice(), DPIA_OUTCOMES);
-        assert_eq!([Controllers::Joint, Controllers::Separate].map(Controllers::as_str).as_slice(), CONTROLLERS);
+        assert_eq!(
+            [Controllers::Joint, Controllers::Separate].map(Controllers::as_str).as_slice(),
+            CONTROLLERS
+        );
         for o in outcomes {
             let back: DpiaOutcome = serde_json::from_value(serde_json::json!(o.as_str())).unwrap();
             assert_eq!(back, o);

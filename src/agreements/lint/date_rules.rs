@@ -90,6 +90,7 @@ pub(crate) fn check_dates(p: &ParsedAgreement, today: Date, report: &mut Report)
         );
     }
     for n in today_notes(a, today) {
-        report.push(Finding::new(n.rule, f, p.tree.pos_of(n.key), n.message, n.help).label(n.label));
+        report
+            .push(Finding::new(n.rule, f, p.tree.pos_of(n.key), n.message, n.help).label(n.label));
     }
 }

@@ -88,14 +88,10 @@ static TRANSFER: Shape = Shape {
     name: "international_transfer",
     fields: &[req("safeguard", Kind::Enum(SAFEGUARDS)), req("reference", Kind::Str)],
 };
-static DECISION_MAKER: Shape = Shape {
-    name: "decision_maker",
-    fields: &[req("name", Kind::Str), req("role", Kind::Str)],
-};
-static DPO_CONSULTED: Shape = Shape {
-    name: "dpo_consulted",
-    fields: &[req("date", Kind::Date), req("view", Kind::Str)],
-};
+static DECISION_MAKER: Shape =
+    Shape { name: "decision_maker", fields: &[req("name", Kind::Str), req("role", Kind::Str)] };
+static DPO_CONSULTED: Shape =
+    Shape { name: "dpo_consulted", fields: &[req("date", Kind::Date), req("view", Kind::Str)] };
 static OVERRIDE: Shape =
     Shape { name: "restrictions_override", fields: &[req("legal_duty", Kind::Str)] };
 

@@ -77,7 +77,9 @@ async fn offline(global: &GlobalArgs, store: Option<&str>) -> anyhow::Result<Val
         eprintln!("files only (`--files`): activations and transfers were not read; pass `--store URL` for them");
     }
     let store = match store {
-        Some(url) => Some(crate::audit::Store::open(url, crate::audit::StoreOptions::default()).await?),
+        Some(url) => {
+            Some(crate::audit::Store::open(url, crate::audit::StoreOptions::default()).await?)
+        }
         None => None,
     };
     let mut list = Vec::new();
@@ -89,7 +91,11 @@ async fn offline(global: &GlobalArgs, store: Option<&str>) -> anyhow::Result<Val
             .findings
             .iter()
             .filter(|f| f.file == file)
-            .map(|f| Finding { severity: f.severity.as_str().into(), code: f.code.into(), message: f.message.clone() })
+            .map(|f| Finding {
+                severity: f.severity.as_str().into(),
+                code: f.code.into(),
+                message: f.message.clone(),
+            })
             .collect();
         if let Some(store) = &store {
             let activity = store.agreement_activity(&s.id, &s.sha256).await?;
@@ -131,7 +137,8 @@ pub fn render(list: &[AgreementSummary]) -> String {
         let _ = writeln!(out, "  parties:        {}", parties.join(", "));
         let _ = writeln!(out, "  owner:          {}", a.owner);
         let _ = writeln!(out, "  DPIA:           {}", a.dpia.as_deref().unwrap_or("none"));
-        let _ = writeln!(out, "  effective from: {} ({})", a.effective_from, days(a.effective_in_days));
+        let _ =
+            writeln!(out, "  effective from: {} ({})", a.effective_from, days(a.effective_in_days));
         let _ = writeln!(out, "  expires:        {} ({})", a.expires, days(a.expires_in_days));
         match (&a.review_by, a.review_in_days) {
             (Some(r), Some(n)) => {

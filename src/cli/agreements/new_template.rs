@@ -114,7 +114,10 @@ pub fn write(
     today: jiff::civil::Date,
 ) -> anyhow::Result<Written> {
     let t = args.template;
-    let id = args.id.clone().unwrap_or_else(|| format!("ISA-NEW-{}-0001", t.name().to_ascii_uppercase()));
+    let id = args
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("ISA-NEW-{}-0001", t.name().to_ascii_uppercase()));
     anyhow::ensure!(
         !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
         "`--id` may hold only letters, digits and `-`, e.g. `ISA-LCC-MERPOL-0008`"
@@ -146,10 +149,15 @@ pub fn write(
         schema: schemas.join(&schema_name),
     };
     for path in [&written.agreement, &written.schema] {
-        anyhow::ensure!(!path.exists(), "`{}` already exists: choose another `--id`, or move it", path.display());
+        anyhow::ensure!(
+            !path.exists(),
+            "`{}` already exists: choose another `--id`, or move it",
+            path.display()
+        );
     }
     for dir in [agreements, schemas] {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
     }
     std::fs::write(&written.schema, json)
         .with_context(|| format!("cannot write `{}`", written.schema.display()))?;

@@ -40,7 +40,15 @@ fn check_fails_on_an_expired_active_agreement_but_the_set_still_loads() {
     let today = isagate::clock::today_in_london();
     merpol_expiring(dir.path(), today);
     let d = dir.path().to_str().unwrap();
-    let o = isagate(&["agreements", "check", d, "--config", "examples/agencies.toml", "--format", "json"]);
+    let o = isagate(&[
+        "agreements",
+        "check",
+        d,
+        "--config",
+        "examples/agencies.toml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(1), "an expired active agreement is an error for check");
     let report = json_out(&o);
     let codes: Vec<&str> =
@@ -48,8 +56,11 @@ fn check_fails_on_an_expired_active_agreement_but_the_set_still_loads() {
     assert!(codes.contains(&"expired"), "{report}");
     assert!(!codes.contains(&"expiring-soon"), "{report}");
     // The loader (start-up, SIGHUP, reload) loads it, not in force.
-    let agencies = Config::load_without_files(&repo().join("examples/agencies.toml")).unwrap().to_agency_refs();
-    let (set, _) = load_set_with(dir.path(), &repo().join("schemas"), Some(&agencies), today).unwrap();
+    let agencies = Config::load_without_files(&repo().join("examples/agencies.toml"))
+        .unwrap()
+        .to_agency_refs();
+    let (set, _) =
+        load_set_with(dir.path(), &repo().join("schemas"), Some(&agencies), today).unwrap();
     assert!(!set.agreements[0].agreement.in_force_on(today));
     // A day earlier it was in force and only expiring soon: exit 0.
     let yesterday = today.checked_sub(1.day()).unwrap();
@@ -70,22 +81,44 @@ fn every_template_writes_an_agreement_and_schema_that_lint_clean() {
         assert_eq!(again.status.code(), Some(2), "never overwrites");
     }
     let custom = isagate(&[
-        "agreements", "new", "--template", "referral", "--id", "ISA-LCC-NHS-0042", "--from", "lcc-ssc",
-        "--to", "nhs-trust", "--out", o,
+        "agreements",
+        "new",
+        "--template",
+        "referral",
+        "--id",
+        "ISA-LCC-NHS-0042",
+        "--from",
+        "lcc-ssc",
+        "--to",
+        "nhs-trust",
+        "--out",
+        o,
     ]);
     assert_eq!(custom.status.code(), Some(0));
-    let text = std::fs::read_to_string(out.path().join("agreements/isa-lcc-nhs-0042.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(out.path().join("agreements/isa-lcc-nhs-0042.yaml")).unwrap();
     assert!(text.contains("id: ISA-LCC-NHS-0042") && text.contains("to: nhs-trust"), "{text}");
     assert!(text.lines().filter(|l| l.trim_start().starts_with('#')).count() >= 5, "commented");
     let agreements = out.path().join("agreements");
     let schemas = out.path().join("schemas");
     let c = isagate(&[
-        "agreements", "check", agreements.to_str().unwrap(), "--schemas", schemas.to_str().unwrap(),
-        "--config", "examples/agencies.toml", "--format", "json",
+        "agreements",
+        "check",
+        agreements.to_str().unwrap(),
+        "--schemas",
+        schemas.to_str().unwrap(),
+        "--config",
+        "examples/agencies.toml",
+        "--format",
+        "json",
     ]);
     let report = json_out(&c);
     assert_eq!(c.status.code(), Some(0), "{report}");
-    assert_eq!((report["errors"].as_u64(), report["warnings"].as_u64()), (Some(0), Some(0)), "{report}");
+    assert_eq!(
+        (report["errors"].as_u64(), report["warnings"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
     assert_eq!(report["agreements_checked"], 4);
     assert_eq!(report["schemas_checked"], 4);
 }
@@ -97,9 +130,11 @@ async fn list_reads_the_files_and_a_store_offline() {
     std::fs::create_dir_all(&agreements).unwrap();
     let today = isagate::clock::today_in_london();
     merpol_expiring(&agreements, today.checked_add(10.days()).unwrap());
-    let sha = isagate::digest::sha256_hex(&std::fs::read(agreements.join("isa-lcc-merpol-0007.yaml")).unwrap());
+    let sha = isagate::digest::sha256_hex(
+        &std::fs::read(agreements.join("isa-lcc-merpol-0007.yaml")).unwrap(),
+    );
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    {
+    let (activated, sent) = {
         let store = Store::open(&url, StoreOptions::default()).await.unwrap();
         let mut reload = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
         reload.actor = Some("urn:isagate:governance:lcc-dpo".into());
@@ -111,35 +146,43 @@ async fn list_reads_the_files_and_a_store_offline() {
             "agreements": [{"id": "ISA-LCC-MERPOL-0007", "version": 2, "sha256": "ab".repeat(32)}]}));
         store.append(older).await.unwrap();
         let mut sent = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
-        sent.agreement = Some(AgreementRef { id: "ISA-LCC-MERPOL-0007".into(), version: 3, sha256: sha.clone() });
+        sent.agreement = Some(AgreementRef {
+            id: "ISA-LCC-MERPOL-0007".into(),
+            version: 3,
+            sha256: sha.clone(),
+        });
         sent.flow = Some("referral".into());
         let sent = store.append(sent).await.unwrap();
-        std::fs::write(dir.path().join("ids"), format!("{} {}", activated.id, sent.id)).unwrap();
-    }
-    let ids = std::fs::read_to_string(dir.path().join("ids")).unwrap();
-    let (activated, sent) = ids.split_once(' ').unwrap();
-    let o = isagate(&[
-        "agreements", "list", "--agreements", agreements.to_str().unwrap(), "--store", &url,
-        "--config", "examples/agencies.toml", "--format", "json",
-    ]);
+        (activated.id.to_string(), sent.id.to_string())
+    };
+    let list_with = |extra: &[&str]| {
+        let mut args = vec!["agreements", "list", "--agreements", agreements.to_str().unwrap()];
+        args.extend(["--store", &url, "--config", "examples/agencies.toml"]);
+        args.extend(extra);
+        isagate(&args)
+    };
+    let o = list_with(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let list = json_out(&o);
     let a = &list["agreements"][0];
     assert_eq!(a["id"], "ISA-LCC-MERPOL-0007");
-    assert_eq!(a["party_names"][1], json!({"id": "merseyside-police", "name": "Merseyside Police"}));
+    assert_eq!(
+        a["party_names"][1],
+        json!({"id": "merseyside-police", "name": "Merseyside Police"})
+    );
     assert_eq!(a["dpia"], "DPIA-2026-014");
     assert_eq!(a["expires_in_days"], 10);
     assert_eq!(a["findings"][0]["code"], "expiring-soon");
-    assert_eq!(a["last_activation"]["record_id"], activated);
+    assert_eq!(a["last_activation"]["record_id"], activated.as_str());
     assert_eq!(a["last_activation"]["actor"], "urn:isagate:governance:lcc-dpo");
-    assert_eq!(a["last_transfer"]["record_id"], sent);
+    assert_eq!(a["last_transfer"]["record_id"], sent.as_str());
     assert_eq!(a["last_transfer"]["flow"], "referral");
     assert_eq!(a["last_transfer"]["outcome"], "forwarded");
-    let human = isagate(&[
-        "agreements", "list", "--agreements", agreements.to_str().unwrap(), "--store", &url,
-        "--config", "examples/agencies.toml",
-    ]);
+    let human = list_with(&[]);
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.contains("Merseyside Police (merseyside-police)"), "{text}");
-    assert!(text.contains("(in 10 days)") && text.contains("by urn:isagate:governance:lcc-dpo"), "{text}");
+    assert!(
+        text.contains("(in 10 days)") && text.contains("by urn:isagate:governance:lcc-dpo"),
+        "{text}"
+    );
 }

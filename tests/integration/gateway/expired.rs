@@ -63,7 +63,8 @@ async fn an_expired_agreement_is_loaded_not_in_force_and_never_blocks_a_reload()
     let gw = Gateway { dir, certs, ca, base, launched: Some(launched), mocks, config };
 
     // The expired agreement's flow is refused with the documented code...
-    let discharge = std::fs::read(support::repo().join("examples/payloads/discharge.json")).unwrap();
+    let discharge =
+        std::fs::read(support::repo().join("examples/payloads/discharge.json")).unwrap();
     let refused = gw
         .send(
             "nhs-trust",
@@ -77,7 +78,12 @@ async fn an_expired_agreement_is_loaded_not_in_force_and_never_blocks_a_reload()
             Some(discharge),
         )
         .await;
-    assert_eq!(refused.json()["reasons"][0]["code"], "agreement-not-in-force", "{:?}", refused.json());
+    assert_eq!(
+        refused.json()["reasons"][0]["code"],
+        "agreement-not-in-force",
+        "{:?}",
+        refused.json()
+    );
     // ...and another agreement's flow works.
     let ok = gw.referral(&referral()).await;
     assert_eq!(ok.status.as_u16(), 201, "{:?}", ok.json());
@@ -102,9 +108,15 @@ async fn an_expired_agreement_is_loaded_not_in_force_and_never_blocks_a_reload()
         expired["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
     assert_eq!(codes, ["review-overdue", "expired"], "{expired}");
     assert_eq!(expired["findings"][1]["severity"], "error");
-    assert_eq!(expired["party_names"][0]["name"], gw.config.agencies.iter().find(|a| a.id == "nhs-trust").unwrap().name);
+    assert_eq!(
+        expired["party_names"][0]["name"],
+        gw.config.agencies.iter().find(|a| a.id == "nhs-trust").unwrap().name
+    );
     assert_eq!(expired["last_activation"]["record_id"], record_id.as_str());
-    assert!(expired["last_activation"]["actor"].as_str().unwrap().starts_with("urn:isagate:governance:"));
+    assert!(expired["last_activation"]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:isagate:governance:"));
     // The refused discharge was not a disclosure.
     assert!(expired["last_transfer"].is_null(), "{expired}");
 
@@ -128,7 +140,14 @@ async fn an_expired_agreement_is_loaded_not_in_force_and_never_blocks_a_reload()
     .unwrap();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(support::isagate_bin())
-            .args(["--config", cli_config.to_str().unwrap(), "agreements", "list", "--format", "json"])
+            .args([
+                "--config",
+                cli_config.to_str().unwrap(),
+                "agreements",
+                "list",
+                "--format",
+                "json",
+            ])
             .output()
             .unwrap()
     })
