@@ -94,3 +94,47 @@ pub(crate) fn check_dates(p: &ParsedAgreement, today: Date, report: &mut Report)
             .push(Finding::new(n.rule, f, p.tree.pos_of(n.key), n.message, n.help).label(n.label));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    fn agreement(status: &str, expires: &str, review_by: &str) -> Agreement {
+        let yaml = format!(
+            "id: ISA-1\ntitle: t\nversion: 1\nstatus: {status}\nowner: o\nparties: [a, b]\n\
+             effective_from: 2026-01-01\nexpires: {expires}\nreview_by: {review_by}\n\
+             lawful_basis: {{}}\npurposes: []\nretention: r\nflows: []\n"
+        );
+        serde_saphyr::from_str(&yaml).unwrap()
+    }
+
+    fn codes(a: &Agreement, today: Date) -> Vec<&'static str> {
+        today_notes(a, today).iter().map(|n| n.rule.as_str()).collect()
+    }
+
+    #[test]
+    fn the_day_decides_expired_expiring_and_overdue() {
+        let a = agreement("active", "2026-12-01", "2026-10-01");
+        assert_eq!(codes(&a, date(2026, 9, 30)), Vec::<&str>::new());
+        assert_eq!(codes(&a, date(2026, 10, 1)), Vec::<&str>::new(), "due today is not overdue");
+        assert_eq!(codes(&a, date(2026, 10, 31)), ["review-overdue"]);
+        assert_eq!(codes(&a, date(2026, 11, 1)), ["review-overdue", "expiring-soon"]);
+        assert_eq!(codes(&a, date(2026, 11, 30)), ["review-overdue", "expiring-soon"]);
+        // `expires` is the first day it is not in force.
+        assert_eq!(codes(&a, date(2026, 12, 1)), ["review-overdue", "expired"]);
+        assert!(!a.in_force_on(date(2026, 12, 1)) && a.in_force_on(date(2026, 11, 30)));
+        assert!(
+            Rule::Expired.depends_on_today()
+                && Rule::Expired.severity() == super::super::Severity::Error
+        );
+        // Only an active agreement has date findings.
+        for status in ["draft", "suspended", "expired"] {
+            assert_eq!(
+                codes(&agreement(status, "2026-12-01", "2026-10-01"), date(2027, 1, 1)),
+                Vec::<&str>::new()
+            );
+        }
+    }
+}
