@@ -163,7 +163,7 @@ fn schemas() -> Value {
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
                 "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings",
                 "party_names", "dpia", "effective_in_days", "expires_in_days", "review_in_days", "last_activation",
-                "last_transfer"], json!({
+                "last_transfer", "request_form"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
             "status": {"enum": ["draft", "active", "suspended", "expired"]},
             "in_force": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -187,7 +187,13 @@ fn schemas() -> Value {
             "last_transfer": {"oneOf": [{"type": "null"}, closed(&["time", "flow", "outcome", "record_id"], json!({
                 "time": {"type": "string", "format": "date-time"}, "flow": nullable("string"), "outcome": s,
                 "record_id": {"type": "string", "format": "uuid"}}))],
-                "description": "the last request record under this agreement"}})),
+                "description": "the last request record under this agreement"},
+            "request_form": closed(&["decision_maker", "dpo_consulted", "dpia_outcome", "statutory_power", "controllers"], json!({
+                "decision_maker": {"oneOf": [{"type": "null"}, closed(&["name", "role"], json!({"name": s, "role": s}))]},
+                "dpo_consulted": {"oneOf": [{"type": "null"}, closed(&["date", "view"], json!({"date": {"type": "string", "format": "date"}, "view": s}))]},
+                "dpia_outcome": {"enum": ["no-high-risk", "risks-mitigated", "residual-high-risk", null]},
+                "statutory_power": nullable("string"),
+                "controllers": {"enum": ["joint", "separate", null]}}))})),
         "AgreementList": closed(&["agreements"], json!({"agreements": {"type": "array", "items": r("AgreementSummary")}})),
         "ReloadResult": closed(&["replaced", "agreements", "schemas", "record_id"], json!({
             "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agreements::lint::today_notes;
 use crate::agreements::model::{AgencyRef, Flow};
+use crate::agreements::request_form::RequestForm;
 use crate::agreements::LoadedAgreement;
 pub use crate::audit::activity::{Activation, AgreementActivity, LastTransfer};
 use crate::codes::{Reason, RefusalCode};
@@ -56,6 +57,8 @@ pub struct AgreementSummary {
     pub last_activation: Option<Activation>,
     /// The last request record under this agreement; null when there was none.
     pub last_transfer: Option<LastTransfer>,
+    /// The optional keys from the ICO's data sharing request form.
+    pub request_form: RequestForm,
 }
 
 /// A party of an agreement and its display name.
@@ -227,5 +230,6 @@ pub fn summarise(
         review_in_days: ag.review_by.map(days),
         last_activation: None,
         last_transfer: None,
+        request_form: RequestForm::of(ag),
     }
 }

@@ -47,6 +47,29 @@ pub enum Controllers {
     Separate,
 }
 
+/// All five keys together, as the register lists them (each null when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestForm {
+    pub decision_maker: Option<DecisionMaker>,
+    pub dpo_consulted: Option<DpoConsulted>,
+    pub dpia_outcome: Option<DpiaOutcome>,
+    pub statutory_power: Option<String>,
+    pub controllers: Option<Controllers>,
+}
+
+impl RequestForm {
+    /// The request-form keys of `a`.
+    pub fn of(a: &crate::agreements::model::Agreement) -> Self {
+        RequestForm {
+            decision_maker: a.decision_maker.clone(),
+            dpo_consulted: a.dpo_consulted.clone(),
+            dpia_outcome: a.dpia_outcome,
+            statutory_power: a.statutory_power.clone(),
+            controllers: a.controllers,
+        }
+    }
+}
+
 /// The spellings the linter accepts for [`DpiaOutcome`].
 pub const DPIA_OUTCOMES: &[&str] = &["no-high-risk", "risks-mitigated", "residual-high-risk"];
 /// The spellings the linter accepts for [`Controllers`].

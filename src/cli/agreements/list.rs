@@ -148,6 +148,22 @@ pub fn render(list: &[AgreementSummary]) -> String {
                 let _ = writeln!(out, "  review by:      not set");
             }
         }
+        let form = &a.request_form;
+        if let Some(d) = &form.decision_maker {
+            let _ = writeln!(out, "  decided by:     {} ({})", d.name, d.role);
+        }
+        if let Some(d) = &form.dpo_consulted {
+            let _ = writeln!(out, "  DPO consulted:  {}: {}", d.date, d.view);
+        }
+        if let Some(o) = form.dpia_outcome {
+            let _ = writeln!(out, "  DPIA outcome:   {}", o.as_str());
+        }
+        if let Some(p) = &form.statutory_power {
+            let _ = writeln!(out, "  power:          {p}");
+        }
+        if let Some(c) = form.controllers {
+            let _ = writeln!(out, "  controllers:    {}", c.as_str());
+        }
         let activated = a.last_activation.as_ref().map_or_else(
             || "no record names this version".to_owned(),
             |v| format!("{} by {} ({})", v.time, v.actor.as_deref().unwrap_or("unknown"), v.action),

@@ -130,6 +130,14 @@ async fn list_reads_the_files_and_a_store_offline() {
     std::fs::create_dir_all(&agreements).unwrap();
     let today = isagate::clock::today_in_london();
     merpol_expiring(&agreements, today.checked_add(10.days()).unwrap());
+    let file = agreements.join("isa-lcc-merpol-0007.yaml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(
+        "decision_maker:\n  name: Jane Smith\n  role: Caldicott Guardian\ndpo_consulted:\n  date: 2025-12-01\n  \
+         view: Proportionate\ndpia_outcome: risks-mitigated\nstatutory_power: Crime and Disorder Act 1998 s115\n\
+         controllers: separate\n",
+    );
+    std::fs::write(&file, text).unwrap();
     let sha = isagate::digest::sha256_hex(
         &std::fs::read(agreements.join("isa-lcc-merpol-0007.yaml")).unwrap(),
     );
@@ -178,9 +186,17 @@ async fn list_reads_the_files_and_a_store_offline() {
     assert_eq!(a["last_transfer"]["record_id"], sent.as_str());
     assert_eq!(a["last_transfer"]["flow"], "referral");
     assert_eq!(a["last_transfer"]["outcome"], "forwarded");
+    assert_eq!(
+        a["request_form"],
+        json!({"decision_maker": {"name": "Jane Smith", "role": "Caldicott Guardian"},
+               "dpo_consulted": {"date": "2025-12-01", "view": "Proportionate"},
+               "dpia_outcome": "risks-mitigated", "statutory_power": "Crime and Disorder Act 1998 s115",
+               "controllers": "separate"})
+    );
     let human = list_with(&[]);
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.contains("Merseyside Police (merseyside-police)"), "{text}");
+    assert!(text.contains("decided by:     Jane Smith (Caldicott Guardian)"), "{text}");
     assert!(
         text.contains("(in 10 days)") && text.contains("by urn:isagate:governance:lcc-dpo"),
         "{text}"
