@@ -1,6 +1,7 @@
 //! Loading agreements, the emergency policy and the schemas they name from disk, with
 //! every lint finding (contract sections 3, 6, 11). `agreements check`, the gateway's
-//! start-up and its reload all come through here; a set with any lint error is refused.
+//! start-up and its reload all come through here; a set with any lint error is refused,
+//! except the date-dependent `expired` (see [`super::lint::Rule::depends_on_today`]).
 //!
 //! Files: `agreements/*.yaml` except `emergency-policy.yaml` (the policy); schemas are read
 //! from the schemas folder by the names agreements use. The rules themselves live in
@@ -75,7 +76,9 @@ pub fn load_set_with(
     }
 }
 
-/// Lint everything and, when there is no error, assemble the set. `Err` only when the
+/// Lint everything and, when no error refuses it, assemble the set: findings that depend
+/// on today's date (`expired`) are reported but never refuse a set (an expired agreement
+/// loads and is simply not in force; `agreements check` still exits 1 on it). `Err` only when the
 /// agreements folder itself cannot be read; every problem inside it is a finding.
 /// `agencies: None` means no config: parties are not checked (one warning says so).
 pub fn load_with_findings(
