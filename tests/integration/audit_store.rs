@@ -5,6 +5,7 @@
 
 pub(crate) mod common;
 
+mod activity;
 mod chain;
 mod cli;
 mod crash;
