@@ -81,6 +81,8 @@ pub struct AdminState {
     pub clock: Arc<dyn crate::clock::Clock>,
     /// Largest request body accepted (default 1 MiB).
     pub max_body: usize,
+    /// Agency id -> display name (`[[agencies]] name`), for the transparency report.
+    pub agency_names: std::collections::BTreeMap<String, String>,
 }
 
 impl AdminState {
@@ -102,6 +104,7 @@ impl AdminState {
             review_lock: tokio::sync::Mutex::new(()),
             clock: Arc::new(crate::clock::SystemClock),
             max_body: 1024 * 1024,
+            agency_names: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -13,7 +13,8 @@
 //! - [`store`]: [`Store`], its options, errors and counters; `batch`: group commit.
 //! - `sqlite`, `postgres`: the two backends and their writers.
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
-//!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors.
+//!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors;
+//!   [`segments`]: archived segments read back for the read side.
 //! - [`activity`]: an agreement's last activation and last transfer (the register).
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
 
@@ -28,6 +29,7 @@ mod postgres;
 mod prepared;
 pub mod record;
 pub mod report;
+pub mod segments;
 mod sqlite;
 pub mod store;
 pub mod subject_access;
@@ -37,9 +39,11 @@ pub use archive::{archive, AnchorInfo, ArchiveSummary};
 pub use checkpoint::{generate_checkpoint_key, Checkpoint, CheckpointError, CheckpointSink};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use record::{Record, RecordDraft, GENESIS_HASH};
-pub use report::{EmergencyEntry, Report};
+pub use report::{transparency_report, ChainState, EmergencyEntry, Report, ReportQuery};
+pub use segments::{ArchiveCoverage, SegmentMissing, SegmentRead};
 pub use store::{
-    CheckpointOptions, Committed, Durability, Store, StoreError, StoreOptions, StoreStats,
+    CheckpointOptions, CommitFailure, Committed, Durability, Store, StoreError, StoreOptions,
+    StoreStats,
 };
-pub use subject_access::{subject_access, SubjectEntry};
+pub use subject_access::{subject_access, SubjectAnswer, SubjectEntry};
 pub use verify::{Check, Failure, VerifyReport};

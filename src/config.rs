@@ -95,6 +95,12 @@ pub struct Store {
     pub append_timeout: Duration,
     /// PostgreSQL connections per replica.
     pub pool_size: usize,
+    /// SQLite: `/readyz` is not ready below this many free bytes on the store's file
+    /// system (0: no floor).
+    pub min_free_disk: u64,
+    /// After a failed commit, how long `/readyz` reports it before a write probe may
+    /// clear it.
+    pub ready_retry: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -104,6 +110,8 @@ impl std::fmt::Debug for Store {
             .field("group_commit_window", &self.group_commit_window)
             .field("append_timeout", &self.append_timeout)
             .field("pool_size", &self.pool_size)
+            .field("min_free_disk", &self.min_free_disk)
+            .field("ready_retry", &self.ready_retry)
             .finish()
     }
 }
@@ -127,6 +135,12 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Largest decompressed body a flow with `content_encodings` may send.
     pub decompressed_max: u64,
+    /// A connection with no request in flight for this long is closed.
+    pub idle_timeout: Duration,
+    /// Open connections per listener, in total.
+    pub max_connections: usize,
+    /// Open connections of one agency (one governance identity on the admin listener).
+    pub max_connections_per_agency: usize,
 }
 
 /// One rate: at most `count` per `per`.
@@ -216,6 +230,9 @@ pub struct AdminClient {
 pub struct Paths {
     pub agreements: PathBuf,
     pub schemas: PathBuf,
+    /// The folder of archived segments (`audit archive` writes there; subject access,
+    /// reports and the emergency queue read it).
+    pub archive: PathBuf,
 }
 
 /// `[shutdown]`: how long `SIGTERM` waits for in-flight transfers.

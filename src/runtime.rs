@@ -9,8 +9,10 @@
 //!
 //! - [`launch`]: [`launch()`] starts everything; [`Launched`] waits for the drain.
 //! - [`admin_port`]: the admin listener's view of the running gateway's agreements.
+//! - [`readiness`]: what `/readyz` answers (last commit, write probe, free disk floor).
 
 pub mod admin_port;
 pub mod launch;
+pub mod readiness;
 
 pub use launch::{launch, load_policy, policy_source, LaunchError, Launched, PolicySource};

@@ -19,6 +19,8 @@ pub struct SubjectResult {
     pub kind: String,
     pub subject_hash: String,
     pub records: Vec<serde_json::Value>,
+    /// Which archived segments were read, and which are missing (with their dates).
+    pub archive: serde_json::Value,
 }
 
 pub async fn verify(state: &AdminState) -> Result<Reply, AdminError> {
@@ -40,18 +42,24 @@ pub async fn subject(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         return Err(AdminError::Invalid("`type` and `id` must not be empty".into()));
     }
     let hash = state.subject_key.hash(kind, id);
-    let records =
+    let mut answer =
         state.audit.subject(hash.clone()).await.map_err(AdminError::store("subject access"))?;
     tracing::info!(actor = call.actor, kind, "subject access search");
+    let records = match answer["records"].take() {
+        serde_json::Value::Array(records) => records,
+        _ => Vec::new(),
+    };
+    let archive = answer["archive"].take();
     reply::json(
         StatusCode::OK,
-        &SubjectResult { kind: kind.to_owned(), subject_hash: hash, records },
+        &SubjectResult { kind: kind.to_owned(), subject_hash: hash, records, archive },
     )
 }
 
 pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
-    let (since, until) =
+    let given =
         both(call, "since", "until", "give both `since` and `until` (YYYY-MM-DD or RFC 3339)")?;
+    let (since, until) = given;
     let (Some(since), Some(until)) =
         (crate::clock::parse_bound(since, false), crate::clock::parse_bound(until, true))
     else {
@@ -63,7 +71,14 @@ pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminE
     if until < since {
         return Err(AdminError::Invalid("`until` is before `since`".into()));
     }
-    let r = state.audit.report(since, until).await.map_err(AdminError::store("report"))?;
+    let query = crate::audit::ReportQuery {
+        since,
+        until,
+        since_given: given.0.to_owned(),
+        until_given: given.1.to_owned(),
+        agency_names: state.agency_names.clone(),
+    };
+    let r = state.audit.report(query).await.map_err(AdminError::store("report"))?;
     reply::json(StatusCode::OK, &r)
 }
 

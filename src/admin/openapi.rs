@@ -209,7 +209,7 @@ fn schemas() -> Value {
             "agreement_header": {"type": ["boolean", "null"], "description": "false: ask as a caller that sends no `Isagate-Agreement` header, so two agreements that permit the request are `agreement-ambiguous` (default true)"},
             "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
             "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
-        "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),
+        "Stripped": closed(&["path", "reason"], json!({"path": {"type": "string", "description": "a schema path: keys the schema names, `*` for any other key and every array position, `?` for the query parameters"}, "reason": s, "count": {"type": "integer", "minimum": 1, "description": "how many nodes, keys or parameters the entry stands for"}})),
         "Transformed": closed(&["path", "transform"], json!({"path": s, "transform": s})),
         "ExplainReport": closed(&["agreement", "flow", "direction", "refused", "reasons", "output", "disclosed", "stripped", "transformed"], json!({
             "agreement": s, "flow": s, "direction": {"enum": ["request", "response"]},
@@ -234,9 +234,10 @@ fn schemas() -> Value {
             "agreement": nullable("string"), "state": {"enum": ["pending", "reviewed"]},
             "overdue": {"type": "boolean"},
             "review": {"oneOf": [{"type": "null"}, r("ReviewSummary")]}})),
-        "Queue": closed(&["state", "overdue_after_hours", "disclosures"], json!({
+        "Queue": closed(&["state", "overdue_after_hours", "disclosures", "archive"], json!({
             "state": {"enum": ["pending", "reviewed", "all"]}, "overdue_after_hours": {"type": "integer", "minimum": 0},
-            "disclosures": {"type": "array", "items": r("QueueItem")}})),
+            "disclosures": {"type": "array", "items": r("QueueItem")},
+            "archive": {"oneOf": [{"type": "null"}, r("ArchiveCoverage")]}})),
         "ReviewInput": closed(&["decision", "subject_told", "note"], json!({
             "decision": {"enum": ["justified", "not-justified"]},
             "subject_told": {"enum": ["told", "not-safe-to-tell", "deferred"]},
@@ -258,10 +259,28 @@ fn schemas() -> Value {
         "SubjectQuery": closed(&["type", "id"], json!({
             "type": {"type": "string", "minLength": 1, "description": "subject id type, e.g. `nhs-number`"},
             "id": {"type": "string", "minLength": 1, "description": "the subject id (hashed at once, never stored or logged)"}})),
-        "SubjectResult": closed(&["type", "subject_hash", "records"], json!({
+        "SubjectResult": closed(&["type", "subject_hash", "records", "archive"], json!({
             "type": s, "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}}})),
-        "Report": {"type": "object", "description": "the transparency report, as `isagate audit report --format json` prints it"},
+            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}},
+            "archive": r("ArchiveCoverage")})),
+        "ArchiveCoverage": closed(&["complete", "folder", "read", "missing"], json!({
+            "complete": {"type": "boolean", "description": "false: an archived segment is missing, so records may be absent from the answer"},
+            "folder": {"type": ["string", "null"], "description": "the archive folder searched (`[paths] archive`)"},
+            "read": {"type": "array", "items": closed(&["file", "from_seq", "to_seq", "first_time", "last_time"], json!({
+                "file": s, "from_seq": {"type": "integer"}, "to_seq": {"type": "integer"},
+                "first_time": nullable("string"), "last_time": nullable("string")}))},
+            "missing": {"type": "array", "items": closed(&["from_seq", "to_seq", "first_time", "last_time", "archived_before", "file", "problem"], json!({
+                "from_seq": {"type": "integer"}, "to_seq": {"type": "integer"},
+                "first_time": {"type": ["string", "null"], "description": "the dates the missing segment covers, when its anchor recorded them"},
+                "last_time": nullable("string"),
+                "archived_before": {"type": ["string", "null"], "description": "every record in it is older than this"},
+                "file": nullable("string"), "problem": s}))}})),
+        "Report": {"type": "object", "description": "the transparency report, as `isagate audit report --format json` prints it",
+            "required": ["since", "until", "until_inclusive", "generated_at", "chain", "transfers", "by_recipient", "archive"],
+            "properties": {"archive": r("ArchiveCoverage"), "until_inclusive": {"type": "boolean"},
+                "transfers": {"type": "integer", "minimum": 0, "description": "a request record and its response record are one transfer"},
+                "by_recipient": {"type": "object", "description": "transfers by recipient agency display name"},
+                "generated_at": {"type": "string", "format": "date-time"}}},
         "Scope": {"oneOf": [{"const": "*"}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
         "RestrictionInput": closed(&["type", "id", "agreements"], json!({
             "type": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},

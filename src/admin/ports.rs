@@ -158,16 +158,16 @@ pub struct Checkpoint {
 /// The record store's read side.
 pub trait AuditPort: Send + Sync {
     fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>>;
-    /// Records naming this subject hash, other people's identifiers redacted (store's job).
+    /// Records naming this subject hash, other people's identifiers redacted (store's job),
+    /// and the archived segments read: `{records: [..], archive: {..}}`.
     fn subject(
         &self,
         subject_hash: String,
-    ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>>;
+    ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,
-        since: jiff::Timestamp,
-        until: jiff::Timestamp,
+        query: crate::audit::ReportQuery,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
     /// An agreement's last activation and last transfer, from the records.
     fn activity(

@@ -16,6 +16,8 @@ pub struct Queue {
     pub state: String,
     pub overdue_after_hours: u64,
     pub disclosures: Vec<QueueItem>,
+    /// Which archived segments were read, and which are missing (with their dates).
+    pub archive: Option<crate::audit::ArchiveCoverage>,
 }
 
 /// `POST /v1/emergency/{id}/review` answer.
@@ -40,11 +42,14 @@ pub async fn queue(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminEr
         })?,
     };
     let entries = state.ledger.emergencies().await.map_err(AdminError::store("review queue"))?;
+    let archive =
+        state.ledger.archive_coverage().await.map_err(AdminError::store("review queue"))?;
     let disclosures = queue::build(entries, filter, state.clock.now(), state.overdue_after);
     let q = Queue {
         state: filter.as_str().into(),
         overdue_after_hours: state.overdue_after.as_secs() / 3600,
         disclosures,
+        archive,
     };
     reply::json(StatusCode::OK, &q)
 }

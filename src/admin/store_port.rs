@@ -1,6 +1,6 @@
 //! [`AuditPort`] over the real record store: chain status from `Store::verify`, subject
 //! access shaped (and other subjects redacted) exactly as `isagate audit subject` does,
-//! and the transparency report of `isagate audit report`.
+//! and the transparency report of `isagate audit report`, archived segments included.
 
 use futures::future::BoxFuture;
 
@@ -47,25 +47,28 @@ impl AuditPort for Store {
     fn subject(
         &self,
         subject_hash: String,
-    ) -> BoxFuture<'_, Result<Vec<serde_json::Value>, LedgerError>> {
+    ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>> {
         Box::pin(async move {
-            let entries =
+            let answer =
                 crate::audit::subject_access(self, &subject_hash).await.map_err(unavailable)?;
-            entries
-                .into_iter()
-                .map(serde_json::to_value)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(unavailable)
+            serde_json::to_value(answer).map_err(unavailable)
         })
     }
 
     fn report(
         &self,
-        since: jiff::Timestamp,
-        until: jiff::Timestamp,
+        query: crate::audit::ReportQuery,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>> {
         Box::pin(async move {
-            let rep = Store::report(self, since, until).await.map_err(unavailable)?;
+            // The report verifies the chain, whose future is not `Send` (see `verify`).
+            let store = self.clone();
+            let handle = tokio::runtime::Handle::current();
+            let rep = tokio::task::spawn_blocking(move || {
+                handle.block_on(crate::audit::transparency_report(&store, &query))
+            })
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
             serde_json::to_value(rep).map_err(unavailable)
         })
     }

@@ -25,7 +25,7 @@ use super::model::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{MinimisationReport, SubjectId};
+use crate::minimise::{MinimisationReport, PayloadView, SubjectId};
 use crate::policy::decision::{
     self, Authorisation, Disclosure, Facts, Payload, ResponseDecision, Tools,
 };
@@ -109,6 +109,9 @@ pub struct ExplainReport {
     /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
     #[serde(flatten)]
     pub minimisation: MinimisationReport,
+    /// The same at the payload's own places (its key names and array indices): a dry
+    /// run may show the officer's own payload; the record never holds it.
+    pub payload: PayloadView,
     pub subjects: Vec<SubjectCount>,
 }
 
@@ -130,6 +133,7 @@ impl ExplainReport {
             after: None,
             query: None,
             minimisation: MinimisationReport::default(),
+            payload: PayloadView::default(),
             subjects: Vec::new(),
         }
     }
@@ -332,9 +336,9 @@ impl Asker<'_> {
                         report.allow(None, &[])
                     }
                     ResponseDecision::Minimised(m) => {
-                        let (value, minimisation, subjects) = m.into_parts();
-                        report.minimisation = minimisation;
-                        report.allow(Some(value), &subjects)
+                        report.minimisation = m.report;
+                        report.payload = m.payload;
+                        report.allow(Some(m.value), &m.subjects)
                     }
                     ResponseDecision::Refused(reasons) => report.refused(reasons),
                 }
@@ -345,6 +349,7 @@ impl Asker<'_> {
 
 fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
     report.minimisation = d.minimisation;
+    report.payload = d.payload;
     report.query = d.query;
     report.allow(d.value, &d.subjects)
 }

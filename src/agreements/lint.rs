@@ -15,6 +15,7 @@ mod request_form_rules;
 mod rule;
 mod schema_rules;
 mod shape;
+mod subject_bound;
 pub(crate) mod yaml_tree;
 
 use std::collections::BTreeMap;

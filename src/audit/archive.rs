@@ -29,6 +29,15 @@ pub struct AnchorInfo {
     pub archived_head: String,
     /// SHA-256 of the segment's record lines (everything before the trailer).
     pub segment_sha256: String,
+    /// The time of the first and last archived record: the dates a missing segment
+    /// covers. Absent in anchors written before they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_time: Option<String>,
+    /// The segment's file name (no folder), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_file: Option<String>,
 }
 
 impl AnchorInfo {
@@ -74,8 +83,9 @@ pub struct ArchiveSummary {
     pub anchor_id: String,
 }
 
-/// Archive every record whose time is before `before` into `out`, signed with the
-/// checkpoint key in `key_file`, and leave an anchor. `actor` names who asked.
+/// Archive every record whose time is before `before` into `out` (a file, or a folder
+/// to write `segment-<from>-<to>.jsonl` in), signed with the checkpoint key in
+/// `key_file`, and leave an anchor. `actor` names who asked.
 pub async fn archive(
     store: &Store,
     before: jiff::Timestamp,
@@ -98,10 +108,17 @@ pub async fn archive(
     if hi == 0 || to < lo {
         return Err(StoreError::Archive("no live record is older than the given date".into()));
     }
+    let out = if out.is_dir() {
+        out.join(format!("segment-{lo:010}-{to:010}.jsonl"))
+    } else {
+        out.to_owned()
+    };
+    let out = out.as_path();
     // Write the segment, and keep its hash chain honest while doing so.
     let mut body = Vec::new();
     let mut prev_hash = String::new();
     let mut head = String::new();
+    let (mut first_time, mut last_time) = (None, None);
     let mut after = lo - 1;
     while after < to {
         let rows = store.rows_after(after, (to - after).min(10_000)).await?;
@@ -120,6 +137,8 @@ pub async fn archive(
                 prev_hash = record.prev_hash.clone();
             }
             head = record.hash.clone();
+            first_time.get_or_insert_with(|| record.time.clone());
+            last_time = Some(record.time.clone());
             after = record.seq;
             serde_json::to_writer(&mut body, &record).map_err(|e| err(&e))?;
             body.push(b'\n');
@@ -155,6 +174,9 @@ pub async fn archive(
             archived_to: to,
             archived_head: head.clone(),
             segment_sha256: info.records_sha256.clone(),
+            first_time,
+            last_time,
+            segment_file: out.file_name().map(|n| n.to_string_lossy().into_owned()),
         })
         .map_err(|e| err(&e))?,
     );

@@ -50,6 +50,7 @@ const HEAD_TABLES: &str = "CREATE TABLE IF NOT EXISTS audit_head (
   time TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+ALTER TABLE records ADD COLUMN IF NOT EXISTS format BIGINT;
 ";
 
 fn pg_err(e: tokio_postgres::Error) -> String {

@@ -1,6 +1,11 @@
 //! The read side for governance: the transparency report (counts only, never personal
 //! data) and the emergency disclosures with their review state. Both decode rows the
-//! same way `verify` does. This module only reads.
+//! same way `verify` does, and both read the archived segments too (`segments`), so an
+//! archive never makes them shrink. This module only reads.
+//!
+//! The report counts transfers (a request record and its response record are one
+//! transfer), names recipients by their display name, and carries the chain's state
+//! and the time it was made.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,24 +14,72 @@ use uuid::Uuid;
 
 use super::clock::format_time;
 use super::record::{Record, RecordKind};
+use super::segments::ArchiveCoverage;
 use super::store::{decode, Store, StoreError};
+use crate::codes::Direction;
 
-/// Counts over `[since, until)`. Keys are agreement ids, flow ids, purposes, outcome
-/// and refusal codes, emergency categories and review states: never a person.
+/// Counts over `[since, until)`. Keys are agreement ids, flow ids, purposes, agency
+/// names, outcome and refusal codes, emergency categories and review states: never a
+/// person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The period's start and end as given (`YYYY-MM-DD` or RFC 3339); a date `until`
+    /// is inclusive: the whole day counts, and it is shown as that day.
     pub since: String,
     pub until: String,
+    /// `until` was a date, so the whole of that day is in the period.
+    pub until_inclusive: bool,
+    /// The period as instants: records with `period_start <= time < period_end`.
+    pub period_start: String,
+    pub period_end: String,
+    /// When the report was made (RFC 3339 UTC).
+    pub generated_at: String,
+    /// The hash chain's state when the report was made (`audit verify`).
+    pub chain: Option<ChainState>,
+    /// Records of every kind (a transfer has a request and a response record).
     pub total: u64,
+    /// Transfers: a request (forwarded or refused), its response record counted with it.
+    pub transfers: u64,
     pub by_kind: BTreeMap<String, u64>,
-    /// `<agreement id>@<version>`.
+    /// Transfers by `<agreement id>@<version>`.
     pub by_agreement: BTreeMap<String, u64>,
-    /// `<agreement id>/<flow id>`.
+    /// Transfers by `<agreement id>/<flow id>`.
     pub by_flow: BTreeMap<String, u64>,
+    /// Transfers by purpose.
     pub by_purpose: BTreeMap<String, u64>,
+    /// Transfers by recipient agency, by its display name in the config.
+    pub by_recipient: BTreeMap<String, u64>,
+    /// Transfers by final outcome (the response record's, when the request was forwarded
+    /// and answered in the period).
     pub by_outcome: BTreeMap<String, u64>,
     pub refusals_by_code: BTreeMap<String, u64>,
     pub emergencies: EmergencySummary,
+    /// The archived segments read for this report, and any that are missing.
+    pub archive: ArchiveCoverage,
+}
+
+/// The chain's state, as `audit verify` found it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChainState {
+    pub ok: bool,
+    /// Live records checked.
+    pub records: u64,
+    pub head_seq: u64,
+    pub head_hash: String,
+    /// The first bad record's seq, when the chain is broken.
+    pub first_bad_seq: Option<u64>,
+}
+
+/// What a transparency report is asked for.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    pub since: jiff::Timestamp,
+    pub until: jiff::Timestamp,
+    /// `since` and `until` as the person gave them.
+    pub since_given: String,
+    pub until_given: String,
+    /// Agency id -> display name (`[[agencies]] name`).
+    pub agency_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -63,17 +116,53 @@ fn bump(map: &mut BTreeMap<String, u64>, key: impl Into<String>) {
 fn is_emergency_disclosure(r: &Record) -> bool {
     r.draft.kind == RecordKind::Disclosure
         && r.draft.emergency.is_some()
-        && r.draft.direction != Some(crate::codes::Direction::Response)
+        && r.draft.direction != Some(Direction::Response)
+}
+
+/// The record that opens a transfer: a request disclosure or a refusal.
+fn opens_transfer(r: &Record) -> bool {
+    matches!(r.draft.kind, RecordKind::Disclosure | RecordKind::Refusal)
+        && r.draft.direction != Some(Direction::Response)
+}
+
+/// The transparency report the CLI and the admin API give: counts (archived segments
+/// included), the chain's state, agency names, the time it was made, the period as given.
+pub async fn transparency_report(store: &Store, q: &ReportQuery) -> Result<Report, StoreError> {
+    let mut rep = store.report(q.since, q.until).await?;
+    let chain = store.verify(None, &|_, _| {}).await?;
+    rep.chain = Some(ChainState {
+        ok: chain.ok,
+        records: chain.length,
+        head_seq: chain.head_seq,
+        head_hash: chain.head_hash,
+        first_bad_seq: chain.failure.map(|f| f.seq),
+    });
+    rep.since.clone_from(&q.since_given);
+    rep.until.clone_from(&q.until_given);
+    rep.until_inclusive = q.until_given.parse::<jiff::Timestamp>().is_err();
+    rep.by_recipient = std::mem::take(&mut rep.by_recipient)
+        .into_iter()
+        .map(|(id, n)| (q.agency_names.get(&id).cloned().unwrap_or(id), n))
+        .fold(BTreeMap::new(), |mut m, (k, n)| {
+            *m.entry(k).or_default() += n;
+            m
+        });
+    rep.generated_at = format_time(jiff::Timestamp::now());
+    Ok(rep)
 }
 
 impl Store {
-    /// Every review record, grouped by the disclosure it reviews.
-    async fn reviews_by_target(&self) -> Result<HashMap<Uuid, Vec<Record>>, StoreError> {
+    /// Every review record, live and in `archived`, grouped by the disclosure it reviews.
+    async fn reviews_by_target(
+        &self,
+        archived: &[Record],
+    ) -> Result<HashMap<Uuid, Vec<Record>>, StoreError> {
         let rows =
             self.backend.select("WHERE kind = 'emergency-review' ORDER BY seq", vec![]).await?;
+        let live = rows.into_iter().map(decode).collect::<Result<Vec<_>, _>>()?;
         let mut out: HashMap<Uuid, Vec<Record>> = HashMap::new();
-        for row in rows {
-            let r = decode(row)?;
+        let archived = archived.iter().filter(|r| r.draft.kind == RecordKind::EmergencyReview);
+        for r in archived.cloned().chain(live) {
             if let Some(target) = r.draft.in_reply_to {
                 out.entry(target).or_default().push(r);
             }
@@ -81,17 +170,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Emergency disclosures with their review state; `state` filters by `pending`,
-    /// `reviewed`, `justified` or `not-justified`.
+    /// Emergency disclosures (archived segments included) with their review state;
+    /// `state` filters by `pending`, `reviewed`, `justified` or `not-justified`.
     pub async fn emergency_records(
         &self,
         state: Option<&str>,
     ) -> Result<Vec<EmergencyEntry>, StoreError> {
+        let (archived, _) = self
+            .archived_records(|r| {
+                r.draft.emergency.is_some() || r.draft.kind == RecordKind::EmergencyReview
+            })
+            .await?;
         let rows = self.backend.select("WHERE emergency IS NOT NULL ORDER BY seq", vec![]).await?;
-        let mut reviews = self.reviews_by_target().await?;
+        let mut reviews = self.reviews_by_target(&archived).await?;
+        let live = rows.into_iter().map(decode).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
-        for row in rows {
-            let record = decode(row)?;
+        for record in archived.into_iter().chain(live) {
             if !is_emergency_disclosure(&record) {
                 continue;
             }
@@ -115,20 +209,64 @@ impl Store {
         Ok(out)
     }
 
-    /// The transparency report for records with `since <= time < until`.
+    /// The counts for records with `since <= time < until`, archived segments included
+    /// (see [`transparency_report`] for the whole report).
     pub async fn report(
         &self,
         since: jiff::Timestamp,
         until: jiff::Timestamp,
     ) -> Result<Report, StoreError> {
-        let records = self.records_between(since, until).await?;
-        let reviews = self.reviews_by_target().await?;
-        let mut rep =
-            Report { since: format_time(since), until: format_time(until), ..Report::default() };
+        let (from, to) = (format_time(since), format_time(until));
+        let (lo, hi) = (from.clone(), to.clone());
+        let (archived, archive) = self
+            .archived_records(move |r| {
+                (r.time >= lo && r.time < hi) || r.draft.kind == RecordKind::EmergencyReview
+            })
+            .await?;
+        let reviews = self.reviews_by_target(&archived).await?;
+        let archived = archived.into_iter().filter(|r| r.time >= from && r.time < to);
+        let records: Vec<Record> =
+            archived.chain(self.records_between(since, until).await?).collect();
+        let mut rep = Report {
+            since: from.clone(),
+            until: to.clone(),
+            period_start: from,
+            period_end: to,
+            archive,
+            ..Report::default()
+        };
+        // A transfer's final outcome: its response record's, else its own.
+        let mut outcomes: BTreeMap<Uuid, String> = BTreeMap::new();
+        for r in &records {
+            if opens_transfer(r) {
+                outcomes.insert(r.id, outcome_name(r));
+            }
+        }
+        for r in &records {
+            let d = &r.draft;
+            if d.direction == Some(Direction::Response) {
+                if let Some(o) = d.in_reply_to.and_then(|id| outcomes.get_mut(&id)) {
+                    *o = outcome_name(r);
+                }
+            }
+        }
+        for o in outcomes.into_values() {
+            bump(&mut rep.by_outcome, o);
+        }
         for r in &records {
             let d = &r.draft;
             rep.total += 1;
             bump(&mut rep.by_kind, kind_name(d.kind));
+            for reason in &d.refusal {
+                bump(&mut rep.refusals_by_code, reason.code.as_str());
+            }
+            if d.kind == RecordKind::EmergencyReview {
+                rep.emergencies.reviews += 1;
+            }
+            if !opens_transfer(r) {
+                continue;
+            }
+            rep.transfers += 1;
             if let Some(a) = &d.agreement {
                 bump(&mut rep.by_agreement, format!("{}@{}", a.id, a.version));
                 if let Some(f) = &d.flow {
@@ -138,12 +276,8 @@ impl Store {
             if let Some(p) = &d.purpose {
                 bump(&mut rep.by_purpose, p.clone());
             }
-            bump(&mut rep.by_outcome, outcome_name(r));
-            for reason in &d.refusal {
-                bump(&mut rep.refusals_by_code, reason.code.as_str());
-            }
-            if d.kind == RecordKind::EmergencyReview {
-                rep.emergencies.reviews += 1;
+            if let Some(to) = &d.to {
+                bump(&mut rep.by_recipient, to.clone());
             }
             if is_emergency_disclosure(r) {
                 let e = &mut rep.emergencies;

@@ -32,6 +32,9 @@ pub struct StoreOptions {
     /// PostgreSQL: reading connections per store, opened on first use (`store.pool_size`,
     /// default 8); the writer has one more of its own. SQLite ignores it.
     pub pool_size: usize,
+    /// The folder of archived segments (`[paths] archive`): subject access, reports and
+    /// the emergency queue read them too (see `segments`).
+    pub archive_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -42,6 +45,7 @@ impl Default for StoreOptions {
             checkpoints: None,
             checkpoint_sink: None,
             pool_size: 8,
+            archive_folder: None,
         }
     }
 }
@@ -132,6 +136,16 @@ pub(crate) struct Stats {
     /// back from there at once; a transfer goes to its upstream first. How long a
     /// writer waits for each kind is [`super::batch::wait_for_more`]'s rule.
     active: AtomicU64,
+    /// The last `append` or `ready` that failed, unless one has succeeded since: what
+    /// `/readyz` reports (`StoreError` text holds no record content).
+    last_failure: std::sync::Mutex<Option<CommitFailure>>,
+}
+
+/// A commit (or readiness probe) that failed, and when.
+#[derive(Debug, Clone)]
+pub struct CommitFailure {
+    pub at: Instant,
+    pub error: StoreError,
 }
 
 /// One of the two counts of callers in [`Stats`].
@@ -195,6 +209,13 @@ impl Stats {
     /// Callers inside `append` or `ready` (see the field).
     pub(crate) fn active(&self) -> u64 {
         self.active.load(Ordering::Acquire)
+    }
+
+    /// Remember the outcome of an `append` or `ready` for [`Store::last_failure`].
+    fn outcome<T>(&self, result: &Result<T, StoreError>) {
+        let mut last = self.last_failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last =
+            result.as_ref().err().map(|e| CommitFailure { at: Instant::now(), error: e.clone() });
     }
 
     pub(crate) fn failed(&self) {
@@ -376,7 +397,20 @@ impl Store {
         let prepared = Box::new(Prepared::new(draft)?);
         let (ack, rx) = oneshot::channel();
         let deadline = Instant::now() + self.opts.append_timeout;
-        self.backend.try_send(Job::Append { prepared, deadline, ack, pending })?;
+        let sent = self.backend.try_send(Job::Append { prepared, deadline, ack, pending });
+        let result = match sent {
+            Ok(()) => self.answer(rx).await,
+            Err(e) => Err(e),
+        };
+        self.stats.outcome(&result);
+        result
+    }
+
+    /// The writer's answer, within `append_timeout`.
+    async fn answer<T>(
+        &self,
+        rx: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
         match tokio::time::timeout(self.opts.append_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(StoreError::Closed),
@@ -384,17 +418,23 @@ impl Store {
         }
     }
 
+    /// The last `append` or `ready` that failed, unless one has succeeded since
+    /// (`/readyz` follows it, issue 12 item 5).
+    pub fn last_failure(&self) -> Option<CommitFailure> {
+        self.stats.last_failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// A bounded test commit through the writer that adds nothing to the chain (`/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
         let _active = Counted::new(&self.stats, Count::Active);
         let pending = Counted::new(&self.stats, Count::Pending);
         let (ack, rx) = oneshot::channel();
-        self.backend.try_send(Job::Ready { ack, pending })?;
-        match tokio::time::timeout(self.opts.append_timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(StoreError::Closed),
-            Err(_) => Err(StoreError::Timeout(self.opts.append_timeout)),
-        }
+        let result = match self.backend.try_send(Job::Ready { ack, pending }) {
+            Ok(()) => self.answer(rx).await,
+            Err(e) => Err(e),
+        };
+        self.stats.outcome(&result);
+        result
     }
 
     /// Remove records up to and including `to_seq` and append `anchor` in the same

@@ -3,6 +3,9 @@
 //! admin API's subject endpoint both answer through [`subject_access`], so they cannot
 //! disagree.
 //!
+//! Archived segments are searched too (`segments`): the answer says which it read and
+//! which are missing (with the dates they cover), so an incomplete answer says so.
+//!
 //! This module only reads and shapes; it takes the subject's keyed hash, never the
 //! identifier itself, so no identifier reaches it or its errors.
 
@@ -11,6 +14,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::record::{AgreementRef, Record};
+use super::segments::ArchiveCoverage;
 use super::{Store, StoreError};
 use crate::minimise::MinimisationReport;
 
@@ -53,6 +57,14 @@ pub struct SubjectEntry {
     pub subjects: Vec<String>,
 }
 
+/// A subject access answer: every record found, and which archived segments were read.
+#[derive(Debug, Serialize)]
+pub struct SubjectAnswer {
+    pub records: Vec<SubjectEntry>,
+    /// `complete: false` when an archived segment is missing: records may be absent.
+    pub archive: ArchiveCoverage,
+}
+
 /// The serialised name of a unit enum value (`disclosure`, `released`, ...).
 pub fn name<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
@@ -64,17 +76,22 @@ pub fn name<T: Serialize>(v: &T) -> String {
 /// An emergency record's review state: state, decision, whether the subject was told.
 type ReviewState = (String, Option<String>, Option<String>);
 
-/// Every record about the subject whose keyed hash is `me`, in chain order, shaped for
-/// that subject (other subjects redacted, emergency records with their review state).
-pub async fn subject_access(store: &Store, me: &str) -> Result<Vec<SubjectEntry>, StoreError> {
-    let records = store.subject_records(me).await?;
+/// Every record about the subject whose keyed hash is `me`, archived ones included, in
+/// chain order, shaped for that subject (other subjects redacted, emergency records with
+/// their review state), and which archived segments were read.
+pub async fn subject_access(store: &Store, me: &str) -> Result<SubjectAnswer, StoreError> {
+    let mine = me.to_owned();
+    let (mut records, archive) =
+        store.archived_records(move |r| r.draft.subjects.contains(&mine)).await?;
+    records.extend(store.subject_records(me).await?);
     let states: HashMap<uuid::Uuid, ReviewState> = store
         .emergency_records(None)
         .await?
         .into_iter()
         .map(|e| (e.record.id, (e.state, e.decision, e.subject_told)))
         .collect();
-    Ok(records.into_iter().map(|r| entry(r, me, &states)).collect())
+    let records = records.into_iter().map(|r| entry(r, me, &states)).collect();
+    Ok(SubjectAnswer { records, archive })
 }
 
 /// Shape a record for the subject whose hash is `me`.

@@ -29,6 +29,15 @@ pub struct StoreArg {
     pub store: Option<String>,
 }
 
+/// Where the archived segments are, for the commands that read them too.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArchiveArg {
+    /// The folder of archived segments, read too (default: the config's `[paths] archive`,
+    /// else `./archive`).
+    #[arg(long = "archive", value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
     /// Check the hash chain end to end (and against signed checkpoints kept elsewhere).
@@ -86,6 +95,8 @@ pub struct ReportArgs {
     /// `human`, `json`, `csv` or `html` (a page to publish).
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub archive: ArchiveArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,9 +115,12 @@ pub struct ArchiveArgs {
     /// Archive records before this date (`YYYY-MM-DD` Europe/London, or RFC 3339).
     #[arg(long, value_name = "D")]
     pub before: String,
-    /// The segment file to write (must not exist).
+    /// The segment file to write (must not exist), or a folder to write
+    /// `segment-<from>-<to>.jsonl` in (default: the config's `[paths] archive`, else
+    /// `./archive`, made when absent: where `audit subject`, `audit report` and
+    /// `emergency list` look for segments).
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// The checkpoint signing key (Ed25519 PKCS#8 PEM) that signs the segment (default:
     /// the config's `[checkpoints] key`).
     #[arg(long, value_name = "FILE")]
@@ -142,9 +156,21 @@ pub(crate) async fn open(url: &str) -> anyhow::Result<Store> {
     Store::open(url, StoreOptions::default()).await.context("cannot open the record store")
 }
 
+/// [`open_existing`], reading the archived segments in `archive` too.
+pub(crate) async fn open_reader(url: &str, archive: PathBuf) -> anyhow::Result<Store> {
+    check_exists(url)?;
+    let opts = StoreOptions { archive_folder: Some(archive), ..StoreOptions::default() };
+    Store::open(url, opts).await.context("cannot open the record store")
+}
+
 /// Open a store that must already exist: a command that reads never creates one, so a
 /// mistyped `--store` is an error (exit 2) rather than an empty chain that verifies.
 pub(crate) async fn open_existing(url: &str) -> anyhow::Result<Store> {
+    check_exists(url)?;
+    open(url).await
+}
+
+fn check_exists(url: &str) -> anyhow::Result<()> {
     if let Some(spec) = url.strip_prefix("sqlite://") {
         let path = std::path::Path::new(spec.split_once('?').map_or(spec, |(p, _)| p));
         anyhow::ensure!(
@@ -154,7 +180,7 @@ pub(crate) async fn open_existing(url: &str) -> anyhow::Result<Store> {
             path.display()
         );
     }
-    open(url).await
+    Ok(())
 }
 
 /// Progress on standard error when it is a terminal; nothing when piped.
@@ -198,6 +224,15 @@ async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
                 if let Some(n) = report.checkpoints_checked {
                     writeln!(out, "checkpoints ok: {n} signed checkpoints match the store")?;
                 }
+                if report.older_format > 0 {
+                    writeln!(
+                        out,
+                        "older records: {} written before record format 2; {} of them hold \
+                         names the caller chose (undeclared keys or query parameters), kept \
+                         until they are archived (see docs/record-format.md)",
+                        report.older_format, report.older_with_caller_names
+                    )?;
+                }
             }
             Some(f) => writeln!(
                 out,
@@ -222,8 +257,16 @@ async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
     let since = parse_when(&args.since, false)?;
     let until = parse_when(&args.until, true)?;
     anyhow::ensure!(since < until, "`--since` must be before `--until`");
-    let store = open_existing(&defaults.store_url(&args.store)?).await?;
-    let report = store.report(since, until).await?;
+    let archive = defaults.archive_folder(args.archive.archive)?;
+    let store = open_reader(&defaults.store_url(&args.store)?, archive).await?;
+    let query = crate::audit::ReportQuery {
+        since,
+        until,
+        since_given: args.since.clone(),
+        until_given: args.until.clone(),
+        agency_names: defaults.agency_names()?,
+    };
+    let report = crate::audit::transparency_report(&store, &query).await?;
     let text = match args.format {
         ReportFormat::Human => render::human(&report),
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
@@ -231,7 +274,12 @@ async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
         ReportFormat::Html => render::html(&report),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
-    Ok(Exit::Success)
+    if args.format != ReportFormat::Human {
+        for line in report.archive.lines().iter().filter(|l| l.starts_with("INCOMPLETE")) {
+            eprintln!("{line}");
+        }
+    }
+    Ok(if report.archive.complete { Exit::Success } else { Exit::Finding })
 }
 
 async fn export(args: ExportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
@@ -268,7 +316,17 @@ async fn archive(args: ArchiveArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
     let key = defaults.signing_key(args.key)?;
     let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let actor = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
-    let s = crate::audit::archive(&store, before, &args.out, &key, &actor).await?;
+    let out = match args.out {
+        Some(out) => out,
+        None => {
+            let folder = defaults.archive_folder(None)?;
+            std::fs::create_dir_all(&folder).with_context(|| {
+                format!("cannot make the archive folder `{}`", folder.display())
+            })?;
+            folder
+        }
+    };
+    let s = crate::audit::archive(&store, before, &out, &key, &actor).await?;
     println!(
         "archived seq {} to {} ({} records, head {}) to `{}`; anchor seq {} id {}",
         s.from_seq,

@@ -43,6 +43,10 @@ pub enum EmergencyCmd {
         format: Format,
         #[command(flatten)]
         reach: Reach,
+        /// With `--store`: the folder of archived segments, read too (default: the
+        /// config's `[paths] archive`, else `./archive`).
+        #[arg(long, value_name = "DIR", requires = "store")]
+        archive: Option<std::path::PathBuf>,
     },
     /// Record a review of an emergency disclosure (its `Isagate-Disclosure-Id`).
     Review {
@@ -86,8 +90,34 @@ pub fn admin_client(global: &GlobalArgs) -> anyhow::Result<AdminClient> {
 
 /// Open a store URL as a ledger, for offline work.
 pub async fn open_ledger(url: &str) -> anyhow::Result<Arc<dyn Ledger>> {
-    let store = crate::audit::Store::open(url, crate::audit::StoreOptions::default()).await?;
+    open_ledger_reading(url, None).await
+}
+
+/// [`open_ledger`], reading the archived segments in `archive` too.
+async fn open_ledger_reading(
+    url: &str,
+    archive: Option<std::path::PathBuf>,
+) -> anyhow::Result<Arc<dyn Ledger>> {
+    let opts = crate::audit::StoreOptions {
+        archive_folder: archive,
+        ..crate::audit::StoreOptions::default()
+    };
+    let store = crate::audit::Store::open(url, opts).await?;
     Ok(Arc::new(store))
+}
+
+/// `--archive`, else the config's `[paths] archive` (when there is a config), else `./archive`.
+fn archive_folder(
+    global: &GlobalArgs,
+    arg: Option<std::path::PathBuf>,
+) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(a) = arg {
+        return Ok(a);
+    }
+    match global.config_path() {
+        Some(path) => Ok(Config::load_without_files(&path)?.paths.archive),
+        None => Ok(std::path::PathBuf::from("archive")),
+    }
 }
 
 /// Print an API answer: 2xx through `ok`, a problem to stderr as a finding.
@@ -121,12 +151,14 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
     let rt = super::runtime()?;
     rt.block_on(async move {
         match cmd {
-            EmergencyCmd::List { state, format, reach } => {
+            EmergencyCmd::List { state, format, reach, archive } => {
                 if let Some(url) = &reach.store {
-                    let ledger = open_ledger(url).await?;
+                    let ledger =
+                        open_ledger_reading(url, Some(archive_folder(global, archive)?)).await?;
                     let entries = ledger.emergencies().await?;
+                    let coverage = ledger.archive_coverage().await?;
                     let items = queue::build(entries, state, jiff::Timestamp::now(), Duration::from_secs(72 * 3600));
-                    let body = serde_json::json!({"state": state.as_str(), "overdue_after_hours": 72, "disclosures": items});
+                    let body = serde_json::json!({"state": state.as_str(), "overdue_after_hours": 72, "disclosures": items, "archive": coverage});
                     let answer = Answer { status: 200, content_type: "application/json".into(), body, record_id: None };
                     return finish(answer, format, print_queue);
                 }
@@ -174,8 +206,18 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
 fn print_queue(body: &serde_json::Value) {
     let items: Vec<QueueItem> =
         serde_json::from_value(body["disclosures"].clone()).unwrap_or_default();
+    let coverage: Option<crate::audit::ArchiveCoverage> =
+        serde_json::from_value(body["archive"].clone()).ok().flatten();
+    for line in coverage.map(|c| c.lines()).unwrap_or_default() {
+        println!("{line}");
+    }
     if items.is_empty() {
-        println!("no {} emergency disclosures", body["state"].as_str().unwrap_or(""));
+        match body["state"].as_str() {
+            Some(state @ ("pending" | "reviewed")) => {
+                println!("no {state} emergency disclosures");
+            }
+            _ => println!("no emergency disclosures"),
+        }
         return;
     }
     for i in items {

@@ -69,6 +69,8 @@ optional_tables! {
         group_commit_window: DurationValue,
         append_timeout: DurationValue,
         pool_size: i64,
+        min_free_disk: SizeValue,
+        ready_retry: DurationValue,
     }
     RawLimits {
         max_body: SizeValue,
@@ -77,6 +79,9 @@ optional_tables! {
         read_timeout: DurationValue,
         request_timeout: DurationValue,
         decompressed_max: SizeValue,
+        idle_timeout: DurationValue,
+        max_connections: i64,
+        max_connections_per_agency: i64,
     }
     RawRateLimits { per_caller: RawRate, per_flow: RawRate, per_requester: RawRate }
     RawKeys { pseudonymisation: String, subject: String }
@@ -95,7 +100,7 @@ optional_tables! {
         service_name: String,
     }
     RawAdminClient { url: String, cert: String, key: String, ca: String }
-    RawPaths { agreements: String, schemas: String }
+    RawPaths { agreements: String, schemas: String, archive: String }
     RawShutdown { drain: DurationValue }
     RawAgency {
         id: String,

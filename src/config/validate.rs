@@ -319,6 +319,22 @@ pub(super) fn validate(
             None,
         ),
         decompressed_max: c.size("limits.decompressed_max", &l.decompressed_max, max_body, 1),
+        idle_timeout: c.duration(
+            "limits.idle_timeout",
+            &l.idle_timeout,
+            Duration::from_secs(60),
+            ms,
+            None,
+        ),
+        max_connections: c.int("limits.max_connections", &l.max_connections, 512, 1, 1_000_000)
+            as usize,
+        max_connections_per_agency: c.int(
+            "limits.max_connections_per_agency",
+            &l.max_connections_per_agency,
+            64,
+            1,
+            1_000_000,
+        ) as usize,
     };
 
     let r = &raw.rate_limits;
@@ -411,6 +427,7 @@ pub(super) fn validate(
     let paths = Paths {
         agreements: c.file("paths.agreements", &raw.paths.agreements, "agreements", false),
         schemas: c.file("paths.schemas", &raw.paths.schemas, "schemas", false),
+        archive: c.file("paths.archive", &raw.paths.archive, "archive", false),
     };
     let shutdown = Shutdown {
         drain: c.duration(
@@ -505,6 +522,14 @@ fn store(c: &mut Ctx<'_>, raw: &RawConfig) -> Store {
             None,
         ),
         pool_size: c.int("store.pool_size", &s.pool_size, 8, 1, 1000) as usize,
+        min_free_disk: c.size("store.min_free_disk", &s.min_free_disk, 1 << 30, 0),
+        ready_retry: c.duration(
+            "store.ready_retry",
+            &s.ready_retry,
+            Duration::from_secs(10),
+            ms,
+            Some(Duration::from_secs(300)),
+        ),
     }
 }
 

@@ -73,6 +73,11 @@ pub trait Ledger: Send + Sync {
     fn emergencies(&self) -> LedgerFuture<'_, Vec<EmergencyEntry>>;
     /// Every `governance` record with `seq > after_seq`, in chain order.
     fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>>;
+    /// Which archived segments `emergencies` reads, and which are missing (`None`: this
+    /// ledger has no archive).
+    fn archive_coverage(&self) -> LedgerFuture<'_, Option<crate::audit::ArchiveCoverage>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Whether a record is an emergency request disclosure (what a review may name).

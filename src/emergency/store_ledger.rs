@@ -1,6 +1,7 @@
 //! [`Ledger`] over the real record store (`audit::Store`), with its public API only.
 //!
-//! `emergencies` uses `Store::emergency_records`; `governance_since` pages through
+//! `emergencies` uses `Store::emergency_records` (archived segments included, which
+//! `archive_coverage` names); `governance_since` pages through
 //! `Store::governance_after` (an index of governance records only, so the restrictions
 //! refresh does not read every disclosure). Rows that do not decode are skipped here:
 //! `audit verify` names them.
@@ -46,6 +47,10 @@ impl Ledger for Store {
                 })
                 .collect())
         })
+    }
+
+    fn archive_coverage(&self) -> LedgerFuture<'_, Option<crate::audit::ArchiveCoverage>> {
+        Box::pin(async move { Ok(Some(Store::archive_coverage(self).await.map_err(unavailable)?)) })
     }
 
     fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>> {

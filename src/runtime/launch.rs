@@ -138,6 +138,7 @@ pub async fn launch(
             checkpoints,
             checkpoint_sink,
             pool_size: cfg.store.pool_size,
+            archive_folder: Some(cfg.paths.archive.clone()),
         },
     )
     .await?;
@@ -216,6 +217,9 @@ pub async fn launch(
         header_read_timeout: cfg.limits.read_timeout.min(cfg.limits.request_timeout),
         max_header_bytes: cfg.limits.max_header_bytes,
         drain: cfg.shutdown.drain,
+        idle_timeout: cfg.limits.idle_timeout,
+        max_connections: cfg.limits.max_connections,
+        max_connections_per_peer: cfg.limits.max_connections_per_agency,
     };
     {
         let state = Arc::clone(&state);
@@ -228,16 +232,23 @@ pub async fn launch(
         }));
     }
     {
-        let readiness_state = Arc::clone(&state);
+        let disk = cfg
+            .store
+            .sqlite_path()
+            .map(|path| super::readiness::DiskFloor::new(path, cfg.store.min_free_disk));
+        if let Some(disk) = &disk {
+            // The gauge is on `/metrics` from the first scrape; the floor is logged if crossed.
+            let _ = disk.check().await;
+            background.push(Arc::clone(disk).spawn_watch(shutdown.clone()));
+        }
+        let ready = Arc::new(super::readiness::Readiness {
+            state: Arc::clone(&state),
+            disk,
+            retry: cfg.store.ready_retry,
+        });
         let readiness = crate::telemetry::ops::readiness_fn(move || {
-            let state = Arc::clone(&readiness_state);
-            async move {
-                state.store.ready().await.map_err(|e| e.to_string())?;
-                if state.policy.current().set.agreements.is_empty() {
-                    return Err("no agreements are loaded".to_owned());
-                }
-                Ok(())
-            }
+            let ready = Arc::clone(&ready);
+            async move { ready.check().await.map_err(|e| e.to_string()) }
         });
         let stop = shutdown.wait();
         if let Some(metrics) = metrics {
@@ -276,6 +287,8 @@ pub async fn launch(
     );
     admin_state.overdue_after = cfg.alerts.review_overdue;
     admin_state.max_body = max_body;
+    admin_state.agency_names =
+        cfg.agencies.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
     let admin_state = Arc::new(admin_state);
     {
         let stop = shutdown.wait();

@@ -39,6 +39,10 @@ pub mod names {
     pub const STORE_COMMITS: &str = "isagate_store_commits_total";
     pub const STORE_RECORDS: &str = "isagate_store_records_total";
     pub const CHECKPOINT_FAILURES: &str = "isagate_checkpoint_failures_total";
+    pub const CONNECTIONS_OPEN: &str = "isagate_connections_open";
+    pub const CONNECTIONS_REFUSED: &str = "isagate_connections_refused_total";
+    pub const CONNECTIONS_IDLE_CLOSED: &str = "isagate_connections_idle_closed_total";
+    pub const STORE_FREE_DISK: &str = "isagate_store_free_disk_bytes";
 
     /// All of the above.
     pub const ALL: &[&str] = &[
@@ -59,6 +63,10 @@ pub mod names {
         STORE_COMMITS,
         STORE_RECORDS,
         CHECKPOINT_FAILURES,
+        CONNECTIONS_OPEN,
+        CONNECTIONS_REFUSED,
+        CONNECTIONS_IDLE_CLOSED,
+        STORE_FREE_DISK,
     ];
 
     /// The counters among them: registered at zero when the exporter starts, so a
@@ -129,6 +137,14 @@ fn install_once() -> Result<MetricsHandle, String> {
     }
     metrics::gauge!(names::AGREEMENTS_LOADED).set(0.0);
     metrics::gauge!(names::AGREEMENTS_EXPIRED).set(0.0);
+    for listener in LISTENERS {
+        metrics::gauge!(names::CONNECTIONS_OPEN, "listener" => listener).increment(0.0);
+        metrics::counter!(names::CONNECTIONS_IDLE_CLOSED, "listener" => listener).increment(0);
+        for cap in [CapKind::Total, CapKind::Peer] {
+            metrics::counter!(names::CONNECTIONS_REFUSED, "listener" => listener, "cap" => cap.label())
+                .increment(0);
+        }
+    }
     let upkeep = handle.clone();
     std::thread::Builder::new()
         .name("isagate-metrics-upkeep".into())
@@ -169,6 +185,61 @@ fn describe() {
     describe_counter!(names::STORE_COMMITS, "Batches the audit store committed durably.");
     describe_counter!(names::STORE_RECORDS, "Records the audit store committed durably.");
     describe_counter!(names::CHECKPOINT_FAILURES, "Signed checkpoints not written or not queued.");
+    describe_gauge!(names::CONNECTIONS_OPEN, "Open connections, by listener.");
+    describe_counter!(
+        names::CONNECTIONS_REFUSED,
+        "Connections refused by a connection cap, by listener and cap."
+    );
+    describe_counter!(names::CONNECTIONS_IDLE_CLOSED, "Connections closed for idleness.");
+    describe_gauge!(names::STORE_FREE_DISK, "Free bytes on the SQLite store's file system.");
+}
+
+/// The listeners the connection metrics are labelled with.
+pub const LISTENERS: [&str; 2] = ["transfer", "admin"];
+
+/// Which connection cap refused a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapKind {
+    /// `limits.max_connections`: the listener's total.
+    Total,
+    /// `limits.max_connections_per_agency`: one peer identity's share.
+    Peer,
+}
+
+impl CapKind {
+    fn label(self) -> &'static str {
+        match self {
+            CapKind::Total => "total",
+            CapKind::Peer => "agency",
+        }
+    }
+}
+
+/// A connection was accepted on `listener` (counted until [`connection_closed`]).
+pub fn connection_opened(listener: &'static str) {
+    metrics::gauge!(names::CONNECTIONS_OPEN, "listener" => listener).increment(1.0);
+}
+
+/// A connection counted by [`connection_opened`] closed.
+pub fn connection_closed(listener: &'static str) {
+    metrics::gauge!(names::CONNECTIONS_OPEN, "listener" => listener).decrement(1.0);
+}
+
+/// A connection cap on `listener` refused a connection.
+pub fn connection_refused(listener: &'static str, cap: CapKind) {
+    metrics::counter!(names::CONNECTIONS_REFUSED, "listener" => listener, "cap" => cap.label())
+        .increment(1);
+}
+
+/// A connection on `listener` was closed after `limits.idle_timeout` without a request.
+pub fn connection_idle_closed(listener: &'static str) {
+    metrics::counter!(names::CONNECTIONS_IDLE_CLOSED, "listener" => listener).increment(1);
+}
+
+/// Free bytes on the file system of the SQLite store (not recorded for PostgreSQL).
+pub fn store_free_disk(bytes: u64) {
+    #[allow(clippy::cast_precision_loss, reason = "a gauge; byte counts need no exactness")]
+    metrics::gauge!(names::STORE_FREE_DISK).set(bytes as f64);
 }
 
 /// The wire name of an outcome (`forwarded`, `upstream-timeout`, ...).

@@ -347,7 +347,11 @@ async fn agreements_explain_and_a_refused_reload() {
         call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!(null)))).await;
     assert_eq!((ex.status, &ex.body["refused"]), (200, &json!(false)), "{}", ex.body);
     assert_eq!(ex.body["query"], "include=history");
-    assert_eq!(ex.body["stripped"][0]["path"], "?name");
+    // The record's form: one `?` entry counting the parameters, never their names.
+    assert_eq!(
+        (&ex.body["stripped"][0]["path"], &ex.body["stripped"][0]["count"]),
+        (&json!("?"), &json!(1))
+    );
     let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!({})))).await;
     assert_eq!(ex.body["reasons"][0]["code"], "unsupported-media-type", "{}", ex.body);
     let mut csv = status(json!({"a": 1}));
@@ -453,7 +457,8 @@ async fn audit_endpoints_and_unknown_routes() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body["until"], "2027-01-01T00:00:00.000000Z");
+    assert_eq!(r.body["until"], "2026-12-31", "an inclusive end date, as given");
+    assert_eq!(r.body["period_end"], "2027-01-01T00:00:00.000000Z");
     let r = call(
         &gov,
         Method::GET,

@@ -6,11 +6,13 @@
 pub(crate) mod common;
 
 mod activity;
+mod answers;
 mod chain;
 mod cli;
 mod crash;
 mod fail_closed;
 mod postgres;
 mod read_only_commands;
+mod record_format;
 mod schema;
 mod tamper;

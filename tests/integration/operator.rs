@@ -389,7 +389,7 @@ jurisdiction = "GB"
         &site,
         &["audit", "subject", "--type", "nhs-number", "--id", "9434765919", "--format", "json"],
     ));
-    let entries = s.as_array().unwrap();
+    let entries = s["records"].as_array().unwrap();
     assert_eq!(entries.len(), 3, "{s}");
     assert_eq!(entries[0]["subjects"], serde_json::json!([me, "redacted"]));
 

@@ -2,8 +2,10 @@
 //! upstream, and the container deployment files.
 
 mod compose;
+mod connections;
 mod documented_metrics;
 mod drain;
 mod endpoints;
 mod mock;
+mod readiness;
 mod traces;

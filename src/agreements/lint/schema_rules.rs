@@ -206,6 +206,7 @@ pub(crate) fn check_schema_file(
         }
     }
     lint_only_rules(&json, &out.positions, &f, &mut out.categories, report);
+    super::subject_bound::check(&json, &out.positions, &f, report);
     out.json = Some(json);
     out
 }

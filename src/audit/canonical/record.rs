@@ -158,6 +158,10 @@ pub(super) fn write_draft(
         e2.str("review_state", &e.review_state);
     });
     o.opt("flow", d.flow.as_deref());
+    if let Some(format) = d.format {
+        // Absent from records written before format 2, as it was when they were hashed.
+        o.int("format", u64::from(format));
+    }
     o.opt("from", d.from.as_deref());
     let out = o.key("governance");
     match &d.governance {
@@ -209,6 +213,9 @@ pub(super) fn write_draft(
     m.close();
     assigned(Assigned::Seq, o.key("seq"));
     o.objects("stripped", &d.stripped, |x2, x| {
+        if let Some(count) = x.count {
+            x2.int("count", count);
+        }
         x2.str("path", &x.path);
         x2.str("reason", x.reason.as_str());
     });
@@ -334,9 +341,9 @@ mod tests {
             sorted(member_names(&v["review"])),
             ["amendment", "decision", "note", "reviewer", "revisit", "subject_told"]
         );
-        assert_eq!(sorted(member_names(&v["stripped"][0])), ["path", "reason"]);
+        assert_eq!(sorted(member_names(&v["stripped"][0])), ["count", "path", "reason"]);
         assert_eq!(sorted(member_names(&v["transformed"][0])), ["path", "transform"]);
         assert_eq!(sorted(member_names(&v["refusal"][0])), ["code", "detail"]);
-        assert_eq!(member_names(&v).len(), 33, "a record member was added: extend the fast form");
+        assert_eq!(member_names(&v).len(), 34, "a record member was added: extend the fast form");
     }
 }

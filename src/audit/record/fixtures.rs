@@ -41,8 +41,8 @@ pub(crate) fn full() -> Record {
     });
     d.disclosed = vec!["/a".into(), "/b/0".into(), "/😀/é".into()];
     d.stripped = vec![
-        Stripped { path: "/x".into(), reason: StripReason::NotInEmergencySchema },
-        Stripped { path: "/y".into(), reason: StripReason::Undeclared },
+        Stripped { count: Some(2), path: "/x".into(), reason: StripReason::NotInEmergencySchema },
+        Stripped { count: None, path: "/y".into(), reason: StripReason::Undeclared },
     ];
     d.transformed = vec![Transformed { path: "/y".into(), transform: "age-band".into() }];
     d.payload_sha256 = Some("p".into());

@@ -94,6 +94,22 @@ impl<'a> Defaults<'a> {
         Ok(self.config()?.map(|c| c.paths.clone()))
     }
 
+    /// `--archive`, else the config's `[paths] archive`, else `./archive`.
+    pub fn archive_folder(&mut self, arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+        if let Some(a) = arg {
+            return Ok(a);
+        }
+        Ok(self.config()?.map_or_else(|| PathBuf::from("archive"), |c| c.paths.archive.clone()))
+    }
+
+    /// Agency id -> display name from the config (empty without one: ids are shown).
+    pub fn agency_names(&mut self) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+        Ok(self
+            .config()?
+            .map(|c| c.agencies.iter().map(|a| (a.id.clone(), a.name.clone())).collect())
+            .unwrap_or_default())
+    }
+
     /// `--key` of `archive`, else the config's `[checkpoints] key`.
     pub fn signing_key(&mut self, arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         if let Some(k) = arg {

@@ -12,10 +12,11 @@ use crate::audit::Report;
 fn sections(r: &Report) -> Vec<(&'static str, &'static str, &BTreeMap<String, u64>)> {
     vec![
         ("Records by kind", "kind", &r.by_kind),
-        ("By agreement", "agreement", &r.by_agreement),
-        ("By flow", "flow", &r.by_flow),
-        ("By purpose", "purpose", &r.by_purpose),
-        ("By outcome", "outcome", &r.by_outcome),
+        ("Transfers by recipient agency", "recipient", &r.by_recipient),
+        ("Transfers by agreement", "agreement", &r.by_agreement),
+        ("Transfers by flow", "flow", &r.by_flow),
+        ("Transfers by purpose", "purpose", &r.by_purpose),
+        ("Transfers by outcome", "outcome", &r.by_outcome),
         ("Refusals by code", "refusal-code", &r.refusals_by_code),
         ("Emergencies by category", "emergency-category", &r.emergencies.by_category),
         ("Emergencies by review state", "emergency-review-state", &r.emergencies.by_review_state),
@@ -27,8 +28,38 @@ fn sections(r: &Report) -> Vec<(&'static str, &'static str, &BTreeMap<String, u6
     ]
 }
 
+/// The period as given: `2026-03-01 to 2026-03-31 (inclusive)`.
+fn period(r: &Report) -> String {
+    let inclusive = if r.until_inclusive { " (inclusive)" } else { " (exclusive)" };
+    format!("{} to {}{inclusive}", r.since, r.until)
+}
+
+/// The chain's state in a sentence.
+fn chain(r: &Report) -> String {
+    match &r.chain {
+        Some(c) if c.ok => {
+            format!("verified: {} live records, head seq {} {}", c.records, c.head_seq, c.head_hash)
+        }
+        Some(c) => format!(
+            "BROKEN at seq {}: run `isagate audit verify`",
+            c.first_bad_seq.map_or_else(|| "?".to_owned(), |s| s.to_string())
+        ),
+        None => "not checked".to_owned(),
+    }
+}
+
 pub fn human(r: &Report) -> String {
-    let mut s = format!("transparency report {} to {}\n{} records\n", r.since, r.until, r.total);
+    let mut s = format!(
+        "transparency report {}\ngenerated {}\nchain {}\n{} transfers ({} records)\n",
+        period(r),
+        r.generated_at,
+        chain(r),
+        r.transfers,
+        r.total
+    );
+    for line in r.archive.lines() {
+        let _ = writeln!(s, "{line}");
+    }
     let _ = writeln!(
         s,
         "{} emergency disclosures, {} reviews",
@@ -56,6 +87,11 @@ fn csv_field(v: &str) -> String {
 
 pub fn csv(r: &Report) -> String {
     let mut s = String::from("section,key,count\n");
+    let _ = writeln!(s, "period,{},{}", csv_field(&r.since), csv_field(&r.until));
+    let _ = writeln!(s, "generated,{},", csv_field(&r.generated_at));
+    let _ = writeln!(s, "chain,{},", csv_field(&chain(r)));
+    let _ = writeln!(s, "archive,{},", if r.archive.complete { "complete" } else { "INCOMPLETE" });
+    let _ = writeln!(s, "total,transfers,{}", r.transfers);
     let _ = writeln!(s, "total,records,{}", r.total);
     let _ = writeln!(s, "total,emergencies,{}", r.emergencies.total);
     let _ = writeln!(s, "total,emergency-reviews,{}", r.emergencies.reviews);
@@ -111,15 +147,21 @@ pub fn html(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "<h1>Transparency report</h1><p>From {} to {} (UTC). Counts only: this report holds no personal data.</p>",
-        esc(&r.since),
-        esc(&r.until)
+        "<h1>Transparency report</h1><p>Period: {}. Counts only: this report holds no personal data.</p>\
+         <p>Generated {}. Record chain {}.</p>",
+        esc(&period(r)),
+        esc(&r.generated_at),
+        esc(&chain(r))
     );
+    for line in r.archive.lines() {
+        let _ = writeln!(s, "<p>{}</p>", esc(&line));
+    }
     let _ = writeln!(
         s,
-        "<table><tr><td>Records</td><td>{}</td></tr><tr><td>Emergency disclosures</td><td>{}</td></tr>\
+        "<table><tr><td>Transfers</td><td>{}</td></tr><tr><td>Records</td><td>{}</td></tr>\
+         <tr><td>Emergency disclosures</td><td>{}</td></tr>\
          <tr><td>Emergency reviews</td><td>{}</td></tr></table>",
-        r.total, r.emergencies.total, r.emergencies.reviews
+        r.transfers, r.total, r.emergencies.total, r.emergencies.reviews
     );
     for (title, _, counts) in sections(r) {
         if !counts.is_empty() {

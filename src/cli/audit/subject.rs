@@ -29,6 +29,8 @@ pub struct SubjectArgs {
     /// `human` for reading, `json` for the answer as one document.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub archive: super::ArchiveArg,
 }
 
 pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
@@ -37,14 +39,28 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
     )?;
     let key = SubjectKey::new(&SecretKey::read(&key_file)?);
     let me = key.hash(&args.kind, &args.id);
-    let store = super::open_existing(&defaults.store_url(&args.store)?).await?;
-    let entries = subject_access(&store, &me).await?;
+    let archive = defaults.archive_folder(args.archive.archive)?;
+    let store = super::open_reader(&defaults.store_url(&args.store)?, archive).await?;
+    let answer = subject_access(&store, &me).await?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?,
+        Format::Json => {
+            let doc = serde_json::json!({
+                "type": args.kind,
+                "subject_hash": me,
+                "records": answer.records,
+                "archive": answer.archive,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
         Format::Human => {
-            writeln!(out, "{} records about this {} subject", entries.len(), args.kind)?;
-            for e in &entries {
+            let entries = &answer.records;
+            let complete = if answer.archive.complete { "" } else { " (INCOMPLETE: see below)" };
+            writeln!(out, "{} records about this {} subject{complete}", entries.len(), args.kind)?;
+            for line in answer.archive.lines() {
+                writeln!(out, "{line}")?;
+            }
+            for e in entries {
                 writeln!(out, "\n{} seq {} {} ({})", e.time, e.seq, e.kind, e.outcome)?;
                 writeln!(out, "  id: {}", e.id)?;
                 let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
@@ -79,5 +95,6 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
             }
         }
     }
-    Ok(Exit::Success)
+    // An answer that lacks an archived segment is a finding: it must not pass as complete.
+    Ok(if answer.archive.complete { Exit::Success } else { Exit::Finding })
 }

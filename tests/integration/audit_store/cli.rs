@@ -133,7 +133,9 @@ async fn subject_lists_records_and_redacts_others() {
     assert!(!body.contains(&other), "another subject's hash leaked");
     assert!(!body.contains("9434765919"), "the id itself is never printed");
     assert!(!body.contains("943 476 5919"), "nor as it was typed");
-    let entries: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["archive"]["complete"], true, "nothing archived, nothing missing");
+    let entries = answer["records"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["subjects"], serde_json::json!([me, "redacted"]));
     assert_eq!(entries[0]["agreement"]["id"], "ISA-LCC-MERPOL-0007");
@@ -202,11 +204,16 @@ async fn report_formats_hold_no_personal_data() {
     assert_eq!(json["total"], 7);
     assert_eq!(json["refusals_by_code"]["no-agreement"], 1);
     assert_eq!(json["emergencies"]["by_review_state"]["pending"], 1);
-    assert_eq!(json["since"], "2026-03-01T00:00:00.000000Z");
+    assert_eq!(
+        (json["since"].as_str(), json["until"].as_str()),
+        (Some("2026-03-01"), Some("2026-03-31"))
+    );
+    assert_eq!(json["period_start"], "2026-03-01T00:00:00.000000Z");
     // Europe/London: 31 March 2026 ends at 23:00 UTC (BST).
-    assert_eq!(json["until"], "2026-03-31T23:00:00.000000Z");
+    assert_eq!(json["period_end"], "2026-03-31T23:00:00.000000Z");
     let csv = text(&run("csv"));
-    assert!(csv.starts_with("section,key,count\ntotal,records,7\n"), "{csv}");
+    assert!(csv.starts_with("section,key,count\nperiod,2026-03-01,2026-03-31\n"), "{csv}");
+    assert!(csv.contains("total,records,7\n"), "{csv}");
     assert!(csv.contains("purpose,safeguarding,6\n"));
     let html = text(&run("html"));
     assert!(

@@ -11,6 +11,7 @@ use crate::codes::Reason;
 use crate::digest::sha256_hex;
 use crate::gateway::body::{self, Deadline};
 use crate::gateway::state::GatewayState;
+use crate::minimise::SubjectId;
 use crate::policy::decision::{self, Disclosure, Payload, Tools};
 use crate::policy::Policy;
 
@@ -59,9 +60,15 @@ pub async fn minimise(
             .map_err(|_| TransferError::internal("serialising the minimised body"))?,
         None => Bytes::new(),
     };
-    let mut subjects: Vec<String> =
-        disclosure.subjects.iter().map(|s| state.subject_key.hash(&s.kind, &s.value)).collect();
-    subjects.sort();
-    subjects.dedup();
+    let subjects = subject_hashes(state, &disclosure.subjects);
     Ok(Minimised { disclosure, forwarded, subjects })
+}
+
+/// The subjects' keyed hashes, sorted, without repeats (request and response alike).
+pub fn subject_hashes(state: &GatewayState, subjects: &[SubjectId]) -> Vec<String> {
+    let mut hashes: Vec<String> =
+        subjects.iter().map(|s| state.subject_key.hash(&s.kind, &s.value)).collect();
+    hashes.sort();
+    hashes.dedup();
+    hashes
 }

@@ -8,6 +8,8 @@ use http_body_util::Full;
 
 use super::super::known::Known;
 use super::super::TransferError;
+use super::minimise::subject_hashes;
+use super::restriction::{response_restricted, withhold};
 use super::{Authorised, Forwarded, Recorded};
 use crate::audit::record::Outcome;
 use crate::codes::problem::DISCLOSURE_ID;
@@ -42,6 +44,11 @@ pub async fn respond(
         match decision::decide_response(policy, &authorised.auth, &payload, &tools) {
             ResponseDecision::Withheld => (Outcome::Withheld, None, None),
             ResponseDecision::Minimised(m) => {
+                // The answer's subjects are indexed and checked as a request's are.
+                let subjects = subject_hashes(state, &m.subjects);
+                if let Some(reason) = response_restricted(state, policy, authorised, &subjects) {
+                    return withhold(state, peer, known, recorded, reason, subjects).await;
+                }
                 let out = serde_json::to_vec(&m.value)
                     .map(Bytes::from)
                     .map_err(|_| TransferError::internal("serialising the minimised response"))?;
@@ -53,10 +60,11 @@ pub async fn respond(
         };
     let mut draft = known.response_draft(outcome, peer);
     if let (Some(m), Some(out)) = (report, &body) {
-        draft.disclosed = m.disclosed;
-        draft.stripped = m.stripped;
-        draft.transformed = m.transformed;
+        draft.disclosed = m.report.disclosed;
+        draft.stripped = m.report.stripped;
+        draft.transformed = m.report.transformed;
         draft.payload_sha256 = Some(sha256_hex(out));
+        draft.subjects = subject_hashes(state, &m.subjects);
     }
     state.store.append(draft).await.map_err(|e| {
         tracing::error!(error = %e, "response record could not be committed; response withheld");
@@ -72,5 +80,6 @@ pub async fn respond(
     if let Ok(v) = HeaderValue::from_str(&recorded.id.to_string()) {
         h.insert(DISCLOSURE_ID, v);
     }
+    crate::gateway::stripped::insert(h, known.stripped_header.as_ref());
     Ok(Answered { response, outcome })
 }
