@@ -11,5 +11,6 @@ pub mod lint;
 pub mod load;
 pub mod matching;
 pub mod model;
+pub mod request_form;
 
 pub use model::*;

@@ -39,16 +39,34 @@ pub struct ReloadedAgreement {
     pub sha256: String,
 }
 
-pub fn list(state: &AdminState) -> Result<Reply, AdminError> {
-    reply::json(StatusCode::OK, &AgreementList { agreements: state.agreements.list() })
+/// The register: every loaded agreement with its activity from the records.
+pub async fn list(state: &AdminState) -> Result<Reply, AdminError> {
+    let mut agreements = state.agreements.list();
+    for a in &mut agreements {
+        with_activity(state, a).await?;
+    }
+    reply::json(StatusCode::OK, &AgreementList { agreements })
 }
 
-pub fn get(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+pub async fn get(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let id = call.params.first().map(String::as_str).unwrap_or_default();
-    let Some(a) = state.agreements.list().into_iter().find(|a| a.id == id) else {
+    let Some(mut a) = state.agreements.list().into_iter().find(|a| a.id == id) else {
         return Err(AdminError::NotFound("no loaded agreement has this id".into()));
     };
+    with_activity(state, &mut a).await?;
     reply::json(StatusCode::OK, &a)
+}
+
+/// Fill in the last activation and last transfer (one store query each).
+async fn with_activity(state: &AdminState, a: &mut AgreementSummary) -> Result<(), AdminError> {
+    let activity = state
+        .audit
+        .activity(a.id.clone(), a.sha256.clone())
+        .await
+        .map_err(AdminError::store("the records could not be read"))?;
+    a.last_activation = activity.last_activation;
+    a.last_transfer = activity.last_transfer;
+    Ok(())
 }
 
 /// Reload agreements and schemas on behalf of `actor` (a governance URI, or the gateway's

@@ -168,10 +168,32 @@ pub fn document() -> Value {
     })
 }
 
+/// The components' schemas: one `json!` per part, since the macro's recursion limit
+/// bounds how many schemas one call may hold.
 fn schemas() -> Value {
+    let mut all = serde_json::Map::new();
+    for part in [register_schemas(), lifecycle_schemas(), explain_schemas(), audit_schemas()] {
+        if let Value::Object(part) = part {
+            all.extend(part);
+        }
+    }
+    Value::Object(all)
+}
+
+/// Problems, lint findings and the agreements register.
+fn register_schemas() -> Value {
     let s = json!({"type": "string"});
     let strings = json!({"type": "array", "items": {"type": "string"}});
-    let agreements = json!({
+    let request_form = closed(
+        &["decision_maker", "dpo_consulted", "dpia_outcome", "statutory_power", "controllers"],
+        json!({
+        "decision_maker": {"oneOf": [{"type": "null"}, closed(&["name", "role"], json!({"name": s, "role": s}))]},
+        "dpo_consulted": {"oneOf": [{"type": "null"}, closed(&["date", "view"], json!({"date": {"type": "string", "format": "date"}, "view": s}))]},
+        "dpia_outcome": {"enum": ["no-high-risk", "risks-mitigated", "residual-high-risk", null]},
+        "statutory_power": nullable("string"),
+        "controllers": {"enum": ["joint", "separate", null]}}),
+    );
+    json!({
         "Reason": closed(&["code", "detail"], json!({"code": s, "detail": s})),
         "Problem": closed(&["type", "title", "status", "detail", "disclosure_id", "reasons"], json!({
             "type": {"type": "string", "pattern": "^urn:isagate:problem:[a-z-]+$"},
@@ -197,7 +219,9 @@ fn schemas() -> Value {
             "regime": {"enum": ["uk-gdpr", "dpa-part-3"], "description": "the disclosing party's regime"},
             "lawful_basis": {"type": "object", "description": "the flow's own lawful basis, replacing the agreement's (docs/lawful-basis.md)"}})),
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
-                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
+                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings",
+                "party_names", "dpia", "effective_in_days", "expires_in_days", "review_in_days", "last_activation",
+                "last_transfer", "request_form"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
             "status": {"enum": ["draft", "active", "suspended", "expired"]},
             "in_force": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -207,8 +231,30 @@ fn schemas() -> Value {
             "flows": {"type": "array", "items": r("Flow")},
             "emergency": {"type": "boolean", "description": "the agreement has an emergency clause that allows emergency sharing"},
             "restrictions_override": {"type": ["string", "null"], "description": "the legal duty that overrides subject restrictions"},
-            "findings": {"type": "array", "items": r("Finding")}})),
+            "findings": {"type": "array", "items": r("Finding"), "description": "the linter's findings that depend on today: `expired`, `review-overdue`, `expiring-soon`"},
+            "party_names": {"type": "array", "items": closed(&["id", "name"], json!({"id": s, "name": s})),
+                "description": "each party with its display name from the configuration"},
+            "dpia": nullable("string"),
+            "effective_in_days": {"type": "integer", "description": "days from today (Europe/London) to `effective_from`; negative once passed"},
+            "expires_in_days": {"type": "integer", "description": "days from today to `expires`; negative once passed"},
+            "review_in_days": {"type": ["integer", "null"], "description": "days from today to `review_by`; negative once passed"},
+            "last_activation": {"oneOf": [{"type": "null"}, closed(&["time", "actor", "action", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "actor": nullable("string"), "action": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "when the current text went live and who made it so, from the governance records; null when no record names it"},
+            "last_transfer": {"oneOf": [{"type": "null"}, closed(&["time", "flow", "outcome", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "flow": nullable("string"), "outcome": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "the last request record under this agreement"},
+            "request_form": request_form})),
         "AgreementList": closed(&["agreements"], json!({"agreements": {"type": "array", "items": r("AgreementSummary")}})),
+    })
+}
+
+/// Reloads and four-eyes proposals.
+fn lifecycle_schemas() -> Value {
+    let s = json!({"type": "string"});
+    json!({
         "ReloadResult": closed(&["replaced", "agreements", "schemas", "record_id"], json!({
             "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},
             "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
@@ -234,6 +280,14 @@ fn schemas() -> Value {
             "decision_note": nullable("string")})),
         "ProposalList": closed(&["proposals"], json!({"proposals": {"type": "array", "items": r("Proposal")}})),
         "Approved": closed(&["proposal", "reload"], json!({"proposal": r("Proposal"), "reload": r("ReloadResult")})),
+    })
+}
+
+/// The dry run.
+fn explain_schemas() -> Value {
+    let s = json!({"type": "string"});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({
         "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
             "agreement": {"type": "string", "description": "the agreement id; `emergency-policy` for an emergency under the emergency policy"},
             "flow": {"type": "string", "description": "the flow id (the rule id under `emergency-policy`)"},
@@ -256,16 +310,10 @@ fn schemas() -> Value {
             "lawful_basis": {"type": "array", "items": r("BasisCode"), "description": "the lawful-basis codes relied on, each with its plain-English description (docs/lawful-basis.md)"}})),
         "BasisCode": closed(&["list", "code", "description"], json!({
             "list": {"enum": ["article_6", "article_9", "article_10", "part_3"]}, "code": s, "description": s}))
-    });
-    let Value::Object(mut all) = agreements else { return agreements };
-    if let Value::Object(audit) = audit_schemas() {
-        all.extend(audit);
-    }
-    Value::Object(all)
+    })
 }
 
-/// Emergency reviews, the chain, subject access and restrictions (one `json!` per half:
-/// the macro's recursion limit bounds how many schemas one call may hold).
+/// Emergency reviews, the chain, subject access and restrictions.
 fn audit_schemas() -> Value {
     let s = json!({"type": "string"});
     json!({

@@ -5,8 +5,11 @@
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::agreements::model::Flow;
+use crate::agreements::lint::today_notes;
+use crate::agreements::model::{AgencyRef, Flow};
+use crate::agreements::request_form::RequestForm;
 use crate::agreements::LoadedAgreement;
+pub use crate::audit::activity::{Activation, AgreementActivity, LastTransfer};
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
 use crate::minimise::MinimisationReport;
@@ -41,6 +44,28 @@ pub struct AgreementSummary {
     pub emergency: bool,
     pub restrictions_override: Option<String>,
     pub findings: Vec<Finding>,
+    /// Each party with its display name from the configuration (its id when unknown).
+    pub party_names: Vec<PartyName>,
+    pub dpia: Option<String>,
+    /// Days from today (Europe/London) to `effective_from`, `expires` and `review_by`:
+    /// negative once the date has passed.
+    pub effective_in_days: i64,
+    pub expires_in_days: i64,
+    pub review_in_days: Option<i64>,
+    /// When the current text went live and who made it so (from the governance records);
+    /// null when no record names it (e.g. loaded at start-up before any reload).
+    pub last_activation: Option<Activation>,
+    /// The last request record under this agreement; null when there was none.
+    pub last_transfer: Option<LastTransfer>,
+    /// The optional keys from the ICO's data sharing request form.
+    pub request_form: RequestForm,
+}
+
+/// A party of an agreement and its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyName {
+    pub id: String,
+    pub name: String,
 }
 
 /// One lint finding of a set that was refused, as the admin API reports it (file, line,
@@ -202,27 +227,43 @@ pub trait AuditPort: Send + Sync {
         &self,
         query: crate::audit::ReportQuery,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
+    /// An agreement's last activation and last transfer, from the records.
+    fn activity(
+        &self,
+        agreement_id: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<AgreementActivity, LedgerError>>;
 }
 
-/// Summarise a loaded agreement for listing; `today` decides `in_force` and date warnings.
-pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSummary {
+/// Summarise a loaded agreement for listing; `today` decides `in_force`, the days left
+/// and the date findings (the linter's own, [`today_notes`]); `agencies` give the
+/// parties' names. The store's part (activation, last transfer) is filled in later.
+pub fn summarise(
+    a: &LoadedAgreement,
+    today: jiff::civil::Date,
+    agencies: &[AgencyRef],
+) -> AgreementSummary {
     let ag = &a.agreement;
-    let mut findings = Vec::new();
-    let soon = today.checked_add(jiff::Span::new().days(30)).unwrap_or(today);
-    if ag.review_by.is_some_and(|d| d <= today) {
-        findings.push(Finding {
-            severity: "warning".into(),
-            code: "review-due".into(),
-            message: "the agreement's review date has passed".into(),
-        });
-    }
-    if ag.expires > today && ag.expires <= soon {
-        findings.push(Finding {
-            severity: "warning".into(),
-            code: "expiring-soon".into(),
-            message: "the agreement expires within 30 days".into(),
-        });
-    }
+    let findings = today_notes(ag, today)
+        .into_iter()
+        .map(|n| Finding {
+            severity: n.rule.severity().as_str().into(),
+            code: n.rule.as_str().into(),
+            message: n.message,
+        })
+        .collect();
+    let days = |d: jiff::civil::Date| i64::from((d - today).get_days());
+    let party_names = ag
+        .parties
+        .iter()
+        .map(|p| PartyName {
+            id: p.clone(),
+            name: agencies
+                .iter()
+                .find(|g| &g.id == p)
+                .map_or_else(|| p.clone(), |g| g.name.clone()),
+        })
+        .collect();
     AgreementSummary {
         id: ag.id.clone(),
         title: ag.title.clone(),
@@ -240,5 +281,13 @@ pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSumm
         emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
         restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
         findings,
+        party_names,
+        dpia: ag.dpia.clone(),
+        effective_in_days: days(ag.effective_from),
+        expires_in_days: days(ag.expires),
+        review_in_days: ag.review_by.map(days),
+        last_activation: None,
+        last_transfer: None,
+        request_form: RequestForm::of(ag),
     }
 }

@@ -180,8 +180,8 @@ async fn dispatch(
     let call = Call { params, query: parse_query(uri.query()), body: &body, actor: &actor };
     match endpoint {
         Endpoint::OpenApi => reply::json(StatusCode::OK, &super::openapi::document()),
-        Endpoint::ListAgreements => agreements::list(state),
-        Endpoint::GetAgreement => agreements::get(state, &call),
+        Endpoint::ListAgreements => agreements::list(state).await,
+        Endpoint::GetAgreement => agreements::get(state, &call).await,
         Endpoint::Reload => agreements::reload(state, &actor, Trigger::AdminReload).await,
         Endpoint::Propose => proposals::propose(state, &call).await,
         Endpoint::ListProposals => proposals::list(state).await,

@@ -4,7 +4,7 @@
 
 use futures::future::BoxFuture;
 
-use super::ports::{AuditPort, BadRecord, ChainStatus, Checkpoint};
+use super::ports::{AgreementActivity, AuditPort, BadRecord, ChainStatus, Checkpoint};
 use crate::audit::Store;
 use crate::emergency::LedgerError;
 
@@ -81,6 +81,16 @@ impl AuditPort for Store {
             .map_err(unavailable)?
             .map_err(unavailable)?;
             serde_json::to_value(rep).map_err(unavailable)
+        })
+    }
+
+    fn activity(
+        &self,
+        agreement_id: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<AgreementActivity, LedgerError>> {
+        Box::pin(async move {
+            self.agreement_activity(&agreement_id, &sha256).await.map_err(unavailable)
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Loading agreements, the emergency policy and the schemas they name from disk, with
 //! every lint finding (contract sections 3, 6, 11). `agreements check`, the gateway's
-//! start-up and its reload all come through here; a set with any lint error is refused.
+//! start-up and its reload all come through here; a set with any lint error is refused,
+//! except the date-dependent `expired` (see [`super::lint::Rule::depends_on_today`]).
 //!
 //! Files: `agreements/*.yaml` except `emergency-policy.yaml` (the policy); schemas are read
 //! from the schemas folder by the names agreements use. The rules themselves live in
@@ -77,7 +78,9 @@ pub fn load_set_with(
     }
 }
 
-/// Lint everything and, when there is no error, assemble the set. `Err` only when the
+/// Lint everything and, when no error refuses it, assemble the set: findings that depend
+/// on today's date (`expired`) are reported but never refuse a set (an expired agreement
+/// loads and is simply not in force; `agreements check` still exits 1 on it). `Err` only when the
 /// agreements folder itself cannot be read; every problem inside it is a finding.
 /// `agencies: None` means no config: parties are not checked (one warning says so).
 pub fn load_with_findings(
@@ -166,7 +169,8 @@ pub fn load_with_findings(
     lint::check_schema_uses(&uses, &schemas, schemas_dir, &mut report);
     report.sort();
 
-    if report.has_errors() {
+    // Findings that depend on today's date never refuse a set: see `Rule::depends_on_today`.
+    if report.refuses_load() {
         return Ok((None, report));
     }
     let set = AgreementSet {
@@ -266,19 +270,41 @@ fn parse_tree(text: &str, file: &str, report: &mut Report) -> Option<YNode> {
             None
         }
         Err(e) => {
+            let help = colon_in_value(text, e.pos).unwrap_or_else(|| {
+                "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked".to_owned()
+            });
             report.push(
                 Finding::new(
                     Rule::YamlSyntax,
                     file,
                     e.pos,
                     format!("YAML syntax: {}", e.message),
-                    "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked",
+                    help,
                 )
                 .label("here"),
             );
             None
         }
     }
+}
+
+/// When a syntax error sits on a `: ` inside an unquoted value (`title: Referrals: council
+/// to police`), the help a non-programmer needs: quote the value, shown on their own line.
+fn colon_in_value(text: &str, pos: Pos) -> Option<String> {
+    let line = text.lines().nth(usize::try_from(pos.line).ok()?.checked_sub(1)?)?;
+    if text.get(pos.offset..pos.offset + 1) != Some(":") {
+        return None;
+    }
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    if value.starts_with(['"', '\'', '[', '{']) || !value.contains(": ") {
+        return None;
+    }
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    Some(format!(
+        "a `: ` inside a value starts a new key, so YAML cannot read this line: put the whole value in double quotes, as in `{}: \"{quoted}\"`",
+        key.trim_end()
+    ))
 }
 
 /// The final typed parse; only fails where the shape check missed something.

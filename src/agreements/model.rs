@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub use super::lawful_basis::Regime;
+pub use super::request_form::{Controllers, DecisionMaker, DpiaOutcome, DpoConsulted};
 pub use crate::codes::LawfulBasis;
 
 /// One information sharing agreement, exactly as its YAML file says.
@@ -42,6 +43,17 @@ pub struct Agreement {
     /// proposed change to it (empty: any governance identity but the proposer).
     #[serde(default)]
     pub approvers: Vec<String>,
+    /// The ICO request form's optional keys ([`crate::agreements::request_form`]).
+    #[serde(default)]
+    pub decision_maker: Option<DecisionMaker>,
+    #[serde(default)]
+    pub dpo_consulted: Option<DpoConsulted>,
+    #[serde(default)]
+    pub dpia_outcome: Option<DpiaOutcome>,
+    #[serde(default)]
+    pub statutory_power: Option<String>,
+    #[serde(default)]
+    pub controllers: Option<Controllers>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

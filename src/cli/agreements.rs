@@ -1,9 +1,12 @@
-//! `isagate agreements check|explain|diff|propose|proposals|approve|reject`: the
-//! governance team's lint, dry run, impact diff and four-eyes lifecycle.
+//! `isagate agreements check|explain|diff|list|new|propose|proposals|approve|reject`: the
+//! governance team's lint, dry run, impact diff, register, templates and four-eyes
+//! lifecycle.
 
 pub mod check;
 pub mod diff;
 pub mod explain;
+pub mod list;
+pub mod new_template;
 pub mod propose;
 
 use super::{Exit, GlobalArgs};
@@ -24,6 +27,11 @@ pub enum AgreementsCmd {
     Reject(propose::DecideArgs),
     /// What a change to agreements does (widens / narrows), and its impact on recorded traffic.
     Diff(diff::DiffArgs),
+    /// The register: status, version, parties, owner, DPIA, dates with days left, last
+    /// activation, last transfer and findings.
+    List(list::ListArgs),
+    /// Write a commented agreement and schema from a template; both lint clean.
+    New(new_template::NewArgs),
 }
 
 pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
@@ -35,5 +43,7 @@ pub fn run(global: &GlobalArgs, cmd: AgreementsCmd) -> anyhow::Result<Exit> {
         AgreementsCmd::Approve(a) => propose::run(global, propose::Step::Approve(a)),
         AgreementsCmd::Reject(a) => propose::run(global, propose::Step::Reject(a)),
         AgreementsCmd::Diff(args) => diff::run(global, args),
+        AgreementsCmd::List(args) => list::run(global, args),
+        AgreementsCmd::New(args) => new_template::run(global, args),
     }
 }

@@ -27,7 +27,14 @@ pub struct PolicyAgreements {
 impl AgreementsPort for PolicyAgreements {
     fn list(&self) -> Vec<AgreementSummary> {
         let today = self.state.clock.today();
-        self.state.policy.current().set.agreements.iter().map(|a| summarise(a, today)).collect()
+        self.state
+            .policy
+            .current()
+            .set
+            .agreements
+            .iter()
+            .map(|a| summarise(a, today, &self.agencies))
+            .collect()
     }
 
     fn stage_reload(&self) -> Result<StagedReload, StageRefusal> {

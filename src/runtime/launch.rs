@@ -105,6 +105,12 @@ pub fn load_policy(
     for w in &report.findings {
         tracing::warn!(file = %w.file, line = w.line, code = w.code, "agreement warning: {}", w.message);
     }
+    // An expired agreement does not refuse the set: it loads, and is not in force.
+    let expired = report.with_code(crate::agreements::lint::Rule::Expired.as_str()).count();
+    if expired > 0 {
+        tracing::warn!(expired, "agreements past their expiry are loaded but not in force: their flows are refused with `agreement-not-in-force`");
+    }
+    crate::telemetry::metrics::agreements_expired(expired);
     Ok(Policy::build(set)?)
 }
 

@@ -304,7 +304,7 @@ async fn agreements_explain_and_a_refused_reload() {
     let a = &list.body["agreements"][0];
     assert_eq!(a["id"], "ISA-LCC-MERPOL-0007");
     assert_eq!(a["in_force"], true);
-    assert_eq!(a["findings"][0]["code"], "review-due");
+    assert_eq!(a["findings"][0]["code"], "review-overdue");
     let one =
         call(&gov, Method::GET, "/v1/agreements/{id}", "/v1/agreements/ISA-LCC-MERPOL-0007", None)
             .await;

@@ -5,6 +5,7 @@
 
 pub(crate) mod common;
 
+mod activity;
 mod answers;
 mod chain;
 mod cli;

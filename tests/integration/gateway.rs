@@ -11,6 +11,7 @@ mod bare_lf;
 mod demo;
 mod emergency;
 mod expect_continue;
+mod expired;
 mod refused_set;
 mod replicas;
 mod response_subjects;

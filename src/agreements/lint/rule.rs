@@ -43,6 +43,9 @@ pub enum Rule {
     MissingLawfulBasis,
     VersionNotIncreased,
     UnapprovedChange,
+    Expired,
+    ReviewBeforeEffective,
+    DpiaOutcomeWithoutDpia,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -57,6 +60,8 @@ pub enum Rule {
     IgnoredFile,
     MissingPolicyDocument,
     LegitimateInterestsByPublicAuthority,
+    ResidualHighRisk,
+    DpoConsultedLate,
 }
 
 impl Rule {
@@ -98,6 +103,9 @@ impl Rule {
         Self::MissingLawfulBasis,
         Self::VersionNotIncreased,
         Self::UnapprovedChange,
+        Self::Expired,
+        Self::ReviewBeforeEffective,
+        Self::DpiaOutcomeWithoutDpia,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -111,6 +119,8 @@ impl Rule {
         Self::IgnoredFile,
         Self::MissingPolicyDocument,
         Self::LegitimateInterestsByPublicAuthority,
+        Self::ResidualHighRisk,
+        Self::DpoConsultedLate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -168,6 +178,11 @@ impl Rule {
             Self::LegitimateInterestsByPublicAuthority => {
                 "legitimate-interests-by-public-authority"
             }
+            Self::Expired => "expired",
+            Self::ReviewBeforeEffective => "review-before-effective",
+            Self::DpiaOutcomeWithoutDpia => "dpia-outcome-without-dpia",
+            Self::ResidualHighRisk => "residual-high-risk",
+            Self::DpoConsultedLate => "dpo-consulted-late",
         }
     }
 
@@ -186,8 +201,24 @@ impl Rule {
             | Self::IgnoredFile
             | Self::MissingPolicyDocument
             | Self::LegitimateInterestsByPublicAuthority => Severity::Warning,
+            Self::ResidualHighRisk | Self::DpoConsultedLate => Severity::Warning,
             _ => Severity::Error,
         }
+    }
+}
+
+impl Rule {
+    /// Rules whose finding depends on today's date. `agreements check` reports them as
+    /// it reports any other, but they never stop a gateway from loading a set: an
+    /// agreement that expired at midnight is simply not in force (its flows are refused
+    /// with `agreement-not-in-force`), and the rest of the set reloads.
+    pub fn depends_on_today(self) -> bool {
+        matches!(self, Self::Expired | Self::ReviewOverdue | Self::ExpiringSoon)
+    }
+
+    /// The rule with this code.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == code)
     }
 }
 

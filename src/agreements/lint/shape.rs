@@ -5,6 +5,7 @@
 
 use super::yaml_tree::{YKind, YNode};
 use super::{Finding, Report, Rule};
+use crate::agreements::request_form;
 use crate::spelling::did_you_mean;
 
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +98,10 @@ static TRANSFER: Shape = Shape {
     name: "international_transfer",
     fields: &[req("safeguard", Kind::Enum(SAFEGUARDS)), req("reference", Kind::Str)],
 };
+static DECISION_MAKER: Shape =
+    Shape { name: "decision_maker", fields: &[req("name", Kind::Str), req("role", Kind::Str)] };
+static DPO_CONSULTED: Shape =
+    Shape { name: "dpo_consulted", fields: &[req("date", Kind::Date), req("view", Kind::Str)] };
 static OVERRIDE: Shape =
     Shape { name: "restrictions_override", fields: &[req("legal_duty", Kind::Str)] };
 
@@ -122,6 +127,11 @@ pub(crate) static AGREEMENT_SHAPE: Shape = Shape {
         opt("international_transfer", Kind::Obj(&TRANSFER)),
         opt("restrictions_override", Kind::Obj(&OVERRIDE)),
         opt("approvers", Kind::StrList),
+        opt("decision_maker", Kind::Obj(&DECISION_MAKER)),
+        opt("dpo_consulted", Kind::Obj(&DPO_CONSULTED)),
+        opt("dpia_outcome", Kind::Enum(request_form::DPIA_OUTCOMES)),
+        opt("statutory_power", Kind::Str),
+        opt("controllers", Kind::Enum(request_form::CONTROLLERS)),
     ],
 };
 

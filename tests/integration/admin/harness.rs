@@ -168,7 +168,7 @@ fn gateway_state(store: Store, policy: Policy, agencies: &[AgencyRef]) -> Gatewa
 }
 
 /// The sample agreement ISA-LCC-MERPOL-0007 in its own folder, with its review date moved
-/// before [`TODAY`] so that listing it shows the `review-due` finding.
+/// before [`TODAY`] so that listing it shows the `review-overdue` finding.
 fn agreements_folder(scratch: &Path) -> PathBuf {
     let dir = scratch.join("agreements");
     std::fs::create_dir_all(&dir).unwrap();
