@@ -6,7 +6,8 @@
 //! summary. Which set is live is read back from those records, so replicas sharing a
 //! store agree on it.
 
-use crate::agreements::lifecycle::{changed, live_from_records, Activation, Snapshot};
+use crate::agreements::diff::Diff;
+use crate::agreements::lifecycle::{changed, live_from_records, Activation, DiffSummary, Snapshot};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use std::collections::BTreeSet;
 
@@ -116,16 +117,23 @@ pub async fn unapproved(
 
 /// Record what `new` changes against the live set, on behalf of `actor`; returns the
 /// activations recorded (none when nothing changed). The texts are kept first, so that
-/// every record names a text the store holds.
+/// every record names a text the store holds. `diff` (the set in force against the new
+/// one, when it is at hand) gives each activation its widens / narrows counts.
 pub async fn record(
     ledger: &dyn Ledger,
     audit: &dyn AuditPort,
     new: &Snapshot,
+    diff: Option<&Diff>,
     trigger: Trigger,
     actor: &str,
 ) -> Result<Vec<Activation>, LedgerError> {
     let live = live_set(ledger).await?;
-    let activations = changed(live.as_ref(), new);
+    let mut activations = changed(live.as_ref(), new);
+    if let Some(diff) = diff {
+        for a in &mut activations {
+            a.diff = DiffSummary::of(diff, &a.agreement);
+        }
+    }
     let mut texts = Vec::new();
     for a in activations.iter().filter(|a| a.action == "agreement-activated") {
         for sha in std::iter::once(&a.sha256).chain(a.schemas.values().flatten()) {

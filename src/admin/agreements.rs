@@ -120,6 +120,7 @@ pub(crate) async fn reload_set(
         state.ledger.as_ref(),
         state.audit.as_ref(),
         &staged.snapshot,
+        Some(&staged.diff),
         trigger,
         actor,
     )

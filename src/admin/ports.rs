@@ -111,6 +111,8 @@ pub struct StagedReload {
     pub schemas: usize,
     /// The new set by content (for its activation records).
     pub snapshot: crate::agreements::lifecycle::Snapshot,
+    /// What the new set changes against the one in force (`agreements diff`).
+    pub diff: crate::agreements::diff::Diff,
     pub apply: Box<dyn FnOnce() + Send>,
 }
 

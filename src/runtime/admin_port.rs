@@ -51,11 +51,13 @@ impl AgreementsPort for PolicyAgreements {
         let schemas = policy.set.schemas.len();
         let snapshot = Snapshot::read(&self.source.agreements, &self.source.schemas)
             .map_err(|e| StageRefusal { why: e.to_string(), findings: Vec::new() })?;
+        let diff = crate::agreements::diff::diff(&self.state.policy.current(), &policy);
         let state = Arc::clone(&self.state);
         Ok(StagedReload {
             agreements,
             schemas,
             snapshot,
+            diff,
             apply: Box::new(move || {
                 let n = policy.set.agreements.len();
                 state.policy.replace(policy);

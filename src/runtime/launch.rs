@@ -424,6 +424,7 @@ async fn record_start_up(store: &Store, source: &PolicySource) -> Result<(), Lau
         store,
         store,
         &snapshot,
+        None,
         crate::admin::activations::Trigger::StartUp,
         "urn:isagate:gateway:start-up",
     )

@@ -8,13 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use super::snapshot::{Entry, Snapshot};
 use super::versions::what_changed;
+use crate::agreements::diff::{Diff, Effect};
 
-/// Widens / narrows counts of the change. `None` until the impact diff (`agreements diff`)
-/// is wired in here; [`diff_summary`] is the one place that computes it.
+/// Widens / narrows counts of the change to one agreement, from `agreements diff` run
+/// between the set in force and the new one; `None` when the set in force was not at hand
+/// (at start-up the gateway has no earlier set in memory).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffSummary {
     pub widens: Option<u32>,
     pub narrows: Option<u32>,
+}
+
+impl DiffSummary {
+    /// The counts of `diff`'s findings about agreement `id`.
+    pub fn of(diff: &Diff, id: &str) -> Self {
+        let count = |effect: Effect| {
+            let n = diff.findings.iter().filter(|f| f.agreement == id && f.effect == effect);
+            Some(u32::try_from(n.count()).unwrap_or(u32::MAX))
+        };
+        Self { widens: count(Effect::Widens), narrows: count(Effect::Narrows) }
+    }
 }
 
 /// One agreement whose content goes live (new, or changed since the live set).
@@ -33,12 +46,6 @@ pub struct Activation {
     pub previous_version: Option<u32>,
     pub previous_sha256: Option<String>,
     pub diff: DiffSummary,
-}
-
-/// The summary of the change from `before` to `now` (see [`DiffSummary`]).
-pub fn diff_summary(before: Option<&Entry>, now: &Entry) -> DiffSummary {
-    let _ = (before, now);
-    DiffSummary::default()
 }
 
 /// The activations that take `live` (none: nothing recorded yet) to `new`: every new or
@@ -61,7 +68,7 @@ pub fn changed(live: Option<&Snapshot>, new: &Snapshot) -> Vec<Activation> {
             schemas: now.schemas.clone(),
             previous_version: before.map(|b| b.version),
             previous_sha256: before.map(|b| b.sha256.clone()),
-            diff: diff_summary(before, now),
+            diff: DiffSummary::default(),
         });
     }
     for (id, gone) in &live.entries {

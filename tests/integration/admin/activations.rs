@@ -59,14 +59,26 @@ async fn reloads_record_what_goes_live_and_keep_its_texts() {
     assert_eq!(reload().await.status, 200);
     assert_eq!(activations(&h.ledger.all().await).len(), 1);
 
-    // A new version: one activation naming the version it replaces.
-    std::fs::write(&file, text.replacen("version: 3", "version: 4", 1)).unwrap();
+    // A new version that drops a purpose from one flow: one activation naming the version
+    // it replaces, with the counts of `agreements diff` against the set in force.
+    let narrowed = text.replacen("version: 3", "version: 4", 1).replacen(
+        "purposes: [safeguarding, crime-prevention]",
+        "purposes: [safeguarding]",
+        1,
+    );
+    std::fs::write(&file, narrowed).unwrap();
     assert_eq!(reload().await.status, 200);
     let now = activations(&h.ledger.all().await);
     assert_eq!(now.len(), 2);
     assert_eq!(
         (now[1]["version"].as_u64(), now[1]["previous_version"].as_u64()),
         (Some(4), Some(3))
+    );
+    assert_eq!(
+        (now[1]["diff"]["widens"].as_u64(), now[1]["diff"]["narrows"].as_u64()),
+        (Some(0), Some(1)),
+        "{:#}",
+        now[1]
     );
     h.stop().await;
 }

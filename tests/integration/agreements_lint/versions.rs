@@ -100,6 +100,7 @@ async fn against_live_reads_the_activation_records() {
         &store,
         &store,
         &snap,
+        None,
         isagate::admin::activations::Trigger::StartUp,
         "urn:isagate:gateway:start-up",
     )

@@ -29,7 +29,9 @@ async fn approved_v2(root: &std::path::Path, db: &std::path::Path) {
     let store =
         Store::open(&format!("sqlite://{}", db.display()), StoreOptions::default()).await.unwrap();
     let snap = Snapshot::read(&a, &s).unwrap();
-    record(&store, &store, &snap, Trigger::StartUp, "urn:isagate:gateway:start-up").await.unwrap();
+    record(&store, &store, &snap, None, Trigger::StartUp, "urn:isagate:gateway:start-up")
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
