@@ -116,6 +116,15 @@ pub struct StagedReload {
     pub apply: Box<dyn FnOnce() + Send>,
 }
 
+/// A proposal linted over the live folders: the findings, the snapshot of the set it
+/// would make, and what it changes against the set in force (`None` when the proposed
+/// set does not load).
+pub struct LintedProposal {
+    pub report: crate::agreements::lint::Report,
+    pub snapshot: crate::agreements::lifecycle::Snapshot,
+    pub diff: Option<crate::agreements::diff::Diff>,
+}
+
 /// `POST /v1/explain` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,7 +185,7 @@ pub trait AgreementsPort: Send + Sync {
     fn lint_proposal(
         &self,
         files: &crate::agreements::lifecycle::ProposalFiles,
-    ) -> Result<(crate::agreements::lint::Report, crate::agreements::lifecycle::Snapshot), String>;
+    ) -> Result<LintedProposal, String>;
     /// Write an approved proposal's files into the live folders.
     fn write_proposal(
         &self,

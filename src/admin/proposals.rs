@@ -63,8 +63,9 @@ pub struct Proposal {
     /// Lint errors of the set it would make (it cannot be approved while there are any).
     pub errors: usize,
     pub findings: Vec<LintFinding>,
-    /// The impact diff (null until `agreements diff` is wired in).
-    pub diff: Option<serde_json::Value>,
+    /// What the proposal changes against the set in force (`agreements diff`, docs/diff.md);
+    /// null when the proposed set does not load.
+    pub diff: Option<crate::agreements::diff::Diff>,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
@@ -146,8 +147,8 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
     note_ok(input.note.as_deref(), false)?;
     let files = ProposalFiles { agreements: input.agreements, schemas: input.schemas };
     files.check_names().map_err(|e| AdminError::Invalid(e.to_string()))?;
-    let (mut report, snapshot) =
-        state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?;
+    let linted = state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?;
+    let (mut report, snapshot) = (linted.report, linted.snapshot);
     let live = activations::live_set(state.ledger.as_ref())
         .await
         .map_err(AdminError::store("the live set could not be read"))?;
@@ -183,7 +184,7 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         schemas: hashes(&files.schemas),
         errors: report.errors(),
         findings: report.findings.iter().map(LintFinding::from).collect(),
-        diff: None,
+        diff: linted.diff,
         decided_by: None,
         decided_at: None,
         decision_note: None,
@@ -269,7 +270,7 @@ pub async fn approve(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         ));
     }
     // Linted again: the live set may have changed since it was proposed.
-    let (report, _) = state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?;
+    let report = state.agreements.lint_proposal(&files).map_err(AdminError::Internal)?.report;
     if report.has_errors() {
         let errors: Vec<_> = report
             .findings

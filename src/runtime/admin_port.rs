@@ -2,15 +2,15 @@
 //! stage a reload (the new set replaces the old one only when it loads clean), and the
 //! dry run with a throw-away pseudonymisation key.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::admin::ports::{
     summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
-    PortFailure, StageRefusal, StagedReload,
+    LintedProposal, PortFailure, StageRefusal, StagedReload,
 };
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
 use crate::agreements::lifecycle::{ProposalFiles, Snapshot};
-use crate::agreements::lint::Report;
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::RefusalCode;
@@ -66,11 +66,23 @@ impl AgreementsPort for PolicyAgreements {
         })
     }
 
-    fn lint_proposal(&self, files: &ProposalFiles) -> Result<(Report, Snapshot), String> {
+    fn lint_proposal(&self, files: &ProposalFiles) -> Result<LintedProposal, String> {
         let today = self.state.clock.today();
-        files
-            .lint(&self.source.agreements, &self.source.schemas, &self.agencies, today)
-            .map_err(|e| e.to_string())
+        let diff_against_live = |agreements: &Path, schemas: &Path| {
+            let source = PolicySource { agreements: agreements.into(), schemas: schemas.into() };
+            let proposed = load_policy(&source, &self.agencies).ok()?;
+            Some(crate::agreements::diff::diff(&self.state.policy.current(), &proposed))
+        };
+        let (report, snapshot, diff) = files
+            .lint(
+                &self.source.agreements,
+                &self.source.schemas,
+                &self.agencies,
+                today,
+                diff_against_live,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(LintedProposal { report, snapshot, diff })
     }
 
     fn write_proposal(&self, files: &ProposalFiles) -> Result<(), String> {

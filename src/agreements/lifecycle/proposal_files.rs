@@ -61,14 +61,16 @@ impl ProposalFiles {
 
     /// Lint the set `agreements_dir` + `schemas_dir` would be with these files laid over
     /// them; the report names files as they would be named in the live folders. Also
-    /// returns the snapshot of that set.
-    pub fn lint(
+    /// returns the snapshot of that set, and what `then` makes of its two folders while
+    /// they exist (the caller loads the proposed set there, for its diff).
+    pub fn lint<T>(
         &self,
         agreements_dir: &Path,
         schemas_dir: &Path,
         agencies: &[AgencyRef],
         today: Date,
-    ) -> Result<(Report, Snapshot), ProposalFilesError> {
+        then: impl FnOnce(&Path, &Path) -> T,
+    ) -> Result<(Report, Snapshot, T), ProposalFilesError> {
         self.check_names()?;
         let scratch = Scratch::new()?;
         let (a_dir, s_dir) = (scratch.0.join("agreements"), scratch.0.join("schemas"));
@@ -97,7 +99,8 @@ impl ProposalFiles {
                 f.file = format!("{to_s}{rest}");
             }
         }
-        Ok((report, snapshot))
+        let made = then(&a_dir, &s_dir);
+        Ok((report, snapshot, made))
     }
 
     /// Write every file into the live folders, schemas first, each atomically.

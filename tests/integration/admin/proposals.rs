@@ -49,7 +49,11 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     h.state.four_eyes.store(true, Ordering::SeqCst);
     let path = h.agreements_dir.join(FILE);
     let v3 = std::fs::read_to_string(&path).unwrap();
-    let v4 = v3.replacen("version: 3", "version: 4", 1);
+    let v4 = v3.replacen("version: 3", "version: 4", 1).replacen(
+        "purposes: [safeguarding, crime-prevention]",
+        "purposes: [safeguarding]",
+        1,
+    );
 
     // Alice proposes; the answer is linted and recorded.
     let p = call(
@@ -63,6 +67,10 @@ async fn a_second_identity_approves_and_unapproved_changes_are_refused() {
     assert_eq!(p.status, 201, "{}", p.body);
     assert_eq!((p.body["state"].as_str(), p.body["errors"].as_u64()), (Some("pending"), Some(0)));
     assert_eq!(p.body["proposer"], GOVERNANCE);
+    // What it changes against the set in force: one purpose removed from one flow.
+    let summary = &p.body["diff"]["summary"];
+    assert_eq!((summary["widens"].as_u64(), summary["narrows"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(p.body["diff"]["findings"][0]["agreement"], "ISA-LCC-MERPOL-0007");
     let id = p.body["id"].as_str().unwrap().to_owned();
     assert_eq!(p.record_id.as_deref(), Some(id.as_str()));
     let listed =
