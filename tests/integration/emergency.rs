@@ -122,7 +122,20 @@ fn a_dead_webhook_does_not_block_and_is_counted() {
 }
 
 /// The store, yielding before every call, so two sweeps interleave like two replicas.
-struct Interleaved(Store);
+/// The first read of the claims waits at `meet` until the other replica has read them
+/// too, so both see no claim and both claim: the race the sweep must settle.
+struct Interleaved(Store, std::sync::Mutex<Option<Arc<tokio::sync::Barrier>>>);
+
+impl Interleaved {
+    /// Two replicas over `store` whose first reads of the claims meet.
+    fn pair(store: &Store) -> (Arc<dyn Ledger>, Arc<dyn Ledger>) {
+        let meet = Arc::new(tokio::sync::Barrier::new(2));
+        let one = |m: &Arc<tokio::sync::Barrier>| -> Arc<dyn Ledger> {
+            Arc::new(Interleaved(store.clone(), std::sync::Mutex::new(Some(Arc::clone(m)))))
+        };
+        (one(&meet), one(&meet))
+    }
+}
 
 impl Ledger for Interleaved {
     fn append(
@@ -152,6 +165,10 @@ impl Ledger for Interleaved {
     ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
+            let meet = self.1.lock().unwrap().take();
+            if let Some(meet) = meet {
+                meet.wait().await;
+            }
             Ledger::governance_since(&self.0, after).await
         })
     }
@@ -192,8 +209,7 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
     let recent = append_at(crate::admin::harness_draft(), hours(5)).await;
     clock.set(now);
 
-    let a: Arc<dyn Ledger> = Arc::new(Interleaved(store.clone()));
-    let b: Arc<dyn Ledger> = Arc::new(Interleaved(store.clone()));
+    let (a, b) = Interleaved::pair(&store);
     let alerts = Alerts::new(Some(webhook(&rx.url, &rx.ca_pem, scratch.path(), 2)));
     let settings = |name: &str| OverdueSettings {
         actor: format!("urn:isagate:gateway:{name}"),
@@ -207,8 +223,14 @@ async fn an_overdue_review_alerts_once_across_two_replicas() {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.len() + rb.len(), 1, "one alert, not two: {ra:?} {rb:?}");
     assert_eq!(ra.iter().chain(&rb).next(), Some(&old.id));
-    let claims = Ledger::governance_since(&store, 0).await.unwrap();
-    assert_eq!(claims.len(), 2, "both replicas claimed; only the first claim alerts");
+    let claims: Vec<_> = Ledger::governance_since(&store, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.draft.governance)
+        .filter(|g| g["action"] == isagate::emergency::overdue::CLAIM_ACTION)
+        .collect();
+    assert_eq!(claims.len(), 2, "both replicas claimed; only the first claim alerts: {claims:?}");
     let got = rx.next().await;
     check_signed(&got);
     let body: Alert = serde_json::from_slice(&got.body).unwrap();
