@@ -8,6 +8,7 @@ pub(crate) mod process;
 
 mod bare_lf;
 mod demo;
+mod demo_colours;
 mod emergency;
 mod expect_continue;
 mod replicas;
