@@ -23,7 +23,7 @@ pub enum RestrictionsCmd {
         #[arg(long)]
         id: String,
         /// The agreements it covers: `*` (all) or agreement ids separated by commas.
-        /// (`--agreements` is the global agreements folder.)
+        /// (Checked against the agreements that the config's `[paths]` load.)
         #[arg(long, value_name = "IDS", default_value = "*")]
         scope: String,
         /// Why, for the record (for example the reference of the subject's objection).

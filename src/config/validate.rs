@@ -190,9 +190,14 @@ impl Ctx<'_> {
             Err(_) => false,
         };
         if !ok {
-            let want =
-                if https_only { "an `https://` URL" } else { "an `http://` or `https://` URL" };
-            self.problem(key, Some(s.span()), format!("`{text}` is not {want} with a host"));
+            let message = if https_only && text.starts_with("http://") {
+                format!("`{text}` is plain `http://`, which is never sent: use `https://`")
+            } else if https_only {
+                format!("`{text}` is not an `https://` URL with a host")
+            } else {
+                format!("`{text}` is not an `http://` or `https://` URL with a host")
+            };
+            self.problem(key, Some(s.span()), message);
         }
         Some(text.clone())
     }
@@ -381,7 +386,10 @@ pub(super) fn validate(
 
     let a = &raw.alerts;
     let alerts = Alerts {
-        webhook_url: c.http_url("alerts.webhook_url", &a.webhook_url, false),
+        // HTTPS only: an alert carries the caller's free-text justification, and the
+        // webhook client never sends in clear (an `http://` URL would load, then fail
+        // every delivery).
+        webhook_url: c.http_url("alerts.webhook_url", &a.webhook_url, true),
         webhook_key: a
             .webhook_key
             .as_ref()

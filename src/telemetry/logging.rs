@@ -137,7 +137,8 @@ pub fn init_logging(
     log_level: &str,
     otlp: Option<OtlpSettings>,
 ) -> Result<TelemetryGuard, TelemetryError> {
-    let (subscriber, guard) = build_subscriber_at(format, log_level, otlp, std::io::stderr)?;
+    let ansi = colour(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref());
+    let (subscriber, guard) = build(format, log_level, otlp, std::io::stderr, ansi)?;
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|_| TelemetryError::AlreadyInstalled)?;
     Ok(guard)
@@ -166,8 +167,15 @@ where
     build_subscriber_at(format, DEFAULT_FILTER, otlp, writer)
 }
 
-/// Builds the subscriber [`init_logging`] installs, writing logs to `writer`, without
-/// installing it (tests use it with `tracing::subscriber::with_default`).
+/// Whether text logs carry ANSI colours: only on a terminal, and never when `NO_COLOR` is
+/// set to anything but the empty string (<https://no-color.org>). A log redirected to a
+/// file or a pipe stays plain text.
+pub fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// Builds the subscriber [`init_logging`] installs, writing logs to `writer` (without
+/// colours), without installing it (tests use it with `tracing::subscriber::with_default`).
 pub fn build_subscriber_at<W>(
     format: LogFormat,
     log_level: &str,
@@ -177,12 +185,26 @@ pub fn build_subscriber_at<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    build(format, log_level, otlp, writer, false)
+}
+
+/// [`build_subscriber_at`], with ANSI colours in text logs when `ansi`.
+fn build<W>(
+    format: LogFormat,
+    log_level: &str,
+    otlp: Option<OtlpSettings>,
+    writer: W,
+    ansi: bool,
+) -> Result<(impl Subscriber + Send + Sync + 'static, TelemetryGuard), TelemetryError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let directives = log_directives(log_level);
     let log_filter =
         EnvFilter::try_new(&directives).map_err(|e| TelemetryError::BadFilter(e.to_string()))?;
 
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::with_capacity(2);
-    let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi);
     layers.push(match format.resolve() {
         LogFormat::Text => fmt.with_filter(log_filter).boxed(),
         _ => fmt.json().with_current_span(true).with_filter(log_filter).boxed(),
@@ -249,6 +271,16 @@ mod tests {
         assert_eq!(traces_url("http://c:4318"), "http://c:4318/v1/traces");
         assert_eq!(traces_url("http://c:4318/"), "http://c:4318/v1/traces");
         assert_eq!(traces_url("http://c:4318/custom/traces"), "http://c:4318/custom/traces");
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))), "an empty NO_COLOR does not count");
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None), "a redirected log is plain");
+        assert!(!colour(false, Some(OsStr::new("1"))));
     }
 
     #[test]

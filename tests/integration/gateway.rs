@@ -9,6 +9,7 @@ pub(crate) mod process;
 mod approved_start;
 mod bare_lf;
 mod demo;
+mod demo_colours;
 mod emergency;
 mod expect_continue;
 mod expired;

@@ -12,6 +12,7 @@ mod audit_store;
 mod cli_help;
 mod config;
 mod differential;
+mod docs;
 mod emergency;
 mod explain;
 mod gateway;

@@ -75,22 +75,44 @@ pub(crate) fn clean_message(raw: &str) -> String {
     msg
 }
 
-/// The [`Pos`] of a serde-saphyr location in `text`.
+/// The [`Pos`] of a serde-saphyr location in `text`: line and column are counted from the
+/// byte offset over `\n` line ends, as the quoted snippet and an editor count them. YAML
+/// also ends a line at a lone `\r`, so the parser's own line number can lie past the end
+/// of the file (found by `fuzz/`, target `agreements`).
 pub(crate) fn pos_of(text: &str, loc: &Location) -> Pos {
     let line = u32::try_from(loc.line()).unwrap_or(u32::MAX).max(1);
     let column = u32::try_from(loc.column()).unwrap_or(u32::MAX).max(1);
     let span = loc.span();
-    let offset = span
+    let known = span
         .byte_offset()
         .and_then(|o| usize::try_from(o).ok())
-        .filter(|o| *o <= text.len() && text.is_char_boundary(*o))
-        .unwrap_or_else(|| Pos::offset_of(text, line, column));
+        .filter(|o| *o <= text.len() && text.is_char_boundary(*o));
+    let offset = known.unwrap_or_else(|| yaml_offset(text, line, column));
     let len = span
         .byte_len()
         .and_then(|l| usize::try_from(l).ok())
         .filter(|l| offset + l <= text.len() && text.is_char_boundary(offset + l))
         .unwrap_or(0);
-    Pos { line, column, offset, len }
+    Pos::at_offset(text, offset, len)
+}
+
+/// The byte offset of a 1-based YAML line and column: lines end at `\r\n`, `\r` or `\n`.
+fn yaml_offset(text: &str, line: u32, column: u32) -> usize {
+    let bytes = text.as_bytes();
+    let (mut at, mut current) = (0usize, 1u32);
+    while current < line && at < bytes.len() {
+        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            at += 1;
+        }
+        if matches!(bytes[at], b'\r' | b'\n') {
+            current += 1;
+        }
+        at += 1;
+    }
+    let rest = text.get(at..).unwrap_or("");
+    let within = rest.find(['\r', '\n']).unwrap_or(rest.len());
+    let column = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+    at + rest[..within].char_indices().nth(column).map_or(within, |(b, _)| b)
 }
 
 fn convert(text: &str, node: Spanned<RawNode>) -> YNode {
@@ -283,6 +305,16 @@ mod tests {
         assert!(e.duplicate_key);
         assert_eq!((e.pos.line, e.pos.column), (3, 1));
         assert_eq!(e.message, "duplicate mapping key: a");
+    }
+
+    #[test]
+    fn lone_carriage_returns_do_not_push_lines_past_the_end() {
+        // Found by the `agreements` fuzz target: YAML counts each `\r` as a line end.
+        let text = "a: 1\r\r\r\r\r\r\r\r\r\rb: [1\n";
+        let e = parse(text).unwrap_err();
+        let lines = u32::try_from(text.split('\n').count()).unwrap();
+        assert!(e.pos.line >= 1 && e.pos.line <= lines, "line {} of {lines}", e.pos.line);
+        assert_eq!(Pos::at_offset(text, e.pos.offset, 0).line, e.pos.line);
     }
 
     #[test]
