@@ -26,8 +26,19 @@ async fn ready(port: u16) -> bool {
 }
 
 /// Run `isagate serve` with `log_level` in its config and `env` as `ISAGATE_LOG` (or none)
-/// until it is ready, stop it with `SIGTERM`, and return what it logged.
+/// until it is ready, stop it with `SIGTERM`, and return what it logged. A port taken by
+/// another test between choosing it and binding it is chosen again (at most 3 times).
 async fn serve_and_stop(log_level: &str, env: Option<&str>) -> String {
+    for _ in 0..3 {
+        if let Some(logged) = try_serve_and_stop(log_level, env).await {
+            return logged;
+        }
+    }
+    panic!("three sets of ports were taken before `isagate serve` could bind them");
+}
+
+/// One run of [`serve_and_stop`]; `None` when a port was already in use.
+async fn try_serve_and_stop(log_level: &str, env: Option<&str>) -> Option<String> {
     let (dir, _certs, _ca, mocks) = prepare(&Options::default()).await;
     let ports = (free_port(), free_port(), free_port());
     let opts = Options { ports: Some(ports), ..Options::default() };
@@ -48,8 +59,13 @@ async fn serve_and_stop(log_level: &str, env: Option<&str>) -> String {
     let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !ready(ports.2).await {
+        let exited = child.try_wait().unwrap().is_some();
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        if exited && logged.contains("Address already in use") {
+            return None;
+        }
         assert!(
-            Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+            Instant::now() < deadline && !exited,
             "`isagate serve` did not become ready: {}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
@@ -59,7 +75,7 @@ async fn serve_and_stop(log_level: &str, env: Option<&str>) -> String {
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(status.success(), "{status:?}: {logged}");
-    logged
+    Some(logged)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
