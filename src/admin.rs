@@ -83,6 +83,8 @@ pub struct AdminState {
     pub max_body: usize,
     /// Agency id -> display name (`[[agencies]] name`), for the transparency report.
     pub agency_names: std::collections::BTreeMap<String, String>,
+    /// The console's form-token key (`keys.console`); `None`: console forms are refused.
+    pub console_key: Option<crate::console::csrf::CsrfKey>,
 }
 
 impl AdminState {
@@ -105,6 +107,7 @@ impl AdminState {
             clock: Arc::new(crate::clock::SystemClock),
             max_body: 1024 * 1024,
             agency_names: std::collections::BTreeMap::new(),
+            console_key: None,
         }
     }
 }

@@ -318,6 +318,7 @@ pub struct DevCerts {
     pub revoked_identity: String,
     pub pseudonymisation_key: PathBuf,
     pub subject_key: PathBuf,
+    pub console_key: PathBuf,
     pub checkpoint_key: PathBuf,
     pub checkpoint_public_key: PathBuf,
     /// Every file, with one line on what it is, in the order written.
@@ -422,6 +423,9 @@ pub fn generate_with_ca(
     let subject_key = out.join("subject.key");
     crate::keys::SecretKey::random()?.write(&subject_key)?;
     note(&subject_key, "subject-hash key".into());
+    let console_key = out.join("console.key");
+    crate::keys::SecretKey::random()?.write(&console_key)?;
+    note(&console_key, "console form-token (CSRF) key".into());
     let checkpoint_key = out.join("checkpoint.key");
     let checkpoint_public_key = out.join("checkpoint.pub");
     write_checkpoint_keypair(&checkpoint_key, &checkpoint_public_key)?;
@@ -442,6 +446,7 @@ pub fn generate_with_ca(
         revoked_identity,
         pseudonymisation_key,
         subject_key,
+        console_key,
         checkpoint_key,
         checkpoint_public_key,
         written,

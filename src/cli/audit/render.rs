@@ -1,7 +1,7 @@
-//! Renders the transparency report as text, CSV or one self-contained HTML page with
-//! inline SVG bar charts (no scripts, no external resources). The report holds only
-//! counts keyed by agreement, flow, purpose, outcome, code and state; every key is
-//! still escaped, since agreement ids come from files.
+//! Renders the transparency report as text, CSV or one self-contained HTML page (the
+//! governance console's template, `console::report`, which escapes every key: agreement
+//! ids come from files). The report holds only counts keyed by agreement, flow, purpose,
+//! outcome, code and state.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -103,71 +103,7 @@ pub fn csv(r: &Report) -> String {
     s
 }
 
-fn esc(v: &str) -> String {
-    v.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn chart(title: &str, counts: &BTreeMap<String, u64>) -> String {
-    let max = counts.values().copied().max().unwrap_or(1).max(1);
-    let row = 22;
-    let height = row * counts.len() + 4;
-    let mut svg = format!(
-        "<section><h2>{}</h2><svg role=\"img\" aria-label=\"{}\" width=\"760\" height=\"{height}\" \
-         xmlns=\"http://www.w3.org/2000/svg\">",
-        esc(title),
-        esc(title)
-    );
-    for (i, (k, v)) in counts.iter().enumerate() {
-        let y = i * row + 2;
-        let w = (*v as f64 / max as f64 * 400.0).round().max(1.0);
-        let _ = write!(
-            svg,
-            "<text x=\"0\" y=\"{}\" class=\"k\">{}</text><rect x=\"300\" y=\"{y}\" width=\"{w}\" height=\"16\" \
-             class=\"b\"/><text x=\"{}\" y=\"{}\">{v}</text>",
-            y + 13,
-            esc(k),
-            300.0 + w + 6.0,
-            y + 13
-        );
-    }
-    svg.push_str("</svg></section>\n");
-    svg
-}
-
+/// One self-contained HTML page: the console's report template and stylesheet.
 pub fn html(r: &Report) -> String {
-    let mut s = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>isagate transparency report</title>\n\
-         <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:52em;color:#222}\
-         h1{font-size:1.5em}h2{font-size:1.1em;margin-top:1.5em}.b{fill:#3366aa}.k{font-size:12px}\
-         text{font-size:12px;fill:#222}table{border-collapse:collapse}td{padding:.2em .8em}</style></head><body>\n",
-    );
-    let _ = writeln!(
-        s,
-        "<h1>Transparency report</h1><p>Period: {}. Counts only: this report holds no personal data.</p>\
-         <p>Generated {}. Record chain {}.</p>",
-        esc(&period(r)),
-        esc(&r.generated_at),
-        esc(&chain(r))
-    );
-    for line in r.archive.lines() {
-        let _ = writeln!(s, "<p>{}</p>", esc(&line));
-    }
-    let _ = writeln!(
-        s,
-        "<table><tr><td>Transfers</td><td>{}</td></tr><tr><td>Records</td><td>{}</td></tr>\
-         <tr><td>Emergency disclosures</td><td>{}</td></tr>\
-         <tr><td>Emergency reviews</td><td>{}</td></tr></table>",
-        r.transfers, r.total, r.emergencies.total, r.emergencies.reviews
-    );
-    for (title, _, counts) in sections(r) {
-        if !counts.is_empty() {
-            s.push_str(&chart(title, counts));
-        }
-    }
-    s.push_str("</body></html>\n");
-    s
+    crate::console::report::standalone(r)
 }
