@@ -275,14 +275,16 @@ async fn serve(ctx: &Ctx<'_>, page: Page) -> Result<Reply, ConsoleError> {
     }
 }
 
-/// The headers every console response carries.
+/// The headers every console response carries. `Referrer-Policy` is `same-origin`, not
+/// `no-referrer`: with `no-referrer` browsers send `Origin: null` on form posts, which
+/// the cross-site check must refuse.
 pub fn secure(mut resp: Reply, content_type: &'static str) -> Reply {
     let h = resp.headers_mut();
     h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(http::header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(http::header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(http::header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(http::header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }

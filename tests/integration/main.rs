@@ -10,6 +10,7 @@ mod agreements_lint;
 mod audit_store;
 mod cli_help;
 mod config;
+mod console;
 mod differential;
 mod emergency;
 mod explain;
