@@ -28,7 +28,8 @@ pub fn write(
     password: &str,
     path: &Path,
 ) -> Result<(), TlsError> {
-    let fail = |detail: String| TlsError::Generate { what: format!("`{}`", path.display()), detail };
+    let fail =
+        |detail: String| TlsError::Generate { what: format!("`{}`", path.display()), detail };
     let key_der = pem::parse(&leaf.key_pem).map_err(|e| fail(e.to_string()))?;
     let key = PrivateKey::from_der(key_der.contents()).map_err(|e| fail(e.to_string()))?;
     let certs = [
@@ -61,6 +62,7 @@ mod tests {
         let store = KeyStore::from_pkcs12(&data, &password, policy).unwrap();
         let (_, chain) = store.private_key_chain().unwrap();
         assert_eq!(chain.certs()[0].as_der(), leaf.cert_der.as_slice());
-        assert!(KeyStore::from_pkcs12(&data, "wrong", p12_keystore::Pkcs12ImportPolicy::Strict).is_err());
+        assert!(KeyStore::from_pkcs12(&data, "wrong", p12_keystore::Pkcs12ImportPolicy::Strict)
+            .is_err());
     }
 }
