@@ -95,15 +95,16 @@ fn answer(ctx: &Ctx<'_>, r: &SubjectResult) -> Markup {
             table {
                 caption { "Every record about this person" }
                 thead { tr {
-                    th scope="col" { "Time" } th scope="col" { "From" } th scope="col" { "To" }
+                    th scope="col" { "Time" } th scope="col" { "Kind" } th scope="col" { "From" } th scope="col" { "To" }
                     th scope="col" { "Agreement, flow" } th scope="col" { "Purpose" } th scope="col" { "Outcome" }
                     th scope="col" { "Fields disclosed" } th scope="col" { "Fields withheld" }
                 } }
                 tbody {
-                    @if r.records.is_empty() { tr { td colspan="8" { "No record names this person." } } }
+                    @if r.records.is_empty() { tr { td colspan="9" { "No record names this person." } } }
                     @for rec in &r.records {
                         tr {
                             td { (text(rec, "time")) }
+                            td { (text(rec, "kind")) }
                             td { (agency(ctx, text(rec, "from"))) }
                             td { (agency(ctx, text(rec, "to"))) }
                             td { (text(&rec["agreement"], "id")) " " (text(rec, "flow")) }

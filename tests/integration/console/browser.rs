@@ -15,7 +15,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::webdriver::Browser;
-use crate::admin::harness::{emergency_draft, Harness, GOVERNANCE};
+use crate::admin::harness::{emergency_draft, subject_key, Harness, GOVERNANCE};
 use crate::admin::pki::Pki;
 use crate::support;
 use isagate::emergency::Ledger as _;
@@ -169,7 +169,9 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     let homes = support::scratch();
     let gov_home = nss_home(&h.pki, GOVERNANCE, homes.path());
     let agency_home = nss_home(&h.pki, "urn:isagate:agency:lcc-ssc", homes.path());
-    let disclosure = h.ledger.append(emergency_draft()).await.unwrap();
+    let mut draft = emergency_draft();
+    draft.subjects = vec![subject_key().hash("nhs-number", "9434765919")];
+    let disclosure = h.ledger.append(draft).await.unwrap();
 
     let b = Browser::start(&gov_home).await;
     let url = |p: &str| format!("{}{p}", h.url);
@@ -231,6 +233,7 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     b.click("form[action='/console/subject'] button").await;
     let t = shown(&b, "Disclosures about this person").await;
     assert!(t.contains("Disclosures about this person") && !t.contains("9434765919"), "{t}");
+    assert!(t.contains("child-at-risk") && t.contains("merseyside-police"), "the disclosure: {t}");
     check_page(&b, &axe_source, "subject").await;
     let nav_in_print: Value = b.print_media_display("nav").await;
     assert_eq!(nav_in_print, "none", "the print stylesheet hides the navigation");
