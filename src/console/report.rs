@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use http::StatusCode;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped};
 
 use super::layout::{self, Section};
 use super::{api, chart, ConsoleError, Ctx};
@@ -74,7 +74,8 @@ pub fn body(r: &Report) -> Markup {
 /// The report as one self-contained HTML file (the console's stylesheet inlined).
 pub fn standalone(r: &Report) -> String {
     html! {
-        (DOCTYPE)
+        // Lower case, as the file has always begun (scripts that read it may look for it).
+        (PreEscaped("<!doctype html>\n"))
         html lang="en" {
             head {
                 meta charset="utf-8";
