@@ -13,6 +13,7 @@ use super::layout::{self, Section};
 use super::{api, chart, ConsoleError, Ctx};
 use crate::admin::reply::Reply;
 use crate::audit::Report;
+use crate::cli::audit::render::{self, sections};
 
 /// A download's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,40 +22,11 @@ pub enum Format {
     Json,
 }
 
-/// The report's sections in display order: (title, key column, counts).
-fn sections(
-    r: &Report,
-) -> Vec<(&'static str, &'static str, &std::collections::BTreeMap<String, u64>)> {
-    vec![
-        ("Transfers by recipient agency", "Recipient", &r.by_recipient),
-        ("Transfers by agreement", "Agreement", &r.by_agreement),
-        ("Transfers by flow", "Flow", &r.by_flow),
-        ("Transfers by purpose", "Purpose", &r.by_purpose),
-        ("Transfers by outcome", "Outcome", &r.by_outcome),
-        ("Refusals by code", "Refusal code", &r.refusals_by_code),
-        ("Records by kind", "Kind", &r.by_kind),
-        ("Emergencies by category", "Category", &r.emergencies.by_category),
-        ("Emergencies by review state", "Review state", &r.emergencies.by_review_state),
-        ("Subjects told (reviewed emergencies)", "Subject told", &r.emergencies.subject_told),
-    ]
-}
-
 /// The report's body: period, chain, totals and every section's chart.
 pub fn body(r: &Report) -> Markup {
-    let chain = match &r.chain {
-        Some(c) if c.ok => {
-            format!("verified: {} live records, head {} {}", c.records, c.head_seq, c.head_hash)
-        }
-        Some(c) => format!(
-            "BROKEN at record {}: run `isagate audit verify`",
-            c.first_bad_seq.map_or_else(|| "?".to_owned(), |s| s.to_string())
-        ),
-        None => "not checked".to_owned(),
-    };
-    let inclusive = if r.until_inclusive { "inclusive" } else { "exclusive" };
     html! {
-        p { "Period: " (r.since) " to " (r.until) " (" (inclusive) "). Counts only: this report holds no personal data." }
-        p { "Generated " (r.generated_at) ". Record chain " (chain) "." }
+        p { "Period: " (render::period(r)) ". Counts only: this report holds no personal data." }
+        p { "Generated " (r.generated_at) ". Record chain " (render::chain(r)) "." }
         @for line in r.archive.lines() { p { (line) } }
         table {
             caption { "Totals" }
@@ -66,7 +38,7 @@ pub fn body(r: &Report) -> Markup {
             }
         }
         div.columns {
-            @for (title, key, counts) in sections(r) { (chart::bars(title, key, counts)) }
+            @for sec in sections(r) { (chart::bars(sec.title, sec.key, sec.counts)) }
         }
     }
 }

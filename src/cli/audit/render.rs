@@ -8,34 +8,51 @@ use std::fmt::Write as _;
 
 use crate::audit::Report;
 
-/// The report's sections in display order: (title, CSV name, counts).
-fn sections(r: &Report) -> Vec<(&'static str, &'static str, &BTreeMap<String, u64>)> {
+/// The report's sections in display order: one list for text, CSV and HTML.
+pub struct Section<'r> {
+    pub title: &'static str,
+    /// The section's name in the CSV's first column.
+    pub csv: &'static str,
+    /// What the keys are (a chart's first column header).
+    pub key: &'static str,
+    pub counts: &'r BTreeMap<String, u64>,
+}
+
+pub fn sections(r: &Report) -> Vec<Section<'_>> {
+    let s = |title, csv, key, counts| Section { title, csv, key, counts };
+    let e = &r.emergencies;
     vec![
-        ("Records by kind", "kind", &r.by_kind),
-        ("Transfers by recipient agency", "recipient", &r.by_recipient),
-        ("Transfers by agreement", "agreement", &r.by_agreement),
-        ("Transfers by flow", "flow", &r.by_flow),
-        ("Transfers by purpose", "purpose", &r.by_purpose),
-        ("Transfers by outcome", "outcome", &r.by_outcome),
-        ("Refusals by code", "refusal-code", &r.refusals_by_code),
-        ("Emergencies by category", "emergency-category", &r.emergencies.by_category),
-        ("Emergencies by review state", "emergency-review-state", &r.emergencies.by_review_state),
-        (
+        s("Records by kind", "kind", "Kind", &r.by_kind),
+        s("Transfers by recipient agency", "recipient", "Recipient", &r.by_recipient),
+        s("Transfers by agreement", "agreement", "Agreement", &r.by_agreement),
+        s("Transfers by flow", "flow", "Flow", &r.by_flow),
+        s("Transfers by purpose", "purpose", "Purpose", &r.by_purpose),
+        s("Transfers by outcome", "outcome", "Outcome", &r.by_outcome),
+        s("Refusals by code", "refusal-code", "Refusal code", &r.refusals_by_code),
+        s("Emergencies by category", "emergency-category", "Category", &e.by_category),
+        s(
+            "Emergencies by review state",
+            "emergency-review-state",
+            "Review state",
+            &e.by_review_state,
+        ),
+        s(
             "Subjects told (reviewed emergencies)",
             "emergency-subject-told",
-            &r.emergencies.subject_told,
+            "Subject told",
+            &e.subject_told,
         ),
     ]
 }
 
 /// The period as given: `2026-03-01 to 2026-03-31 (inclusive)`.
-fn period(r: &Report) -> String {
+pub fn period(r: &Report) -> String {
     let inclusive = if r.until_inclusive { " (inclusive)" } else { " (exclusive)" };
     format!("{} to {}{inclusive}", r.since, r.until)
 }
 
 /// The chain's state in a sentence.
-fn chain(r: &Report) -> String {
+pub fn chain(r: &Report) -> String {
     match &r.chain {
         Some(c) if c.ok => {
             format!("verified: {} live records, head seq {} {}", c.records, c.head_seq, c.head_hash)
@@ -65,12 +82,12 @@ pub fn human(r: &Report) -> String {
         "{} emergency disclosures, {} reviews",
         r.emergencies.total, r.emergencies.reviews
     );
-    for (title, _, counts) in sections(r) {
-        if counts.is_empty() {
+    for sec in sections(r) {
+        if sec.counts.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "\n{title}");
-        for (k, v) in counts {
+        let _ = writeln!(s, "\n{}", sec.title);
+        for (k, v) in sec.counts {
             let _ = writeln!(s, "  {k:<48} {v:>8}");
         }
     }
@@ -95,9 +112,9 @@ pub fn csv(r: &Report) -> String {
     let _ = writeln!(s, "total,records,{}", r.total);
     let _ = writeln!(s, "total,emergencies,{}", r.emergencies.total);
     let _ = writeln!(s, "total,emergency-reviews,{}", r.emergencies.reviews);
-    for (_, name, counts) in sections(r) {
-        for (k, v) in counts {
-            let _ = writeln!(s, "{name},{},{v}", csv_field(k));
+    for sec in sections(r) {
+        for (k, v) in sec.counts {
+            let _ = writeln!(s, "{},{},{v}", sec.csv, csv_field(k));
         }
     }
     s
