@@ -125,7 +125,7 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| {
                     let v: Value = serde_json::from_slice(black_box(bytes)).unwrap();
                     let m = minimise(&plan, &v, &opts).unwrap();
-                    black_box((serde_json::to_vec(&m.value).unwrap(), m.disclosed.len()))
+                    black_box((serde_json::to_vec(&m.value).unwrap(), m.report.disclosed.len()))
                 })
             },
         );

@@ -9,7 +9,8 @@
 //!
 //! - [`router`]: the route table (the one list the OpenAPI document is checked against),
 //!   identity check and dispatch.
-//! - [`agreements`], [`reviews`], [`audit`], [`restrictions`]: the endpoints by domain.
+//! - [`agreements`], [`proposals`], [`reviews`], [`audit`], [`restrictions`]: the
+//!   endpoints by domain; [`activations`]: recording a set that goes live.
 //! - [`ports`]: what the admin listener needs from the agreements and the record store;
 //!   [`store_port`] implements the store's part for `audit::Store`.
 //! - [`openapi`]: the OpenAPI document.
@@ -22,12 +23,14 @@
 //! This module must not expose live pseudonyms (`/v1/explain` uses a throw-away key), a
 //! subject id (restrictions keep keyed hashes), or answer anyone but governance.
 
+pub mod activations;
 pub mod agreements;
 pub mod audit;
 pub mod client;
 pub mod error;
 pub mod openapi;
 pub mod ports;
+pub mod proposals;
 pub mod reply;
 pub mod restrictions;
 pub mod reviews;
@@ -85,6 +88,11 @@ pub struct AdminState {
     pub agency_names: std::collections::BTreeMap<String, String>,
     /// The console's form-token key (`keys.console`); `None`: console forms are refused.
     pub console_key: Option<crate::console::csrf::CsrfKey>,
+    /// `governance.four_eyes`: a change goes live only once a second governance identity
+    /// approved it (default false).
+    pub four_eyes: std::sync::atomic::AtomicBool,
+    /// Serialises proposal decisions and reloads in this process.
+    pub lifecycle_lock: tokio::sync::Mutex<()>,
 }
 
 impl AdminState {
@@ -108,6 +116,8 @@ impl AdminState {
             max_body: 1024 * 1024,
             agency_names: std::collections::BTreeMap::new(),
             console_key: None,
+            four_eyes: std::sync::atomic::AtomicBool::new(false),
+            lifecycle_lock: tokio::sync::Mutex::new(()),
         }
     }
 }

@@ -15,8 +15,11 @@
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
 //!   [`report`]: transparency report and emergency queue; [`archive`]: segments and anchors;
 //!   [`segments`]: archived segments read back for the read side.
+//! - [`activity`]: an agreement's last activation and last transfer (the register).
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
+//! - `texts`: the text of every agreement and schema ever active, by SHA-256.
 
+pub mod activity;
 pub mod archive;
 mod batch;
 pub mod canonical;
@@ -31,6 +34,7 @@ pub mod segments;
 mod sqlite;
 pub mod store;
 pub mod subject_access;
+mod texts;
 pub mod verify;
 
 pub use archive::{archive, AnchorInfo, ArchiveSummary};

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod dev_certs;
 pub mod emergency;
+pub mod governance;
 pub mod mock_agency;
 pub mod restrictions;
 pub mod serve;
@@ -49,6 +50,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The registered agencies from the config (read without its certificate files), when
+    /// there is a config.
+    pub fn agency_refs(&self) -> anyhow::Result<Option<Vec<crate::agreements::AgencyRef>>> {
+        let Some(path) = self.config_path() else { return Ok(None) };
+        let config = crate::config::Config::load_without_files(&path);
+        Ok(Some(
+            anyhow::Context::context(config, "cannot read the agencies from the configuration")?
+                .to_agency_refs(),
+        ))
+    }
+
     /// `--config`, or `./isagate.toml` when it exists.
     pub fn config_path(&self) -> Option<PathBuf> {
         match &self.config {

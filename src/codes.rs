@@ -273,9 +273,11 @@ impl Direction {
     }
 }
 
-/// The lawful bases an agreement relies on. Article 9 conditions unlock special
-/// category fields, Article 10 conditions unlock criminal offence fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The lawful bases an agreement (or one of its flows) relies on, as codes of the closed
+/// vocabulary (`crate::agreements::lawful_basis`); the record keeps it as it is. Which
+/// codes unlock special category or criminal offence fields is decided there, from the
+/// codes and the flow's regime, never from whether a list is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LawfulBasis {
     #[serde(default)]
@@ -284,17 +286,13 @@ pub struct LawfulBasis {
     pub article_9: Vec<String>,
     #[serde(default)]
     pub article_10: Vec<String>,
+    /// DPA 2018 Part 3 (law enforcement): section 35 and Schedule 8 codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_3: Vec<String>,
     #[serde(default)]
     pub statutory_gateway: Vec<String>,
-}
-
-impl LawfulBasis {
-    /// Special category fields may be disclosed.
-    pub fn has_article_9(&self) -> bool {
-        !self.article_9.is_empty()
-    }
-    /// Criminal offence fields may be disclosed.
-    pub fn has_article_10(&self) -> bool {
-        !self.article_10.is_empty()
-    }
+    /// The appropriate policy document the conditions rely on (DPA 2018 Schedule 1
+    /// paragraph 5; section 42 for Part 3): its title or reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appropriate_policy_document: Option<String>,
 }

@@ -39,6 +39,7 @@ pub struct Config {
     pub admin_client: AdminClient,
     pub paths: Paths,
     pub shutdown: Shutdown,
+    pub governance: Governance,
     pub agencies: Vec<Agency>,
 }
 
@@ -243,6 +244,14 @@ pub struct Shutdown {
     pub drain: Duration,
 }
 
+/// `[governance]`: how agreement changes go live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Governance {
+    /// A changed agreement goes live only once a second governance identity approved it
+    /// (default false).
+    pub four_eyes: bool,
+}
+
 /// One `[[agencies]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agency {
@@ -257,6 +266,9 @@ pub struct Agency {
     /// Allowed client certificate SHA-256 fingerprints, lowercase hex (no `sha256:`).
     /// Empty: any certificate with this agency's identity.
     pub pins: Vec<String>,
+    /// A public authority acting in its tasks, which may not rely on Article 6(1)(f) or
+    /// (ea) (`public_authority`, default true; contract section 9).
+    pub public_authority: bool,
 }
 
 impl Agency {
@@ -374,6 +386,7 @@ impl Config {
                 name: a.name.clone(),
                 jurisdiction: a.jurisdiction.clone(),
                 receives: a.upstream.is_some(),
+                public_authority: a.public_authority,
             })
             .collect()
     }

@@ -21,5 +21,6 @@ pub mod path;
 pub mod rate;
 pub mod server;
 pub mod state;
+pub mod stripped;
 pub mod transfer;
 pub mod upstream;

@@ -13,6 +13,7 @@ pub mod transforms;
 
 pub use plan::{SchemaError, SchemaPlan, Violation};
 pub use query::minimise_query;
+pub use query::QueryMinimised;
 pub use strip::{minimise, MinimiseError, MinimiseOptions};
 
 use serde::{Deserialize, Serialize};
@@ -20,14 +21,24 @@ use serde::{Deserialize, Serialize};
 use crate::codes::StripReason;
 
 /// One stripped node (the topmost one only), as recorded and explained.
+///
+/// In the record (format 2, contract section 5) `path` is a schema path: a key the
+/// schema names is written as it is, any other key and every array position `*`; an
+/// undeclared member is counted at its nearest declared parent, and undeclared query
+/// parameters are one entry `?`. In a dry run's [`PayloadView`] `path` is the concrete
+/// JSON Pointer into the payload (or `?name`) and `count` is absent.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Stripped {
-    /// JSON Pointer into the received payload (or `?name` for a query parameter).
+    /// How many nodes (or members, or parameters) this entry stands for. Absent in
+    /// records written before format 2, and in a [`PayloadView`]. Declared first, so
+    /// that the stored JSON text is already in canonical member order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
     pub path: String,
     pub reason: StripReason,
 }
 
-/// One transformed value.
+/// One transformed value (a schema path in the record, as [`Stripped::path`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Transformed {
     pub path: String,
@@ -36,14 +47,31 @@ pub struct Transformed {
 }
 
 /// The minimisation report in the form the record keeps: what reached the recipient, what
-/// was stripped (and why) and what was transformed. Documents that show it flatten it, so
-/// its three members sit beside the document's own.
+/// was stripped (and why) and what was transformed, as schema paths (only text from the
+/// schema, `*` and `?`), each once and sorted. The decision, `explain` and subject access
+/// all carry this one type. Documents that show it flatten it, so its three members sit
+/// beside the document's own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MinimisationReport {
-    /// JSON Pointers of leaf values that reach the recipient, concrete indices, sorted.
+    /// Schema paths of leaf values that reach the recipient, sorted, each once.
     pub disclosed: Vec<String>,
     pub stripped: Vec<Stripped>,
     pub transformed: Vec<Transformed>,
+}
+
+/// The same report at the payload's own places (concrete JSON Pointers holding the
+/// payload's key names and array indices, `?name` for a query parameter). Only a dry run
+/// shows it, beside the record form: it is never recorded, logged or answered to a caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayloadView {
+    pub stripped: Vec<Stripped>,
+    pub transformed: Vec<Transformed>,
+}
+
+impl PayloadView {
+    pub fn is_empty(&self) -> bool {
+        self.stripped.is_empty() && self.transformed.is_empty()
+    }
 }
 
 /// The kinds of identifier `x-isagate-subject-id` may name (the one list: the plan
@@ -70,21 +98,9 @@ impl std::fmt::Debug for SubjectId {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Minimised {
     pub value: serde_json::Value,
-    /// JSON Pointers of leaf values that reach the recipient, concrete indices, sorted.
-    pub disclosed: Vec<String>,
-    pub stripped: Vec<Stripped>,
-    pub transformed: Vec<Transformed>,
+    /// The record's form (schema paths).
+    pub report: MinimisationReport,
+    /// The payload's own places, for a dry run only.
+    pub payload: PayloadView,
     pub subjects: Vec<SubjectId>,
-}
-
-impl Minimised {
-    /// The value, its report and the subject identifiers, taken apart.
-    pub fn into_parts(self) -> (serde_json::Value, MinimisationReport, Vec<SubjectId>) {
-        let report = MinimisationReport {
-            disclosed: self.disclosed,
-            stripped: self.stripped,
-            transformed: self.transformed,
-        };
-        (self.value, report, self.subjects)
-    }
 }

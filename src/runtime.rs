@@ -10,8 +10,10 @@
 //! - [`launch`]: [`launch()`] starts everything; [`Launched`] waits for the drain.
 //! - [`admin_port`]: the admin listener's view of the running gateway's agreements.
 //! - [`readiness`]: what `/readyz` answers (last commit, write probe, free disk floor).
+//! - [`approved_set`]: four-eyes start-up on the last approved set when the disk differs.
 
 pub mod admin_port;
+pub mod approved_set;
 pub mod launch;
 pub mod readiness;
 

@@ -13,6 +13,8 @@ where
     let limit = (name.chars().count() / 3).clamp(1, 3);
     known
         .into_iter()
+        // The name itself is never its own correction.
+        .filter(|k| *k != name)
         .map(|k| (strsim::osa_distance(&lower, &k.to_ascii_lowercase()), k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
@@ -40,5 +42,6 @@ mod tests {
         assert_eq!(suggest("cabinet-office", known), None);
         assert_eq!(did_you_mean("lcc-sc", known), "did you mean `lcc-ssc`? ");
         assert_eq!(did_you_mean("zzz", known), "");
+        assert_eq!(suggest("lcc-ssc", known), None, "never the name itself");
     }
 }

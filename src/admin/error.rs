@@ -12,7 +12,7 @@ use crate::emergency::restrictions::RestrictionError;
 use crate::emergency::review::ReviewError;
 use crate::emergency::LedgerError;
 
-use super::ports::PortFailure;
+use super::ports::{LintFinding, PortFailure};
 use super::reply::{self, Reply};
 
 /// Why an admin request was not answered with what it asked for.
@@ -39,13 +39,17 @@ pub enum AdminError {
     /// The request names a thing that does not exist; the sentence says which.
     #[error("{0}")]
     NotFound(String),
+    /// Four-eyes: this governance identity may not take this step (403).
+    #[error("{0}")]
+    FourEyes(&'static str),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
-    /// The new agreements do not lint clean; the old set stays. `record_id` is the
-    /// governance record of the refused reload, when it could be committed.
+    /// The new agreements do not lint clean; the old set stays. `findings` are the lint
+    /// errors (the problem body carries them); `record_id` is the governance record of
+    /// the refused reload, when it could be committed.
     #[error("the new agreements were not loaded, the current set stays: {why}")]
-    ReloadRefused { why: String, record_id: Option<String> },
+    ReloadRefused { why: String, findings: Vec<LintFinding>, record_id: Option<String> },
     /// The agreements port refused the dry run with its own code (caller's fault).
     #[error("{}", .0.detail)]
     Explain(PortFailure),
@@ -67,7 +71,7 @@ impl AdminError {
     /// The one map: refusal code (and so status) of this error.
     pub fn code(&self) -> RefusalCode {
         match self {
-            Self::IdentityNotAllowed { .. } => RefusalCode::IdentityNotAllowed,
+            Self::IdentityNotAllowed { .. } | Self::FourEyes(_) => RefusalCode::IdentityNotAllowed,
             Self::NoRoute | Self::NotFound(_) => RefusalCode::NotFound,
             Self::MethodNotAllowed => RefusalCode::MethodNotAllowed,
             Self::BodyTooLarge => RefusalCode::BodyTooLarge,
@@ -112,7 +116,11 @@ impl AdminError {
         }
         let code = self.code();
         crate::telemetry::metrics::admin_refusal(code);
-        reply::problem_recorded(code, self.detail(), self.record_id())
+        let findings = match &self {
+            Self::ReloadRefused { findings, .. } => findings.as_slice(),
+            _ => &[],
+        };
+        reply::problem_recorded(code, self.detail(), self.record_id(), findings)
     }
 }
 

@@ -83,8 +83,36 @@ pub fn document() -> Value {
             "/v1/agreements/reload": {"post": op("reloadAgreements",
                 "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
                 json!({"200": {"description": format!("reloaded; {recorded}"), "content": {"application/json": {"schema": r("ReloadResult")}}},
-                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded)")}),
+                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded); `findings` lists the lint errors (file, line, column, code, message, help)")}),
                 json!({}))},
+            "/v1/agreements/proposals": {
+                "post": op("proposeAgreements", "Propose agreement (or emergency policy) and schema files: linted over the live set, kept and recorded (`agreement-proposed`)",
+                    json!({"201": {"description": format!("proposed; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                           "400": problem("a file name is not plain, no agreement file, or a field does not fit"),
+                           "422": problem("the body is not JSON")}),
+                    json!({"requestBody": body("ProposalInput")})),
+                "get": op("listProposals", "Every proposal with its state",
+                    json!({"200": ok("the proposals, oldest first", "ProposalList")}), json!({}))
+            },
+            "/v1/agreements/proposals/{id}": {"get": op("getProposal", "One proposal",
+                json!({"200": ok("the proposal", "Proposal"), "404": problem("no proposal has this id")}),
+                json!({"parameters": path_id("the proposal id (its `agreement-proposed` record id)")}))},
+            "/v1/agreements/proposals/{id}/approve": {"post": op("approveProposal",
+                "Approve a pending proposal (with `governance.four_eyes`, by another governance identity than the proposer): recorded (`agreement-approved`), its files written atomically into the agreements folder, then reloaded",
+                json!({"200": {"description": format!("approved and live; {recorded}"), "content": {"application/json": {"schema": r("Approved")}}},
+                       "400": problem("the note does not fit"),
+                       "403": problem("four-eyes: the proposer cannot approve their own proposal (or the certificate is not a governance identity)"),
+                       "404": problem("no proposal has this id"),
+                       "409": problem("the proposal is already approved or rejected"),
+                       "422": problem("the proposal does not lint clean over the live set (`findings`), or the body is not JSON")}),
+                json!({"parameters": path_id("the proposal id"), "requestBody": {"required": false, "content": {"application/json": {"schema": r("Decision")}}}}))},
+            "/v1/agreements/proposals/{id}/reject": {"post": op("rejectProposal", "Reject a pending proposal with a note (recorded: `agreement-rejected`)",
+                json!({"200": {"description": format!("rejected; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                       "400": problem("`note` missing or too long"),
+                       "404": problem("no proposal has this id"),
+                       "409": problem("the proposal is already approved or rejected"),
+                       "422": problem("the body is not JSON")}),
+                json!({"parameters": path_id("the proposal id"), "requestBody": body("Decision")}))},
             "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
                 json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
                        "400": problem("the request does not fit the schema"),
@@ -140,16 +168,44 @@ pub fn document() -> Value {
     })
 }
 
+/// The components' schemas: one `json!` per part, since the macro's recursion limit
+/// bounds how many schemas one call may hold.
 fn schemas() -> Value {
+    let mut all = serde_json::Map::new();
+    for part in [register_schemas(), lifecycle_schemas(), explain_schemas(), audit_schemas()] {
+        if let Value::Object(part) = part {
+            all.extend(part);
+        }
+    }
+    Value::Object(all)
+}
+
+/// Problems, lint findings and the agreements register.
+fn register_schemas() -> Value {
     let s = json!({"type": "string"});
     let strings = json!({"type": "array", "items": {"type": "string"}});
+    let request_form = closed(
+        &["decision_maker", "dpo_consulted", "dpia_outcome", "statutory_power", "controllers"],
+        json!({
+        "decision_maker": {"oneOf": [{"type": "null"}, closed(&["name", "role"], json!({"name": s, "role": s}))]},
+        "dpo_consulted": {"oneOf": [{"type": "null"}, closed(&["date", "view"], json!({"date": {"type": "string", "format": "date"}, "view": s}))]},
+        "dpia_outcome": {"enum": ["no-high-risk", "risks-mitigated", "residual-high-risk", null]},
+        "statutory_power": nullable("string"),
+        "controllers": {"enum": ["joint", "separate", null]}}),
+    );
     json!({
         "Reason": closed(&["code", "detail"], json!({"code": s, "detail": s})),
         "Problem": closed(&["type", "title", "status", "detail", "disclosure_id", "reasons"], json!({
             "type": {"type": "string", "pattern": "^urn:isagate:problem:[a-z-]+$"},
             "title": s, "status": {"type": "integer"}, "detail": s,
             "disclosure_id": nullable("string"),
-            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")}})),
+            "reasons": {"type": "array", "minItems": 1, "items": r("Reason")},
+            "findings": {"type": "array", "items": r("LintFinding"),
+                "description": "a refused reload or proposal: the lint errors of the new set"}})),
+        "LintFinding": closed(&["file", "line", "column", "severity", "code", "message", "help"], json!({
+            "file": s, "line": {"type": "integer", "minimum": 0, "description": "1-based; 0: the file as a whole"},
+            "column": {"type": "integer", "minimum": 0}, "severity": {"enum": ["error", "warning"]},
+            "code": s, "message": s, "help": {"type": "string", "description": "what to do about it"}})),
         "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths", "components"],
             "properties": {"openapi": {"const": "3.1.0"}}},
         "Finding": closed(&["severity", "code", "message"], json!({
@@ -159,9 +215,13 @@ fn schemas() -> Value {
             "id": s, "from": s, "to": s, "method": s, "path": s, "purposes": strings,
             "request_schema": nullable("string"), "response_schema": nullable("string"),
             "query": {"type": "array", "items": s, "description": "allow-listed query parameter names"},
-            "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"}})),
+            "content_encodings": {"type": "array", "items": s, "description": "allowed `Content-Encoding`s"},
+            "regime": {"enum": ["uk-gdpr", "dpa-part-3"], "description": "the disclosing party's regime"},
+            "lawful_basis": {"type": "object", "description": "the flow's own lawful basis, replacing the agreement's (docs/lawful-basis.md)"}})),
         "AgreementSummary": closed(&["id", "title", "version", "status", "in_force", "sha256", "file", "owner", "parties",
-                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings"], json!({
+                "effective_from", "expires", "review_by", "flows", "emergency", "restrictions_override", "findings",
+                "party_names", "dpia", "effective_in_days", "expires_in_days", "review_in_days", "last_activation",
+                "last_transfer", "request_form"], json!({
             "id": s, "title": s, "version": {"type": "integer", "minimum": 0},
             "status": {"enum": ["draft", "active", "suspended", "expired"]},
             "in_force": {"type": "boolean"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -171,12 +231,64 @@ fn schemas() -> Value {
             "flows": {"type": "array", "items": r("Flow")},
             "emergency": {"type": "boolean", "description": "the agreement has an emergency clause that allows emergency sharing"},
             "restrictions_override": {"type": ["string", "null"], "description": "the legal duty that overrides subject restrictions"},
-            "findings": {"type": "array", "items": r("Finding")}})),
+            "findings": {"type": "array", "items": r("Finding"), "description": "the linter's findings that depend on today: `expired`, `review-overdue`, `expiring-soon`"},
+            "party_names": {"type": "array", "items": closed(&["id", "name"], json!({"id": s, "name": s})),
+                "description": "each party with its display name from the configuration"},
+            "dpia": nullable("string"),
+            "effective_in_days": {"type": "integer", "description": "days from today (Europe/London) to `effective_from`; negative once passed"},
+            "expires_in_days": {"type": "integer", "description": "days from today to `expires`; negative once passed"},
+            "review_in_days": {"type": ["integer", "null"], "description": "days from today to `review_by`; negative once passed"},
+            "last_activation": {"oneOf": [{"type": "null"}, closed(&["time", "actor", "action", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "actor": nullable("string"), "action": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "when the current text went live and who made it so, from the governance records; null when no record names it"},
+            "last_transfer": {"oneOf": [{"type": "null"}, closed(&["time", "flow", "outcome", "record_id"], json!({
+                "time": {"type": "string", "format": "date-time"}, "flow": nullable("string"), "outcome": s,
+                "record_id": {"type": "string", "format": "uuid"}}))],
+                "description": "the last request record under this agreement"},
+            "request_form": request_form})),
         "AgreementList": closed(&["agreements"], json!({"agreements": {"type": "array", "items": r("AgreementSummary")}})),
+    })
+}
+
+/// Reloads and four-eyes proposals.
+fn lifecycle_schemas() -> Value {
+    let s = json!({"type": "string"});
+    json!({
         "ReloadResult": closed(&["replaced", "agreements", "schemas", "record_id"], json!({
             "replaced": {"const": true}, "schemas": {"type": "integer", "minimum": 0}, "record_id": {"type": "string", "format": "uuid"},
             "agreements": {"type": "array", "items": closed(&["id", "version", "sha256"], json!({
                 "id": s, "version": {"type": "integer"}, "sha256": s}))}})),
+        "ProposalInput": closed(&["agreements"], json!({
+            "agreements": {"type": "object", "minProperties": 1, "additionalProperties": s,
+                "description": "file name (`*.yaml`, e.g. `isa-x.yaml` or `emergency-policy.yaml`) -> its text"},
+            "schemas": {"type": "object", "additionalProperties": s, "description": "schema file name (`*.json`) -> its text"},
+            "note": {"type": ["string", "null"], "maxLength": 2000}})),
+        "Decision": closed(&[], json!({"note": {"type": ["string", "null"], "maxLength": 2000,
+            "description": "why (required to reject)"}})),
+        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff",
+                "decided_by", "decided_at", "decision_note"], json!({
+            "id": {"type": "string", "format": "uuid"}, "state": {"enum": ["pending", "approved", "rejected"]},
+            "time": {"type": "string", "format": "date-time"},
+            "proposer": {"type": "string", "pattern": "^urn:isagate:governance:"}, "note": nullable("string"),
+            "agreements": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+            "schemas": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+            "errors": {"type": "integer", "minimum": 0, "description": "lint errors of the set it would make; it cannot be approved while there are any"},
+            "findings": {"type": "array", "items": r("LintFinding")},
+            "diff": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["summary", "findings"]}],
+                "description": "what the proposal changes against the set in force, as `agreements diff --format json` (docs/diff.md); null when the proposed set does not load"},
+            "decided_by": nullable("string"), "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "decision_note": nullable("string")})),
+        "ProposalList": closed(&["proposals"], json!({"proposals": {"type": "array", "items": r("Proposal")}})),
+        "Approved": closed(&["proposal", "reload"], json!({"proposal": r("Proposal"), "reload": r("ReloadResult")})),
+    })
+}
+
+/// The dry run.
+fn explain_schemas() -> Value {
+    let s = json!({"type": "string"});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({
         "ExplainRequest": closed(&["agreement", "flow", "payload"], json!({
             "agreement": {"type": "string", "description": "the agreement id; `emergency-policy` for an emergency under the emergency policy"},
             "flow": {"type": "string", "description": "the flow id (the rule id under `emergency-policy`)"},
@@ -187,7 +299,7 @@ fn schemas() -> Value {
             "agreement_header": {"type": ["boolean", "null"], "description": "false: ask as a caller that sends no `Isagate-Agreement` header, so two agreements that permit the request are `agreement-ambiguous` (default true)"},
             "emergency": {"type": ["string", "null"], "enum": ["risk-to-life", "child-at-risk", "adult-at-risk", "serious-harm-to-others", "serious-crime", null]},
             "direction": {"type": ["string", "null"], "enum": ["request", "response", null]}})),
-        "Stripped": closed(&["path", "reason"], json!({"path": s, "reason": s})),
+        "Stripped": closed(&["path", "reason"], json!({"path": {"type": "string", "description": "a schema path: keys the schema names, `*` for any other key and every array position, `?` for the query parameters"}, "reason": s, "count": {"type": "integer", "minimum": 1, "description": "how many nodes, keys or parameters the entry stands for"}})),
         "Transformed": closed(&["path", "transform"], json!({"path": s, "transform": s})),
         "ExplainReport": closed(&["agreement", "flow", "direction", "refused", "reasons", "output", "disclosed", "stripped", "transformed"], json!({
             "agreement": s, "flow": s, "direction": {"enum": ["request", "response"]},
@@ -195,7 +307,17 @@ fn schemas() -> Value {
             "output": {"description": "what the recipient would get; null when refused"},
             "query": {"type": ["string", "null"], "description": "the query string the recipient would get; null when none was sent"},
             "disclosed": strings, "stripped": {"type": "array", "items": r("Stripped")},
-            "transformed": {"type": "array", "items": r("Transformed")}})),
+            "transformed": {"type": "array", "items": r("Transformed")},
+            "lawful_basis": {"type": "array", "items": r("BasisCode"), "description": "the lawful-basis codes relied on, each with its plain-English description (docs/lawful-basis.md)"}})),
+        "BasisCode": closed(&["list", "code", "description"], json!({
+            "list": {"enum": ["article_6", "article_9", "article_10", "part_3"]}, "code": s, "description": s}))
+    })
+}
+
+/// Emergency reviews, the chain, subject access and restrictions.
+fn audit_schemas() -> Value {
+    let s = json!({"type": "string"});
+    json!({
         "ReviewSummary": closed(&["review_id", "time", "decision", "subject_told", "revisit", "note", "reviewer", "reviews"], json!({
             "review_id": {"type": "string", "format": "uuid"}, "time": {"type": "string", "format": "date-time"},
             "decision": {"enum": ["justified", "not-justified"]},

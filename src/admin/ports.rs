@@ -5,8 +5,11 @@
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::agreements::model::Flow;
+use crate::agreements::lint::today_notes;
+use crate::agreements::model::{AgencyRef, Flow};
+use crate::agreements::request_form::RequestForm;
 use crate::agreements::LoadedAgreement;
+pub use crate::audit::activity::{Activation, AgreementActivity, LastTransfer};
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
 use crate::minimise::MinimisationReport;
@@ -41,6 +44,64 @@ pub struct AgreementSummary {
     pub emergency: bool,
     pub restrictions_override: Option<String>,
     pub findings: Vec<Finding>,
+    /// Each party with its display name from the configuration (its id when unknown).
+    pub party_names: Vec<PartyName>,
+    pub dpia: Option<String>,
+    /// Days from today (Europe/London) to `effective_from`, `expires` and `review_by`:
+    /// negative once the date has passed.
+    pub effective_in_days: i64,
+    pub expires_in_days: i64,
+    pub review_in_days: Option<i64>,
+    /// When the current text went live and who made it so (from the governance records);
+    /// null when no record names it (e.g. loaded at start-up before any reload).
+    pub last_activation: Option<Activation>,
+    /// The last request record under this agreement; null when there was none.
+    pub last_transfer: Option<LastTransfer>,
+    /// The optional keys from the ICO's data sharing request form.
+    pub request_form: RequestForm,
+}
+
+/// A party of an agreement and its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyName {
+    pub id: String,
+    pub name: String,
+}
+
+/// One lint finding of a set that was refused, as the admin API reports it (file, line,
+/// column, code, message and what to do), so that a governance officer needs no shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintFinding {
+    pub file: String,
+    /// 1-based; 0 when the finding is about the file as a whole.
+    pub line: u32,
+    pub column: u32,
+    /// `error` | `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub help: String,
+}
+
+impl From<&crate::agreements::lint::Finding> for LintFinding {
+    fn from(f: &crate::agreements::lint::Finding) -> Self {
+        Self {
+            file: f.file.clone(),
+            line: f.line,
+            column: f.column,
+            severity: f.severity.as_str().into(),
+            code: f.code.into(),
+            message: f.message.clone(),
+            help: f.help.clone(),
+        }
+    }
+}
+
+/// Why a staged reload was refused: a sentence, and the lint errors when there are some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRefusal {
+    pub why: String,
+    pub findings: Vec<LintFinding>,
 }
 
 /// A reload that loaded clean, not yet applied: the caller records it, then applies it.
@@ -48,7 +109,20 @@ pub struct StagedReload {
     /// (id, version, sha256) of every agreement in the new set.
     pub agreements: Vec<(String, u32, String)>,
     pub schemas: usize,
+    /// The new set by content (for its activation records).
+    pub snapshot: crate::agreements::lifecycle::Snapshot,
+    /// What the new set changes against the one in force (`agreements diff`).
+    pub diff: crate::agreements::diff::Diff,
     pub apply: Box<dyn FnOnce() + Send>,
+}
+
+/// A proposal linted over the live folders: the findings, the snapshot of the set it
+/// would make, and what it changes against the set in force (`None` when the proposed
+/// set does not load).
+pub struct LintedProposal {
+    pub report: crate::agreements::lint::Report,
+    pub snapshot: crate::agreements::lifecycle::Snapshot,
+    pub diff: Option<crate::agreements::diff::Diff>,
 }
 
 /// `POST /v1/explain` body.
@@ -88,6 +162,9 @@ pub struct ExplainReport {
     /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
     #[serde(flatten)]
     pub minimisation: MinimisationReport,
+    /// The lawful-basis codes relied on, each with its description.
+    #[serde(default)]
+    pub lawful_basis: Vec<crate::agreements::explain::BasisCode>,
 }
 
 /// Why the dry run could not run at all (not a refusal of the transfer).
@@ -100,9 +177,22 @@ pub struct PortFailure {
 /// The agreements, as the admin listener needs them.
 pub trait AgreementsPort: Send + Sync {
     fn list(&self) -> Vec<AgreementSummary>;
-    /// Re-read agreements and schemas; `Err` (a sentence) when the set does not lint clean.
-    fn stage_reload(&self) -> Result<StagedReload, String>;
+    /// Re-read agreements and schemas; `Err` (a sentence and the lint errors) when the set
+    /// does not lint clean.
+    fn stage_reload(&self) -> Result<StagedReload, StageRefusal>;
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure>;
+    /// Lint the set a proposal would make over the live folders, and its snapshot.
+    fn lint_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<LintedProposal, String>;
+    /// Write an approved proposal's files into the live folders.
+    fn write_proposal(
+        &self,
+        files: &crate::agreements::lifecycle::ProposalFiles,
+    ) -> Result<(), String>;
+    /// The live agreements folder, as findings name it.
+    fn agreements_dir(&self) -> String;
 }
 
 /// `GET /v1/audit/verify`.
@@ -139,32 +229,52 @@ pub trait AuditPort: Send + Sync {
         &self,
         subject_hash: String,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
+    /// Keep the texts of agreements and schemas going live, by SHA-256 (kept once).
+    fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>>;
+    /// A kept text by its SHA-256.
+    fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,
         query: crate::audit::ReportQuery,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>>;
+    /// An agreement's last activation and last transfer, from the records.
+    fn activity(
+        &self,
+        agreement_id: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<AgreementActivity, LedgerError>>;
 }
 
-/// Summarise a loaded agreement for listing; `today` decides `in_force` and date warnings.
-pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSummary {
+/// Summarise a loaded agreement for listing; `today` decides `in_force`, the days left
+/// and the date findings (the linter's own, [`today_notes`]); `agencies` give the
+/// parties' names. The store's part (activation, last transfer) is filled in later.
+pub fn summarise(
+    a: &LoadedAgreement,
+    today: jiff::civil::Date,
+    agencies: &[AgencyRef],
+) -> AgreementSummary {
     let ag = &a.agreement;
-    let mut findings = Vec::new();
-    let soon = today.checked_add(jiff::Span::new().days(30)).unwrap_or(today);
-    if ag.review_by.is_some_and(|d| d <= today) {
-        findings.push(Finding {
-            severity: "warning".into(),
-            code: "review-due".into(),
-            message: "the agreement's review date has passed".into(),
-        });
-    }
-    if ag.expires > today && ag.expires <= soon {
-        findings.push(Finding {
-            severity: "warning".into(),
-            code: "expiring-soon".into(),
-            message: "the agreement expires within 30 days".into(),
-        });
-    }
+    let findings = today_notes(ag, today)
+        .into_iter()
+        .map(|n| Finding {
+            severity: n.rule.severity().as_str().into(),
+            code: n.rule.as_str().into(),
+            message: n.message,
+        })
+        .collect();
+    let days = |d: jiff::civil::Date| i64::from((d - today).get_days());
+    let party_names = ag
+        .parties
+        .iter()
+        .map(|p| PartyName {
+            id: p.clone(),
+            name: agencies
+                .iter()
+                .find(|g| &g.id == p)
+                .map_or_else(|| p.clone(), |g| g.name.clone()),
+        })
+        .collect();
     AgreementSummary {
         id: ag.id.clone(),
         title: ag.title.clone(),
@@ -182,5 +292,13 @@ pub fn summarise(a: &LoadedAgreement, today: jiff::civil::Date) -> AgreementSumm
         emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
         restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
         findings,
+        party_names,
+        dpia: ag.dpia.clone(),
+        effective_in_days: days(ag.effective_from),
+        expires_in_days: days(ag.expires),
+        review_in_days: ag.review_by.map(days),
+        last_activation: None,
+        last_transfer: None,
+        request_form: RequestForm::of(ag),
     }
 }

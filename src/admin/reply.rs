@@ -8,6 +8,7 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use super::error::AdminError;
+use super::ports::LintFinding;
 use crate::codes::problem::{self, Refusal, DISCLOSURE_ID};
 use crate::codes::RefusalCode;
 
@@ -39,14 +40,27 @@ pub fn json_recorded<T: Serialize>(
     Ok(resp)
 }
 
-/// A problem document naming the refusal record it follows (`AdminError::into_reply`
-/// is its one caller).
+/// A problem document naming the refusal record it follows, with the lint findings of a
+/// refused set as a `findings` member when there are some (`AdminError::into_reply` is
+/// its one caller).
 pub(super) fn problem_recorded(
     code: RefusalCode,
     detail: impl Into<String>,
     record_id: Option<&str>,
+    findings: &[LintFinding],
 ) -> Reply {
-    let mut resp = problem::response(&Refusal::one(code, detail), record_id);
+    let refusal = Refusal::one(code, detail);
+    let mut resp = problem::response(&refusal, record_id);
+    if !findings.is_empty() {
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&problem::body(&refusal, record_id)).unwrap_or_default();
+        if let (Some(map), Ok(list)) = (doc.as_object_mut(), serde_json::to_value(findings)) {
+            map.insert("findings".into(), list);
+        }
+        if let Ok(bytes) = serde_json::to_vec(&doc) {
+            *resp.body_mut() = Full::new(Bytes::from(bytes));
+        }
+    }
     resp.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }

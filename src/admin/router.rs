@@ -8,9 +8,12 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::activations::Trigger;
 use super::error::{self, AdminError};
 use super::reply::{self, Reply};
-use super::{agreements, audit, restrictions, reviews, AdminIdentity, AdminPeer, AdminState};
+use super::{
+    agreements, audit, proposals, restrictions, reviews, AdminIdentity, AdminPeer, AdminState,
+};
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use crate::codes::{Reason, RefusalCode};
 
@@ -21,6 +24,11 @@ pub enum Endpoint {
     ListAgreements,
     GetAgreement,
     Reload,
+    Propose,
+    ListProposals,
+    GetProposal,
+    ApproveProposal,
+    RejectProposal,
     Explain,
     EmergencyQueue,
     Review,
@@ -36,6 +44,12 @@ pub enum Endpoint {
 pub const ROUTES: &[(&str, &str, Endpoint)] = &[
     ("GET", "/v1/openapi.json", Endpoint::OpenApi),
     ("GET", "/v1/agreements", Endpoint::ListAgreements),
+    // Before `/v1/agreements/{id}`: the first template that matches path and method wins.
+    ("POST", "/v1/agreements/proposals", Endpoint::Propose),
+    ("GET", "/v1/agreements/proposals", Endpoint::ListProposals),
+    ("GET", "/v1/agreements/proposals/{id}", Endpoint::GetProposal),
+    ("POST", "/v1/agreements/proposals/{id}/approve", Endpoint::ApproveProposal),
+    ("POST", "/v1/agreements/proposals/{id}/reject", Endpoint::RejectProposal),
     ("GET", "/v1/agreements/{id}", Endpoint::GetAgreement),
     ("POST", "/v1/agreements/reload", Endpoint::Reload),
     ("POST", "/v1/explain", Endpoint::Explain),
@@ -166,9 +180,14 @@ async fn dispatch(
     let call = Call { params, query: parse_query(uri.query()), body: &body, actor: &actor };
     match endpoint {
         Endpoint::OpenApi => reply::json(StatusCode::OK, &super::openapi::document()),
-        Endpoint::ListAgreements => agreements::list(state),
-        Endpoint::GetAgreement => agreements::get(state, &call),
-        Endpoint::Reload => agreements::reload(state, &actor).await,
+        Endpoint::ListAgreements => agreements::list(state).await,
+        Endpoint::GetAgreement => agreements::get(state, &call).await,
+        Endpoint::Reload => agreements::reload(state, &actor, Trigger::AdminReload).await,
+        Endpoint::Propose => proposals::propose(state, &call).await,
+        Endpoint::ListProposals => proposals::list(state).await,
+        Endpoint::GetProposal => proposals::get(state, &call).await,
+        Endpoint::ApproveProposal => proposals::approve(state, &call).await,
+        Endpoint::RejectProposal => proposals::reject(state, &call).await,
         Endpoint::Explain => agreements::explain(state, &call),
         Endpoint::EmergencyQueue => reviews::queue(state, &call).await,
         Endpoint::Review => reviews::review(state, &call).await,

@@ -4,7 +4,7 @@
 
 use futures::future::BoxFuture;
 
-use super::ports::{AuditPort, BadRecord, ChainStatus, Checkpoint};
+use super::ports::{AgreementActivity, AuditPort, BadRecord, ChainStatus, Checkpoint};
 use crate::audit::Store;
 use crate::emergency::LedgerError;
 
@@ -13,6 +13,17 @@ fn unavailable(e: impl std::fmt::Display) -> LedgerError {
 }
 
 impl AuditPort for Store {
+    fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>> {
+        Box::pin(async move {
+            let now = jiff::Timestamp::now().to_string();
+            Store::keep_texts(self, &texts, &now).await.map_err(unavailable)
+        })
+    }
+
+    fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>> {
+        Box::pin(async move { Store::text_of(self, &sha256).await.map_err(unavailable) })
+    }
+
     fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>> {
         Box::pin(async move {
             // `Store::verify` takes a progress `&dyn Fn` (not `Sync`), so its future is not
@@ -70,6 +81,16 @@ impl AuditPort for Store {
             .map_err(unavailable)?
             .map_err(unavailable)?;
             serde_json::to_value(rep).map_err(unavailable)
+        })
+    }
+
+    fn activity(
+        &self,
+        agreement_id: String,
+        sha256: String,
+    ) -> BoxFuture<'_, Result<AgreementActivity, LedgerError>> {
+        Box::pin(async move {
+            self.agreement_activity(&agreement_id, &sha256).await.map_err(unavailable)
         })
     }
 }

@@ -25,7 +25,7 @@ use super::model::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{MinimisationReport, SubjectId};
+use crate::minimise::{MinimisationReport, PayloadView, SubjectId};
 use crate::policy::decision::{
     self, Authorisation, Disclosure, Facts, Payload, ResponseDecision, Tools,
 };
@@ -81,6 +81,38 @@ pub struct SubjectCount {
     pub count: usize,
 }
 
+/// One lawful-basis code beside its plain-English description
+/// ([`crate::agreements::lawful_basis::describe`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BasisCode {
+    /// The list it is written in: `article_6`, `article_9`, `article_10` or `part_3`.
+    pub list: String,
+    pub code: String,
+    pub description: String,
+}
+
+impl BasisCode {
+    /// Every code of `lb`, list by list.
+    fn all(lb: &crate::codes::LawfulBasis) -> Vec<Self> {
+        [
+            ("article_6", &lb.article_6),
+            ("article_9", &lb.article_9),
+            ("article_10", &lb.article_10),
+            ("part_3", &lb.part_3),
+        ]
+        .into_iter()
+        .flat_map(|(list, codes)| {
+            codes.iter().map(move |code| BasisCode {
+                list: list.to_owned(),
+                code: code.clone(),
+                description: super::lawful_basis::describe(code)
+                    .unwrap_or_else(|| "not a lawful-basis code".to_owned()),
+            })
+        })
+        .collect()
+    }
+}
+
 /// The dry run's answer. Serialised as the stable `--format json` document (see
 /// `docs/minimisation.md`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,6 +130,9 @@ pub struct ExplainReport {
     pub emergency: Option<String>,
     /// The schema file used.
     pub schema: Option<String>,
+    /// The lawful-basis codes the transfer relies on, each with what it means (empty when
+    /// nothing permits it).
+    pub lawful_basis: Vec<BasisCode>,
     /// A response with no response schema: only the status would pass.
     pub withheld: bool,
     /// The payload as received (when it parsed).
@@ -109,6 +144,9 @@ pub struct ExplainReport {
     /// `disclosed`, `stripped` and `transformed`, as the record would keep them.
     #[serde(flatten)]
     pub minimisation: MinimisationReport,
+    /// The same at the payload's own places (its key names and array indices): a dry
+    /// run may show the officer's own payload; the record never holds it.
+    pub payload: PayloadView,
     pub subjects: Vec<SubjectCount>,
 }
 
@@ -125,11 +163,13 @@ impl ExplainReport {
             purpose: None,
             emergency: req.emergency.map(str::to_owned),
             schema: None,
+            lawful_basis: Vec::new(),
             withheld: false,
             before: None,
             after: None,
             query: None,
             minimisation: MinimisationReport::default(),
+            payload: PayloadView::default(),
             subjects: Vec::new(),
         }
     }
@@ -161,6 +201,7 @@ impl ExplainReport {
         self.flow.clone_from(&auth.flow);
         self.purpose = Some(auth.purpose.clone());
         self.schema = schema.cloned();
+        self.lawful_basis = BasisCode::all(&auth.lawful_basis);
     }
 
     fn allow(mut self, after: Option<Value>, subjects: &[SubjectId]) -> Self {
@@ -332,9 +373,9 @@ impl Asker<'_> {
                         report.allow(None, &[])
                     }
                     ResponseDecision::Minimised(m) => {
-                        let (value, minimisation, subjects) = m.into_parts();
-                        report.minimisation = minimisation;
-                        report.allow(Some(value), &subjects)
+                        report.minimisation = m.report;
+                        report.payload = m.payload;
+                        report.allow(Some(m.value), &m.subjects)
                     }
                     ResponseDecision::Refused(reasons) => report.refused(reasons),
                 }
@@ -345,6 +386,7 @@ impl Asker<'_> {
 
 fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
     report.minimisation = d.minimisation;
+    report.payload = d.payload;
     report.query = d.query;
     report.allow(d.value, &d.subjects)
 }

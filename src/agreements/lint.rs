@@ -7,12 +7,16 @@
 //! decision about a live request (that is [`crate::agreements::matching`]).
 
 mod agreement_rules;
+mod date_rules;
 mod json_pos;
+mod lawful_basis_rules;
 mod policy_rules;
 mod render;
+mod request_form_rules;
 mod rule;
 mod schema_rules;
 mod shape;
+mod subject_bound;
 pub(crate) mod yaml_tree;
 
 use std::collections::BTreeMap;
@@ -20,7 +24,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub(crate) use agreement_rules::check_agreements;
+pub use date_rules::{today_notes, DateNote, EXPIRY_WARNING_DAYS};
 pub(crate) use json_pos::JsonPositions;
+pub(crate) use lawful_basis_rules::{check_lawful_bases, check_policy_lawful_bases};
 pub(crate) use policy_rules::check_policy;
 pub use render::RenderOptions;
 pub use rule::Rule;
@@ -172,6 +178,15 @@ impl Report {
 
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
+    }
+
+    /// An error that refuses the set at load: any error except those that depend on
+    /// today's date ([`Rule::depends_on_today`]), which `agreements check` still fails on.
+    pub fn refuses_load(&self) -> bool {
+        self.findings.iter().any(|f| {
+            f.severity == Severity::Error
+                && !Rule::from_code(f.code).is_some_and(Rule::depends_on_today)
+        })
     }
 
     /// Findings with `code`, for tests and the admin API.

@@ -1,6 +1,7 @@
 //! Loading agreements, the emergency policy and the schemas they name from disk, with
 //! every lint finding (contract sections 3, 6, 11). `agreements check`, the gateway's
-//! start-up and its reload all come through here; a set with any lint error is refused.
+//! start-up and its reload all come through here; a set with any lint error is refused,
+//! except the date-dependent `expired` (see [`super::lint::Rule::depends_on_today`]).
 //!
 //! Files: `agreements/*.yaml` except `emergency-policy.yaml` (the policy); schemas are read
 //! from the schemas folder by the names agreements use. The rules themselves live in
@@ -14,7 +15,7 @@ use jiff::civil::Date;
 use crate::digest::sha256_hex;
 
 use super::lint::yaml_tree::{self, YNode};
-use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile};
+use super::lint::{self, Finding, Pos, Report, Rule, SchemaFile, Severity};
 use super::model::{
     AgencyRef, Agreement, AgreementSet, EmergencyPolicy, LoadedAgreement, LoadedSchema,
 };
@@ -22,13 +23,12 @@ use super::model::{
 /// The emergency policy's file name inside the agreements folder.
 pub const POLICY_FILE: &str = "emergency-policy.yaml";
 
-/// Why a set could not be loaded; `agreements check` gives the full findings.
+/// Why a set could not be loaded. `NotClean` carries the errors, so that a reload refused
+/// through the admin API, a `SIGHUP` log line and start-up can all say which files and why.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error(
-        "the agreements in `{dir}` do not lint clean: run `isagate agreements check` to see why"
-    )]
-    NotClean { dir: String },
+    #[error("the agreements in `{dir}` do not lint clean: {}", first_findings(.errors, 3))]
+    NotClean { dir: String, errors: Vec<Finding> },
     #[error("cannot read `{path}`: {message}")]
     Io { path: String, message: String },
 }
@@ -71,11 +71,16 @@ pub fn load_set_with(
     let (set, report) = load_with_findings(agreements_dir, schemas_dir, agencies, today)?;
     match set {
         Some(set) => Ok((set, report)),
-        None => Err(LoadError::NotClean { dir: agreements_dir.display().to_string() }),
+        None => Err(LoadError::NotClean {
+            dir: agreements_dir.display().to_string(),
+            errors: report.findings.into_iter().filter(|f| f.severity == Severity::Error).collect(),
+        }),
     }
 }
 
-/// Lint everything and, when there is no error, assemble the set. `Err` only when the
+/// Lint everything and, when no error refuses it, assemble the set: findings that depend
+/// on today's date (`expired`) are reported but never refuse a set (an expired agreement
+/// loads and is simply not in force; `agreements check` still exits 1 on it). `Err` only when the
 /// agreements folder itself cannot be read; every problem inside it is a finding.
 /// `agencies: None` means no config: parties are not checked (one warning says so).
 pub fn load_with_findings(
@@ -141,8 +146,10 @@ pub fn load_with_findings(
     }
 
     lint::check_agreements(&agreements, agencies, today, &mut report);
+    lint::check_lawful_bases(&agreements, agencies, &mut report);
     if let Some(p) = &policy {
         lint::check_policy(p, agencies, &mut report);
+        lint::check_policy_lawful_bases(p, &mut report);
     }
 
     // Schemas: every name used, read once.
@@ -162,7 +169,8 @@ pub fn load_with_findings(
     lint::check_schema_uses(&uses, &schemas, schemas_dir, &mut report);
     report.sort();
 
-    if report.has_errors() {
+    // Findings that depend on today's date never refuse a set: see `Rule::depends_on_today`.
+    if report.refuses_load() {
         return Ok((None, report));
     }
     let set = AgreementSet {
@@ -180,6 +188,30 @@ pub fn load_with_findings(
         emergency_policy: policy.map(|p| p.policy),
     };
     Ok((Some(set), report))
+}
+
+/// "N errors; `file` line L column C: [code] message; ..." for the first `n` findings.
+pub fn first_findings(errors: &[Finding], n: usize) -> String {
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(n)
+        .map(|f| {
+            let at = if f.line == 0 {
+                format!("`{}`", f.file)
+            } else {
+                format!("`{}` line {} column {}", f.file, f.line, f.column)
+            };
+            format!("{at}: [{}] {}", f.code, f.message)
+        })
+        .collect();
+    if errors.len() > n {
+        parts.push(format!("and {} more", errors.len() - n));
+    }
+    let count = match errors.len() {
+        1 => "1 error".to_owned(),
+        k => format!("{k} errors"),
+    };
+    format!("{count}; {}", parts.join("; "))
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> LoadError {
@@ -238,19 +270,41 @@ fn parse_tree(text: &str, file: &str, report: &mut Report) -> Option<YNode> {
             None
         }
         Err(e) => {
+            let help = colon_in_value(text, e.pos).unwrap_or_else(|| {
+                "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked".to_owned()
+            });
             report.push(
                 Finding::new(
                     Rule::YamlSyntax,
                     file,
                     e.pos,
                     format!("YAML syntax: {}", e.message),
-                    "fix the YAML here (indentation, a missing `:`, an unclosed bracket or quote); nothing else in this file was checked",
+                    help,
                 )
                 .label("here"),
             );
             None
         }
     }
+}
+
+/// When a syntax error sits on a `: ` inside an unquoted value (`title: Referrals: council
+/// to police`), the help a non-programmer needs: quote the value, shown on their own line.
+fn colon_in_value(text: &str, pos: Pos) -> Option<String> {
+    let line = text.lines().nth(usize::try_from(pos.line).ok()?.checked_sub(1)?)?;
+    if text.get(pos.offset..pos.offset + 1) != Some(":") {
+        return None;
+    }
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    if value.starts_with(['"', '\'', '[', '{']) || !value.contains(": ") {
+        return None;
+    }
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    Some(format!(
+        "a `: ` inside a value starts a new key, so YAML cannot read this line: put the whole value in double quotes, as in `{}: \"{quoted}\"`",
+        key.trim_end()
+    ))
 }
 
 /// The final typed parse; only fails where the shape check missed something.

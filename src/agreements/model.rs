@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub use super::lawful_basis::Regime;
+pub use super::request_form::{Controllers, DecisionMaker, DpiaOutcome, DpoConsulted};
 pub use crate::codes::LawfulBasis;
 
 /// One information sharing agreement, exactly as its YAML file says.
@@ -37,6 +39,21 @@ pub struct Agreement {
     pub international_transfer: Option<InternationalTransfer>,
     #[serde(default)]
     pub restrictions_override: Option<RestrictionsOverride>,
+    /// Governance identities (`urn:isagate:governance:...`) who alone may approve a
+    /// proposed change to it (empty: any governance identity but the proposer).
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// The ICO request form's optional keys ([`crate::agreements::request_form`]).
+    #[serde(default)]
+    pub decision_maker: Option<DecisionMaker>,
+    #[serde(default)]
+    pub dpo_consulted: Option<DpoConsulted>,
+    #[serde(default)]
+    pub dpia_outcome: Option<DpiaOutcome>,
+    #[serde(default)]
+    pub statutory_power: Option<String>,
+    #[serde(default)]
+    pub controllers: Option<Controllers>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +106,12 @@ pub struct Flow {
     /// Allowed `Content-Encoding`s, e.g. `[gzip]`. Default none.
     #[serde(default)]
     pub content_encodings: Vec<String>,
+    /// The disclosing party's regime: `uk-gdpr` (default) or `dpa-part-3`.
+    #[serde(default)]
+    pub regime: Regime,
+    /// The flow's own lawful basis, replacing the agreement's for this flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lawful_basis: Option<LawfulBasis>,
 }
 
 /// An agreement's emergency clause (contract section 6).
@@ -241,6 +264,15 @@ pub struct AgencyRef {
     /// ISO 3166-1 alpha-2; `GB` is inside the UK.
     pub jurisdiction: String,
     pub receives: bool,
+    /// A public authority acting in its tasks (config `public_authority`, default true).
+    #[serde(default = "AgencyRef::default_public_authority")]
+    pub public_authority: bool,
+}
+
+impl AgencyRef {
+    fn default_public_authority() -> bool {
+        true
+    }
 }
 
 /// Everything the policy needs, loaded together and swapped atomically on reload.
@@ -261,6 +293,11 @@ impl AgreementSet {
 impl Agreement {
     pub fn flow(&self, id: &str) -> Option<&Flow> {
         self.flows.iter().find(|f| f.id == id)
+    }
+
+    /// The lawful basis `flow` relies on: its own, or else the agreement's.
+    pub fn basis_for<'a>(&'a self, flow: &'a Flow) -> &'a LawfulBasis {
+        flow.lawful_basis.as_ref().unwrap_or(&self.lawful_basis)
     }
 
     /// In force: `status: active` and `effective_from <= today < expires` (Europe/London).

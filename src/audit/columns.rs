@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS records (
   emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
   payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
   upstream_status {int}, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
+  format {int},
   prev_hash TEXT NOT NULL{prev_hash},
   hash TEXT NOT NULL
 );
@@ -66,7 +67,8 @@ macro_rules! record_columns {
             received_sha256: opt_text(Option<T>), subjects: text(T), outcome: text(T),
             upstream_status: opt_int(Option<i64>), refusal: text(T),
             review: opt_text(Option<T>), governance: opt_text(Option<T>),
-            actor: opt_text(Option<T>), prev_hash: text(T), hash: text(T)
+            actor: opt_text(Option<T>), format: opt_int(Option<i64>),
+            prev_hash: text(T), hash: text(T)
         }
     };
 }
@@ -224,6 +226,7 @@ impl Columns {
     pub fn from_draft(d: RecordDraft) -> Self {
         // Every field named, so that a new one cannot be forgotten here.
         let RecordDraft {
+            format,
             kind,
             in_reply_to,
             direction,
@@ -291,6 +294,7 @@ impl Columns {
             review: opt_json(&review),
             governance: opt_json(&governance),
             actor,
+            format: format.map(i64::from),
             prev_hash: String::new(),
             hash: String::new(),
         }
@@ -319,6 +323,7 @@ impl Columns {
             }
         };
         let draft = RecordDraft {
+            format: self.format.map(|f| to_u32("format", f)).transpose()?,
             kind: from_name("kind", &self.kind)?,
             in_reply_to: self.in_reply_to.as_deref().map(|s| s.parse()).transpose().map_err(
                 |e: uuid::Error| DecodeError { column: "in_reply_to", detail: e.to_string() },

@@ -39,7 +39,7 @@ const MIGRATION_LOCK: i64 = 0x015a_6a7e;
 
 /// The tables and indexes, all `IF NOT EXISTS`.
 fn schema() -> String {
-    columns::records_schema("BIGINT", " UNIQUE", "") + HEAD_TABLES
+    columns::records_schema("BIGINT", " UNIQUE", "") + HEAD_TABLES + super::texts::TEXTS_TABLE
 }
 
 /// The chain head and the readiness mark, one row each.
@@ -50,6 +50,7 @@ const HEAD_TABLES: &str = "CREATE TABLE IF NOT EXISTS audit_head (
   time TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+ALTER TABLE records ADD COLUMN IF NOT EXISTS format BIGINT;
 ";
 
 fn pg_err(e: tokio_postgres::Error) -> String {
@@ -158,7 +159,7 @@ impl Postgres {
         })
     }
 
-    async fn query(
+    pub(crate) async fn query(
         &self,
         sql: &str,
         params: &[Param],
@@ -191,6 +192,15 @@ impl Postgres {
     ) -> Result<Vec<Columns>, StoreError> {
         let rows = self.query(&format!("SELECT {COLUMNS} FROM records {tail}"), &params).await?;
         rows.iter().map(|r| read_columns(r).map_err(|e| StoreError::Read(pg_err(e)))).collect()
+    }
+
+    pub(crate) async fn texts(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = self.query(sql, &params).await?;
+        rows.iter().map(|r| r.try_get(0).map_err(|e| StoreError::Read(pg_err(e)))).collect()
     }
 
     pub(crate) async fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError> {

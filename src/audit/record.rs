@@ -70,9 +70,20 @@ pub struct ReviewInfo {
     pub amendment: bool,
 }
 
+/// The format of the records this build writes (contract section 5). Format 2: every
+/// path in `disclosed`, `stripped` and `transformed` is a schema path (only text from
+/// the schema, `*` and `?`), and each `stripped` entry has a `count`. Records without a
+/// `format` member were written before: they stay as they are (the chain covers them),
+/// and their paths may hold names the caller chose (`audit verify` counts them).
+pub const RECORD_FORMAT: u32 = 2;
+
 /// Everything about a record that its author decides. The store adds the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordDraft {
+    /// [`RECORD_FORMAT`] in every new record; `None` in records written before format 2
+    /// (the member is then absent from the record, as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<u32>,
     pub kind: RecordKind,
     pub in_reply_to: Option<uuid::Uuid>,
     pub direction: Option<Direction>,
@@ -113,6 +124,7 @@ impl RecordDraft {
     /// An empty draft of the given kind and outcome, to fill in field by field.
     pub fn new(kind: RecordKind, outcome: Outcome) -> Self {
         Self {
+            format: Some(RECORD_FORMAT),
             kind,
             in_reply_to: None,
             direction: None,

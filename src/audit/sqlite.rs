@@ -32,6 +32,7 @@ const WRITER_CACHE_KIB: u32 = 32 * 1024;
 fn schema() -> String {
     columns::records_schema("INTEGER", "", " WITHOUT ROWID")
         + "CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);\n"
+        + super::texts::TEXTS_TABLE
 }
 
 /// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
@@ -39,8 +40,11 @@ fn schema() -> String {
 /// key, so a fork cannot be written; the index only cost one random page per record.
 /// An older store keeps its index (dropping it would rebuild the table) and works as before.
 /// 3: `records_governance`, so that governance records are found without a scan.
-/// Every statement of [`schema`] is `IF NOT EXISTS`: running it upgrades any older store.
-const SCHEMA_VERSION: i64 = 3;
+/// 4: the `format` column (record format 2, contract section 5); older rows keep NULL.
+/// 5: `agreement_texts`, the text of every agreement and schema that was ever active.
+/// Every statement of [`schema`] is `IF NOT EXISTS`: running it upgrades any older store,
+/// and [`add_format_column`] adds what `IF NOT EXISTS` cannot.
+const SCHEMA_VERSION: i64 = 5;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
 #[derive(Clone)]
@@ -97,14 +101,48 @@ fn make_durable(conn: &Connection) -> Result<Durability, StoreError> {
 
 fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
-    if version >= SCHEMA_VERSION || (version >= 1 && read_only) {
-        // A read-only connection reads an older store as it is.
+    if version >= SCHEMA_VERSION {
         return Ok(());
+    }
+    if version >= 1 && read_only {
+        // A read-only connection reads an older store as it is.
+        return read_older(conn);
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
     tx.execute_batch(&schema()).map_err(open_err)?;
+    add_format_column(&tx)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")).map_err(open_err)?;
     tx.commit().map_err(open_err)
+}
+
+fn has_format_column(conn: &Connection) -> Result<bool, StoreError> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'format'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(open_err)
+}
+
+/// Schema version 4 on a store made before it: rows written so far keep `format` NULL
+/// (their records have no `format` member, as when they were hashed).
+fn add_format_column(conn: &Connection) -> Result<(), StoreError> {
+    if has_format_column(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch("ALTER TABLE records ADD COLUMN format INTEGER").map_err(open_err)
+}
+
+/// A read-only connection to a store older than version 4: a temporary view (in this
+/// connection's own temp schema, nothing is written to the store) gives its rows a NULL
+/// `format`, so the readers' column list works unchanged.
+fn read_older(conn: &Connection) -> Result<(), StoreError> {
+    if has_format_column(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch("CREATE TEMP VIEW records AS SELECT *, NULL AS format FROM main.records")
+        .map_err(open_err)
 }
 
 impl Sqlite {
@@ -126,7 +164,10 @@ impl Sqlite {
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
                 .map_err(open_err)?;
             let wal = wal::WalWatch::install(&mut conn).map_err(open_err)?;
-            let reader = connect(&path, read_only, busy)?;
+            let mut reader = connect(&path, read_only, busy)?;
+            if read_only {
+                migrate(&mut reader, read_only)?;
+            }
             Ok::<_, StoreError>((conn, wal, reader, durability))
         })
         .await
@@ -183,6 +224,35 @@ impl Sqlite {
             stmt.query_row(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
                 r.get::<_, Option<i64>>(0).map(|v| v.unwrap_or(0))
             })
+        })
+        .await
+    }
+}
+
+impl Sqlite {
+    /// One statement on the reading connection (WAL lets it write beside the writer; the
+    /// busy timeout bounds the wait): the agreement texts, never the chain.
+    pub(crate) async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<(), StoreError> {
+        let sql = sql.replace('$', "?");
+        self.with_reader(move |conn| {
+            conn.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(params.iter().map(to_sql)))
+                .map(drop)
+        })
+        .await
+    }
+
+    pub(crate) async fn texts(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = sql.replace('$', "?");
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| r.get(0))?;
+            rows.collect()
         })
         .await
     }
@@ -362,7 +432,14 @@ impl Sqlite {
                 let conn = reader.lock().ok()?;
                 PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
             };
-            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
+            (0..n)
+                .map(|_| {
+                    let conn = connect(&path, true, Duration::from_secs(5)).ok()?;
+                    // A store older than version 4 opened read-only: see `read_older`.
+                    read_older(&conn).ok()?;
+                    Some(conn)
+                })
+                .collect()
         })
         .await
         .ok()

@@ -319,6 +319,26 @@ impl Backend {
         }
     }
 
+    /// Run one statement that returns no rows (placeholders `$1`...): the agreement texts.
+    pub(crate) async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<(), StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.execute(sql, params).await,
+            Backend::Postgres(p) => p.query(sql, &params).await.map(drop),
+        }
+    }
+
+    /// The first (text) column of every row of `sql`.
+    pub(crate) async fn texts(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<String>, StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.texts(sql, params).await,
+            Backend::Postgres(p) => p.texts(sql, params).await,
+        }
+    }
+
     fn try_send(&self, job: Job) -> Result<(), StoreError> {
         match self {
             Backend::Sqlite(s) => s.try_send(job),

@@ -91,7 +91,18 @@ pub struct VerifyReport {
     /// Checkpoints at or before an archived prefix that only the archive can confirm.
     pub checkpoints_archived: u64,
     pub last_checkpoint: Option<Checkpoint>,
+    /// Live records written before record format 2 (no `format` member): they stay as
+    /// they were, covered by the chain, and their paths may hold names the caller chose.
+    pub older_format: u64,
+    /// Of those, the records whose `stripped` names an undeclared key or a query
+    /// parameter: text the caller chose, kept until the records are archived.
+    pub older_with_caller_names: u64,
 }
+
+/// Older-format records whose `stripped` holds a caller's key or parameter name: in the
+/// stored JSON text of both stores, `"reason":"undeclared"` or `"query-not-allowed"`.
+const OLDER_WITH_NAMES: &str = "SELECT count(*) FROM records WHERE format IS NULL AND \
+     (stripped LIKE '%\"reason\":\"undeclared\"%' OR stripped LIKE '%\"reason\":\"query-not-allowed\"%')";
 
 /// How to walk the chain. Every way checks the same things and names the same first
 /// bad record; they differ only in speed (the tests run them side by side).
@@ -144,6 +155,8 @@ pub(crate) async fn verify_with(
         checkpoints_checked: signed.as_ref().map(|s| s.len() as u64),
         checkpoints_archived: 0,
         last_checkpoint: signed.as_ref().and_then(|s| s.iter().max_by_key(|c| c.seq).cloned()),
+        older_format: count(store, "SELECT count(*) FROM records WHERE format IS NULL").await?,
+        older_with_caller_names: count(store, OLDER_WITH_NAMES).await?,
     };
     let mut by_seq: ByCheckpoint = BTreeMap::new();
     for c in signed.iter().flatten() {
@@ -226,6 +239,10 @@ pub(crate) async fn verify_with(
         return Ok(fail(report, seq, None, Check::CheckpointMissing, detail));
     }
     Ok(report)
+}
+
+async fn count(store: &Store, sql: &str) -> Result<u64, StoreError> {
+    Ok(u64::try_from(store.backend.scalar(sql, vec![]).await?).unwrap_or(0))
 }
 
 /// Signed checkpoints by the seq they name.

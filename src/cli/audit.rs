@@ -224,6 +224,15 @@ async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
                 if let Some(n) = report.checkpoints_checked {
                     writeln!(out, "checkpoints ok: {n} signed checkpoints match the store")?;
                 }
+                if report.older_format > 0 {
+                    writeln!(
+                        out,
+                        "older records: {} written before record format 2; {} of them hold \
+                         names the caller chose (undeclared keys or query parameters), kept \
+                         until they are archived (see docs/record-format.md)",
+                        report.older_format, report.older_with_caller_names
+                    )?;
+                }
             }
             Some(f) => writeln!(
                 out,

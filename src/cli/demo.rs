@@ -4,6 +4,7 @@
 //! transfers and prints each as before / after / disclosure id, verifies the chain, then
 //! keeps serving and prints `curl` lines to paste.
 
+mod change;
 pub mod client;
 pub mod samples;
 
@@ -98,6 +99,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
         if let Some(admin) = launched.admin_addr {
             review_queue(&dir, admin.port()).await?;
         }
+        change::show(&launched.state.policy, &launched.state.store).await?;
         let report = launched.state.store.verify(None, &|_, _| {}).await?;
         println!(
             "== chain verified: {} records, head {} ({})\n",
@@ -191,6 +193,9 @@ ca = "certs/ca.crt"
             s,
             "\n[[agencies]]\nid = \"{id}\"\nname = \"{name}\"\njurisdiction = \"{jurisdiction}\"\nupstream = \"{upstream}\"\nupstream_ca = \"certs/ca.crt\"\n"
         );
+        if samples::NOT_PUBLIC_AUTHORITIES.contains(id) {
+            s.push_str("public_authority = false\n");
+        }
     }
     s
 }

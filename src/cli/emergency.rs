@@ -169,6 +169,7 @@ pub fn run(global: &GlobalArgs, cmd: EmergencyCmd) -> anyhow::Result<Exit> {
             EmergencyCmd::Review { id, decision, subject_told, revisit, note, amendment, format, reach } => {
                 let input = ReviewInput { decision, subject_told, revisit, note, amendment };
                 if let Some(url) = &reach.store {
+                    super::governance::refuse_offline_writes(global)?;
                     let actor = reach.actor.clone().context("`--store` needs `--actor urn:isagate:governance:...`")?;
                     anyhow::ensure!(actor.starts_with("urn:isagate:governance:"), "`--actor` must be a governance URI");
                     let ledger = open_ledger(url).await?;

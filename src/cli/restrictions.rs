@@ -105,6 +105,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
             RestrictionsCmd::Add { kind, id, scope: ids, note, format, reach } => {
                 let input = RestrictionInput { kind, id, agreements: scope(&ids), note };
                 let answer = if let Some(url) = &reach.store {
+                    super::governance::refuse_offline_writes(global)?;
                     let actor = offline_actor(&reach)?;
                     let ledger = open_ledger(url).await?;
                     let key = subject_key(global)?;
@@ -126,6 +127,7 @@ pub fn run(global: &GlobalArgs, cmd: RestrictionsCmd) -> anyhow::Result<Exit> {
             }
             RestrictionsCmd::Remove { id, format, reach } => {
                 let answer = if let Some(url) = &reach.store {
+                    super::governance::refuse_offline_writes(global)?;
                     let actor = offline_actor(&reach)?;
                     let ledger = open_ledger(url).await?;
                     let cell = RestrictionsCell::default();

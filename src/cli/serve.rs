@@ -45,10 +45,25 @@ pub fn run(global: &GlobalArgs, _args: ServeArgs) -> anyhow::Result<Exit> {
         let shutdown = Shutdown::on_signals()?;
         let (agreements, schemas) = overrides(global);
         let source = policy_source(&cfg, agreements.as_deref(), schemas.as_deref());
-        let launched = launch(&cfg, source, shutdown, std::sync::Arc::new(SystemClock)).await?;
+        let launched = launch(&cfg, source, shutdown, std::sync::Arc::new(SystemClock))
+            .await
+            .map_err(|e| refused_set(e, &path))?;
         launched.wait().await;
         tracing::info!("isagate stopped");
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(Exit::Success)
+}
+
+/// Start-up's error: for a set that does not lint clean, the first findings (in the error
+/// itself) and, once, the command that shows them all with `--config`, so that parties are
+/// checked against the same agencies.
+fn refused_set(e: crate::runtime::LaunchError, config: &std::path::Path) -> anyhow::Error {
+    if e.lint_errors().is_empty() {
+        return e.into();
+    }
+    anyhow::anyhow!(
+        "{e}\nevery finding with what to do: `isagate agreements check --config {}`",
+        config.display()
+    )
 }

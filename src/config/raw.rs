@@ -26,6 +26,7 @@ pub struct RawConfig {
     pub admin_client: RawAdminClient,
     pub paths: RawPaths,
     pub shutdown: RawShutdown,
+    pub governance: RawGovernance,
     pub agencies: Vec<S<RawAgency>>,
 }
 
@@ -102,6 +103,7 @@ optional_tables! {
     RawAdminClient { url: String, cert: String, key: String, ca: String }
     RawPaths { agreements: String, schemas: String, archive: String }
     RawShutdown { drain: DurationValue }
+    RawGovernance { four_eyes: bool }
     RawAgency {
         id: String,
         name: String,
@@ -109,6 +111,7 @@ optional_tables! {
         upstream: String,
         upstream_ca: String,
         pins: Vec<S<String>>,
+        public_authority: bool,
     }
 }
 

@@ -441,6 +441,7 @@ pub(super) fn validate(
         ),
     };
 
+    let governance = Governance { four_eyes: Ctx::boolean(&raw.governance.four_eyes, false) };
     let agencies = agencies(&mut c, &raw.agencies);
 
     if c.problems.is_empty() {
@@ -460,6 +461,7 @@ pub(super) fn validate(
             admin_client,
             paths,
             shutdown,
+            governance,
             agencies,
         })
     } else {
@@ -653,7 +655,8 @@ fn agencies(c: &mut Ctx<'_>, raw: &[S<RawAgency>]) -> Vec<Agency> {
                 None => c.problem(&key("pins"), Some(pin.span()), format!("`{}` is not a pin: write `sha256:` and 64 hex digits of the certificate's SHA-256", pin.get_ref())),
             }
         }
-        out.push(Agency { id, name, jurisdiction, upstream, upstream_ca, pins });
+        let public_authority = a.public_authority.as_ref().is_none_or(|p| *p.get_ref());
+        out.push(Agency { id, name, jurisdiction, upstream, upstream_ca, pins, public_authority });
     }
     out
 }

@@ -24,7 +24,7 @@ fn days_left(today: jiff::civil::Date, date: &str) -> String {
 }
 
 async fn loaded(ctx: &Ctx<'_>) -> Result<AgreementList, ConsoleError> {
-    api::answer(crate::admin::agreements::list(ctx.state)).await
+    api::answer(crate::admin::agreements::list(ctx.state).await).await
 }
 
 pub async fn list(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {

@@ -15,7 +15,7 @@ use crate::agreements::model::EMERGENCY_CATEGORIES;
 
 /// The form, filled with what `ctx` was sent.
 async fn form_markup(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
-    let list: AgreementList = api::answer(crate::admin::agreements::list(ctx.state)).await?;
+    let list: AgreementList = api::answer(crate::admin::agreements::list(ctx.state).await).await?;
     let chosen = |name: &str, value: &str| ctx.field(name) == Some(value);
     let mut flows: Vec<&str> =
         list.agreements.iter().flat_map(|a| a.flows.iter().map(|f| f.id.as_str())).collect();

@@ -20,7 +20,7 @@ pub async fn page(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     let queue_call = api::call(ctx, vec![], vec![("state".into(), "pending".into())], &empty);
     let queue: Result<Queue, _> =
         api::answer(crate::admin::reviews::queue(st, &queue_call).await).await;
-    let list: AgreementList = api::answer(crate::admin::agreements::list(st)).await?;
+    let list: AgreementList = api::answer(crate::admin::agreements::list(st).await).await?;
     let today = st.clock.today().to_string();
     let report_call = api::call(
         ctx,

@@ -311,6 +311,23 @@ impl SchemaPlan {
         out
     }
 
+    /// A JSON Pointer into an instance in the schema path form the record uses: each
+    /// segment that some `properties` of this schema names stays, any other segment (a
+    /// caller's key, an array position) becomes `*`. So a violation's place can be
+    /// recorded and answered without a name the caller chose.
+    pub fn schema_path_of(&self, pointer: &str) -> String {
+        let mut out = String::with_capacity(pointer.len());
+        for raw in pointer.split('/').skip(1) {
+            let key = raw.replace("~1", "/").replace("~0", "~");
+            if self.nodes.iter().any(|n| n.properties.contains_key(&key)) {
+                push_segment(&mut out, &key);
+            } else {
+                out.push_str("/*");
+            }
+        }
+        out
+    }
+
     pub(crate) fn node(&self, id: NodeId) -> &Node {
         // Ids are only made by the compiler, which pushes every node it names.
         &self.nodes[id]

@@ -1,19 +1,28 @@
 //! The minimisation walk (contract section 2 step 5): validate the received payload
 //! against its [`SchemaPlan`], keep only what the schema declares for this instance,
 //! strip special category and criminal offence data without an Article 9 / 10
-//! condition, then apply transforms. Reports hold JSON Pointers into the *received*
-//! payload; when array elements are stripped, later elements close up in the output.
+//! condition, then apply transforms. When array elements are stripped, later elements
+//! close up in the output.
 //!
-//! Must not: put a payload value into an error, a report or a log.
+//! The report comes in two forms. The record's ([`MinimisationReport`]) holds schema
+//! paths only: a key the schema names as it is, any other key and every array position
+//! `*`, and an undeclared member counted at its nearest declared parent, so that it
+//! holds no name the caller chose and its size follows the schema, not the payload
+//! (contract section 5). A dry run's [`PayloadView`] holds the same at the payload's
+//! concrete JSON Pointers. Schema violations and transform failures name the place in
+//! the schema path form too, since they reach refusal records and problem bodies.
+//!
+//! Must not: put a payload value into an error, a report or a log, or a payload's key
+//! into the record form.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 use serde_json::{Map, Value};
 
 use super::plan::{push_segment, NodeId, SchemaPlan, Violation};
 use super::transforms::{self, Category, Transform, TransformInput};
-use super::{Minimised, Stripped, SubjectId, Transformed};
+use super::{MinimisationReport, Minimised, PayloadView, Stripped, SubjectId, Transformed};
 use crate::codes::{Reason, RefusalCode, StripReason};
 use crate::keys::PseudonymKey;
 
@@ -35,7 +44,8 @@ pub struct MinimiseOptions<'a> {
     pub normal_plan: Option<&'a SchemaPlan>,
 }
 
-/// Why a payload cannot be minimised. Neither variant carries a value.
+/// Why a payload cannot be minimised. Neither variant carries a value, and every
+/// pointer is in the schema path form ([`SchemaPlan::schema_path_of`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MinimiseError {
     #[error("the payload does not match its schema ({} violation(s))", .0.len())]
@@ -96,31 +106,70 @@ pub fn minimise(
     payload: &Value,
     opts: &MinimiseOptions<'_>,
 ) -> Result<Minimised, MinimiseError> {
-    plan.validate(payload).map_err(MinimiseError::SchemaViolation)?;
+    plan.validate(payload).map_err(|violations| {
+        let mut vs: Vec<Violation> = violations
+            .into_iter()
+            .map(|mut v| {
+                v.pointer = plan.schema_path_of(&v.pointer);
+                v
+            })
+            .collect();
+        vs.sort();
+        vs.dedup();
+        MinimiseError::SchemaViolation(vs)
+    })?;
     let mut walk = Walk {
         plan,
         opts,
         input: TransformInput { pseudonym_key: opts.pseudonym_key, today: opts.today },
         path: String::new(),
+        spath: String::new(),
         disclosed: Vec::new(),
         stripped: Vec::new(),
         transformed: Vec::new(),
         subjects: Vec::new(),
     };
     let value = walk.value(&[plan.root], payload)?.unwrap_or(Value::Null);
-    let Walk { mut disclosed, mut stripped, mut transformed, subjects, .. } = walk;
-    if let Some(normal) = opts.normal_plan {
-        let declared = declared_pointers(normal, payload);
-        for s in &mut stripped {
-            if s.reason == StripReason::Undeclared && declared.contains(&s.path) {
-                s.reason = StripReason::NotInEmergencySchema;
-            }
+    let Walk { mut disclosed, stripped: raw, transformed: raw_transformed, subjects, .. } = walk;
+    let declared = opts.normal_plan.map(|normal| declared_pointers(normal, payload));
+    let mut counts: BTreeMap<(String, StripReason), u64> = BTreeMap::new();
+    let mut payload_view = PayloadView::default();
+    for RawStrip { pointer, path, mut reason } in raw {
+        if reason == StripReason::Undeclared
+            && declared.as_ref().is_some_and(|d| d.contains(&pointer))
+        {
+            reason = StripReason::NotInEmergencySchema;
         }
+        *counts.entry((path, reason)).or_default() += 1;
+        payload_view.stripped.push(Stripped { count: None, path: pointer, reason });
+    }
+    let stripped = counts
+        .into_iter()
+        .map(|((path, reason), n)| Stripped { count: Some(n), path, reason })
+        .collect();
+    let mut transformed = Vec::with_capacity(raw_transformed.len());
+    for (pointer, t) in raw_transformed {
+        payload_view
+            .transformed
+            .push(Transformed { path: pointer, transform: t.transform.clone() });
+        transformed.push(t);
     }
     disclosed.sort();
-    stripped.sort();
+    disclosed.dedup();
     transformed.sort();
-    Ok(Minimised { value, disclosed, stripped, transformed, subjects })
+    transformed.dedup();
+    payload_view.stripped.sort();
+    payload_view.transformed.sort();
+    let report = MinimisationReport { disclosed, stripped, transformed };
+    Ok(Minimised { value, report, payload: payload_view, subjects })
+}
+
+/// One stripped node as the walk meets it: its concrete pointer (for the payload view
+/// and the emergency re-check) and the record's path.
+struct RawStrip {
+    pointer: String,
+    path: String,
+    reason: StripReason,
 }
 
 /// The annotations that apply to one value.
@@ -136,16 +185,30 @@ struct Walk<'p, 'o> {
     plan: &'p SchemaPlan,
     opts: &'o MinimiseOptions<'o>,
     input: TransformInput<'o>,
+    /// The concrete JSON Pointer of the value being walked.
     path: String,
+    /// Its schema path (the record's form of `path`).
+    spath: String,
+    /// Schema paths, with repeats until the end.
     disclosed: Vec<String>,
-    stripped: Vec<Stripped>,
-    transformed: Vec<Transformed>,
+    stripped: Vec<RawStrip>,
+    /// (concrete pointer, the record's entry).
+    transformed: Vec<(String, Transformed)>,
     subjects: Vec<SubjectId>,
 }
 
 impl<'p> Walk<'p, '_> {
+    /// The value at `path` is stripped.
     fn strip(&mut self, reason: StripReason) {
-        self.stripped.push(Stripped { path: self.path.clone(), reason });
+        let (pointer, path) = (self.path.clone(), self.spath.clone());
+        self.stripped.push(RawStrip { pointer, path, reason });
+    }
+
+    /// The member at `path` is undeclared: the record counts it at its nearest declared
+    /// parent, `parent` (a schema path), never by its name.
+    fn strip_undeclared(&mut self, parent: &str) {
+        let (pointer, path) = (self.path.clone(), parent.to_owned());
+        self.stripped.push(RawStrip { pointer, path, reason: StripReason::Undeclared });
     }
 
     fn applied(&self, set: &[NodeId]) -> Applied<'p> {
@@ -212,20 +275,20 @@ impl<'p> Walk<'p, '_> {
         if let Some(t) = transform {
             let new = transforms::apply(t, &out, &self.input).map_err(|_| {
                 MinimiseError::TransformFailed {
-                    pointer: self.path.clone(),
+                    pointer: self.spath.clone(),
                     transform: t.as_str().to_owned(),
                 }
             })?;
             // The transformed value is one leaf, whatever it was made of.
             self.disclosed.truncate(disclosed_mark);
             self.transformed.truncate(transformed_mark);
-            self.disclosed.push(self.path.clone());
-            self.transformed
-                .push(Transformed { path: self.path.clone(), transform: t.as_str().to_owned() });
+            self.disclosed.push(self.spath.clone());
+            let entry = Transformed { path: self.spath.clone(), transform: t.as_str().to_owned() };
+            self.transformed.push((self.path.clone(), entry));
             return Ok(Some(new));
         }
         if is_leaf(&out) {
-            self.disclosed.push(self.path.clone());
+            self.disclosed.push(self.spath.clone());
         }
         Ok(Some(out))
     }
@@ -285,14 +348,19 @@ impl<'p> Walk<'p, '_> {
         for (member, v) in members {
             children.clear();
             resolver.declaring(member, &mut children);
-            let len = self.path.len();
+            let (len, slen) = (self.path.len(), self.spath.len());
             member.push_onto(&mut self.path);
             if children.is_empty() {
-                self.strip(StripReason::Undeclared);
-            } else if let Some(child) = self.value(&children, v)? {
-                keep(member, child);
+                let parent = self.spath.clone();
+                self.strip_undeclared(&parent);
+            } else {
+                member.push_schema_name(plan, set, &mut self.spath);
+                if let Some(child) = self.value(&children, v)? {
+                    keep(member, child);
+                }
             }
             self.path.truncate(len);
+            self.spath.truncate(slen);
         }
         Ok(())
     }
@@ -304,13 +372,16 @@ impl<'p> Walk<'p, '_> {
         members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
         mut keep: impl FnMut(Segment<'v>, Value),
     ) {
+        let mut member_path = self.spath.clone();
+        member_path.push_str("/*");
         for (seg, v) in members {
             let len = self.path.len();
             seg.push_onto(&mut self.path);
             if v.is_object() || v.is_array() {
-                self.strip(StripReason::Undeclared);
+                let parent = self.spath.clone();
+                self.strip_undeclared(&parent);
             } else {
-                self.disclosed.push(self.path.clone());
+                self.disclosed.push(member_path.clone());
                 keep(seg, v.clone());
             }
             self.path.truncate(len);
@@ -326,6 +397,18 @@ enum Segment<'v> {
 }
 
 impl Segment<'_> {
+    /// Appends this member to a schema path: a key that a node of `set` names in its
+    /// `properties` as it is, any other key (admitted by a pattern or an
+    /// `additionalProperties` schema) and every array position as `*`.
+    fn push_schema_name(self, plan: &SchemaPlan, set: &[NodeId], spath: &mut String) {
+        match self {
+            Segment::Key(k) if set.iter().any(|id| plan.node(*id).properties.contains_key(k)) => {
+                push_segment(spath, k)
+            }
+            _ => spath.push_str("/*"),
+        }
+    }
+
     /// Appends this member to a JSON Pointer.
     fn push_onto(self, path: &mut String) {
         match self {

@@ -38,7 +38,7 @@ use crate::audit::record::{AgreementRef, EmergencyInfo};
 use crate::codes::Reason;
 use crate::json_strict::Limits;
 use crate::keys::PseudonymisationKey;
-use crate::minimise::{MinimisationReport, Minimised, SubjectId};
+use crate::minimise::{MinimisationReport, Minimised, PayloadView, SubjectId};
 
 pub use authorise::authorise;
 pub use body::{decide_response, is_json_media_type, minimise_request};
@@ -150,8 +150,11 @@ pub struct Authorisation {
 pub struct Disclosure {
     /// The minimised body (`None`: no body is sent).
     pub value: Option<Value>,
-    /// Its report; `stripped` holds body nodes first, then query parameters (`?name`).
+    /// Its report in the record's form; `stripped` holds body nodes first, then the
+    /// query parameters' entry (`?`).
     pub minimisation: MinimisationReport,
+    /// The same at the payload's own places (a dry run shows it; never recorded).
+    pub payload: PayloadView,
     /// Raw subject identifiers: hash them at once, never store or log them.
     pub subjects: Vec<SubjectId>,
     /// The minimised query string (`None` when none was sent).

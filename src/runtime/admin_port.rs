@@ -2,13 +2,15 @@
 //! stage a reload (the new set replaces the old one only when it loads clean), and the
 //! dry run with a throw-away pseudonymisation key.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::admin::ports::{
-    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, PortFailure,
-    StagedReload,
+    summarise, AgreementSummary, AgreementsPort, ExplainReport, ExplainRequest, LintFinding,
+    LintedProposal, PortFailure, StageRefusal, StagedReload,
 };
 use crate::agreements::explain::{explain, Verdict, EMERGENCY_POLICY};
+use crate::agreements::lifecycle::{ProposalFiles, Snapshot};
 use crate::agreements::AgencyRef;
 use crate::codes::Direction;
 use crate::codes::RefusalCode;
@@ -25,11 +27,21 @@ pub struct PolicyAgreements {
 impl AgreementsPort for PolicyAgreements {
     fn list(&self) -> Vec<AgreementSummary> {
         let today = self.state.clock.today();
-        self.state.policy.current().set.agreements.iter().map(|a| summarise(a, today)).collect()
+        self.state
+            .policy
+            .current()
+            .set
+            .agreements
+            .iter()
+            .map(|a| summarise(a, today, &self.agencies))
+            .collect()
     }
 
-    fn stage_reload(&self) -> Result<StagedReload, String> {
-        let policy = load_policy(&self.source, &self.agencies).map_err(|e| e.to_string())?;
+    fn stage_reload(&self) -> Result<StagedReload, StageRefusal> {
+        let policy = load_policy(&self.source, &self.agencies).map_err(|e| StageRefusal {
+            why: e.to_string(),
+            findings: e.lint_errors().iter().map(LintFinding::from).collect(),
+        })?;
         let agreements = policy
             .set
             .agreements
@@ -37,16 +49,48 @@ impl AgreementsPort for PolicyAgreements {
             .map(|a| (a.agreement.id.clone(), a.agreement.version, a.sha256.clone()))
             .collect();
         let schemas = policy.set.schemas.len();
+        let snapshot = Snapshot::read(&self.source.agreements, &self.source.schemas)
+            .map_err(|e| StageRefusal { why: e.to_string(), findings: Vec::new() })?;
+        let diff = crate::agreements::diff::diff(&self.state.policy.current(), &policy);
         let state = Arc::clone(&self.state);
         Ok(StagedReload {
             agreements,
             schemas,
+            snapshot,
+            diff,
             apply: Box::new(move || {
                 let n = policy.set.agreements.len();
                 state.policy.replace(policy);
                 crate::telemetry::metrics::agreement_reload(true, n);
             }),
         })
+    }
+
+    fn lint_proposal(&self, files: &ProposalFiles) -> Result<LintedProposal, String> {
+        let today = self.state.clock.today();
+        let diff_against_live = |agreements: &Path, schemas: &Path| {
+            let source = PolicySource { agreements: agreements.into(), schemas: schemas.into() };
+            let proposed = load_policy(&source, &self.agencies).ok()?;
+            Some(crate::agreements::diff::diff(&self.state.policy.current(), &proposed))
+        };
+        let (report, snapshot, diff) = files
+            .lint(
+                &self.source.agreements,
+                &self.source.schemas,
+                &self.agencies,
+                today,
+                diff_against_live,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(LintedProposal { report, snapshot, diff })
+    }
+
+    fn write_proposal(&self, files: &ProposalFiles) -> Result<(), String> {
+        files.write(&self.source.agreements, &self.source.schemas).map_err(|e| e.to_string())
+    }
+
+    fn agreements_dir(&self) -> String {
+        self.source.agreements.display().to_string()
     }
 
     fn explain(&self, req: &ExplainRequest) -> Result<ExplainReport, PortFailure> {
@@ -106,6 +150,7 @@ impl AgreementsPort for PolicyAgreements {
             output: report.after,
             query: report.query,
             minimisation: report.minimisation,
+            lawful_basis: report.lawful_basis,
         })
     }
 }

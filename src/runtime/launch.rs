@@ -63,22 +63,35 @@ impl Launched {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
-    #[error("{0}")]
+    // Transparent: the inner error is the message, said once (not again as its cause).
+    #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] crate::audit::StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Agreements(#[from] crate::agreements::load::LoadError),
-    #[error("{0}")]
+    #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
-    #[error("{0}")]
+    #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
-    #[error("{0}")]
+    #[error(transparent)]
     Upstream(#[from] crate::gateway::upstream::UpstreamConfigError),
+    #[error("the agreements going live could not be recorded: {0}")]
+    Activation(String),
     #[error("alert webhook: {0}")]
     Webhook(String),
     #[error("cannot listen on `{addr}`: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+impl LaunchError {
+    /// The lint errors of a set that did not load clean (none for any other failure).
+    pub fn lint_errors(&self) -> &[crate::agreements::lint::Finding] {
+        match self {
+            Self::Agreements(crate::agreements::load::LoadError::NotClean { errors, .. }) => errors,
+            _ => &[],
+        }
+    }
 }
 
 /// Load the agreements and compile them into a policy (refusing a set that does not lint clean).
@@ -92,6 +105,12 @@ pub fn load_policy(
     for w in &report.findings {
         tracing::warn!(file = %w.file, line = w.line, code = w.code, "agreement warning: {}", w.message);
     }
+    // An expired agreement does not refuse the set: it loads, and is not in force.
+    let expired = report.with_code(crate::agreements::lint::Rule::Expired.as_str()).count();
+    if expired > 0 {
+        tracing::warn!(expired, "agreements past their expiry are loaded but not in force: their flows are refused with `agreement-not-in-force`");
+    }
+    crate::telemetry::metrics::agreements_expired(expired);
     Ok(Policy::build(set)?)
 }
 
@@ -137,7 +156,15 @@ pub async fn launch(
     )
     .await?;
     let agency_refs = cfg.to_agency_refs();
-    let policy = load_policy(&source, &agency_refs)?;
+    let approved = if cfg.governance.four_eyes {
+        crate::runtime::approved_set::approved_instead(&store, &source).await?
+    } else {
+        None
+    };
+    let start_source = approved.as_ref().map_or(&source, |a| &a.source);
+    let policy = load_policy(start_source, &agency_refs)?;
+    record_start_up(&store, start_source).await?;
+    drop(approved);
     crate::telemetry::metrics::agreement_reload(true, policy.set.agreements.len());
 
     let mut upstreams = Upstreams::new(cfg.upstream_client.response_timeout);
@@ -284,6 +311,7 @@ pub async fn launch(
     admin_state.agency_names =
         cfg.agencies.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
     admin_state.console_key = crate::console::csrf::CsrfKey::load(&cfg.keys.console)?;
+    admin_state.four_eyes = std::sync::atomic::AtomicBool::new(cfg.governance.four_eyes);
     let admin_state = Arc::new(admin_state);
     {
         let stop = shutdown.wait();
@@ -356,22 +384,57 @@ fn spawn_reload_on_sighup(
                 got = hup.recv() => if got.is_none() { break },
                 () = stop.wait() => break,
             }
-            let answer = crate::admin::error::render(
-                crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup").await,
-            );
-            if answer.status().is_success() {
-                tracing::info!(
+            let sighup = crate::admin::activations::Trigger::Sighup;
+            match crate::admin::agreements::reload(&admin, "urn:isagate:gateway:sighup", sighup)
+                .await
+            {
+                Ok(_) => tracing::info!(
                     agreements = state.policy.current().set.agreements.len(),
                     "agreements reloaded on SIGHUP"
-                );
-            } else {
-                tracing::error!(
-                    status = answer.status().as_u16(),
-                    "agreements not reloaded on SIGHUP; the previous set stays in force"
-                );
+                ),
+                Err(e) => {
+                    let files = match &e {
+                        crate::admin::error::AdminError::ReloadRefused { findings, .. } => {
+                            let mut files: Vec<&str> =
+                                findings.iter().map(|f| f.file.as_str()).collect();
+                            files.dedup();
+                            files.join(", ")
+                        }
+                        _ => String::new(),
+                    };
+                    tracing::error!(
+                        files,
+                        error = %e,
+                        "agreements not reloaded on SIGHUP; the previous set stays in force"
+                    );
+                    // The same metric and store log line as the admin API's refusal.
+                    let _ = e.into_reply();
+                }
             }
         }
     })
+}
+
+/// Record the set going live at start-up (its changed agreements, their texts) before
+/// any listener serves it; a store that cannot record it stops the start.
+async fn record_start_up(store: &Store, source: &PolicySource) -> Result<(), LaunchError> {
+    let snapshot =
+        crate::agreements::lifecycle::Snapshot::read(&source.agreements, &source.schemas)
+            .map_err(|e| LaunchError::Activation(e.to_string()))?;
+    let recorded = crate::admin::activations::record(
+        store,
+        store,
+        &snapshot,
+        None,
+        crate::admin::activations::Trigger::StartUp,
+        "urn:isagate:gateway:start-up",
+    )
+    .await
+    .map_err(|e| LaunchError::Activation(e.to_string()))?;
+    if !recorded.is_empty() {
+        tracing::info!(activated = recorded.len(), "agreement activations recorded at start-up");
+    }
+    Ok(())
 }
 
 /// The alert webhook, when configured (its server certificate must chain to the client CA bundle).

@@ -33,6 +33,7 @@ pub mod names {
     pub const WEBHOOK_FAILURES: &str = "isagate_webhook_failures_total";
     pub const AGREEMENT_RELOADS: &str = "isagate_agreement_reloads_total";
     pub const AGREEMENTS_LOADED: &str = "isagate_agreements_loaded";
+    pub const AGREEMENTS_EXPIRED: &str = "isagate_agreements_expired";
     pub const TLS_HANDSHAKES_REFUSED: &str = "isagate_tls_handshakes_refused_total";
     pub const ADMIN_REFUSALS: &str = "isagate_admin_refusals_total";
     pub const STORE_COMMITS: &str = "isagate_store_commits_total";
@@ -56,6 +57,7 @@ pub mod names {
         WEBHOOK_FAILURES,
         AGREEMENT_RELOADS,
         AGREEMENTS_LOADED,
+        AGREEMENTS_EXPIRED,
         TLS_HANDSHAKES_REFUSED,
         ADMIN_REFUSALS,
         STORE_COMMITS,
@@ -134,6 +136,7 @@ fn install_once() -> Result<MetricsHandle, String> {
         drop(metrics::histogram!(name));
     }
     metrics::gauge!(names::AGREEMENTS_LOADED).set(0.0);
+    metrics::gauge!(names::AGREEMENTS_EXPIRED).set(0.0);
     for listener in LISTENERS {
         metrics::gauge!(names::CONNECTIONS_OPEN, "listener" => listener).increment(0.0);
         metrics::counter!(names::CONNECTIONS_IDLE_CLOSED, "listener" => listener).increment(0);
@@ -174,6 +177,10 @@ fn describe() {
     describe_counter!(names::AGREEMENT_RELOADS, "Agreement reloads, by result.");
     describe_counter!(names::TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener.");
     describe_gauge!(names::AGREEMENTS_LOADED, "Agreements in the active set.");
+    describe_gauge!(
+        names::AGREEMENTS_EXPIRED,
+        "Agreements still active past their expiry at the last load: loaded, not in force."
+    );
     describe_counter!(names::ADMIN_REFUSALS, "Admin API requests refused, by problem code.");
     describe_counter!(names::STORE_COMMITS, "Batches the audit store committed durably.");
     describe_counter!(names::STORE_RECORDS, "Records the audit store committed durably.");
@@ -329,6 +336,12 @@ pub fn webhook_failure() {
 
 /// An agreement reload finished: `applied` when the new set replaced the old one,
 /// otherwise rejected (lint errors) and the old set stays.
+/// Agreements that the last load found `status: active` past `expires`.
+pub fn agreements_expired(count: usize) {
+    #[allow(clippy::cast_precision_loss, reason = "agreement counts are small")]
+    metrics::gauge!(names::AGREEMENTS_EXPIRED).set(count as f64);
+}
+
 pub fn agreement_reload(applied: bool, agreements_loaded: usize) {
     let result = if applied { "applied" } else { "rejected" };
     metrics::counter!(names::AGREEMENT_RELOADS, "result" => result).increment(1);

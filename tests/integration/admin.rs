@@ -4,8 +4,12 @@
 pub mod harness;
 
 pub use harness::emergency_draft as harness_draft;
+mod activations;
 pub(crate) mod openapi_check;
 pub mod pki;
+mod proposals;
+mod proposals_cli;
+mod reload_findings;
 mod store;
 
 use std::collections::BTreeSet;
@@ -300,7 +304,7 @@ async fn agreements_explain_and_a_refused_reload() {
     let a = &list.body["agreements"][0];
     assert_eq!(a["id"], "ISA-LCC-MERPOL-0007");
     assert_eq!(a["in_force"], true);
-    assert_eq!(a["findings"][0]["code"], "review-due");
+    assert_eq!(a["findings"][0]["code"], "review-overdue");
     let one =
         call(&gov, Method::GET, "/v1/agreements/{id}", "/v1/agreements/ISA-LCC-MERPOL-0007", None)
             .await;
@@ -347,7 +351,11 @@ async fn agreements_explain_and_a_refused_reload() {
         call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!(null)))).await;
     assert_eq!((ex.status, &ex.body["refused"]), (200, &json!(false)), "{}", ex.body);
     assert_eq!(ex.body["query"], "include=history");
-    assert_eq!(ex.body["stripped"][0]["path"], "?name");
+    // The record's form: one `?` entry counting the parameters, never their names.
+    assert_eq!(
+        (&ex.body["stripped"][0]["path"], &ex.body["stripped"][0]["count"]),
+        (&json!("?"), &json!(1))
+    );
     let ex = call(&gov, Method::POST, "/v1/explain", "/v1/explain", Some(status(json!({})))).await;
     assert_eq!(ex.body["reasons"][0]["code"], "unsupported-media-type", "{}", ex.body);
     let mut csv = status(json!({"a": 1}));
@@ -491,7 +499,7 @@ fn the_schema_check_can_fail() {
 }
 
 /// Run the `isagate` binary with `args`; returns (exit code, stdout, stderr).
-async fn isagate(args: &[&str]) -> (i32, String, String) {
+pub(super) async fn isagate(args: &[&str]) -> (i32, String, String) {
     let out = tokio::time::timeout(
         std::time::Duration::from_secs(60),
         tokio::process::Command::new(crate::support::isagate_bin()).args(args).output(),

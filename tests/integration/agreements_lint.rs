@@ -4,5 +4,9 @@
 
 mod check_and_serve;
 mod cli;
+mod help_lines;
+mod lawful_basis;
+mod register;
 mod rules;
+mod versions;
 mod vocabulary;

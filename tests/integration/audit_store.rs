@@ -5,6 +5,7 @@
 
 pub(crate) mod common;
 
+mod activity;
 mod answers;
 mod chain;
 mod cli;
@@ -12,5 +13,7 @@ mod crash;
 mod fail_closed;
 mod postgres;
 mod read_only_commands;
+mod record_format;
 mod schema;
 mod tamper;
+mod texts;

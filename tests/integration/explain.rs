@@ -27,6 +27,7 @@ expires: 2027-01-01
 lawful_basis:
   article_6: ["6(1)(e)"]
   article_10: ["DPA2018-Sch1-P2-10"]
+  appropriate_policy_document: Council appropriate policy document
 purposes:
   - id: safeguarding
     description: Protect a child or adult at risk of harm
@@ -162,8 +163,8 @@ fn allowed_referral_strips_and_transforms() {
         json!([{"relationship": "mother"}, {"relationship": "brother"}])
     );
     assert!(after.get("diagnosis").is_none() && after.get("school").is_none());
-    let stripped: Vec<_> =
-        r.minimisation.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
+    // The payload's own places, shown beside the record's form...
+    let stripped: Vec<_> = r.payload.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
     assert_eq!(
         stripped,
         [
@@ -171,6 +172,22 @@ fn allowed_referral_strips_and_transforms() {
             ("/household/0/name", StripReason::Undeclared),
             ("/school", StripReason::Undeclared)
         ]
+    );
+    // ... which names no undeclared key and no array position.
+    let recorded: Vec<_> =
+        r.minimisation.stripped.iter().map(|s| (s.path.as_str(), s.reason, s.count)).collect();
+    assert_eq!(
+        recorded,
+        [
+            ("", StripReason::Undeclared, Some(1)),
+            ("/diagnosis", StripReason::SpecialCategory, Some(1)),
+            ("/household/*", StripReason::Undeclared, Some(1))
+        ]
+    );
+    assert!(
+        r.minimisation.disclosed.iter().all(|p| !p.contains("/0")),
+        "{:?}",
+        r.minimisation.disclosed
     );
     assert_eq!(r.subjects.len(), 1);
     assert_eq!((r.subjects[0].kind.as_str(), r.subjects[0].count), ("nhs-number", 1));
@@ -264,10 +281,14 @@ fn emergency_uses_the_emergency_schema_and_relabels() {
     assert_eq!(r.schema.as_deref(), Some("referral.emergency.v1.json"));
     assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
     assert_eq!(r.after, Some(json!({"referral_id": "REF-1", "name": "Jo Bloggs"})));
-    let reason_of =
-        |p: &str| r.minimisation.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
+    let reason_of = |p: &str| r.payload.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
     assert_eq!(reason_of("/dob"), Some(StripReason::NotInEmergencySchema));
     assert_eq!(reason_of("/school"), Some(StripReason::Undeclared));
+    // The record's form counts both at the top level, each under its own reason.
+    let at_top: Vec<_> =
+        r.minimisation.stripped.iter().filter(|s| s.path.is_empty()).map(|s| s.reason).collect();
+    assert!(at_top.contains(&StripReason::NotInEmergencySchema), "{at_top:?}");
+    assert!(at_top.contains(&StripReason::Undeclared), "{at_top:?}");
 }
 
 #[test]
@@ -298,10 +319,15 @@ fn query_and_content_type_are_asked_as_the_gateway_asks_them() {
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
     assert_eq!(r.query.as_deref(), Some(""), "the flow allows no query parameter");
     assert!(r
-        .minimisation
+        .payload
         .stripped
         .iter()
         .any(|s| s.path == "?name" && s.reason == StripReason::QueryNotAllowed));
+    assert!(r
+        .minimisation
+        .stripped
+        .iter()
+        .any(|s| s.path == "?" && s.reason == StripReason::QueryNotAllowed && s.count == Some(2)));
     assert!(!serde_json::to_string(&r).unwrap().contains("Jo\""), "values never listed");
     assert_eq!(run(&request(&bytes)).query, None);
     let r = run(&ExplainRequest { content_type: Some("text/plain"), ..request(&bytes) });
@@ -318,6 +344,7 @@ fn an_international_recipient_needs_a_safeguard() {
         name: "Police".into(),
         jurisdiction: "IE".into(),
         receives: true,
+        public_authority: true,
     }];
     let r = run(&ExplainRequest { agencies: &agencies, ..request(&bytes) });
     assert_eq!(codes(&r), [RefusalCode::InternationalTransfer]);
@@ -429,8 +456,12 @@ fn cli_exit_codes_and_json() {
     let q = explain("good.json", &["--format", "json", "--query", "page=1"]);
     let v: Value = serde_json::from_slice(&q.stdout).unwrap();
     assert_eq!(
-        (v["query"].clone(), v["stripped"].to_string().contains("?page")),
-        (json!(""), true)
+        (
+            v["query"].clone(),
+            v["payload"]["stripped"].to_string().contains("?page"),
+            v["stripped"].to_string().contains("?page")
+        ),
+        (json!(""), true, false)
     );
     assert_eq!(explain("good.json", &["--content-type", "text/csv"]).status.code(), Some(1));
     assert_eq!(explain("good.json", &["--no-agreement-header"]).status.code(), Some(0));

@@ -6,13 +6,17 @@
 pub(crate) mod harness;
 pub(crate) mod process;
 
+mod approved_start;
 mod bare_lf;
 mod demo;
 mod emergency;
 mod expect_continue;
+mod expired;
+mod refused_set;
 mod replicas;
 mod response_subjects;
 mod sentinel;
 mod statuses;
+mod stripped_header;
 mod tls_refusals;
 mod upstream;

@@ -6,6 +6,7 @@
 mod support;
 
 mod admin;
+mod agreements_diff;
 mod agreements_lint;
 mod audit_store;
 mod cli_help;

@@ -4,6 +4,7 @@
 
 mod keywords;
 mod props;
+mod record_form;
 mod transforms;
 
 use isagate::codes::StripReason;
@@ -37,7 +38,12 @@ pub fn try_run(schema: &Value, payload: &Value) -> Result<Minimised, MinimiseErr
     minimise(&plan(schema), payload, &opts())
 }
 
-/// The stripped paths with their reasons, as (path, reason) pairs.
+/// The stripped nodes at the payload's own places, as (pointer, reason) pairs.
 pub fn stripped(m: &Minimised) -> Vec<(&str, StripReason)> {
-    m.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect()
+    m.payload.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect()
+}
+
+/// The record's stripped entries, as (schema path, reason, count).
+pub fn recorded(m: &Minimised) -> Vec<(&str, StripReason, u64)> {
+    m.report.stripped.iter().map(|s| (s.path.as_str(), s.reason, s.count.unwrap_or(0))).collect()
 }

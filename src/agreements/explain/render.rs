@@ -70,6 +70,11 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
     if let Some(schema) = &report.schema {
         let _ = writeln!(out, "Schema:   {schema}");
     }
+    for (i, b) in report.lawful_basis.iter().enumerate() {
+        let label = if i == 0 { "Basis:" } else { "" };
+        // Never cut: the description is what a reviewer reads the code by.
+        let _ = writeln!(out, "{label:<10}{}  {}", b.code, b.description);
+    }
     let verdict = match report.verdict {
         Verdict::Allowed => p.paint(GREEN, "ALLOWED"),
         Verdict::Refused => p.paint(RED, "REFUSED"),
@@ -89,11 +94,24 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
     if report.allowed() && !report.withheld {
         let _ = writeln!(
             out,
-            "\nDisclosed {} value(s); stripped {}; transformed {}.",
+            "\nThe record would name {} disclosed path(s), {} stripped entry(ies) and {} transformed path(s), as schema paths (`--format json`).",
             report.minimisation.disclosed.len(),
             report.minimisation.stripped.len(),
             report.minimisation.transformed.len()
         );
+        if !report.minimisation.stripped.is_empty() {
+            // The record's form: schema text only, never the payload's own names.
+            let entries: Vec<String> = report
+                .minimisation
+                .stripped
+                .iter()
+                .map(|s| {
+                    let path = if s.path.is_empty() { "(top level)" } else { s.path.as_str() };
+                    format!("{path} {} ({})", s.reason, s.count.unwrap_or(1))
+                })
+                .collect();
+            let _ = writeln!(out, "Recorded as stripped: {}", entries.join(", "));
+        }
         if !report.subjects.is_empty() {
             let kinds: Vec<String> =
                 report.subjects.iter().map(|s| format!("{} ({})", s.kind, s.count)).collect();
@@ -106,13 +124,13 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
 fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize, p: &Paint) {
     let col = (width - NOTE_WIDTH - 6) / 2;
     let stripped: HashMap<&str, String> = report
-        .minimisation
+        .payload
         .stripped
         .iter()
         .map(|s| (s.path.as_str(), format!("stripped: {}", s.reason)))
         .collect();
     let transformed: HashMap<&str, &str> = report
-        .minimisation
+        .payload
         .transformed
         .iter()
         .map(|t| (t.path.as_str(), t.transform.as_str()))

@@ -4,20 +4,16 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use jiff::ToSpan;
 
 use super::yaml_tree::{Step, YNode};
 use super::{Finding, Report, Rule};
 use crate::agreements::load::ParsedAgreement;
 use crate::agreements::matching::{template_problem, templates_overlap, METHODS};
 use crate::agreements::model::{AgencyRef, Agreement, AgreementStatus, Flow, EMERGENCY_CATEGORIES};
-use crate::spelling::did_you_mean;
+use crate::spelling::{did_you_mean, suggest};
 
 /// Content encodings a flow may allow (the gateway decompresses these).
 pub(crate) const ENCODINGS: &[&str] = &["gzip"];
-
-/// How far ahead `expiring-soon` looks.
-const EXPIRY_WARNING_DAYS: i32 = 30;
 
 use Step::{Index as I, Key as K};
 
@@ -126,9 +122,8 @@ fn check_one(
             .label("not after `effective_from`"),
         );
     }
-    if a.status == AgreementStatus::Active {
-        date_warnings(a, t, f, today, report);
-    }
+    super::date_rules::check_dates(p, today, report);
+    super::request_form_rules::check_request_form(p, report);
 
     // Purposes no flow uses.
     for (i, purpose) in a.purposes.iter().enumerate() {
@@ -227,50 +222,6 @@ fn duplicate_ids<'a>(
     }
 }
 
-fn date_warnings(a: &Agreement, t: &YNode, f: &str, today: Date, report: &mut Report) {
-    if let Some(review) = a.review_by {
-        if review < today {
-            report.push(
-                Finding::new(
-                    Rule::ReviewOverdue,
-                    f,
-                    t.pos_of("review_by"),
-                    format!("the review was due on {review}"),
-                    "review the agreement with its owner, then set the next `review_by` (and bump `version` for any change)",
-                )
-                .label("review overdue"),
-            );
-        }
-    }
-    let soon = today.checked_add(EXPIRY_WARNING_DAYS.days()).unwrap_or(today);
-    if a.expires <= today {
-        report.push(
-            Finding::new(
-                Rule::ExpiringSoon,
-                f,
-                t.pos_of("expires"),
-                format!("the agreement expired on {} but its status is still `active`", a.expires),
-                "renew it (new `expires`, bumped `version`) or set `status: expired`",
-            )
-            .label("expired"),
-        );
-    } else if a.expires <= soon {
-        report.push(
-            Finding::new(
-                Rule::ExpiringSoon,
-                f,
-                t.pos_of("expires"),
-                format!(
-                    "the agreement expires on {}, within {EXPIRY_WARNING_DAYS} days",
-                    a.expires
-                ),
-                "renew it before then, or plan for transfers under it to stop",
-            )
-            .label("expires soon"),
-        );
-    }
-}
-
 fn check_flow(
     a: &Agreement,
     flow: &Flow,
@@ -283,14 +234,13 @@ fn check_flow(
     let at = |key: &str| t.pos_at(&[K("flows"), I(i), K(key)]);
     for (key, party) in [("from", &flow.from), ("to", &flow.to)] {
         if !a.parties.contains(party) {
-            let hint = did_you_mean(party, a.parties.iter().map(String::as_str));
             report.push(
                 Finding::new(
                     Rule::FlowPartyNotListed,
                     f,
                     at(key),
                     format!("flow `{}` names `{party}` in `{key}`, which is not one of the agreement's parties", flow.id),
-                    format!("{hint}use one of: {}", a.parties.join(", ")),
+                    flow_party_help(a, party, agencies),
                 )
                 .label("not a party"),
             );
@@ -403,6 +353,22 @@ fn check_flow(
             );
         }
     }
+}
+
+/// Help for a flow party that `parties` does not list. A registered agency is never
+/// corrected towards a party that is itself a typo (`parties: [polce]` with `to: police`
+/// must not suggest `polce`): the help then says to correct `parties`.
+fn flow_party_help(a: &Agreement, party: &str, agencies: Option<&[AgencyRef]>) -> String {
+    let registered = |p: &str| agencies.is_none_or(|g| g.iter().any(|g| g.id == p));
+    if agencies.is_some() && registered(party) {
+        let typo = suggest(party, a.parties.iter().map(String::as_str).filter(|p| !registered(p)));
+        return match typo {
+            Some(t) => format!("`{party}` is a registered agency but `parties` lists `{t}`, which looks like a typo of it: correct `parties`"),
+            None => format!("`{party}` is a registered agency: add it to `parties`, or use one of: {}", a.parties.join(", ")),
+        };
+    }
+    let hint = did_you_mean(party, a.parties.iter().map(String::as_str).filter(|p| registered(p)));
+    format!("{hint}use one of: {}", a.parties.join(", "))
 }
 
 /// Two flows that can match one request: same direction and method, overlapping paths

@@ -28,6 +28,7 @@ pub enum Rule {
     UnknownTransform,
     UnknownCategory,
     BadSubjectId,
+    UnboundedSubjectArray,
     UnknownAnnotation,
     OverlappingFlows,
     UnknownEmergencyCategory,
@@ -35,6 +36,16 @@ pub enum Rule {
     InvalidPath,
     InvalidEncoding,
     InvalidLimit,
+    UnknownLawfulBasis,
+    LawfulBasisWrongList,
+    LawfulBasisIncomplete,
+    LawfulBasisWrongRegime,
+    MissingLawfulBasis,
+    VersionNotIncreased,
+    UnapprovedChange,
+    Expired,
+    ReviewBeforeEffective,
+    DpiaOutcomeWithoutDpia,
     // Warnings: advice.
     PartiesNotChecked,
     OverlappingAgreements,
@@ -47,6 +58,10 @@ pub enum Rule {
     InternationalTransferWithoutSafeguard,
     RecipientWithoutUpstream,
     IgnoredFile,
+    MissingPolicyDocument,
+    LegitimateInterestsByPublicAuthority,
+    ResidualHighRisk,
+    DpoConsultedLate,
 }
 
 impl Rule {
@@ -73,6 +88,7 @@ impl Rule {
         Self::UnknownTransform,
         Self::UnknownCategory,
         Self::BadSubjectId,
+        Self::UnboundedSubjectArray,
         Self::UnknownAnnotation,
         Self::OverlappingFlows,
         Self::UnknownEmergencyCategory,
@@ -80,6 +96,16 @@ impl Rule {
         Self::InvalidPath,
         Self::InvalidEncoding,
         Self::InvalidLimit,
+        Self::UnknownLawfulBasis,
+        Self::LawfulBasisWrongList,
+        Self::LawfulBasisIncomplete,
+        Self::LawfulBasisWrongRegime,
+        Self::MissingLawfulBasis,
+        Self::VersionNotIncreased,
+        Self::UnapprovedChange,
+        Self::Expired,
+        Self::ReviewBeforeEffective,
+        Self::DpiaOutcomeWithoutDpia,
         Self::PartiesNotChecked,
         Self::OverlappingAgreements,
         Self::SpecialCategoryWithoutArticle9,
@@ -91,6 +117,10 @@ impl Rule {
         Self::InternationalTransferWithoutSafeguard,
         Self::RecipientWithoutUpstream,
         Self::IgnoredFile,
+        Self::MissingPolicyDocument,
+        Self::LegitimateInterestsByPublicAuthority,
+        Self::ResidualHighRisk,
+        Self::DpoConsultedLate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +146,7 @@ impl Rule {
             Self::UnknownTransform => "unknown-transform",
             Self::UnknownCategory => "unknown-category",
             Self::BadSubjectId => "bad-subject-id",
+            Self::UnboundedSubjectArray => "unbounded-subject-array",
             Self::UnknownAnnotation => "unknown-annotation",
             Self::OverlappingFlows => "overlapping-flows",
             Self::UnknownEmergencyCategory => "unknown-emergency-category",
@@ -123,6 +154,13 @@ impl Rule {
             Self::InvalidPath => "invalid-path",
             Self::InvalidEncoding => "invalid-encoding",
             Self::InvalidLimit => "invalid-limit",
+            Self::UnknownLawfulBasis => "unknown-lawful-basis",
+            Self::LawfulBasisWrongList => "lawful-basis-wrong-list",
+            Self::LawfulBasisIncomplete => "lawful-basis-incomplete",
+            Self::LawfulBasisWrongRegime => "lawful-basis-wrong-regime",
+            Self::MissingLawfulBasis => "missing-lawful-basis",
+            Self::VersionNotIncreased => "version-not-increased",
+            Self::UnapprovedChange => "unapproved-change",
             Self::PartiesNotChecked => "parties-not-checked",
             Self::OverlappingAgreements => "overlapping-agreements",
             Self::SpecialCategoryWithoutArticle9 => "special-category-without-article-9",
@@ -136,6 +174,15 @@ impl Rule {
             }
             Self::RecipientWithoutUpstream => "recipient-without-upstream",
             Self::IgnoredFile => "ignored-file",
+            Self::MissingPolicyDocument => "missing-policy-document",
+            Self::LegitimateInterestsByPublicAuthority => {
+                "legitimate-interests-by-public-authority"
+            }
+            Self::Expired => "expired",
+            Self::ReviewBeforeEffective => "review-before-effective",
+            Self::DpiaOutcomeWithoutDpia => "dpia-outcome-without-dpia",
+            Self::ResidualHighRisk => "residual-high-risk",
+            Self::DpoConsultedLate => "dpo-consulted-late",
         }
     }
 
@@ -151,9 +198,27 @@ impl Rule {
             | Self::UnusedPurpose
             | Self::InternationalTransferWithoutSafeguard
             | Self::RecipientWithoutUpstream
-            | Self::IgnoredFile => Severity::Warning,
+            | Self::IgnoredFile
+            | Self::MissingPolicyDocument
+            | Self::LegitimateInterestsByPublicAuthority => Severity::Warning,
+            Self::ResidualHighRisk | Self::DpoConsultedLate => Severity::Warning,
             _ => Severity::Error,
         }
+    }
+}
+
+impl Rule {
+    /// Rules whose finding depends on today's date. `agreements check` reports them as
+    /// it reports any other, but they never stop a gateway from loading a set: an
+    /// agreement that expired at midnight is simply not in force (its flows are refused
+    /// with `agreement-not-in-force`), and the rest of the set reloads.
+    pub fn depends_on_today(self) -> bool {
+        matches!(self, Self::Expired | Self::ReviewOverdue | Self::ExpiringSoon)
+    }
+
+    /// The rule with this code.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == code)
     }
 }
 

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::yaml_tree::Step;
 use super::{Finding, JsonPositions, Pos, Report, Rule};
+use crate::agreements::lawful_basis::{self, Regime, Unlocks};
 use crate::agreements::load::{ParsedAgreement, ParsedPolicy};
-use crate::agreements::model::LawfulBasis;
 use crate::digest::sha256_hex;
 use crate::minimise::plan::{for_each_keyword, list, ANNOTATIONS};
 use crate::minimise::transforms::{Category, Transform, CRIMINAL_OFFENCE};
@@ -62,7 +62,7 @@ pub(crate) fn schema_uses(
                    pos: Pos,
                    role: String,
                    owner: &str,
-                   lb: &LawfulBasis,
+                   unlocks: Unlocks,
                    report: &mut Report| {
         if let Some(problem) = name_problem(name) {
             report.push(
@@ -83,8 +83,8 @@ pub(crate) fn schema_uses(
             pos,
             role,
             owner: owner.to_string(),
-            article_9: lb.has_article_9(),
-            article_10: lb.has_article_10(),
+            article_9: unlocks.special_category,
+            article_10: unlocks.criminal_offence,
         });
     };
     for p in agreements {
@@ -94,14 +94,29 @@ pub(crate) fn schema_uses(
         for (i, flow) in a.flows.iter().enumerate() {
             let of = format!("flow `{}`", flow.id);
             let (request, response) = (flow.request_schema.as_ref(), flow.response_schema.as_ref());
-            named.extend(schema_pair(&[K("flows"), I(i)], &of, request, response));
+            let unlocks = lawful_basis::unlocks(a.basis_for(flow), flow.regime);
+            let pairs = schema_pair(&[K("flows"), I(i)], &of, request, response);
+            named.extend(pairs.into_iter().map(|(path, name, role)| (path, name, role, unlocks)));
         }
         if let Some(e) = &a.emergency {
+            // The clause serves every flow: it unlocks a category only when every flow's
+            // lawful basis does, so the warning shows where one flow could not disclose it.
+            let unlocks = a.flows.iter().fold(
+                Unlocks { special_category: true, criminal_offence: true },
+                |u, flow| {
+                    let f = lawful_basis::unlocks(a.basis_for(flow), flow.regime);
+                    Unlocks {
+                        special_category: u.special_category && f.special_category,
+                        criminal_offence: u.criminal_offence && f.criminal_offence,
+                    }
+                },
+            );
             let (request, response) = (Some(&e.request_schema), e.response_schema.as_ref());
-            named.extend(schema_pair(&[K("emergency")], "the emergency clause", request, response));
+            let pairs = schema_pair(&[K("emergency")], "the emergency clause", request, response);
+            named.extend(pairs.into_iter().map(|(path, name, role)| (path, name, role, unlocks)));
         }
-        for (path, name, role) in named {
-            add(name, &p.file, p.tree.pos_at(&path), role, &owner, &a.lawful_basis, report);
+        for (path, name, role, unlocks) in named {
+            add(name, &p.file, p.tree.pos_at(&path), role, &owner, unlocks, report);
         }
     }
     if let Some(p) = policy {
@@ -110,7 +125,15 @@ pub(crate) fn schema_uses(
             let of = format!("rule `{}`", rule.id);
             let (request, response) = (Some(&rule.request_schema), rule.response_schema.as_ref());
             for (path, name, role) in schema_pair(&[K("rules"), I(i)], &of, request, response) {
-                add(name, &p.file, p.tree.pos_at(&path), role, &owner, &rule.lawful_basis, report);
+                add(
+                    name,
+                    &p.file,
+                    p.tree.pos_at(&path),
+                    role,
+                    &owner,
+                    lawful_basis::unlocks(&rule.lawful_basis, Regime::UkGdpr),
+                    report,
+                );
             }
         }
     }
@@ -206,6 +229,7 @@ pub(crate) fn check_schema_file(
         }
     }
     lint_only_rules(&json, &out.positions, &f, &mut out.categories, report);
+    super::subject_bound::check(&json, &out.positions, &f, report);
     out.json = Some(json);
     out
 }

@@ -5,6 +5,7 @@
 
 use super::yaml_tree::{YKind, YNode};
 use super::{Finding, Report, Rule};
+use crate::agreements::request_form;
 use crate::spelling::did_you_mean;
 
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +56,16 @@ const SAFEGUARDS: &[&str] = &["adequacy", "idta", "addendum"];
 
 static LAWFUL_BASIS: Shape = Shape {
     name: "lawful_basis",
-    fields: &[list("article_6"), list("article_9"), list("article_10"), list("statutory_gateway")],
+    fields: &[
+        list("article_6"),
+        list("article_9"),
+        list("article_10"),
+        list("part_3"),
+        list("statutory_gateway"),
+        some("appropriate_policy_document", Kind::Str),
+    ],
 };
+const REGIMES: &[&str] = &["uk-gdpr", "dpa-part-3"];
 static PURPOSE: Shape =
     Shape { name: "purpose", fields: &[req("id", Kind::Str), req("description", Kind::Str)] };
 static FLOW: Shape = Shape {
@@ -72,6 +81,8 @@ static FLOW: Shape = Shape {
         opt("response_schema", Kind::Str),
         list("query"),
         list("content_encodings"),
+        some("regime", Kind::Enum(REGIMES)),
+        some("lawful_basis", Kind::Obj(&LAWFUL_BASIS)),
     ],
 };
 static CLAUSE: Shape = Shape {
@@ -87,6 +98,10 @@ static TRANSFER: Shape = Shape {
     name: "international_transfer",
     fields: &[req("safeguard", Kind::Enum(SAFEGUARDS)), req("reference", Kind::Str)],
 };
+static DECISION_MAKER: Shape =
+    Shape { name: "decision_maker", fields: &[req("name", Kind::Str), req("role", Kind::Str)] };
+static DPO_CONSULTED: Shape =
+    Shape { name: "dpo_consulted", fields: &[req("date", Kind::Date), req("view", Kind::Str)] };
 static OVERRIDE: Shape =
     Shape { name: "restrictions_override", fields: &[req("legal_duty", Kind::Str)] };
 
@@ -111,6 +126,12 @@ pub(crate) static AGREEMENT_SHAPE: Shape = Shape {
         opt("emergency", Kind::Obj(&CLAUSE)),
         opt("international_transfer", Kind::Obj(&TRANSFER)),
         opt("restrictions_override", Kind::Obj(&OVERRIDE)),
+        opt("approvers", Kind::StrList),
+        opt("decision_maker", Kind::Obj(&DECISION_MAKER)),
+        opt("dpo_consulted", Kind::Obj(&DPO_CONSULTED)),
+        opt("dpia_outcome", Kind::Enum(request_form::DPIA_OUTCOMES)),
+        opt("statutory_power", Kind::Str),
+        opt("controllers", Kind::Enum(request_form::CONTROLLERS)),
     ],
 };
 

@@ -17,6 +17,8 @@ fn flow(id: &str, from: &str, to: &str, method: &str, path: &str, purposes: &[&s
         response_schema: None,
         query: vec![],
         content_encodings: vec![],
+        regime: Default::default(),
+        lawful_basis: None,
     }
 }
 
@@ -40,6 +42,12 @@ fn agreement(id: &str, status: AgreementStatus, flows: Vec<Flow>) -> LoadedAgree
             emergency: None,
             international_transfer: None,
             restrictions_override: None,
+            approvers: vec![],
+            decision_maker: None,
+            dpo_consulted: None,
+            dpia_outcome: None,
+            statutory_power: None,
+            controllers: None,
         },
         path: format!("{id}.yaml").into(),
         sha256: "0".repeat(64),

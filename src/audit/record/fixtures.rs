@@ -31,6 +31,7 @@ pub(crate) fn full() -> Record {
         article_9: vec!["9(2)(g)".into(), "9(2)(b)".into()],
         article_10: vec!["x".into()],
         statutory_gateway: vec![],
+        ..Default::default()
     });
     d.reason = Some("why \"now\"\\ 😀".into());
     d.emergency = Some(EmergencyInfo {
@@ -41,8 +42,8 @@ pub(crate) fn full() -> Record {
     });
     d.disclosed = vec!["/a".into(), "/b/0".into(), "/😀/é".into()];
     d.stripped = vec![
-        Stripped { path: "/x".into(), reason: StripReason::NotInEmergencySchema },
-        Stripped { path: "/y".into(), reason: StripReason::Undeclared },
+        Stripped { count: Some(2), path: "/x".into(), reason: StripReason::NotInEmergencySchema },
+        Stripped { count: None, path: "/y".into(), reason: StripReason::Undeclared },
     ];
     d.transformed = vec![Transformed { path: "/y".into(), transform: "age-band".into() }];
     d.payload_sha256 = Some("p".into());

@@ -92,6 +92,29 @@ impl<'a> Json<'a> {
         &lit[1..lit.len() - 1]
     }
 
+    /// Whether `"name":` comes next.
+    fn peek_key(&self, name: &[u8]) -> bool {
+        let at = self.s.get(self.i..).unwrap_or_default();
+        at.len() > name.len() + 2
+            && at[0] == b'"'
+            && at[1..].starts_with(name)
+            && at[1 + name.len()..].starts_with(b"\":")
+    }
+
+    /// A `u64` in canonical form (no sign, no leading zero): its own canonical form.
+    fn integer(&mut self) -> Option<&'a [u8]> {
+        let start = self.i;
+        let rest = self.s.get(self.i..)?;
+        let len = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = &rest[..len];
+        if digits.is_empty() || (digits[0] == b'0' && len > 1) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse::<u64>().ok()?;
+        self.i += len;
+        Some(&self.s[start..self.i])
+    }
+
     /// `"name":`
     fn key(&mut self, name: &[u8]) -> Option<()> {
         self.byte(b'"')?;
@@ -197,11 +220,27 @@ fn pairs_column<'t>(
     Some(out)
 }
 
-/// `Vec<Stripped>`, with reasons the enum knows.
+/// `Vec<Stripped>`, with reasons the enum knows: `{"path":..,"reason":..}` (before
+/// format 2) or `{"count":N,"path":..,"reason":..}`, members already in canonical order.
 fn stripped_column(text: &str) -> Option<&[u8]> {
-    pairs_column(text, ["path", "reason"], |_, r| {
-        StripReason::ALL.iter().any(|s| s.as_str().as_bytes() == r)
-    })
+    let mut j = Json::new(text);
+    let out = j.array(|j| {
+        j.byte(b'{')?;
+        if j.peek_key(b"count") {
+            j.key(b"count")?;
+            j.integer()?;
+            j.byte(b',')?;
+        }
+        j.key(b"path")?;
+        j.string()?;
+        j.byte(b',')?;
+        j.key(b"reason")?;
+        let r = Json::inner(j.string()?);
+        j.byte(b'}')?;
+        StripReason::ALL.iter().any(|s| s.as_str().as_bytes() == r).then_some(())
+    })?;
+    j.end()?;
+    Some(out)
 }
 
 /// `Vec<Transformed>`.
@@ -329,6 +368,9 @@ pub(crate) fn record_bytes(c: &ColumnsRef<'_>, out: &mut Vec<u8>) -> Option<Uuid
     o.raw("disclosed", strings_column(c.disclosed)?);
     opt_struct_column(&mut o, "emergency", c.emergency, EMERGENCY)?;
     o.opt("flow", c.flow);
+    if let Some(format) = c.format {
+        o.int("format", u64::try_from(format).ok().filter(|f| u32::try_from(*f).is_ok())?);
+    }
     o.opt("from", c.from_agency);
     let out = o.key("governance");
     match c.governance {

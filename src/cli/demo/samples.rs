@@ -4,6 +4,9 @@
 use serde_json::{json, Value};
 
 /// (id, display name, jurisdiction) of every sample agency.
+/// Sample agencies that are not public authorities (config `public_authority = false`).
+pub const NOT_PUBLIC_AUTHORITIES: &[&str] = &["safer-london"];
+
 pub const AGENCIES: &[(&str, &str, &str)] = &[
     ("lcc-ssc", "Liverpool City Council, Safer Stronger Communities", "GB"),
     ("merseyside-police", "Merseyside Police", "GB"),

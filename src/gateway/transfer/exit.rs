@@ -40,7 +40,15 @@ pub async fn exit(
     match state.store.append(draft).await {
         Ok(committed) => {
             let id = in_reply_to.unwrap_or(committed.id).to_string();
-            (problem::response(&err.refusal(), Some(&id)), outcome)
+            let mut response = problem::response(&err.refusal(), Some(&id));
+            if in_reply_to.is_some() {
+                // The request was forwarded: its answer says what was stripped from it.
+                crate::gateway::stripped::insert(
+                    response.headers_mut(),
+                    known.stripped_header.as_ref(),
+                );
+            }
+            (response, outcome)
         }
         Err(e) => {
             tracing::error!(error = %e, code = %err.code(), "the record of a refused transfer could not be committed");

@@ -22,6 +22,9 @@ pub struct Known {
     pub received_sha256: Option<String>,
     /// The committed request record, once `record` committed it.
     pub request_record: Option<uuid::Uuid>,
+    /// `Isagate-Stripped` for every answer to the forwarded request (none when nothing
+    /// was stripped): set with `request_record`.
+    pub stripped_header: Option<http::HeaderValue>,
     /// The recipient's status and the SHA-256 of its body, once it answered.
     pub upstream: Option<(u16, String)>,
 }

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{Authorisation, EmergencyBasis, Facts, Rules};
+use crate::agreements::lawful_basis::{self, Regime};
 use crate::agreements::matching::{self, Matched};
-use crate::agreements::{EmergencyRule, LoadedAgreement};
+use crate::agreements::{EmergencyRule, Flow, LoadedAgreement};
 use crate::audit::record::AgreementRef;
 use crate::codes::Reason;
 use crate::policy::Policy;
@@ -23,9 +24,9 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
                 normal_schema: None,
                 query: flow.query.clone(),
                 content_encodings: flow.content_encodings.clone(),
-                ..agreement_rules(agreement)
+                ..agreement_rules(agreement, flow)
             },
-            ..under_agreement(facts, agreement)
+            ..under_agreement(facts, agreement, flow)
         },
         Matched::EmergencyClause { agreement, flow, clause } => Authorisation {
             flow: flow.id.clone(),
@@ -36,9 +37,9 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
                 normal_schema: flow.request_schema.clone(),
                 query: Vec::new(),
                 content_encodings: flow.content_encodings.clone(),
-                ..agreement_rules(agreement)
+                ..agreement_rules(agreement, flow)
             },
-            ..under_agreement(facts, agreement)
+            ..under_agreement(facts, agreement, flow)
         },
         Matched::EmergencyPolicy { rule } => under_policy_rule(facts, rule),
     };
@@ -62,7 +63,7 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
 }
 
 /// The facts every agreement-based authorisation shares; the flow fills in the rest.
-fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement) -> Authorisation {
+fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement, flow: &Flow) -> Authorisation {
     Authorisation {
         caller: facts.key.caller.to_owned(),
         recipient: facts.key.recipient.to_owned(),
@@ -74,15 +75,18 @@ fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement) -> Authorisation {
         flow: String::new(),
         path_template: String::new(),
         purpose: facts.key.purpose.to_owned(),
-        lawful_basis: a.agreement.lawful_basis.clone(),
+        lawful_basis: a.agreement.basis_for(flow).clone(),
         emergency: None,
         schema_sha256: BTreeMap::new(),
-        rules: agreement_rules(a),
+        rules: agreement_rules(a, flow),
         today: facts.today,
     }
 }
 
-fn agreement_rules(a: &LoadedAgreement) -> Rules {
+/// The rules of `flow` of `a`: special category and criminal offence fields are unlocked
+/// by the flow's checked lawful-basis codes under its regime, nothing else.
+fn agreement_rules(a: &LoadedAgreement, flow: &Flow) -> Rules {
+    let unlocks = lawful_basis::unlocks(a.agreement.basis_for(flow), flow.regime);
     Rules {
         request_schema: None,
         response_schema: None,
@@ -90,13 +94,14 @@ fn agreement_rules(a: &LoadedAgreement) -> Rules {
         query: Vec::new(),
         content_encodings: Vec::new(),
         basis_id: a.agreement.id.clone(),
-        article_9: a.agreement.lawful_basis.has_article_9(),
-        article_10: a.agreement.lawful_basis.has_article_10(),
+        article_9: unlocks.special_category,
+        article_10: unlocks.criminal_offence,
     }
 }
 
 /// Emergency sharing under a rule of `emergency-policy.yaml`: no agreement, no query.
 fn under_policy_rule(facts: &Facts<'_>, rule: &EmergencyRule) -> Authorisation {
+    let unlocks = lawful_basis::unlocks(&rule.lawful_basis, Regime::UkGdpr);
     Authorisation {
         caller: facts.key.caller.to_owned(),
         recipient: facts.key.recipient.to_owned(),
@@ -114,8 +119,8 @@ fn under_policy_rule(facts: &Facts<'_>, rule: &EmergencyRule) -> Authorisation {
             query: Vec::new(),
             content_encodings: Vec::new(),
             basis_id: format!("emergency-policy:{}", rule.id),
-            article_9: rule.lawful_basis.has_article_9(),
-            article_10: rule.lawful_basis.has_article_10(),
+            article_9: unlocks.special_category,
+            article_10: unlocks.criminal_offence,
         },
         today: facts.today,
     }

@@ -11,7 +11,8 @@ use super::{Authorisation, Disclosure, Payload, ResponseDecision, Tools};
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymKey;
 use crate::minimise::{
-    minimise, minimise_query, MinimisationReport, MinimiseOptions, Minimised, SchemaPlan,
+    minimise, minimise_query, MinimisationReport, MinimiseOptions, Minimised, PayloadView,
+    SchemaPlan,
 };
 use crate::policy::Policy;
 
@@ -49,22 +50,17 @@ pub fn minimise_request(
         }
         Some(schema) => Some(request_body(policy, auth, schema, payload, tools)?),
     };
-    let (query, query_stripped) = match query {
-        None => (None, Vec::new()),
-        Some(q) => {
-            let (kept, stripped) = minimise_query(q, &auth.rules.query);
-            (Some(kept), stripped)
-        }
+    let (value, mut minimisation, mut payload_view, subjects) = match minimised {
+        Some(m) => (Some(m.value), m.report, m.payload, m.subjects),
+        None => (None, MinimisationReport::default(), PayloadView::default(), Vec::new()),
     };
-    let (value, mut minimisation, subjects) = match minimised {
-        Some(m) => {
-            let (value, report, subjects) = m.into_parts();
-            (Some(value), report, subjects)
-        }
-        None => (None, MinimisationReport::default(), Vec::new()),
-    };
-    minimisation.stripped.extend(query_stripped);
-    Ok(Disclosure { value, minimisation, subjects, query })
+    let query = query.map(|q| {
+        let q = minimise_query(q, &auth.rules.query);
+        minimisation.stripped.extend(q.stripped);
+        payload_view.stripped.extend(q.names);
+        q.query
+    });
+    Ok(Disclosure { value, minimisation, payload: payload_view, subjects, query })
 }
 
 fn request_body(

@@ -127,8 +127,13 @@ fn allowed_request_is_minimised_with_its_record_facts() {
     assert_eq!(auth.schema_sha256.len(), 2, "request and response schema");
     let out = d.verdict.unwrap();
     assert_eq!(out.value, Some(json!({"id": "r1", "area": "L1", "nhs": "9434765919"})));
-    let stripped: Vec<_> = out.minimisation.stripped.iter().map(|s| s.path.as_str()).collect();
-    assert_eq!(stripped, ["/extra", "/health", "?name"]);
+    // The record's form: the undeclared key counted at its parent (the whole payload,
+    // ""), the query parameter as `?`; the dry run's view names the payload's own places.
+    let stripped: Vec<_> =
+        out.minimisation.stripped.iter().map(|s| (s.path.as_str(), s.count)).collect();
+    assert_eq!(stripped, [("", Some(1)), ("/health", Some(1)), ("?", Some(1))]);
+    let named: Vec<_> = out.payload.stripped.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(named, ["/extra", "/health", "?name"]);
     assert_eq!(out.minimisation.transformed.len(), 1);
     assert_eq!(out.subjects.len(), 1);
     assert_eq!(out.query.as_deref(), Some("page=2"));

@@ -131,6 +131,7 @@ fn agencies() -> Vec<AgencyRef> {
             name: (*id).to_owned(),
             jurisdiction: if *id == "ie-tusla" { "IE" } else { "GB" }.to_owned(),
             receives: true,
+            public_authority: true,
         })
         .collect()
 }
@@ -172,7 +173,7 @@ fn gateway_state(store: Store, policy: Policy, agencies: &[AgencyRef]) -> Gatewa
 }
 
 /// The sample agreement ISA-LCC-MERPOL-0007 in its own folder, with its review date moved
-/// before [`TODAY`] so that listing it shows the `review-due` finding.
+/// before [`TODAY`] so that listing it shows the `review-overdue` finding.
 fn agreements_folder(scratch: &Path) -> PathBuf {
     let dir = scratch.join("agreements");
     std::fs::create_dir_all(&dir).unwrap();

@@ -123,8 +123,9 @@ effective_from: 2020-01-01
 expires: 2090-01-01
 lawful_basis:
   article_6: ["6(1)(e)"]
-  article_9: ["9(2)(g)"]
+  article_9: ["9(2)(g)", "DPA2018-Sch1-P2-18"]
   article_10: ["DPA2018-Sch1-P2-10"]
+  appropriate_policy_document: Council appropriate policy document
 purposes:
   - id: safeguarding
     description: Protect people at risk

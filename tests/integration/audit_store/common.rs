@@ -97,8 +97,11 @@ pub fn disclosure(n: u64, subjects: &[&str]) -> RecordDraft {
     d.purpose = Some("safeguarding".into());
     d.reason = Some(format!("case CR-{n}: risk to a child \"quoted\" \u{e9}\n"));
     d.disclosed = vec!["/child/name".into(), "/child/dob".into()];
-    d.stripped =
-        vec![Stripped { path: "/child/religion".into(), reason: StripReason::SpecialCategory }];
+    d.stripped = vec![Stripped {
+        count: Some(1),
+        path: "/child/religion".into(),
+        reason: StripReason::SpecialCategory,
+    }];
     d.transformed = vec![Transformed { path: "/child/dob".into(), transform: "year".into() }];
     d.payload_sha256 = Some("01".repeat(32));
     d.received_sha256 = Some("02".repeat(32));

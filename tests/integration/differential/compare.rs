@@ -158,7 +158,7 @@ pub fn compare(case: &Case, explained: &Result<Value, String>, live: &Live) -> D
         // What the recipient got.
         let (path_and_query, body) =
             live.upstream.as_ref().map(|(p, b)| (p.as_str(), b.as_slice())).unwrap_or_default();
-        let pointers = pseudonymised(&[&e["transformed"], &record["transformed"]]);
+        let pointers = pseudonymised(&[&e["payload"]["transformed"], &record["transformed"]]);
         let got = if body.is_empty() {
             Value::Null
         } else {

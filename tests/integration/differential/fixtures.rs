@@ -29,7 +29,7 @@ struct Fixture {
 }
 
 const GB_ART_6: &str = "  article_6: [\"6(1)(e)\"]\n";
-const ART_6_9_10: &str = "  article_6: [\"6(1)(e)\"]\n  article_9: [\"9(2)(g)\"]\n  article_10: [\"DPA2018-Sch1-P2-10\"]\n";
+const ART_6_9_10: &str = "  article_6: [\"6(1)(e)\"]\n  article_9: [\"9(2)(g)\", \"DPA2018-Sch1-P2-18\"]\n  article_10: [\"DPA2018-Sch1-P2-10\"]\n  appropriate_policy_document: Council appropriate policy document\n";
 
 /// What most fixtures share: a council-to-police referral, in force, all conditions.
 const BASE: Fixture = Fixture {

@@ -188,10 +188,12 @@ impl Gateway {
         self.store().get(id.parse().unwrap()).await.unwrap().expect("the named record exists")
     }
 
-    /// Every record, in chain order.
+    /// Every record, in chain order, but the start-up's agreement activations.
     pub async fn records(&self) -> Vec<Record> {
         let rows = self.store().rows_after(0, 100_000).await.unwrap();
-        rows.into_iter().map(|r| r.record.unwrap()).collect()
+        let start_up =
+            |r: &Record| r.draft.governance.as_ref().is_some_and(|g| g["trigger"] == "start-up");
+        rows.into_iter().map(|r| r.record.unwrap()).filter(|r| !start_up(r)).collect()
     }
 
     pub async fn stop(mut self) {

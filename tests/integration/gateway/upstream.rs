@@ -91,8 +91,8 @@ async fn a_get_forwards_only_allow_listed_query_parameters_and_minimises_the_ans
     assert!(answer.get("notes").is_none() && answer.get("officer").is_none(), "{answer}");
     let request = gw.record_of(&reply).await;
     assert_eq!(request.draft.path_template.as_deref(), Some("/v1/referrals/{reference}"));
-    assert!(request.draft.stripped.iter().any(|s| s.path == "?name"));
+    assert!(request.draft.stripped.iter().any(|s| s.path == "?"));
     let response = response_record(&gw).await;
-    assert!(response.draft.stripped.iter().any(|s| s.path == "/notes"));
+    assert!(response.draft.stripped.iter().any(|s| s.path.is_empty()));
     gw.stop().await;
 }

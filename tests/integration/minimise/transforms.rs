@@ -28,12 +28,12 @@ fn year_age_band_postcodes_mask() {
     assert_eq!(one("mask", json!("Jo Bloggs")).unwrap(), json!("***"));
     assert_eq!(one("mask", json!(12)).unwrap(), json!("***"));
     let m = run(&transform_schema("year"), &json!({"v": "1984-03-09"}));
-    assert_eq!(m.transformed.len(), 1);
+    assert_eq!(m.report.transformed.len(), 1);
     assert_eq!(
-        (m.transformed[0].path.as_str(), m.transformed[0].transform.as_str()),
+        (m.report.transformed[0].path.as_str(), m.report.transformed[0].transform.as_str()),
         ("/v", "year")
     );
-    assert_eq!(m.disclosed, ["/v"]);
+    assert_eq!(m.report.disclosed, ["/v"]);
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn null_stays_null_for_every_value_transform() {
     for t in ["pseudonymise", "year", "age-band", "postcode-district", "postcode-sector", "mask"] {
         let m = run(&transform_schema(t), &json!({"v": null}));
         assert_eq!(m.value, json!({"v": null}), "{t}");
-        assert!(m.transformed.is_empty(), "{t}");
+        assert!(m.report.transformed.is_empty(), "{t}");
     }
     // `drop` removes the field whatever its value.
     let m = run(&transform_schema("drop"), &json!({"v": null}));
@@ -55,7 +55,7 @@ fn drop_validates_in_and_is_absent_out() {
     let m = run(&schema, &json!({"v": "x", "w": 1}));
     assert_eq!(m.value, json!({"w": 1}));
     assert_eq!(stripped(&m), [("/v", Dropped)]);
-    assert!(!m.disclosed.contains(&"/v".to_owned()));
+    assert!(!m.report.disclosed.contains(&"/v".to_owned()));
     assert!(matches!(try_run(&schema, &json!({"v": 3})), Err(MinimiseError::SchemaViolation(_))));
 }
 
@@ -101,7 +101,7 @@ fn transforms_off_strips_only() {
     let o = MinimiseOptions { apply_transforms: false, ..opts() };
     let m = minimise(&plan(&schema), &json!({"v": "x", "d": 1, "z": 2}), &o).unwrap();
     assert_eq!(m.value, json!({"v": "x"}));
-    assert!(m.transformed.is_empty());
+    assert!(m.report.transformed.is_empty());
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn a_transformed_container_is_one_leaf() {
     let o = MinimiseOptions { pseudonym_key: Some(&key), ..opts() };
     let m = minimise(&plan(&schema), &json!({"who": {"n": 1, "x": 2}}), &o).unwrap();
     assert!(m.value["who"].is_string());
-    assert_eq!(m.disclosed, ["/who"]);
+    assert_eq!(m.report.disclosed, ["/who"]);
     assert_eq!(stripped(&m), [("/who/x", Undeclared)]);
     // The pseudonym is of the stripped object: the undeclared member did not feed it.
     let alone = minimise(&plan(&schema), &json!({"who": {"n": 1}}), &o).unwrap();
@@ -159,7 +159,7 @@ fn special_category_and_criminal_offence_need_article_9_and_10() {
         minimise(&p, &payload, &MinimiseOptions { article_9: true, article_10: true, ..opts() })
             .unwrap();
     assert_eq!(both.value, payload);
-    assert!(both.stripped.is_empty());
+    assert!(both.report.stripped.is_empty());
 }
 
 #[test]
@@ -223,11 +223,17 @@ fn emergency_schema_relabels_what_the_normal_schema_declares() {
 
 #[test]
 fn query_strings_keep_allow_listed_names_only() {
-    let (q, s) = minimise_query("case=17&name=SENTINEL-9f3a&dob=2001", &["case".to_owned()]);
-    assert_eq!(q, "case=17");
-    let s: Vec<_> = s.iter().map(|s| (s.path.as_str(), s.reason)).collect();
-    assert_eq!(s, [("?dob", QueryNotAllowed), ("?name", QueryNotAllowed)]);
-    assert!(!format!("{s:?}").contains("SENTINEL"));
-    let (q, s) = minimise_query("a=1", &[]);
-    assert_eq!((q.as_str(), s.len()), ("", 1));
+    let q = minimise_query("case=17&name=SENTINEL-9f3a&dob=2001", &["case".to_owned()]);
+    assert_eq!(q.query, "case=17");
+    let names: Vec<_> = q.names.iter().map(|s| (s.path.as_str(), s.reason)).collect();
+    assert_eq!(names, [("?dob", QueryNotAllowed), ("?name", QueryNotAllowed)]);
+    assert!(!format!("{names:?}").contains("SENTINEL"));
+    // The record's form names no parameter: one entry `?` with their number.
+    let recorded = q.stripped.unwrap();
+    assert_eq!(
+        (recorded.path.as_str(), recorded.reason, recorded.count),
+        ("?", QueryNotAllowed, Some(2))
+    );
+    let q = minimise_query("a=1", &[]);
+    assert_eq!((q.query.as_str(), q.stripped.map(|s| s.count)), ("", Some(Some(1))));
 }

@@ -166,6 +166,7 @@ async fn pins_match_certificate_fingerprints() {
         upstream: None,
         upstream_ca: None,
         pins: vec![good.sha256.clone()],
+        public_authority: true,
     };
     assert!(agency.pin_allows(&good.sha256));
     assert!(!agency.pin_allows(&other.sha256));

@@ -70,9 +70,15 @@ fn full_records_give_the_slow_paths_bytes() {
         r.draft.outcome = o;
         same(&Columns::from_record(&r));
     }
+    // A record written before format 2: no `format`, no `count`.
+    let mut older = full();
+    older.draft.format = None;
+    older.draft.stripped.iter_mut().for_each(|s| s.count = None);
+    assert!(fast(&Columns::from_record(&older)).is_some());
+    same(&Columns::from_record(&older));
     for s in StripReason::ALL {
         let mut r = empty();
-        r.draft.stripped = vec![Stripped { path: "/p".into(), reason: *s }];
+        r.draft.stripped = vec![Stripped { count: Some(12), path: "/p".into(), reason: *s }];
         same(&Columns::from_record(&r));
     }
     for c in RefusalCode::ALL {

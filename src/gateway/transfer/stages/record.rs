@@ -48,6 +48,7 @@ pub async fn record(
         TransferError::audit_unavailable()
     })?;
     known.request_record = Some(committed.id);
+    known.stripped_header = crate::gateway::stripped::header_value(&d.minimisation.stripped);
     let auth = &authorised.auth;
     if let Some(basis) = &auth.emergency {
         crate::gateway::emergency_limits::alert(

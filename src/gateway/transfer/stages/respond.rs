@@ -60,9 +60,9 @@ pub async fn respond(
         };
     let mut draft = known.response_draft(outcome, peer);
     if let (Some(m), Some(out)) = (report, &body) {
-        draft.disclosed = m.disclosed;
-        draft.stripped = m.stripped;
-        draft.transformed = m.transformed;
+        draft.disclosed = m.report.disclosed;
+        draft.stripped = m.report.stripped;
+        draft.transformed = m.report.transformed;
         draft.payload_sha256 = Some(sha256_hex(out));
         draft.subjects = subject_hashes(state, &m.subjects);
     }
@@ -80,5 +80,6 @@ pub async fn respond(
     if let Ok(v) = HeaderValue::from_str(&recorded.id.to_string()) {
         h.insert(DISCLOSURE_ID, v);
     }
+    crate::gateway::stripped::insert(h, known.stripped_header.as_ref());
     Ok(Answered { response, outcome })
 }
