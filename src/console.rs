@@ -19,8 +19,8 @@
 //! - [`api`]: calling an admin handler and reading its answer.
 //! - [`chart`]: bar charts as tables (text first, bars drawn in SVG).
 //! - [`assets`]: the stylesheet.
-//! - one module per page: [`overview`], [`agreements`], [`explain`], [`emergency`],
-//!   [`restrictions`], [`subject`], [`report`].
+//! - one module per page: [`overview`], [`agreements`], [`proposals`], [`explain`],
+//!   [`emergency`], [`restrictions`], [`subject`], [`report`].
 
 pub mod agreements;
 pub mod api;
@@ -31,6 +31,7 @@ pub mod emergency;
 pub mod explain;
 pub mod layout;
 pub mod overview;
+pub mod proposals;
 pub mod report;
 pub mod restrictions;
 pub mod subject;
@@ -135,6 +136,8 @@ enum Page {
     Stylesheet,
     Agreements,
     Agreement,
+    Proposals,
+    Decide,
     ExplainForm,
     Explain,
     Emergency,
@@ -149,13 +152,15 @@ enum Page {
     ReportJson,
 }
 
-/// Every console route: method, path template, page. New pages (the agreements register
-/// with findings, diff, proposals) add a line here and a section in `layout::SECTIONS`.
+/// Every console route: method, path template, page. A new page adds a line here and,
+/// when it is a section of its own, a line in `layout::SECTIONS`.
 const ROUTES: &[(&str, &str, Page)] = &[
     ("GET", "/", Page::Overview),
     ("GET", "/console/assets/console.css", Page::Stylesheet),
     ("GET", "/console/agreements", Page::Agreements),
     ("GET", "/console/agreements/{id}", Page::Agreement),
+    ("GET", "/console/proposals", Page::Proposals),
+    ("POST", "/console/proposals/{id}/decide", Page::Decide),
     ("GET", "/console/explain", Page::ExplainForm),
     ("POST", "/console/explain", Page::Explain),
     ("GET", "/console/emergency", Page::Emergency),
@@ -260,6 +265,8 @@ async fn serve(ctx: &Ctx<'_>, page: Page) -> Result<Reply, ConsoleError> {
         Page::Stylesheet => Ok(assets::stylesheet()),
         Page::Agreements => ok(agreements::list(ctx).await?),
         Page::Agreement => ok(agreements::one(ctx).await?),
+        Page::Proposals => ok(proposals::list(ctx, None).await?),
+        Page::Decide => ok(proposals::decide(ctx).await?),
         Page::ExplainForm => ok(explain::form(ctx).await?),
         Page::Explain => ok(explain::run(ctx).await?),
         Page::Emergency => ok(emergency::queue(ctx, None).await?),

@@ -12,6 +12,7 @@ use super::{ConsoleError, Ctx};
 pub enum Section {
     Overview,
     Agreements,
+    Proposals,
     Explain,
     Emergency,
     Restrictions,
@@ -21,11 +22,11 @@ pub enum Section {
     None,
 }
 
-/// Every section: (section, address, label). The lifecycle pages (agreements register
-/// with findings, diff, proposals) join this list when their API exists.
+/// Every section: (section, address, label): the navigation, in this order.
 pub const SECTIONS: &[(Section, &str, &str)] = &[
     (Section::Overview, "/", "Overview"),
     (Section::Agreements, "/console/agreements", "Agreements"),
+    (Section::Proposals, "/console/proposals", "Proposals"),
     (Section::Explain, "/console/explain", "Explain"),
     (Section::Emergency, "/console/emergency", "Emergency reviews"),
     (Section::Restrictions, "/console/restrictions", "Restrictions"),

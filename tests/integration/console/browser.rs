@@ -191,6 +191,11 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     assert!(text(&b).await.contains("Flow referral"));
     check_page(&b, &axe_source, "agreement").await;
 
+    // Proposals (the four-eyes queue).
+    b.goto(&url("/console/proposals")).await;
+    assert!(text(&b).await.contains("isagate agreements propose"));
+    check_page(&b, &axe_source, "proposals").await;
+
     // Explain, with the sample referral.
     b.goto(&url("/console/explain")).await;
     b.click("#flow option[value='referral']").await;

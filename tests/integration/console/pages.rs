@@ -55,6 +55,7 @@ async fn every_page_carries_the_csp_and_frame_denial_and_names_the_officer() {
         "/console/agreements",
         "/console/agreements/ISA-LCC-MERPOL-0007",
         "/console/explain",
+        "/console/proposals",
         "/console/emergency",
         "/console/restrictions",
         "/console/subject",
@@ -195,7 +196,18 @@ async fn post(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
-    let page = c.get(format!("{}{path}", h.url)).send().await.unwrap().text().await.unwrap();
+    post_from(h, c, path, path, fields).await
+}
+
+/// POST a form of the page at `page` to `path`, as a browser would.
+pub async fn post_from(
+    h: &Harness,
+    c: &reqwest::Client,
+    page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let page = c.get(format!("{}{page}", h.url)).send().await.unwrap().text().await.unwrap();
     let t = token(&page);
     let mut form: Vec<(&str, &str)> = vec![("csrf", t.as_str())];
     form.extend_from_slice(fields);
