@@ -13,10 +13,9 @@ use super::{api, ConsoleError, Ctx};
 use crate::admin::agreements::AgreementList;
 use crate::admin::ports::AgreementSummary;
 
-/// Days from `today` to `date` (`YYYY-MM-DD`), as words.
-fn days_left(today: jiff::civil::Date, date: &str) -> String {
-    let Ok(d) = date.parse::<jiff::civil::Date>() else { return String::new() };
-    match (d - today).get_days() {
+/// Days from today to a date (negative once passed), as words.
+fn days(n: i64) -> String {
+    match n {
         n if n < 0 => format!("{} days ago", -n),
         0 => "today".into(),
         n => format!("in {n} days"),
@@ -29,7 +28,6 @@ async fn loaded(ctx: &Ctx<'_>) -> Result<AgreementList, ConsoleError> {
 
 pub async fn list(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     let list = loaded(ctx).await?;
-    let today = ctx.state.clock.today();
     let body = html! {
         p { (list.agreements.len()) " agreements loaded." }
         table {
@@ -45,10 +43,10 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
                         th scope="row" { a href={ "/console/agreements/" (a.id) } { (a.id) } br; (a.title) }
                         td { (a.status) @if !a.in_force { br; span.warn { "not in force today" } } }
                         td.num { (a.version) }
-                        td { (party_names(ctx, a).join(", ")) }
+                        td { (party_names(a).join(", ")) }
                         td { (a.owner) }
-                        td { (a.expires) br; (days_left(today, &a.expires)) }
-                        td { @if let Some(r) = &a.review_by { (r) br; (days_left(today, r)) } @else { "not set" } }
+                        td { (a.expires) br; (days(a.expires_in_days)) }
+                        td { @if let (Some(r), Some(n)) = (&a.review_by, a.review_in_days) { (r) br; (days(n)) } @else { "not set" } }
                         td { @if a.findings.is_empty() { "none" } @for f in &a.findings { (f.severity) ": " (f.message) br; } }
                     }
                 }
@@ -58,14 +56,11 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     Ok(layout::page("Agreements", Section::Agreements, ctx.actor, body))
 }
 
-/// Party ids as the config names them (`id` when the config has no name).
-fn party_names(ctx: &Ctx<'_>, a: &AgreementSummary) -> Vec<String> {
-    a.parties
+/// Parties by display name (the configuration's), with their ids.
+fn party_names(a: &AgreementSummary) -> Vec<String> {
+    a.party_names
         .iter()
-        .map(|p| match ctx.state.agency_names.get(p) {
-            Some(name) => format!("{name} ({p})"),
-            None => p.clone(),
-        })
+        .map(|p| if p.name == p.id { p.id.clone() } else { format!("{} ({})", p.name, p.id) })
         .collect()
 }
 
@@ -78,19 +73,31 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             reasons: vec![],
         });
     };
-    let today = ctx.state.clock.today();
     let body = html! {
         p { (a.title) }
         dl.facts {
             (layout::row("Status", html! { (a.status) @if a.in_force { " (in force today)" } @else { " (not in force today)" } }))
             (layout::row("Version", html! { (a.version) }))
             (layout::row("Owner", html! { (a.owner) }))
-            (layout::row("Parties", html! { (party_names(ctx, a).join(", ")) }))
+            (layout::row("Parties", html! { (party_names(a).join(", ")) }))
             (layout::row("Effective from", html! { (a.effective_from) }))
-            (layout::row("Expires", html! { (a.expires) " (" (days_left(today, &a.expires)) ")" }))
+            (layout::row("Expires", html! { (a.expires) " (" (days(a.expires_in_days)) ")" }))
             (layout::row("Review by", html! { (a.review_by.as_deref().unwrap_or("not set")) }))
             (layout::row("Emergency sharing", html! { @if a.emergency { "allowed (contract section 6)" } @else { "not allowed" } }))
             (layout::row("Overrides restrictions", html! { (a.restrictions_override.as_deref().unwrap_or("no")) }))
+            (layout::row("DPIA", html! { (a.dpia.as_deref().unwrap_or("not given")) }))
+            (layout::row("Last made live", html! {
+                @match &a.last_activation {
+                    Some(act) => { (act.time) " by " (act.actor.as_deref().unwrap_or("the gateway")) " (record " (act.record_id) ")" },
+                    None => "no record names it (loaded at start-up)",
+                }
+            }))
+            (layout::row("Last transfer", html! {
+                @match &a.last_transfer {
+                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("?")) ", " (t.outcome) },
+                    None => "none recorded",
+                }
+            }))
             (layout::row("File", html! { code { (a.file) } " sha256 " code { (a.sha256) } }))
         }
         h2 { "Findings" }
