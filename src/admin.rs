@@ -86,6 +86,8 @@ pub struct AdminState {
     pub max_body: usize,
     /// Agency id -> display name (`[[agencies]] name`), for the transparency report.
     pub agency_names: std::collections::BTreeMap<String, String>,
+    /// The console's form-token key (`keys.console`); `None`: console forms are refused.
+    pub console_key: Option<crate::console::csrf::CsrfKey>,
     /// `governance.four_eyes`: a change goes live only once a second governance identity
     /// approved it (default false).
     pub four_eyes: std::sync::atomic::AtomicBool,
@@ -113,6 +115,7 @@ impl AdminState {
             clock: Arc::new(crate::clock::SystemClock),
             max_body: 1024 * 1024,
             agency_names: std::collections::BTreeMap::new(),
+            console_key: None,
             four_eyes: std::sync::atomic::AtomicBool::new(false),
             lifecycle_lock: tokio::sync::Mutex::new(()),
         }

@@ -164,6 +164,8 @@ pub struct RateLimits {
 pub struct KeyFiles {
     pub pseudonymisation: PathBuf,
     pub subject: PathBuf,
+    /// The console's form-token (CSRF) key; when the file is absent, console forms are refused.
+    pub console: PathBuf,
 }
 
 /// `[checkpoints]`: signed chain checkpoints written outside the store.

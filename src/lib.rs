@@ -16,6 +16,7 @@
 //! - [`policy`]: the loaded agreements with compiled schemas, and the one decision over them.
 //! - [`audit`]: the disclosure record, its hash chain, SQLite and PostgreSQL stores,
 //!   checkpoints, verification, subject access and reports.
+//! - [`console`]: the governance console, server-rendered pages on the admin listener.
 //! - [`config`]: `isagate.toml`, validated with every error at once.
 //! - [`tls`]: client identities, certificate verifiers, CRLs and development certificates.
 //! - [`listener`]: the mTLS HTTP accept/handshake/drain loop both listeners share.
@@ -41,6 +42,7 @@ pub mod cli;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod console;
 pub mod digest;
 pub mod emergency;
 pub mod gateway;

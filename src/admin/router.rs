@@ -97,7 +97,7 @@ fn first_line(s: &str) -> &str {
 }
 
 /// Match `segments` of a path against a template.
-fn matches(template: &str, path: &str) -> Option<Vec<String>> {
+pub(crate) fn matches(template: &str, path: &str) -> Option<Vec<String>> {
     let t: Vec<&str> = template.trim_start_matches('/').split('/').collect();
     let p: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if t.len() != p.len() {
@@ -131,7 +131,7 @@ pub fn route(method: &Method, path: &str) -> Result<(Endpoint, Vec<String>), Sta
     Err(if path_known { StatusCode::METHOD_NOT_ALLOWED } else { StatusCode::NOT_FOUND })
 }
 
-fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
     let Some(q) = q else { return Vec::new() };
     q.split('&')
         .filter(|p| !p.is_empty())
@@ -202,7 +202,7 @@ async fn dispatch(
 
 /// 403 for any identity but governance, with a refusal record (contract section 1); 503
 /// when that record cannot be committed.
-async fn refuse_identity(
+pub(crate) async fn refuse_identity(
     state: &AdminState,
     peer: &AdminPeer,
     identity: Option<&AdminIdentity>,

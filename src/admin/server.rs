@@ -100,5 +100,8 @@ async fn serve_one(
         Ok(Err(_)) => return error::render(Err(AdminError::BodyTooLarge)),
         Err(_) => return error::render(Err(AdminError::BodyTimeout)),
     };
+    if crate::console::serves(parts.uri.path()) {
+        return crate::console::handle(state, peer, &parts, body).await;
+    }
     super::router::handle(state, peer, &parts.method, &parts.uri, body).await
 }

@@ -21,7 +21,7 @@ use crate::codes::Direction;
 /// Counts over `[since, until)`. Keys are agreement ids, flow ids, purposes, agency
 /// names, outcome and refusal codes, emergency categories and review states: never a
 /// person.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Report {
     /// The period's start and end as given (`YYYY-MM-DD` or RFC 3339); a date `until`
     /// is inclusive: the whole day counts, and it is shown as that day.
@@ -59,7 +59,7 @@ pub struct Report {
 }
 
 /// The chain's state, as `audit verify` found it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChainState {
     pub ok: bool,
     /// Live records checked.
@@ -82,7 +82,7 @@ pub struct ReportQuery {
     pub agency_names: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct EmergencySummary {
     /// Emergency disclosures (request records) in the period.
     pub total: u64,

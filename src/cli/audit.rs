@@ -5,7 +5,7 @@
 
 mod append_loop;
 pub(crate) mod defaults;
-mod render;
+pub mod render;
 pub mod subject;
 
 use std::io::{IsTerminal as _, Write as _};

@@ -108,6 +108,9 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
             if report.ok { "intact" } else { "BROKEN" }
         );
         println!("{}", curl_lines(&dir, &base));
+        if let Some(admin) = launched.admin_addr {
+            println!("{}", console_lines(&certs, admin.port()));
+        }
         if args.no_serve {
             shutdown.trigger();
         } else {
@@ -289,4 +292,18 @@ pub fn curl_lines(dir: &Path, base: &str) -> String {
         referral = p.join("referral.json").display(),
         ca = c.join("ca.crt").display(),
     )
+}
+
+/// Where the governance console is, and the certificate a browser needs for it.
+fn console_lines(certs: &dev_certs::DevCerts, admin_port: u16) -> String {
+    let mut s = format!("== the governance console: https://127.0.0.1:{admin_port}/\n");
+    for p12 in certs.governance_p12.values() {
+        s.push_str(&format!(
+            "   import {} (password {}) into your browser's certificates, and trust {} for websites\n",
+            p12.display(),
+            certs.p12_password,
+            certs.ca_cert.display()
+        ));
+    }
+    s
 }

@@ -42,6 +42,18 @@ pub fn run(global: &GlobalArgs, args: DevCertsArgs) -> anyhow::Result<Exit> {
     for (path, what) in &made.written {
         println!("  {:width$}  {what}", file_name(path));
     }
+    for p12 in made.governance_p12.values() {
+        println!(
+            "PKCS#12 password of {}: {}\nimport it into a browser for the governance console: \
+             Chromium: Settings > Privacy and security > Security > Manage certificates > Import; \
+             Firefox: Settings > Privacy & Security > Certificates > View Certificates > Import \
+             (or `pk12util -i {} -d sql:$HOME/.pki/nssdb`); trust {} as a CA for websites",
+            file_name(p12),
+            made.p12_password,
+            p12.display(),
+            made.ca_cert.display()
+        );
+    }
     Ok(Exit::Success)
 }
 

@@ -85,7 +85,7 @@ optional_tables! {
         max_connections_per_agency: i64,
     }
     RawRateLimits { per_caller: RawRate, per_flow: RawRate, per_requester: RawRate }
-    RawKeys { pseudonymisation: String, subject: String }
+    RawKeys { pseudonymisation: String, subject: String, console: String }
     RawCheckpoints {
         key: String,
         file: String,

@@ -366,6 +366,8 @@ pub(super) fn validate(
             true,
         ),
         subject: c.file("keys.subject", &raw.keys.subject, "certs/subject.key", true),
+        // Optional: without it the console shows its pages but refuses every form.
+        console: c.file("keys.console", &raw.keys.console, "certs/console.key", false),
     };
 
     let k = &raw.checkpoints;

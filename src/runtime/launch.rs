@@ -310,6 +310,7 @@ pub async fn launch(
     admin_state.max_body = max_body;
     admin_state.agency_names =
         cfg.agencies.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+    admin_state.console_key = crate::console::csrf::CsrfKey::load(&cfg.keys.console)?;
     admin_state.four_eyes = std::sync::atomic::AtomicBool::new(cfg.governance.four_eyes);
     let admin_state = Arc::new(admin_state);
     {

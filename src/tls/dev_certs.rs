@@ -11,6 +11,7 @@
 //! serverAuth only, from an untrusted CA).
 
 pub mod fixtures;
+pub mod pkcs12;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -313,11 +314,16 @@ pub struct DevCerts {
     pub agencies: BTreeMap<String, CertFiles>,
     /// By governance name.
     pub governance: BTreeMap<String, CertFiles>,
+    /// By governance name: certificate, CA and key as PKCS#12 (for the console in a browser).
+    pub governance_p12: BTreeMap<String, PathBuf>,
+    /// The password of every `governance-*.p12` file of this run.
+    pub p12_password: String,
     /// An agency certificate (for the first agency's identity) that `crl.pem` revokes.
     pub revoked: CertFiles,
     pub revoked_identity: String,
     pub pseudonymisation_key: PathBuf,
     pub subject_key: PathBuf,
+    pub console_key: PathBuf,
     pub checkpoint_key: PathBuf,
     pub checkpoint_public_key: PathBuf,
     /// Every file, with one line on what it is, in the order written.
@@ -393,13 +399,19 @@ pub fn generate_with_ca(
         agency_files.insert(id.clone(), files);
     }
     let mut governance = BTreeMap::new();
+    let mut governance_p12 = BTreeMap::new();
+    let p12_password = pkcs12::random_password()?;
     for name in &opts.governance {
-        let files = ca
-            .issue(&CertSpec::governance(name, days))?
-            .write(out, &format!("governance-{name}"))?;
+        let stem = format!("governance-{name}");
+        let issued = ca.issue(&CertSpec::governance(name, days))?;
+        let files = issued.write(out, &stem)?;
         note(&files.cert, format!("governance client certificate `{name}` (admin listener)"));
         note(&files.key, format!("key for governance `{name}`"));
+        let p12 = out.join(format!("{stem}.p12"));
+        pkcs12::write(&issued, &ca.cert.cert_der, &stem, &p12_password, &p12)?;
+        note(&p12, format!("governance `{name}` certificate and key as PKCS#12, for a browser"));
         governance.insert(name.clone(), files);
+        governance_p12.insert(name.clone(), p12);
     }
 
     let revoked_identity = agencies.first().cloned().unwrap_or_else(|| "revoked-agency".to_owned());
@@ -422,6 +434,9 @@ pub fn generate_with_ca(
     let subject_key = out.join("subject.key");
     crate::keys::SecretKey::random()?.write(&subject_key)?;
     note(&subject_key, "subject-hash key".into());
+    let console_key = out.join("console.key");
+    crate::keys::SecretKey::random()?.write(&console_key)?;
+    note(&console_key, "console form-token (CSRF) key".into());
     let checkpoint_key = out.join("checkpoint.key");
     let checkpoint_public_key = out.join("checkpoint.pub");
     write_checkpoint_keypair(&checkpoint_key, &checkpoint_public_key)?;
@@ -438,10 +453,13 @@ pub fn generate_with_ca(
         mock_upstream,
         agencies: agency_files,
         governance,
+        governance_p12,
+        p12_password,
         revoked,
         revoked_identity,
         pseudonymisation_key,
         subject_key,
+        console_key,
         checkpoint_key,
         checkpoint_public_key,
         written,

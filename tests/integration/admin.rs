@@ -1,7 +1,7 @@
 //! The admin listener over real mTLS on 127.0.0.1: governance-only access, every
 //! endpoint, and every answer validated against the OpenAPI document's schemas.
 
-mod harness;
+pub mod harness;
 
 pub use harness::emergency_draft as harness_draft;
 mod activations;

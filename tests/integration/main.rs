@@ -11,6 +11,7 @@ mod agreements_lint;
 mod audit_store;
 mod cli_help;
 mod config;
+mod console;
 mod differential;
 mod docs;
 mod emergency;

@@ -57,6 +57,11 @@ pub fn subject_key() -> SubjectKey {
     SubjectKey::new(&SecretKey::from_base64(&"F".repeat(44)).unwrap())
 }
 
+/// The console's form-token key (`keys.console`).
+pub fn console_key() -> isagate::console::csrf::CsrfKey {
+    isagate::console::csrf::CsrfKey::new(&SecretKey::from_base64(&"C".repeat(44)).unwrap())
+}
+
 /// The day the gateway's and the admin listener's clocks are fixed at.
 pub const TODAY: &str = "2026-03-01T12:00:00Z";
 
@@ -225,6 +230,7 @@ impl Harness {
         let mut state =
             AdminState::new(dyn_ledger, Arc::new(store), agreements, restrictions, subject_key());
         state.clock = Arc::new(ManualClock::new(TODAY.parse().unwrap()));
+        state.console_key = Some(console_key());
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());

@@ -49,6 +49,7 @@ fn the_demo_serves_and_its_printed_curl_line_works() {
     assert!(transcript.contains("purpose-not-allowed"), "the tour shows a refusal");
     assert!(transcript.contains("pseudonymise"), "the tour shows a research extract");
     assert!(transcript.contains("chain verified"), "{transcript}");
+    assert!(transcript.contains("the governance console: https://127.0.0.1:"), "{transcript}");
     let curl = curl_line.expect("the demo prints a curl line");
 
     let out =
