@@ -6,6 +6,7 @@ mod connections;
 mod documented_metrics;
 mod drain;
 mod endpoints;
+mod handshake_refusals;
 mod mock;
 mod readiness;
 mod traces;
