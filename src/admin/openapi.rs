@@ -361,7 +361,8 @@ fn audit_schemas() -> Value {
             "id": {"type": "string", "minLength": 1, "description": "the subject id (hashed at once, never stored or logged)"}})),
         "SubjectResult": closed(&["type", "subject_hash", "records", "archive"], json!({
             "type": s, "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}},
+            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5), with `lawful_basis` as a list of codes each with its plain-English description",
+                "properties": {"lawful_basis": {"type": "array", "items": r("BasisCode")}}}},
             "archive": r("ArchiveCoverage")})),
         "ArchiveCoverage": closed(&["complete", "folder", "read", "missing"], json!({
             "complete": {"type": "boolean", "description": "false: an archived segment is missing, so records may be absent from the answer"},
@@ -380,6 +381,8 @@ fn audit_schemas() -> Value {
             "properties": {"archive": r("ArchiveCoverage"), "until_inclusive": {"type": "boolean"},
                 "transfers": {"type": "integer", "minimum": 0, "description": "a request record and its response record are one transfer"},
                 "by_recipient": {"type": "object", "description": "transfers by recipient agency display name"},
+                "by_lawful_basis": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "transfers by each lawful-basis code their record names"},
+                "lawful_basis": {"type": "object", "additionalProperties": {"type": "string"}, "description": "each code in `by_lawful_basis` with its plain-English description (docs/lawful-basis.md)"},
                 "generated_at": {"type": "string", "format": "date-time"}}},
         "Scope": {"oneOf": [{"const": "*"}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
         "RestrictionInput": closed(&["type", "id", "agreements"], json!({
