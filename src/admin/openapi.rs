@@ -266,7 +266,7 @@ fn lifecycle_schemas() -> Value {
             "note": {"type": ["string", "null"], "maxLength": 2000}})),
         "Decision": closed(&[], json!({"note": {"type": ["string", "null"], "maxLength": 2000,
             "description": "why (required to reject)"}})),
-        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff",
+        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff", "impact",
                 "decided_by", "decided_at", "decision_note"], json!({
             "id": {"type": "string", "format": "uuid"}, "state": {"enum": ["pending", "approved", "rejected"]},
             "time": {"type": "string", "format": "date-time"},
@@ -277,6 +277,8 @@ fn lifecycle_schemas() -> Value {
             "findings": {"type": "array", "items": r("LintFinding")},
             "diff": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["summary", "findings"]}],
                 "description": "what the proposal changes against the set in force, as `agreements diff --format json` (docs/diff.md); null when the proposed set does not load"},
+            "impact": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["since", "until", "days", "transfers", "responses", "findings", "would_refuse", "cannot_tell"]}],
+                "description": "the diff's impact on the recorded traffic of the 30 days before the proposal (counts only), as `agreements diff --store` gives it (docs/diff.md); null when the proposed set does not load"},
             "decided_by": nullable("string"), "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "decision_note": nullable("string")})),
         "ProposalList": closed(&["proposals"], json!({"proposals": {"type": "array", "items": r("Proposal")}})),
