@@ -3,9 +3,10 @@
 //! proposal keeps it, so the reviewer reads the same counts.
 
 use http::Method;
-use isagate::audit::record::{AgreementRef, Outcome, RecordDraft, RecordKind};
-use isagate::codes::Direction;
+use isagate::audit::record::RecordDraft;
 use serde_json::json;
+
+use crate::audit_store::common::disclosure;
 
 use super::harness::{call, Harness, GOVERNANCE};
 
@@ -13,18 +14,7 @@ const FILE: &str = "isa-lcc-merpol-0007.yaml";
 
 /// A forwarded referral request for `purpose`, as the gateway records it.
 fn referral(purpose: &str) -> RecordDraft {
-    let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
-    d.direction = Some(Direction::Request);
-    d.from = Some("lcc-ssc".into());
-    d.to = Some("merseyside-police".into());
-    d.method = Some("POST".into());
-    d.path_template = Some("/v1/referrals".into());
-    d.agreement = Some(AgreementRef {
-        id: "ISA-LCC-MERPOL-0007".into(),
-        version: 3,
-        sha256: "cd".repeat(32),
-    });
-    d.flow = Some("referral".into());
+    let mut d = disclosure(1, &[]);
     d.purpose = Some(purpose.into());
     d
 }
