@@ -266,7 +266,7 @@ fn lifecycle_schemas() -> Value {
             "note": {"type": ["string", "null"], "maxLength": 2000}})),
         "Decision": closed(&[], json!({"note": {"type": ["string", "null"], "maxLength": 2000,
             "description": "why (required to reject)"}})),
-        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff",
+        "Proposal": closed(&["id", "state", "time", "proposer", "note", "agreements", "schemas", "errors", "findings", "diff", "impact",
                 "decided_by", "decided_at", "decision_note"], json!({
             "id": {"type": "string", "format": "uuid"}, "state": {"enum": ["pending", "approved", "rejected"]},
             "time": {"type": "string", "format": "date-time"},
@@ -277,6 +277,8 @@ fn lifecycle_schemas() -> Value {
             "findings": {"type": "array", "items": r("LintFinding")},
             "diff": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["summary", "findings"]}],
                 "description": "what the proposal changes against the set in force, as `agreements diff --format json` (docs/diff.md); null when the proposed set does not load"},
+            "impact": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["since", "until", "days", "transfers", "responses", "findings", "would_refuse", "cannot_tell"]}],
+                "description": "the diff's impact on the recorded traffic of the 30 days before the proposal (counts only), as `agreements diff --store` gives it (docs/diff.md); null when the proposed set does not load"},
             "decided_by": nullable("string"), "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "decision_note": nullable("string")})),
         "ProposalList": closed(&["proposals"], json!({"proposals": {"type": "array", "items": r("Proposal")}})),
@@ -361,7 +363,8 @@ fn audit_schemas() -> Value {
             "id": {"type": "string", "minLength": 1, "description": "the subject id (hashed at once, never stored or logged)"}})),
         "SubjectResult": closed(&["type", "subject_hash", "records", "archive"], json!({
             "type": s, "subject_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5)"}},
+            "records": {"type": "array", "items": {"type": "object", "description": "a disclosure record (contract section 5), with `lawful_basis` as a list of codes each with its plain-English description",
+                "properties": {"lawful_basis": {"type": "array", "items": r("BasisCode")}}}},
             "archive": r("ArchiveCoverage")})),
         "ArchiveCoverage": closed(&["complete", "folder", "read", "missing"], json!({
             "complete": {"type": "boolean", "description": "false: an archived segment is missing, so records may be absent from the answer"},
@@ -380,6 +383,8 @@ fn audit_schemas() -> Value {
             "properties": {"archive": r("ArchiveCoverage"), "until_inclusive": {"type": "boolean"},
                 "transfers": {"type": "integer", "minimum": 0, "description": "a request record and its response record are one transfer"},
                 "by_recipient": {"type": "object", "description": "transfers by recipient agency display name"},
+                "by_lawful_basis": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "transfers by each lawful-basis code their record names"},
+                "lawful_basis": {"type": "object", "additionalProperties": {"type": "string"}, "description": "each code in `by_lawful_basis` with its plain-English description (docs/lawful-basis.md)"},
                 "generated_at": {"type": "string", "format": "date-time"}}},
         "Scope": {"oneOf": [{"const": "*"}, {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
         "RestrictionInput": closed(&["type", "id", "agreements"], json!({

@@ -123,6 +123,11 @@ pub struct LintedProposal {
     pub report: crate::agreements::lint::Report,
     pub snapshot: crate::agreements::lifecycle::Snapshot,
     pub diff: Option<crate::agreements::diff::Diff>,
+    /// The proposed set, loaded, to replay recorded traffic against (`None` when the
+    /// proposed set does not load).
+    pub proposed: Option<crate::policy::Policy>,
+    /// The registered agencies (for jurisdictions in the replay).
+    pub agencies: Vec<crate::agreements::AgencyRef>,
 }
 
 /// `POST /v1/explain` body.
@@ -233,6 +238,14 @@ pub trait AuditPort: Send + Sync {
     fn keep_texts(&self, texts: Vec<(String, String)>) -> BoxFuture<'_, Result<(), LedgerError>>;
     /// A kept text by its SHA-256.
     fn text_of(&self, sha256: String) -> BoxFuture<'_, Result<Option<String>, LedgerError>>;
+    /// A change's impact on the recorded traffic of `window`, replayed against the
+    /// proposed set (`agreements::diff::impact`): counts only.
+    fn impact(
+        &self,
+        proposed: crate::policy::Policy,
+        diff: crate::agreements::diff::Diff,
+        window: crate::agreements::diff::Window,
+    ) -> BoxFuture<'_, Result<crate::agreements::diff::Impact, LedgerError>>;
     /// The transparency report (never personal data), as the store renders it in JSON.
     fn report(
         &self,

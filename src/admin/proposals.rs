@@ -21,6 +21,7 @@ use super::ports::LintFinding;
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
+use crate::agreements::diff::Window;
 use crate::agreements::lifecycle::{version_findings, ProposalFiles};
 use crate::agreements::model::Agreement;
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
@@ -66,6 +67,11 @@ pub struct Proposal {
     /// What the proposal changes against the set in force (`agreements diff`, docs/diff.md);
     /// null when the proposed set does not load.
     pub diff: Option<crate::agreements::diff::Diff>,
+    /// The diff's impact on the recorded traffic of the [`IMPACT_DAYS`] days before it was
+    /// proposed (counts only, docs/diff.md); null when the proposed set does not load, and
+    /// in proposals recorded before impacts were kept.
+    #[serde(default)]
+    pub impact: Option<crate::agreements::diff::Impact>,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
@@ -84,6 +90,9 @@ pub struct Approved {
 }
 
 const MAX_NOTE: usize = 2000;
+
+/// How many days of recorded traffic a proposal's impact replays.
+pub const IMPACT_DAYS: u32 = 30;
 
 fn note_ok(note: Option<&str>, required: bool) -> Result<(), AdminError> {
     match note.map(str::trim) {
@@ -174,6 +183,18 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         .keep_texts(texts)
         .await
         .map_err(AdminError::store("the proposal's texts could not be kept"))?;
+    // Replayed before anything is recorded: a store that cannot answer records nothing.
+    let impact = match (linted.diff.clone(), linted.proposed) {
+        (Some(diff), Some(proposed)) => {
+            // Up to and including now: a record written this microsecond counts.
+            let now = state.clock.now();
+            let until = now.checked_add(jiff::SignedDuration::from_micros(1)).unwrap_or(now);
+            let window = Window { until, days: IMPACT_DAYS, agencies: linted.agencies };
+            let replay = state.audit.impact(proposed, diff, window).await;
+            Some(replay.map_err(AdminError::store("the recorded traffic could not be replayed"))?)
+        }
+        _ => None,
+    };
     let mut proposal = Proposal {
         id: String::new(),
         state: "pending".into(),
@@ -185,6 +206,7 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         errors: report.errors(),
         findings: report.findings.iter().map(LintFinding::from).collect(),
         diff: linted.diff,
+        impact,
         decided_by: None,
         decided_at: None,
         decision_note: None,

@@ -84,6 +84,19 @@ impl AuditPort for Store {
         })
     }
 
+    fn impact(
+        &self,
+        proposed: crate::policy::Policy,
+        diff: crate::agreements::diff::Diff,
+        window: crate::agreements::diff::Window,
+    ) -> BoxFuture<'_, Result<crate::agreements::diff::Impact, LedgerError>> {
+        Box::pin(async move {
+            crate::agreements::diff::impact(self, &proposed, &diff, &window)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
     fn activity(
         &self,
         agreement_id: String,

@@ -92,8 +92,8 @@ pub struct BasisCode {
 }
 
 impl BasisCode {
-    /// Every code of `lb`, list by list.
-    fn all(lb: &crate::codes::LawfulBasis) -> Vec<Self> {
+    /// Every code of `lb`, list by list (explain, subject access).
+    pub fn all(lb: &crate::codes::LawfulBasis) -> Vec<Self> {
         [
             ("article_6", &lb.article_6),
             ("article_9", &lb.article_9),

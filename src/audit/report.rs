@@ -16,6 +16,7 @@ use super::clock::format_time;
 use super::record::{Record, RecordKind};
 use super::segments::ArchiveCoverage;
 use super::store::{decode, Store, StoreError};
+use crate::agreements::explain::BasisCode;
 use crate::codes::Direction;
 
 /// Counts over `[since, until)`. Keys are agreement ids, flow ids, purposes, agency
@@ -53,6 +54,12 @@ pub struct Report {
     /// and answered in the period).
     pub by_outcome: BTreeMap<String, u64>,
     pub refusals_by_code: BTreeMap<String, u64>,
+    /// Transfers by each lawful-basis code their record names.
+    #[serde(default)]
+    pub by_lawful_basis: BTreeMap<String, u64>,
+    /// Each code in `by_lawful_basis` with its plain-English description.
+    #[serde(default)]
+    pub lawful_basis: BTreeMap<String, String>,
     pub emergencies: EmergencySummary,
     /// The archived segments read for this report, and any that are missing.
     pub archive: ArchiveCoverage,
@@ -278,6 +285,10 @@ impl Store {
             }
             if let Some(to) = &d.to {
                 bump(&mut rep.by_recipient, to.clone());
+            }
+            for b in d.lawful_basis.as_ref().map(BasisCode::all).unwrap_or_default() {
+                bump(&mut rep.by_lawful_basis, b.code.clone());
+                rep.lawful_basis.insert(b.code, b.description);
             }
             if is_emergency_disclosure(r) {
                 let e = &mut rep.emergencies;

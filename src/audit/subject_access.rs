@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::record::{AgreementRef, Record};
 use super::segments::ArchiveCoverage;
 use super::{Store, StoreError};
+use crate::agreements::explain::BasisCode;
 use crate::minimise::MinimisationReport;
 
 /// What replaces another subject's hash.
@@ -46,6 +47,8 @@ pub struct SubjectEntry {
     pub agreement: Option<AgreementRef>,
     pub flow: Option<String>,
     pub purpose: Option<String>,
+    /// The lawful-basis codes the record names, each with its plain-English description.
+    pub lawful_basis: Vec<BasisCode>,
     pub reason: Option<String>,
     pub requester: Option<String>,
     /// `disclosed`, `stripped` and `transformed`, as the record keeps them.
@@ -120,6 +123,7 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
         agreement: d.agreement,
         flow: d.flow,
         purpose: d.purpose,
+        lawful_basis: d.lawful_basis.as_ref().map(BasisCode::all).unwrap_or_default(),
         reason: d.reason,
         requester: d.requester,
         minimisation: MinimisationReport {

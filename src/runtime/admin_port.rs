@@ -71,9 +71,9 @@ impl AgreementsPort for PolicyAgreements {
         let diff_against_live = |agreements: &Path, schemas: &Path| {
             let source = PolicySource { agreements: agreements.into(), schemas: schemas.into() };
             let proposed = load_policy(&source, &self.agencies).ok()?;
-            Some(crate::agreements::diff::diff(&self.state.policy.current(), &proposed))
+            Some((crate::agreements::diff::diff(&self.state.policy.current(), &proposed), proposed))
         };
-        let (report, snapshot, diff) = files
+        let (report, snapshot, loaded) = files
             .lint(
                 &self.source.agreements,
                 &self.source.schemas,
@@ -82,7 +82,8 @@ impl AgreementsPort for PolicyAgreements {
                 diff_against_live,
             )
             .map_err(|e| e.to_string())?;
-        Ok(LintedProposal { report, snapshot, diff })
+        let (diff, proposed) = loaded.unzip();
+        Ok(LintedProposal { report, snapshot, diff, proposed, agencies: self.agencies.clone() })
     }
 
     fn write_proposal(&self, files: &ProposalFiles) -> Result<(), String> {

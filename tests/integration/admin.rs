@@ -7,6 +7,7 @@ pub use harness::emergency_draft as harness_draft;
 mod activations;
 pub(crate) mod openapi_check;
 pub mod pki;
+mod proposal_impact;
 mod proposals;
 mod proposals_cli;
 mod reload_findings;

@@ -29,6 +29,7 @@ pub fn sections(r: &Report) -> Vec<Section<'_>> {
         s("Transfers by purpose", "purpose", "Purpose", &r.by_purpose),
         s("Transfers by outcome", "outcome", "Outcome", &r.by_outcome),
         s("Refusals by code", "refusal-code", "Refusal code", &r.refusals_by_code),
+        s("Transfers by lawful basis", "lawful-basis", "Lawful basis", &r.by_lawful_basis),
         s("Emergencies by category", "emergency-category", "Category", &e.by_category),
         s(
             "Emergencies by review state",
@@ -91,6 +92,12 @@ pub fn human(r: &Report) -> String {
             let _ = writeln!(s, "  {k:<48} {v:>8}");
         }
     }
+    if !r.lawful_basis.is_empty() {
+        let _ = writeln!(s, "\nLawful-basis codes");
+        for (code, description) in &r.lawful_basis {
+            let _ = writeln!(s, "  {code}: {description}");
+        }
+    }
     s
 }
 
@@ -116,6 +123,10 @@ pub fn csv(r: &Report) -> String {
         for (k, v) in sec.counts {
             let _ = writeln!(s, "{},{},{v}", sec.csv, csv_field(k));
         }
+    }
+    for (code, description) in &r.lawful_basis {
+        let _ =
+            writeln!(s, "lawful-basis-description,{},{}", csv_field(code), csv_field(description));
     }
     s
 }

@@ -75,6 +75,9 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
                     )?;
                 }
                 writeln!(out, "  purpose: {}; requester: {}", opt(&e.purpose), opt(&e.requester))?;
+                for b in &e.lawful_basis {
+                    writeln!(out, "  lawful basis: {} - {}", b.code, b.description)?;
+                }
                 writeln!(out, "  reason: {}", opt(&e.reason))?;
                 writeln!(out, "  disclosed: {}", e.minimisation.disclosed.join(", "))?;
                 for s in &e.minimisation.stripped {
