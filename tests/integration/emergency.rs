@@ -122,8 +122,8 @@ fn a_dead_webhook_does_not_block_and_is_counted() {
 }
 
 /// The store, yielding before every call, so two sweeps interleave like two replicas.
-/// The first read of the claims waits at `meet` until the other replica has read them
-/// too, so both see no claim and both claim: the race the sweep must settle.
+/// The first read of the claims returns only once the other replica has read them too, so
+/// both see no claim and both claim: the race the sweep must settle.
 struct Interleaved(Store, std::sync::Mutex<Option<Arc<tokio::sync::Barrier>>>);
 
 impl Interleaved {
@@ -165,11 +165,12 @@ impl Ledger for Interleaved {
     ) -> BoxFuture<'_, Result<Vec<LedgerRecord>, LedgerError>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
+            let read = Ledger::governance_since(&self.0, after).await;
             let meet = self.1.lock().unwrap().take();
             if let Some(meet) = meet {
                 meet.wait().await;
             }
-            Ledger::governance_since(&self.0, after).await
+            read
         })
     }
 }
