@@ -149,3 +149,73 @@ pub fn categories(
 
 /// The category shown when the schema text the record names is no longer in force.
 pub const NOT_KNOWN: &str = "not known (the schema recorded is no longer in force)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agreements::load::load_set;
+    use crate::agreements::AgreementSet;
+
+    fn samples() -> AgreementSet {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        load_set(&root.join("agreements"), &root.join("schemas")).unwrap()
+    }
+
+    fn find<'a>(t: &'a AgreementFields, path: &str) -> &'a FieldRow {
+        t.flows.iter().flat_map(|f| &f.rows).find(|r| r.path == path).unwrap()
+    }
+
+    #[test]
+    fn transformed_stripped_for_want_of_a_condition_and_dropped() {
+        let mut set = samples();
+        let uol = set.agreements.iter_mut().find(|a| a.agreement.id == "ISA-LCC-UOL-0002");
+        uol.unwrap().agreement.lawful_basis.article_9.clear();
+        let schema = set.schemas.get_mut("research-extract.v1.json").unwrap();
+        let case = schema.json.pointer_mut("/$defs/case/properties").unwrap();
+        case["case_id"]["x-isagate-transform"] = serde_json::json!("drop");
+        let policy = Policy::build(set).unwrap();
+
+        let uol = of(&policy, "ISA-LCC-UOL-0002").unwrap();
+        let ethnicity = find(&uol, "/cases/*/ethnicity");
+        assert_eq!(
+            (ethnicity.effect.as_str(), ethnicity.category.as_deref()),
+            ("stripped", Some("ethnicity"))
+        );
+        assert!(ethnicity.why.as_deref().unwrap().contains("no lawful basis condition"));
+        let dropped = find(&uol, "/cases/*/case_id");
+        assert_eq!(
+            (dropped.effect.as_str(), dropped.transform.as_deref()),
+            ("stripped", Some("drop"))
+        );
+
+        let mopac = of(&policy, "ISA-SL-MOPAC-0004").unwrap();
+        let transformed: Vec<_> = mopac
+            .flows
+            .iter()
+            .flat_map(|f| &f.rows)
+            .filter(|r| r.effect == "transformed")
+            .collect();
+        assert!(
+            transformed.iter().any(|r| r.transform.as_deref() == Some("age-band")),
+            "{transformed:?}"
+        );
+        assert!(mopac
+            .lawful_basis
+            .iter()
+            .all(|b| b.kind != "article_9" || b.description.is_some()));
+        assert!(of(&policy, "ISA-NONE").is_none());
+    }
+
+    #[test]
+    fn categories_only_from_the_recorded_schema_text() {
+        let policy = Policy::build(samples()).unwrap();
+        let sha = policy.schema_sha256("referral.v1.json").unwrap().to_owned();
+        let paths = vec!["/health_notes".to_owned(), "/concern".to_owned(), "/nope".to_owned()];
+        let recorded = BTreeMap::from([("referral.v1.json".to_owned(), sha)]);
+        let got: Vec<String> =
+            categories(&policy, &recorded, &paths).into_iter().map(|(_, c)| c).collect();
+        assert_eq!(got, ["health", "none", NOT_KNOWN]);
+        let stale = BTreeMap::from([("referral.v1.json".to_owned(), "0".repeat(64))]);
+        assert!(categories(&policy, &stale, &paths).iter().all(|(_, c)| c == NOT_KNOWN));
+    }
+}
