@@ -28,6 +28,7 @@ pub mod agreements;
 pub mod audit;
 pub mod client;
 pub mod error;
+pub mod field_table;
 pub mod openapi;
 pub mod ports;
 pub mod proposals;

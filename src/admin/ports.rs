@@ -198,6 +198,20 @@ pub trait AgreementsPort: Send + Sync {
     ) -> Result<(), String>;
     /// The live agreements folder, as findings name it.
     fn agreements_dir(&self) -> String;
+    /// Agreement `id`'s field tables and lawful basis from the compiled plans in force
+    /// (`None`: not loaded, or no policy at hand).
+    fn fields(&self, _id: &str) -> Option<super::field_table::AgreementFields> {
+        None
+    }
+    /// The categories of a disclosure's schema paths under the plans in force (see
+    /// [`super::field_table::categories`]); every one not known when no policy is at hand.
+    fn categories(
+        &self,
+        _schemas: &std::collections::BTreeMap<String, String>,
+        paths: &[String],
+    ) -> Vec<(String, String)> {
+        paths.iter().map(|p| (p.clone(), super::field_table::NOT_KNOWN.to_owned())).collect()
+    }
 }
 
 /// `GET /v1/audit/verify`.

@@ -1,17 +1,17 @@
 //! `GET /console/agreements` (the loaded agreements: status, version, parties, owner,
 //! dates with days left, findings) and `GET /console/agreements/{id}` (one agreement:
-//! parties, dates, and per flow its route, purposes, schemas by direction and query
-//! parameters), from `GET /v1/agreements`'s handler.
-//!
-//! Issue 13's register (lint findings with source lines, plain-English lawful bases,
-//! activation history) will extend these two pages when its API exists.
+//! parties, dates, lawful basis in plain English, findings, per flow its route, purposes
+//! and a field table for each direction from the compiled plans in force, and its
+//! activation history from the governance records), from `GET /v1/agreements`'s handler.
 
 use maud::{html, Markup};
 
 use super::layout::{self, Section};
 use super::{api, ConsoleError, Ctx};
 use crate::admin::agreements::AgreementList;
+use crate::admin::field_table::FlowFields;
 use crate::admin::ports::AgreementSummary;
+use crate::codes::Direction;
 
 /// Days from today to a date (negative once passed), as words.
 fn days(n: i64) -> String {
@@ -73,6 +73,8 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             reasons: vec![],
         });
     };
+    let fields = ctx.state.agreements.fields(&a.id).unwrap_or_default();
+    let history = history(ctx, &a.id).await?;
     let body = html! {
         p { (a.title) }
         dl.facts {
@@ -100,6 +102,13 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             }))
             (layout::row("File", html! { code { (a.file) } " sha256 " code { (a.sha256) } }))
         }
+        h2 { "Lawful basis" }
+        @if fields.lawful_basis.is_empty() { p { "No lawful basis code is given." } }
+        dl.facts {
+            @for b in &fields.lawful_basis {
+                (layout::row(&b.code, html! { (b.description.as_deref().unwrap_or("no plain-English description: the code is not in the vocabulary")) " (" (b.kind.replace('_', " ")) ")" }))
+            }
+        }
         h2 { "Findings" }
         @if a.findings.is_empty() { p { "None." } }
         ul { @for f in &a.findings { li { (f.severity) " " code { (f.code) } ": " (f.message) } } }
@@ -122,9 +131,114 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
                         tr { th scope="row" { "Query parameters" } td { @if f.query.is_empty() { "none" } @else { (f.query.join(", ")) } } }
                     }
                 }
+                @for t in fields.flows.iter().filter(|t| t.flow == f.id) { (field_table(t)) }
                 p { a href={ "/console/explain?agreement=" (a.id) "&flow=" (f.id) } { "Try flow " (f.id) " in Explain" } }
             }
         }
+        (history_table(&history))
     };
     Ok(layout::page(&format!("Agreement {}", a.id), Section::Agreements, ctx.actor, body))
+}
+
+/// One flow's field table in one direction.
+fn field_table(t: &FlowFields) -> Markup {
+    let (what, none) = match t.direction {
+        Direction::Request => ("request (caller to recipient)", "No body is accepted."),
+        Direction::Response => {
+            ("response (recipient to caller)", "No body is returned: only the status passes.")
+        }
+    };
+    html! {
+        @match &t.schema {
+            None => p { "Flow " (t.flow) ", " (what) ": " (none) },
+            Some(schema) => table.fields {
+                caption { "Fields of flow " (t.flow) ", " (what) ", from schema " code { (schema) } "; any other field is stripped" }
+                thead { tr {
+                    th scope="col" { "Field (schema path)" } th scope="col" { "Recipient gets" }
+                    th scope="col" { "Category" } th scope="col" { "Transform" }
+                } }
+                tbody {
+                    @if t.rows.is_empty() { tr { td colspan="4" { "The schema declares no field." } } }
+                    @for r in &t.rows {
+                        tr {
+                            th scope="row" { code { (r.path) } }
+                            td { (r.effect) @if let Some(w) = &r.why { ": " (w) } }
+                            td { (r.category.as_deref().unwrap_or("none")) }
+                            td { (r.transform.as_deref().unwrap_or("none")) }
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// One `agreement-activated` or `agreement-withdrawn` governance record.
+struct Change {
+    time: String,
+    action: String,
+    version: String,
+    by: String,
+    trigger: String,
+    widens: String,
+    narrows: String,
+    record_id: String,
+}
+
+/// Every activation record of agreement `id`, newest first.
+async fn history(ctx: &Ctx<'_>, id: &str) -> Result<Vec<Change>, ConsoleError> {
+    let records = ctx.state.ledger.governance_since(0).await.map_err(|e| {
+        ConsoleError::Internal(format!("the governance records could not be read: {e}"))
+    })?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "not known".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out: Vec<Change> = records
+        .iter()
+        .filter_map(|r| r.draft.governance.as_ref().map(|g| (r, g)))
+        .filter(|(_, g)| {
+            matches!(g["action"].as_str(), Some("agreement-activated" | "agreement-withdrawn"))
+                && g["agreement"].as_str() == Some(id)
+        })
+        .map(|(r, g)| Change {
+            time: r.time.clone(),
+            action: text(&g["action"]).trim_start_matches("agreement-").to_owned(),
+            version: text(&g["version"]),
+            by: r.draft.actor.clone().unwrap_or_else(|| "the gateway".into()),
+            trigger: text(&g["trigger"]),
+            widens: text(&g["diff"]["widens"]),
+            narrows: text(&g["diff"]["narrows"]),
+            record_id: r.id.to_string(),
+        })
+        .collect();
+    out.reverse();
+    Ok(out)
+}
+
+fn history_table(changes: &[Change]) -> Markup {
+    html! {
+        h2 { "Activation history" }
+        @if changes.is_empty() { p { "No record names this agreement going live or being withdrawn." } }
+        @else {
+            table {
+                caption { "When this agreement went live or was withdrawn, newest first" }
+                thead { tr {
+                    th scope="col" { "When" } th scope="col" { "Change" } th.num scope="col" { "Version" }
+                    th scope="col" { "By" } th scope="col" { "Trigger" } th.num scope="col" { "Widens" }
+                    th.num scope="col" { "Narrows" } th scope="col" { "Record" }
+                } }
+                tbody {
+                    @for c in changes {
+                        tr {
+                            th scope="row" { (c.time) } td { (c.action) } td.num { (c.version) }
+                            td { (c.by) } td { (c.trigger) } td.num { (c.widens) } td.num { (c.narrows) }
+                            td { code { (c.record_id) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

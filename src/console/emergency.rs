@@ -1,7 +1,8 @@
 //! `GET /console/emergency` (the review queue, overdue ones marked; `?state=` as the
 //! API's) and `POST /console/emergency/{id}/review` (record a review through
 //! `POST /v1/emergency/{id}/review`'s handler: a chained record naming the reviewer
-//! from the certificate).
+//! from the certificate). Each item shows what was disclosed: the record's schema paths
+//! with their categories from the plans in force, never a value.
 
 use bytes::Bytes;
 use maud::{html, Markup};
@@ -18,6 +19,10 @@ pub async fn queue(ctx: &Ctx<'_>, notice: Option<Markup>) -> Result<Markup, Cons
     let empty = Bytes::new();
     let call = api::call(ctx, vec![], vec![("state".into(), state.clone())], &empty);
     let q: Queue = api::answer(crate::admin::reviews::queue(ctx.state, &call).await).await?;
+    let mut disclosed = Vec::with_capacity(q.disclosures.len());
+    for d in &q.disclosures {
+        disclosed.push(fields_of(ctx, &d.disclosure_id).await?);
+    }
     let body = html! {
         @if let Some(n) = notice { (n) }
         form method="get" action="/console/emergency" {
@@ -29,12 +34,37 @@ pub async fn queue(ctx: &Ctx<'_>, notice: Option<Markup>) -> Result<Markup, Cons
         }
         p { (q.disclosures.len()) " " (q.state) " emergency disclosures. A pending one is overdue after " (q.overdue_after_hours) " hours." }
         @if q.disclosures.is_empty() { p { "Nothing to review." } }
-        @for d in &q.disclosures { (item(ctx, d)) }
+        @for (d, fields) in q.disclosures.iter().zip(&disclosed) { (item(ctx, d, fields.as_deref())) }
     };
     Ok(layout::page("Emergency reviews", Section::Emergency, ctx.actor, body))
 }
 
-fn item(ctx: &Ctx<'_>, d: &QueueItem) -> Markup {
+/// The schema paths disclosure `id` disclosed, with their categories (`None`: the record
+/// is not in the store, e.g. archived).
+async fn fields_of(ctx: &Ctx<'_>, id: &str) -> Result<Option<Vec<(String, String)>>, ConsoleError> {
+    let Ok(uuid) = id.parse::<uuid::Uuid>() else { return Ok(None) };
+    let record = ctx.state.ledger.get(uuid).await.map_err(|e| {
+        ConsoleError::Internal(format!("a disclosure record could not be read: {e}"))
+    })?;
+    Ok(record.map(|r| ctx.state.agreements.categories(&r.draft.schema_sha256, &r.draft.disclosed)))
+}
+
+/// What a disclosure disclosed: schema paths and categories, never values.
+fn disclosed_table(id: &str, fields: Option<&[(String, String)]>) -> Markup {
+    html! {
+        @match fields {
+            None => p { "What was disclosed is not at hand: the record is not in the store." },
+            Some([]) => p { "No field was disclosed (the body was empty or entirely stripped)." },
+            Some(rows) => table.fields {
+                caption { "Fields disclosed by " code { (id) } " (schema paths and categories; values are never shown)" }
+                thead { tr { th scope="col" { "Field (schema path)" } th scope="col" { "Category" } } }
+                tbody { @for (path, category) in rows { tr { th scope="row" { code { (path) } } td { (category) } } } }
+            },
+        }
+    }
+}
+
+fn item(ctx: &Ctx<'_>, d: &QueueItem, fields: Option<&[(String, String)]>) -> Markup {
     let id = &d.disclosure_id;
     html! {
         section.item aria-labelledby={ "d-" (id) } {
@@ -50,6 +80,7 @@ fn item(ctx: &Ctx<'_>, d: &QueueItem) -> Markup {
                 (layout::row("Justification given", html! { (d.justification) }))
                 (layout::row("State", html! { (d.state) @if d.overdue { ", " span.overdue { "overdue" } } }))
             }
+            (disclosed_table(id, fields))
             @if let Some(r) = &d.review { p { "Latest review: " (r.decision) ", subject " (r.subject_told) ", by " (r.reviewer) " at " (r.time) "." } }
             details open[d.state == "pending"] {
                 summary { @if d.state == "pending" { "Review this disclosure" } @else { "Amend the review" } }

@@ -25,6 +25,18 @@ pub struct PolicyAgreements {
 }
 
 impl AgreementsPort for PolicyAgreements {
+    fn fields(&self, id: &str) -> Option<crate::admin::field_table::AgreementFields> {
+        crate::admin::field_table::of(&self.state.policy.current(), id)
+    }
+
+    fn categories(
+        &self,
+        schemas: &std::collections::BTreeMap<String, String>,
+        paths: &[String],
+    ) -> Vec<(String, String)> {
+        crate::admin::field_table::categories(&self.state.policy.current(), schemas, paths)
+    }
+
     fn list(&self) -> Vec<AgreementSummary> {
         let today = self.state.clock.today();
         self.state

@@ -171,6 +171,13 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     let agency_home = nss_home(&h.pki, "urn:isagate:agency:lcc-ssc", homes.path());
     let mut draft = emergency_draft();
     draft.subjects = vec![subject_key().hash("nhs-number", "9434765919")];
+    let schema = std::fs::read(support::repo().join("schemas/referral.v1.json")).unwrap();
+    draft.schema_sha256 =
+        [("referral.v1.json".to_owned(), isagate::digest::sha256_hex(&schema))].into();
+    draft.disclosed = vec!["/concern".into(), "/health_notes".into()];
+    let trigger = isagate::admin::activations::Trigger::AdminReload;
+    let reloaded = isagate::admin::agreements::reload(&h.state, GOVERNANCE, trigger).await;
+    assert_eq!(reloaded.map(|r| r.status()).ok(), Some(http::StatusCode::OK));
     let disclosure = h.ledger.append(draft).await.unwrap();
 
     let b = Browser::start(&gov_home).await;
@@ -188,7 +195,9 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     assert!(text(&b).await.contains("ISA-LCC-MERPOL-0007"));
     check_page(&b, &axe_source, "agreements").await;
     b.click("a[href='/console/agreements/ISA-LCC-MERPOL-0007']").await;
-    assert!(text(&b).await.contains("Flow referral"));
+    let t = text(&b).await;
+    assert!(t.contains("Flow referral") && t.contains("Fields of flow referral"), "{t}");
+    assert!(t.contains("Activation history") && t.contains("admin-reload"), "{t}");
     check_page(&b, &axe_source, "agreement").await;
 
     // Proposals (the four-eyes queue).
@@ -211,6 +220,7 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     // Emergency review.
     b.goto(&url("/console/emergency")).await;
     assert!(text(&b).await.contains("overdue") || text(&b).await.contains("pending"));
+    assert!(text(&b).await.contains("Fields disclosed by"));
     check_page(&b, &axe_source, "emergency").await;
     let id = disclosure.id.to_string();
     b.type_into(&format!("#note-{id}"), "checked with the duty manager").await;
