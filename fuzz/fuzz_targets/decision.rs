@@ -4,8 +4,10 @@
 //! Input: one byte choosing the schema (one of the repository's) and the options, then the
 //! body. Properties: nothing panics; nothing the schema does not declare reaches the
 //! recipient (every object key in the result is a name under some `properties` of the
-//! schema); every disclosed pointer leads somewhere in the result; stripping without transforms
-//! is idempotent (the result minimises to itself, with nothing stripped).
+//! schema, or matches one of its `patternProperties`); every disclosed schema path leads
+//! somewhere in the result (`*` for an array position or a key the schema does not name);
+//! stripping without transforms is idempotent (the result minimises to itself, with
+//! nothing stripped).
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -20,10 +22,12 @@ mod repo_schemas;
 use repo_schemas::SCHEMAS;
 use serde_json::Value;
 
-/// A compiled schema and every property name it declares anywhere.
+/// A compiled schema, every property name it declares anywhere, and every
+/// `patternProperties` pattern (keys they admit reach the recipient, recorded as `*`).
 struct Compiled {
     plan: SchemaPlan,
     names: BTreeSet<String>,
+    patterns: Vec<regex::Regex>,
 }
 
 fn compiled() -> &'static [Compiled] {
@@ -40,42 +44,45 @@ fn compiled() -> &'static [Compiled] {
                     Ok(p) => p,
                     Err(e) => panic!("{name} does not compile: {e}"),
                 };
-                let mut names = BTreeSet::new();
-                declared(&json, &mut names);
-                Compiled { plan, names }
+                let (mut names, mut patterns) = (BTreeSet::new(), Vec::new());
+                declared(&json, &mut names, &mut patterns);
+                Compiled { plan, names, patterns }
             })
             .collect()
     })
 }
 
-/// Every name under a `properties` keyword, at any depth. The repository's schemas admit
-/// no other keys (no `patternProperties`, no `additionalProperties` schema).
-fn declared(schema: &Value, out: &mut BTreeSet<String>) {
+/// Every name under a `properties` keyword, and every `patternProperties` pattern, at any
+/// depth. The repository's schemas admit no other keys (no `additionalProperties` schema).
+fn declared(schema: &Value, out: &mut BTreeSet<String>, patterns: &mut Vec<regex::Regex>) {
     match schema {
         Value::Object(map) => {
             for (k, v) in map {
-                if k == "properties" {
-                    if let Value::Object(props) = v {
+                if let ("properties" | "patternProperties", Value::Object(props)) = (k.as_str(), v) {
+                    if k == "properties" {
                         out.extend(props.keys().cloned());
+                    } else {
+                        patterns.extend(props.keys().filter_map(|p| regex::Regex::new(p).ok()));
                     }
                 }
-                declared(v, out);
+                declared(v, out, patterns);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| declared(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| declared(v, out, patterns)),
         _ => {}
     }
 }
 
-fn keys_are_declared(value: &Value, names: &BTreeSet<String>) {
+fn keys_are_declared(value: &Value, c: &Compiled) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                assert!(names.contains(k), "an undeclared key reached the recipient");
-                keys_are_declared(v, names);
+                let admitted = c.names.contains(k) || c.patterns.iter().any(|p| p.is_match(k));
+                assert!(admitted, "an undeclared key reached the recipient");
+                keys_are_declared(v, c);
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| keys_are_declared(v, names)),
+        Value::Array(items) => items.iter().for_each(|v| keys_are_declared(v, c)),
         _ => {}
     }
 }
@@ -86,11 +93,14 @@ fn unescape(segment: &str) -> String {
 }
 
 /// Does the pointer (already split) lead somewhere in `value`? A `*` segment stands for
-/// any array position, as records write it.
+/// any array position, or any key the schema does not name, as records write them.
 fn resolves(value: &Value, segments: &[String]) -> bool {
     let Some((first, rest)) = segments.split_first() else { return true };
     match value {
-        Value::Object(map) => map.get(first).is_some_and(|v| resolves(v, rest)),
+        Value::Object(map) => {
+            map.get(first).is_some_and(|v| resolves(v, rest))
+                || (first == "*" && map.values().any(|v| resolves(v, rest)))
+        }
         Value::Array(items) if first == "*" => items.iter().any(|v| resolves(v, rest)),
         Value::Array(items) => first
             .parse::<usize>()
@@ -123,8 +133,8 @@ fuzz_target!(|data: &[u8]| {
         normal_plan: None,
     };
     let Ok(out) = minimise(&c.plan, &payload, &opts) else { return };
-    keys_are_declared(&out.value, &c.names);
-    for pointer in &out.disclosed {
+    keys_are_declared(&out.value, c);
+    for pointer in &out.report.disclosed {
         let segments: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
         assert!(resolves(&out.value, &segments), "a disclosed pointer is not in the result");
     }
@@ -132,7 +142,7 @@ fuzz_target!(|data: &[u8]| {
         match minimise(&c.plan, &out.value, &opts) {
             Ok(again) => {
                 assert_eq!(again.value, out.value, "minimising the result changes it");
-                assert!(again.stripped.is_empty(), "minimising the result strips more");
+                assert!(again.report.stripped.is_empty(), "minimising the result strips more");
             }
             Err(e) => panic!("the minimised payload fails its schema: {e}"),
         }
