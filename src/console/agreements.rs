@@ -96,7 +96,7 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             }))
             (layout::row("Last transfer", html! {
                 @match &a.last_transfer {
-                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("?")) ", " (t.outcome) },
+                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome) },
                     None => "none recorded",
                 }
             }))
