@@ -83,9 +83,10 @@ impl Store {
 /// written before those existed), the first `agreements-reloaded` that named them, which
 /// is when that text went live by reload.
 pub fn activation_of(records: &[Record], id: &str, sha256: &str) -> Option<Activation> {
+    // The members of `lifecycle::Activation`: the text that went live is `sha256` (never
+    // `previous_sha256`, which names the text it replaced).
     let names = |g: &serde_json::Value| {
-        ["id", "agreement", "agreement_id"].iter().any(|k| g[*k].as_str() == Some(id))
-            && g.to_string().contains(sha256)
+        g["agreement"].as_str() == Some(id) && g["sha256"].as_str() == Some(sha256)
     };
     let activation = |r: &Record, action: &str| Activation {
         time: r.time.clone(),
@@ -162,7 +163,7 @@ mod tests {
         for seq in [3, 4] {
             more.push(governance(
                 seq,
-                json!({"action": "agreement-activated", "id": "ISA-1", "sha256": sha}),
+                json!({"action": "agreement-activated", "agreement": "ISA-1", "sha256": sha}),
                 if seq == 3 { "urn:c" } else { "urn:d" },
             ));
         }
