@@ -42,7 +42,7 @@ pub use checkpoint::{generate_checkpoint_key, Checkpoint, CheckpointError, Check
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use record::{Record, RecordDraft, GENESIS_HASH};
 pub use report::{transparency_report, ChainState, EmergencyEntry, Report, ReportQuery};
-pub use segments::{ArchiveCoverage, SegmentMissing, SegmentRead};
+pub use segments::{ArchiveCoverage, SegmentMissing, SegmentRead, SegmentSpan};
 pub use store::{
     CheckpointOptions, CommitFailure, Committed, Durability, Store, StoreError, StoreOptions,
     StoreStats,

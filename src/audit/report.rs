@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::clock::format_time;
-use super::record::{Record, RecordKind};
+use super::record::{Record, RecordKind, ReviewInfo};
 use super::segments::ArchiveCoverage;
 use super::store::{decode, Store, StoreError};
 use crate::agreements::explain::BasisCode;
@@ -102,15 +102,39 @@ pub struct EmergencySummary {
     pub reviews: u64,
 }
 
-/// An emergency disclosure and what its reviews decided.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EmergencyEntry {
-    pub record: Record,
+/// Where an emergency disclosure's review stands: what its latest review decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewState {
     /// `pending` or `reviewed`.
     pub state: String,
     /// The latest review's decision (`justified` | `not-justified`), when reviewed.
     pub decision: Option<String>,
     pub subject_told: Option<String>,
+}
+
+impl ReviewState {
+    /// The state after `latest` (`None`: not reviewed yet).
+    fn after(latest: Option<&ReviewInfo>) -> Self {
+        Self {
+            state: if latest.is_some() { "reviewed" } else { "pending" }.to_owned(),
+            decision: latest.map(|r| r.decision.clone()),
+            subject_told: latest.map(|r| r.subject_told.clone()),
+        }
+    }
+
+    /// Not reviewed yet.
+    pub fn pending() -> Self {
+        Self::after(None)
+    }
+}
+
+/// An emergency disclosure and what its reviews decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmergencyEntry {
+    pub record: Record,
+    /// `state`, `decision` and `subject_told`, beside the record.
+    #[serde(flatten)]
+    pub review_state: ReviewState,
     /// Every review of it, oldest first (amendments follow the first review).
     pub reviews: Vec<Record>,
 }
@@ -198,16 +222,12 @@ impl Store {
             }
             let reviews = reviews.remove(&record.id).unwrap_or_default();
             let latest = reviews.last().and_then(|r| r.draft.review.as_ref());
-            let entry = EmergencyEntry {
-                state: if latest.is_some() { "reviewed" } else { "pending" }.to_owned(),
-                decision: latest.map(|r| r.decision.clone()),
-                subject_told: latest.map(|r| r.subject_told.clone()),
-                record,
-                reviews,
-            };
+            let entry =
+                EmergencyEntry { review_state: ReviewState::after(latest), record, reviews };
+            let now = &entry.review_state;
             let keep = match state {
                 None => true,
-                Some(s) => entry.state == s || entry.decision.as_deref() == Some(s),
+                Some(s) => now.state == s || now.decision.as_deref() == Some(s),
             };
             if keep {
                 out.push(entry);

@@ -31,26 +31,42 @@ const MAX_RANGES: usize = 10_000;
 /// A trailer line is far shorter than this; the tail read to find it.
 const TAIL: u64 = 16 * 1024;
 
+/// The seqs an archived segment holds and the time of its first and last record (when
+/// known: a missing segment's dates are those its anchor recorded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentSpan {
+    pub from_seq: u64,
+    pub to_seq: u64,
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+}
+
+impl SegmentSpan {
+    /// `records from T1 to T2` (or that the dates were not recorded), for a person to read.
+    fn dates(&self) -> String {
+        match (&self.first_time, &self.last_time) {
+            (Some(a), Some(b)) => format!("records from {a} to {b}"),
+            _ => "dates not recorded".to_owned(),
+        }
+    }
+}
+
 /// A segment that was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentRead {
     /// The file name in the archive folder.
     pub file: String,
-    pub from_seq: u64,
-    pub to_seq: u64,
-    /// Time of its first and last record.
-    pub first_time: Option<String>,
-    pub last_time: Option<String>,
+    /// `from_seq`, `to_seq`, `first_time`, `last_time`.
+    #[serde(flatten)]
+    pub span: SegmentSpan,
 }
 
 /// An archived range whose segment could not be read: its records are not in the answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentMissing {
-    pub from_seq: u64,
-    pub to_seq: u64,
-    /// The dates it covers, when its anchor recorded them.
-    pub first_time: Option<String>,
-    pub last_time: Option<String>,
+    /// `from_seq`, `to_seq`, `first_time`, `last_time`.
+    #[serde(flatten)]
+    pub span: SegmentSpan,
     /// Every record in it is older than this (the anchor's time), when known.
     pub archived_before: Option<String>,
     /// The file name its anchor recorded, when it did.
@@ -78,18 +94,14 @@ impl ArchiveCoverage {
 
     /// One line per segment read or missing, for a person to read.
     pub fn lines(&self) -> Vec<String> {
-        let dates = |a: &Option<String>, b: &Option<String>| match (a, b) {
-            (Some(a), Some(b)) => format!("records from {a} to {b}"),
-            _ => "dates not recorded".to_owned(),
-        };
         let mut out = Vec::new();
         for s in &self.read {
             out.push(format!(
                 "read archived segment `{}`: seq {} to {}, {}",
                 s.file,
-                s.from_seq,
-                s.to_seq,
-                dates(&s.first_time, &s.last_time)
+                s.span.from_seq,
+                s.span.to_seq,
+                s.span.dates()
             ));
         }
         for m in &self.missing {
@@ -99,9 +111,9 @@ impl ArchiveCoverage {
                 "INCOMPLETE: the archived segment of seq {} to {} ({}{before}) was not read: {}; \
                  its records are not in this answer: put the segment{} back in the archive \
                  folder{} and ask again",
-                m.from_seq,
-                m.to_seq,
-                dates(&m.first_time, &m.last_time),
+                m.span.from_seq,
+                m.span.to_seq,
+                m.span.dates(),
                 m.problem,
                 m.file.as_ref().map(|f| format!(" `{f}`")).unwrap_or_default(),
                 self.folder.as_ref().map(|f| format!(" `{f}`")).unwrap_or_default(),
@@ -190,10 +202,12 @@ fn walk(
         }
         if !done {
             cov.missing.push(SegmentMissing {
-                from_seq: range.0,
-                to_seq: range.1,
-                first_time: anchor.info.first_time.clone(),
-                last_time: anchor.info.last_time.clone(),
+                span: SegmentSpan {
+                    from_seq: range.0,
+                    to_seq: range.1,
+                    first_time: anchor.info.first_time.clone(),
+                    last_time: anchor.info.last_time.clone(),
+                },
                 archived_before: Some(anchor.time.clone()),
                 file: anchor.info.segment_file.clone(),
                 problem,
@@ -204,8 +218,9 @@ fn walk(
     let mut known: Vec<(u64, u64)> = cov
         .read
         .iter()
-        .map(|r| (r.from_seq, r.to_seq))
-        .chain(cov.missing.iter().map(|m| (m.from_seq, m.to_seq)))
+        .map(|r| &r.span)
+        .chain(cov.missing.iter().map(|m| &m.span))
+        .map(|s| (s.from_seq, s.to_seq))
         .collect();
     known.sort_unstable();
     let mut next = 1;
@@ -213,8 +228,7 @@ fn walk(
     for (from, to) in known.iter().copied().chain(std::iter::once((lo, lo))) {
         if from > next {
             gaps.push(SegmentMissing {
-                from_seq: next,
-                to_seq: from - 1,
+                span: SegmentSpan { from_seq: next, to_seq: from - 1, ..SegmentSpan::default() },
                 problem: "no anchor that could be read names these records (the segment that \
                           held their anchor is missing)"
                     .into(),
@@ -224,8 +238,8 @@ fn walk(
         next = next.max(to.saturating_add(1));
     }
     cov.missing.extend(gaps);
-    cov.read.sort_by_key(|r| r.from_seq);
-    cov.missing.sort_by_key(|m| m.from_seq);
+    cov.read.sort_by_key(|r| r.span.from_seq);
+    cov.missing.sort_by_key(|m| m.span.from_seq);
     cov.complete = cov.missing.is_empty();
     kept.sort_by_key(|r: &Record| r.seq);
     (kept, cov)
@@ -288,9 +302,11 @@ fn read_segment(
     }
     let mut read = SegmentRead {
         file: name.clone(),
-        from_seq: anchor.archived_from,
-        to_seq: anchor.archived_to,
-        ..SegmentRead::default()
+        span: SegmentSpan {
+            from_seq: anchor.archived_from,
+            to_seq: anchor.archived_to,
+            ..SegmentSpan::default()
+        },
     };
     let (mut kept, mut inner) = (Vec::new(), Vec::new());
     let mut expected = anchor.archived_from;
@@ -301,8 +317,8 @@ fn read_segment(
             return Err(format!("`{name}`: expected seq {expected}, found {}", record.seq));
         }
         expected += 1;
-        read.first_time.get_or_insert_with(|| record.time.clone());
-        read.last_time = Some(record.time.clone());
+        read.span.first_time.get_or_insert_with(|| record.time.clone());
+        read.span.last_time = Some(record.time.clone());
         if let Some(info) = AnchorInfo::from_record(&record) {
             inner.push(Anchor { info, time: record.time.clone() });
         }

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::record::{AgreementRef, Record};
+use super::report::ReviewState;
 use super::segments::ArchiveCoverage;
 use super::{Store, StoreError};
 use crate::agreements::explain::BasisCode;
@@ -27,10 +28,9 @@ pub const REDACTED: &str = "redacted";
 pub struct EmergencyView {
     pub category: String,
     pub justification: String,
-    /// `pending` or `reviewed`.
-    pub state: String,
-    pub decision: Option<String>,
-    pub subject_told: Option<String>,
+    /// `state`, `decision` and `subject_told`.
+    #[serde(flatten)]
+    pub review_state: ReviewState,
 }
 
 /// One record as a subject access response shows it.
@@ -76,9 +76,6 @@ pub fn name<T: Serialize>(v: &T) -> String {
     }
 }
 
-/// An emergency record's review state: state, decision, whether the subject was told.
-type ReviewState = (String, Option<String>, Option<String>);
-
 /// Every record about the subject whose keyed hash is `me`, archived ones included, in
 /// chain order, shaped for that subject (other subjects redacted, emergency records with
 /// their review state), and which archived segments were read.
@@ -91,7 +88,7 @@ pub async fn subject_access(store: &Store, me: &str) -> Result<SubjectAnswer, St
         .emergency_records(None)
         .await?
         .into_iter()
-        .map(|e| (e.record.id, (e.state, e.decision, e.subject_told)))
+        .map(|e| (e.record.id, e.review_state))
         .collect();
     let records = records.into_iter().map(|r| entry(r, me, &states)).collect();
     Ok(SubjectAnswer { records, archive })
@@ -100,16 +97,10 @@ pub async fn subject_access(store: &Store, me: &str) -> Result<SubjectAnswer, St
 /// Shape a record for the subject whose hash is `me`.
 fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> SubjectEntry {
     let d = r.draft;
-    let emergency = d.emergency.map(|e| {
-        let (state, decision, told) =
-            states.get(&r.id).cloned().unwrap_or(("pending".into(), None, None));
-        EmergencyView {
-            category: e.category,
-            justification: e.justification,
-            state,
-            decision,
-            subject_told: told,
-        }
+    let emergency = d.emergency.map(|e| EmergencyView {
+        category: e.category,
+        justification: e.justification,
+        review_state: states.get(&r.id).cloned().unwrap_or_else(ReviewState::pending),
     });
     SubjectEntry {
         id: r.id.to_string(),

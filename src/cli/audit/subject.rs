@@ -91,8 +91,12 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
                         out,
                         "  emergency: {} ({}{})",
                         em.category,
-                        em.state,
-                        em.decision.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+                        em.review_state.state,
+                        em.review_state
+                            .decision
+                            .as_ref()
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default()
                     )?;
                 }
             }

@@ -235,7 +235,7 @@ async fn read_side(url: &str) {
     let reviewed = store.emergency_records(Some("reviewed")).await.unwrap();
     assert_eq!(reviewed.len(), 1);
     assert_eq!(
-        (reviewed[0].decision.as_deref(), reviewed[0].reviews.len()),
+        (reviewed[0].review_state.decision.as_deref(), reviewed[0].reviews.len()),
         (Some("justified"), 1)
     );
     assert_eq!(store.emergency_records(None).await.unwrap().len(), 2);
