@@ -359,14 +359,14 @@ impl Asker<'_> {
         report.before = crate::json_strict::parse(req.payload, limits).ok();
         match req.direction {
             Direction::Request => {
-                report.authorised(&auth, auth.rules.request_schema.as_ref());
+                report.authorised(&auth, auth.rules.schemas.request.as_ref());
                 match decision::minimise_request(policy, &auth, facts.query, &payload, &tools) {
                     Ok(d) => disclose(report, d),
                     Err(reasons) => report.refused(reasons),
                 }
             }
             Direction::Response => {
-                report.authorised(&auth, auth.rules.response_schema.as_ref());
+                report.authorised(&auth, auth.rules.schemas.response.as_ref());
                 match decision::decide_response(policy, &auth, &payload, &tools) {
                     ResponseDecision::Withheld => {
                         report.withheld = true;

@@ -32,6 +32,7 @@ use bytes::Bytes;
 use jiff::civil::Date;
 use serde_json::Value;
 
+use crate::agreements::lawful_basis::Unlocks;
 use crate::agreements::matching::RequestKey;
 use crate::agreements::LawfulBasis;
 use crate::audit::record::{AgreementRef, EmergencyInfo};
@@ -108,21 +109,27 @@ impl EmergencyBasis {
     }
 }
 
+/// The schema files bodies are minimised with (`None`: no body passes that way).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schemas {
+    pub request: Option<String>,
+    pub response: Option<String>,
+    /// Emergency sharing under a clause: the flow's ordinary request schema.
+    pub normal: Option<String>,
+}
+
 /// How bodies are minimised under an authorisation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
-    pub request_schema: Option<String>,
-    pub response_schema: Option<String>,
-    /// Emergency sharing under a clause: the flow's ordinary request schema.
-    pub normal_schema: Option<String>,
+    pub schemas: Schemas,
     /// Allow-listed query parameter names.
     pub query: Vec<String>,
     /// Allowed `Content-Encoding`s.
     pub content_encodings: Vec<String>,
     /// The agreement id, or `emergency-policy:<rule id>`: rate limits and pseudonym keys.
     pub basis_id: String,
-    pub article_9: bool,
-    pub article_10: bool,
+    /// Whether special category and criminal offence fields may pass.
+    pub unlocks: Unlocks,
 }
 
 /// What permits a request: schema and agreement facts only (what the record keeps).

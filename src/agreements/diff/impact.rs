@@ -225,7 +225,7 @@ fn replay(
             }
         }
         Ok(auth) => {
-            let changed = auth.rules.request_schema.iter().any(|name| {
+            let changed = auth.rules.schemas.request.iter().any(|name| {
                 new.schema_sha256(name) != d.schema_sha256.get(name).map(String::as_str)
             });
             if changed {

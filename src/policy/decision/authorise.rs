@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Authorisation, EmergencyBasis, Facts, Rules};
+use super::{Authorisation, EmergencyBasis, Facts, Rules, Schemas};
 use crate::agreements::lawful_basis::{self, Regime};
 use crate::agreements::matching::{self, Matched};
 use crate::agreements::{EmergencyRule, Flow, LoadedAgreement};
@@ -19,9 +19,11 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
             flow: flow.id.clone(),
             path_template: flow.path.clone(),
             rules: Rules {
-                request_schema: flow.request_schema.clone(),
-                response_schema: flow.response_schema.clone(),
-                normal_schema: None,
+                schemas: Schemas {
+                    request: flow.request_schema.clone(),
+                    response: flow.response_schema.clone(),
+                    normal: None,
+                },
                 query: flow.query.clone(),
                 content_encodings: flow.content_encodings.clone(),
                 ..agreement_rules(agreement, flow)
@@ -32,9 +34,11 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
             flow: flow.id.clone(),
             path_template: flow.path.clone(),
             rules: Rules {
-                request_schema: Some(clause.request_schema.clone()),
-                response_schema: clause.response_schema.clone(),
-                normal_schema: flow.request_schema.clone(),
+                schemas: Schemas {
+                    request: Some(clause.request_schema.clone()),
+                    response: clause.response_schema.clone(),
+                    normal: flow.request_schema.clone(),
+                },
                 query: Vec::new(),
                 content_encodings: flow.content_encodings.clone(),
                 ..agreement_rules(agreement, flow)
@@ -54,7 +58,7 @@ pub fn authorise(policy: &Policy, facts: &Facts<'_>) -> Result<Authorisation, Ve
         });
     }
     let rules = &auth.rules;
-    for name in [&rules.request_schema, &rules.response_schema].into_iter().flatten() {
+    for name in [&rules.schemas.request, &rules.schemas.response].into_iter().flatten() {
         if let Some(sha) = policy.schema_sha256(name) {
             auth.schema_sha256.insert(name.clone(), sha.to_owned());
         }
@@ -86,22 +90,17 @@ fn under_agreement(facts: &Facts<'_>, a: &LoadedAgreement, flow: &Flow) -> Autho
 /// The rules of `flow` of `a`: special category and criminal offence fields are unlocked
 /// by the flow's checked lawful-basis codes under its regime, nothing else.
 fn agreement_rules(a: &LoadedAgreement, flow: &Flow) -> Rules {
-    let unlocks = lawful_basis::unlocks(a.agreement.basis_for(flow), flow.regime);
     Rules {
-        request_schema: None,
-        response_schema: None,
-        normal_schema: None,
+        schemas: Schemas::default(),
         query: Vec::new(),
         content_encodings: Vec::new(),
         basis_id: a.agreement.id.clone(),
-        article_9: unlocks.special_category,
-        article_10: unlocks.criminal_offence,
+        unlocks: lawful_basis::unlocks(a.agreement.basis_for(flow), flow.regime),
     }
 }
 
 /// Emergency sharing under a rule of `emergency-policy.yaml`: no agreement, no query.
 fn under_policy_rule(facts: &Facts<'_>, rule: &EmergencyRule) -> Authorisation {
-    let unlocks = lawful_basis::unlocks(&rule.lawful_basis, Regime::UkGdpr);
     Authorisation {
         caller: facts.key.caller.to_owned(),
         recipient: facts.key.recipient.to_owned(),
@@ -113,14 +112,15 @@ fn under_policy_rule(facts: &Facts<'_>, rule: &EmergencyRule) -> Authorisation {
         emergency: None,
         schema_sha256: BTreeMap::new(),
         rules: Rules {
-            request_schema: Some(rule.request_schema.clone()),
-            response_schema: rule.response_schema.clone(),
-            normal_schema: None,
+            schemas: Schemas {
+                request: Some(rule.request_schema.clone()),
+                response: rule.response_schema.clone(),
+                normal: None,
+            },
             query: Vec::new(),
             content_encodings: Vec::new(),
             basis_id: format!("emergency-policy:{}", rule.id),
-            article_9: unlocks.special_category,
-            article_10: unlocks.criminal_offence,
+            unlocks: lawful_basis::unlocks(&rule.lawful_basis, Regime::UkGdpr),
         },
         today: facts.today,
     }

@@ -43,7 +43,7 @@ pub fn minimise_request(
             format!("the body is over the limit of {max} bytes"),
         ));
     }
-    let minimised = match &auth.rules.request_schema {
+    let minimised = match &auth.rules.schemas.request {
         None if payload.bytes.is_empty() => None,
         None => {
             return Err(one(RefusalCode::UnsupportedMediaType, "this flow accepts no request body"))
@@ -93,7 +93,7 @@ fn request_body(
     };
     let value = parse(bytes, tools)?;
     let plan = policy.plan(schema).ok_or_else(|| missing_plan(schema))?;
-    let normal = auth.rules.normal_schema.as_deref().and_then(|n| policy.plan(n)).map(Arc::as_ref);
+    let normal = auth.rules.schemas.normal.as_deref().and_then(|n| policy.plan(n)).map(Arc::as_ref);
     let key = tools.pseudonyms.for_recipient(&auth.rules.basis_id, &auth.recipient);
     minimise(plan, &value, &options(auth, &key, normal)).map_err(|e| e.reasons())
 }
@@ -105,8 +105,8 @@ fn options<'a>(
     normal_plan: Option<&'a SchemaPlan>,
 ) -> MinimiseOptions<'a> {
     MinimiseOptions {
-        article_9: auth.rules.article_9,
-        article_10: auth.rules.article_10,
+        article_9: auth.rules.unlocks.special_category,
+        article_10: auth.rules.unlocks.criminal_offence,
         pseudonym_key: Some(key),
         today: auth.today,
         apply_transforms: true,
@@ -134,7 +134,7 @@ pub fn decide_response(
     payload: &Payload<'_>,
     tools: &Tools<'_>,
 ) -> ResponseDecision {
-    let Some(schema) = &auth.rules.response_schema else {
+    let Some(schema) = &auth.rules.schemas.response else {
         return ResponseDecision::Withheld;
     };
     let Some(plan) = policy.plan(schema) else {
