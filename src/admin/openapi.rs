@@ -28,6 +28,12 @@ fn ok(description: &str, name: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": r(name)}}})
 }
 
+/// A success that wrote a governance record: `what` happened, and the record's id is in
+/// the answer's `Isagate-Disclosure-Id`.
+fn recorded(what: &str, name: &str) -> Value {
+    ok(&format!("{what}; carries the governance record's id in `Isagate-Disclosure-Id`"), name)
+}
+
 fn problem(description: &str) -> Value {
     json!({"description": description, "content": {"application/problem+json": {"schema": r("Problem")}}})
 }
@@ -62,7 +68,6 @@ fn query(name: &str, required: bool, description: &str, schema: Value) -> Value 
 
 /// The document.
 pub fn document() -> Value {
-    let recorded = "carries the governance record's id in `Isagate-Disclosure-Id`";
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -82,12 +87,12 @@ pub fn document() -> Value {
                 json!({"parameters": path_id("the agreement id")}))},
             "/v1/agreements/reload": {"post": op("reloadAgreements",
                 "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
-                json!({"200": {"description": format!("reloaded; {recorded}"), "content": {"application/json": {"schema": r("ReloadResult")}}},
+                json!({"200": recorded("reloaded", "ReloadResult"),
                        "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded); `findings` lists the lint errors (file, line, column, code, message, help)")}),
                 json!({}))},
             "/v1/agreements/proposals": {
                 "post": op("proposeAgreements", "Propose agreement (or emergency policy) and schema files: linted over the live set, kept and recorded (`agreement-proposed`)",
-                    json!({"201": {"description": format!("proposed; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                    json!({"201": recorded("proposed", "Proposal"),
                            "400": problem("a file name is not plain, no agreement file, or a field does not fit"),
                            "422": problem("the body is not JSON")}),
                     json!({"requestBody": body("ProposalInput")})),
@@ -99,7 +104,7 @@ pub fn document() -> Value {
                 json!({"parameters": path_id("the proposal id (its `agreement-proposed` record id)")}))},
             "/v1/agreements/proposals/{id}/approve": {"post": op("approveProposal",
                 "Approve a pending proposal (with `governance.four_eyes`, by another governance identity than the proposer): recorded (`agreement-approved`), its files written atomically into the agreements folder, then reloaded",
-                json!({"200": {"description": format!("approved and live; {recorded}"), "content": {"application/json": {"schema": r("Approved")}}},
+                json!({"200": recorded("approved and live", "Approved"),
                        "400": problem("the note does not fit"),
                        "403": problem("four-eyes: the proposer cannot approve their own proposal (or the certificate is not a governance identity)"),
                        "404": problem("no proposal has this id"),
@@ -107,7 +112,7 @@ pub fn document() -> Value {
                        "422": problem("the proposal does not lint clean over the live set (`findings`), or the body is not JSON")}),
                 json!({"parameters": path_id("the proposal id"), "requestBody": {"required": false, "content": {"application/json": {"schema": r("Decision")}}}}))},
             "/v1/agreements/proposals/{id}/reject": {"post": op("rejectProposal", "Reject a pending proposal with a note (recorded: `agreement-rejected`)",
-                json!({"200": {"description": format!("rejected; {recorded}"), "content": {"application/json": {"schema": r("Proposal")}}},
+                json!({"200": recorded("rejected", "Proposal"),
                        "400": problem("`note` missing or too long"),
                        "404": problem("no proposal has this id"),
                        "409": problem("the proposal is already approved or rejected"),
@@ -126,7 +131,7 @@ pub fn document() -> Value {
                     json!({"type": "string", "enum": ["pending", "reviewed", "all"], "default": "pending"}))]}))},
             "/v1/emergency/{id}/review": {"post": op("reviewEmergency",
                 "Record a review of an emergency disclosure (a chained record carrying the reviewer's identity)",
-                json!({"201": {"description": format!("recorded; {recorded}"), "content": {"application/json": {"schema": r("ReviewRecorded")}}},
+                json!({"201": recorded("recorded", "ReviewRecorded"),
                        "400": problem("a field is missing or invalid"),
                        "404": problem("no emergency disclosure has this id"),
                        "409": problem("already reviewed (send `amendment: true`), or nothing to amend"),
@@ -150,13 +155,13 @@ pub fn document() -> Value {
                 "get": op("listRestrictions", "Active subject restrictions, as keyed hashes",
                     json!({"200": ok("the active restrictions", "RestrictionList")}), json!({})),
                 "post": op("addRestriction", "Register a subject restriction",
-                    json!({"201": {"description": format!("recorded; {recorded}"), "content": {"application/json": {"schema": r("Restriction")}}},
+                    json!({"201": recorded("recorded", "Restriction"),
                            "400": problem("a field is missing or invalid"),
                            "422": problem("the body is not JSON")}),
                     json!({"requestBody": body("RestrictionInput")}))
             },
             "/v1/restrictions/{id}": {"delete": op("removeRestriction", "Remove a subject restriction",
-                json!({"200": {"description": format!("removed; {recorded}"), "content": {"application/json": {"schema": r("RestrictionRemoved")}}},
+                json!({"200": recorded("removed", "RestrictionRemoved"),
                        "404": problem("no active restriction has this id")}),
                 json!({"parameters": path_id("the restriction id (the id of the record that added it)")}))}
         },
