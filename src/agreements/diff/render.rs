@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::impact::Impact;
+use super::impact::{CannotTell, Impact, WouldRefuse};
 use super::{Diff, Finding};
 
 /// The whole answer of `agreements diff`: the diff and, when a store was read, its impact.
@@ -76,33 +76,76 @@ pub fn render_human(report: &DiffReport) -> String {
         last = Some(here);
     }
     if let Some(impact) = &report.impact {
-        render_impact_human(&mut out, impact);
+        render_impact(&mut out, impact, &HUMAN);
     }
     out
 }
 
-fn render_impact_human(out: &mut String, impact: &Impact) {
-    let _ = writeln!(out, "\nimpact on recorded traffic, {}", window(impact));
+/// How one output form words the impact section: the section's layout is
+/// [`render_impact`]'s alone.
+struct ImpactForm {
+    heading: fn(&Impact) -> String,
+    refuses_none: &'static str,
+    refuses_head: &'static str,
+    refuses_row: fn(&WouldRefuse) -> String,
+    cannot_tell_head: &'static str,
+    cannot_tell_row: fn(&CannotTell) -> String,
+}
+
+/// For a terminal.
+const HUMAN: ImpactForm = ImpactForm {
+    heading: |impact| format!("\nimpact on recorded traffic, {}", window(impact)),
+    refuses_none: "  the new set would refuse none of them",
+    refuses_head: "  the new set would refuse:",
+    refuses_row: |r| format!("    {:<24} {}", r.code, refused(r.transfers, r.at_most)),
+    cannot_tell_head: "  cannot tell from records:",
+    cannot_tell_row: |c| {
+        let flow = c.flow.as_deref().map(|f| format!(" flow `{f}`")).unwrap_or_default();
+        format!(
+            "    {:<24} {} under {}{flow}: {}",
+            c.code,
+            plural(c.transfers, "transfer"),
+            c.agreement,
+            c.why
+        )
+    },
+};
+
+/// For a change request.
+const MARKDOWN: ImpactForm = ImpactForm {
+    heading: |impact| format!("\n## Impact on recorded traffic\n\nThe {}.\n", window(impact)),
+    refuses_none: "The new set would refuse none of them.",
+    refuses_head: "| the new set would refuse | transfers |\n|---|---|",
+    refuses_row: |r| format!("| `{}` | {} |", r.code, refused(r.transfers, r.at_most)),
+    cannot_tell_head:
+        "\n| cannot tell from records | agreement | flow | transfers | why |\n|---|---|---|---|---|",
+    cannot_tell_row: |c| {
+        let flow = c.flow.as_deref().map(|f| format!("`{f}`")).unwrap_or_default();
+        format!(
+            "| `{}` | `{}` | {flow} | {} | {} |",
+            c.code,
+            c.agreement,
+            c.transfers,
+            cell(&c.why)
+        )
+    },
+};
+
+/// The impact section in `form`.
+fn render_impact(out: &mut String, impact: &Impact, form: &ImpactForm) {
+    let _ = writeln!(out, "{}", (form.heading)(impact));
     if impact.would_refuse.is_empty() {
-        let _ = writeln!(out, "  the new set would refuse none of them");
+        let _ = writeln!(out, "{}", form.refuses_none);
     } else {
-        let _ = writeln!(out, "  the new set would refuse:");
+        let _ = writeln!(out, "{}", form.refuses_head);
         for r in &impact.would_refuse {
-            let _ = writeln!(out, "    {:<24} {}", r.code, refused(r.transfers, r.at_most));
+            let _ = writeln!(out, "{}", (form.refuses_row)(r));
         }
     }
     if !impact.cannot_tell.is_empty() {
-        let _ = writeln!(out, "  cannot tell from records:");
+        let _ = writeln!(out, "{}", form.cannot_tell_head);
         for c in &impact.cannot_tell {
-            let flow = c.flow.as_deref().map(|f| format!(" flow `{f}`")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "    {:<24} {} under {}{flow}: {}",
-                c.code,
-                plural(c.transfers, "transfer"),
-                c.agreement,
-                c.why
-            );
+            let _ = writeln!(out, "{}", (form.cannot_tell_row)(c));
         }
     }
 }
@@ -169,29 +212,7 @@ pub fn render_markdown(report: &DiffReport) -> String {
         out.push('\n');
     }
     if let Some(impact) = &report.impact {
-        let _ = writeln!(out, "\n## Impact on recorded traffic\n\nThe {}.\n", window(impact));
-        if impact.would_refuse.is_empty() {
-            let _ = writeln!(out, "The new set would refuse none of them.");
-        } else {
-            let _ = writeln!(out, "| the new set would refuse | transfers |\n|---|---|");
-            for r in &impact.would_refuse {
-                let _ = writeln!(out, "| `{}` | {} |", r.code, refused(r.transfers, r.at_most));
-            }
-        }
-        if !impact.cannot_tell.is_empty() {
-            let _ = writeln!(out, "\n| cannot tell from records | agreement | flow | transfers | why |\n|---|---|---|---|---|");
-            for c in &impact.cannot_tell {
-                let flow = c.flow.as_deref().map(|f| format!("`{f}`")).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "| `{}` | `{}` | {flow} | {} | {} |",
-                    c.code,
-                    c.agreement,
-                    c.transfers,
-                    cell(&c.why)
-                );
-            }
-        }
+        render_impact(&mut out, impact, &MARKDOWN);
     }
     out
 }
