@@ -174,6 +174,23 @@ impl Scope<'_> {
         });
     }
 
+    /// A finding about `item` (the agreement or flow itself when `None`) with no old or
+    /// new value to show.
+    pub fn about(&mut self, kind: Kind, item: Option<&str>, effect: Effect, message: String) {
+        self.push(kind, item, None, None, effect, message);
+    }
+
+    /// A value of the agreement or flow itself that went from `old` to `new`.
+    pub fn replaced(
+        &mut self,
+        kind: Kind,
+        (old, new): (&str, &str),
+        effect: Effect,
+        message: String,
+    ) {
+        self.push(kind, None, Some(old.to_owned()), Some(new.to_owned()), effect, message);
+    }
+
     /// Members added to and removed from a list: `added` is the effect of an addition.
     pub fn members(
         &mut self,

@@ -117,24 +117,12 @@ fn route(f: &Flow) -> String {
 fn flow_keys(scope: &mut Scope<'_>, a: &Flow, b: &Flow) {
     if (a.from.as_str(), a.to.as_str()) != (b.from.as_str(), b.to.as_str()) {
         let (x, y) = (format!("{} to {}", a.from, a.to), format!("{} to {}", b.from, b.to));
-        scope.push(
-            Kind::Route,
-            None,
-            Some(x.clone()),
-            Some(y.clone()),
-            Effect::Review,
-            format!("flow now runs {y} (was {x})"),
-        );
+        let message = format!("flow now runs {y} (was {x})");
+        scope.replaced(Kind::Route, (&x, &y), Effect::Review, message);
     }
     if !a.method.eq_ignore_ascii_case(&b.method) {
-        scope.push(
-            Kind::Method,
-            None,
-            Some(a.method.clone()),
-            Some(b.method.clone()),
-            Effect::Review,
-            format!("method `{}` became `{}`", a.method, b.method),
-        );
+        let message = format!("method `{}` became `{}`", a.method, b.method);
+        scope.replaced(Kind::Method, (&a.method, &b.method), Effect::Review, message);
     }
     if a.path != b.path {
         // A template that matches the other (read as a path) covers it, unless the other
@@ -147,14 +135,8 @@ fn flow_keys(scope: &mut Scope<'_>, a: &Flow, b: &Flow) {
             (false, true) => Effect::Narrows,
             (false, false) => Effect::Review,
         };
-        scope.push(
-            Kind::Path,
-            None,
-            Some(a.path.clone()),
-            Some(b.path.clone()),
-            effect,
-            format!("path `{}` became `{}`", a.path, b.path),
-        );
+        let message = format!("path `{}` became `{}`", a.path, b.path);
+        scope.replaced(Kind::Path, (&a.path, &b.path), effect, message);
     }
     scope.members(Kind::Purpose, "flow purpose", &a.purposes, &b.purposes, Effect::Widens);
     scope.members(Kind::Query, "query parameter", &a.query, &b.query, Effect::Widens);

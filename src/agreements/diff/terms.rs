@@ -36,40 +36,21 @@ pub(super) fn agreement_keys(scope: &mut Scope<'_>, a: &Agreement, b: &Agreement
                 _ => Effect::Neutral,
             };
         let (o, n) = (a.status.as_str(), b.status.as_str());
-        scope.push(
-            Kind::Status,
-            None,
-            Some(o.into()),
-            Some(n.into()),
-            effect,
-            format!("status `{o}` became `{n}`"),
-        );
+        scope.replaced(Kind::Status, (o, n), effect, format!("status `{o}` became `{n}`"));
     }
     scope.members(Kind::Party, "party", &a.parties, &b.parties, Effect::Widens);
     let ids = |x: &Agreement| x.purposes.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
     scope.members(Kind::Purpose, "purpose", &ids(a), &ids(b), Effect::Widens);
     for p in &b.purposes {
         if a.purposes.iter().any(|q| q.id == p.id && q.description != p.description) {
-            scope.push(
-                Kind::Purpose,
-                Some(&p.id),
-                None,
-                None,
-                Effect::Neutral,
-                format!("purpose `{}` reworded", p.id),
-            );
+            let message = format!("purpose `{}` reworded", p.id);
+            scope.about(Kind::Purpose, Some(&p.id), Effect::Neutral, message);
         }
     }
     lawful_basis(scope, a, b);
     if a.retention != b.retention {
-        scope.push(
-            Kind::Retention,
-            None,
-            Some(a.retention.clone()),
-            Some(b.retention.clone()),
-            Effect::Review,
-            "retention changed".into(),
-        );
+        let retention = (a.retention.as_str(), b.retention.as_str());
+        scope.replaced(Kind::Retention, retention, Effect::Review, "retention changed".into());
     }
     dates(
         scope,
@@ -191,10 +172,8 @@ fn emergency_clause(scope: &mut Scope<'_>, a: &Agreement, b: &Agreement) {
     let allowed = |x: &Agreement| x.emergency.as_ref().is_some_and(|c| c.allowed);
     if allowed(a) != allowed(b) {
         let verb = if allowed(b) { "now allowed" } else { "no longer allowed" };
-        scope.push(
+        scope.about(
             Kind::Emergency,
-            None,
-            None,
             None,
             Effect::of(allowed(b)),
             format!("emergency sharing {verb}"),
@@ -233,14 +212,8 @@ pub(super) fn emergency_policy(
     scope.members(Kind::EmergencyRule, "emergency rule", &ids(&ra), &ids(&rb), Effect::Widens);
     for x in &ra {
         if rb.iter().any(|y| y.id == x.id && y != x) {
-            scope.push(
-                Kind::EmergencyRule,
-                Some(&x.id),
-                None,
-                None,
-                Effect::Review,
-                format!("emergency rule `{}` changed", x.id),
-            );
+            let message = format!("emergency rule `{}` changed", x.id);
+            scope.about(Kind::EmergencyRule, Some(&x.id), Effect::Review, message);
         }
     }
     let limits = |p: Option<&EmergencyPolicy>| {
