@@ -77,9 +77,9 @@ pub struct CannotTell {
     pub why: String,
 }
 
-/// The replay's result: counts only.
+/// What was replayed: the window and how many records of each direction.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Impact {
+pub struct Replayed {
     pub since: String,
     pub until: String,
     pub days: u32,
@@ -87,6 +87,14 @@ pub struct Impact {
     pub transfers: u64,
     /// Response records matched against response findings.
     pub responses: u64,
+}
+
+/// The replay's result: counts only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impact {
+    /// `since`, `until`, `days`, `transfers`, `responses`.
+    #[serde(flatten)]
+    pub replayed: Replayed,
     pub findings: Vec<FindingImpact>,
     pub would_refuse: Vec<WouldRefuse>,
     pub cannot_tell: Vec<CannotTell>,
@@ -109,9 +117,12 @@ pub async fn impact(
     let since = window.until - SignedDuration::from_hours(24 * i64::from(window.days));
     let records = store.records_between(since, window.until).await?;
     let mut out = Impact {
-        since: crate::audit::clock::format_time(since),
-        until: crate::audit::clock::format_time(window.until),
-        days: window.days,
+        replayed: Replayed {
+            since: crate::audit::clock::format_time(since),
+            until: crate::audit::clock::format_time(window.until),
+            days: window.days,
+            ..Replayed::default()
+        },
         ..Impact::default()
     };
     let mut per_finding = vec![(0u64, 0u64); diff.findings.len()];
@@ -142,10 +153,10 @@ pub async fn impact(
         }
         let direction = d.direction.unwrap_or(Direction::Request);
         if direction == Direction::Request {
-            out.transfers += 1;
+            out.replayed.transfers += 1;
             replay(new, record, &window.agencies, &mut refuse, &mut unknown);
         } else {
-            out.responses += 1;
+            out.replayed.responses += 1;
         }
         for (i, f) in diff.findings.iter().enumerate() {
             match concerns(f, record, direction) {

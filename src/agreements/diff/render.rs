@@ -161,13 +161,14 @@ fn refused(transfers: u64, at_most: u64) -> String {
 
 /// `last 30 days (since to until): 6 transfers and 0 responses replayed`.
 fn window(impact: &Impact) -> String {
+    let r = &impact.replayed;
     format!(
         "last {} ({} to {}): {} and {} replayed",
-        plural(u64::from(impact.days), "day"),
-        impact.since,
-        impact.until,
-        plural(impact.transfers, "transfer"),
-        plural(impact.responses, "response")
+        plural(u64::from(r.days), "day"),
+        r.since,
+        r.until,
+        plural(r.transfers, "transfer"),
+        plural(r.responses, "response")
     )
 }
 
