@@ -11,6 +11,7 @@ mod chain;
 mod cli;
 mod crash;
 mod fail_closed;
+mod flattened_json;
 mod lawful_basis;
 mod postgres;
 mod read_only_commands;
