@@ -26,6 +26,7 @@
 pub mod activations;
 pub mod agreements;
 pub mod audit;
+pub mod chain;
 pub mod client;
 pub mod error;
 pub mod field_table;
