@@ -20,7 +20,7 @@ const MAX_PART_HEAD: usize = 4096;
 pub struct Upload {
     /// The form field it came in.
     pub field: String,
-    /// The file name the browser sent (its last path segment only).
+    /// The file name the browser sent, as sent.
     pub name: String,
     pub data: Bytes,
 }
@@ -136,8 +136,8 @@ fn disposition(head: &str) -> Result<(String, Option<String>), UploadError> {
         let v = v.trim().trim_matches('"').to_owned();
         match k.trim() {
             "name" => name = Some(v),
-            // Some browsers send a path: keep its last segment, which the name checks see.
-            "filename" => file = Some(v.rsplit(['/', '\\']).next().unwrap_or_default().to_owned()),
+            // As sent: the page's name checks (the API's) refuse anything but a plain name.
+            "filename" => file = Some(v),
             _ => {}
         }
     }
@@ -196,7 +196,7 @@ mod tests {
         );
         assert!(matches!(parse(&cut, "XyZ"), Err(UploadError::Malformed(_))));
         assert_eq!(boundary("application/x-www-form-urlencoded"), None);
-        let path = body(&[("f", Some("C:\\Users\\dpo\\a.yaml"), "x")]);
-        assert_eq!(parse(&path, "XyZ").unwrap().1[0].name, "a.yaml");
+        let path = body(&[("f", Some("../a.yaml"), "x")]);
+        assert_eq!(parse(&path, "XyZ").unwrap().1[0].name, "../a.yaml", "kept for the checks");
     }
 }
