@@ -7,4 +7,5 @@ mod browser;
 mod fields;
 mod pages;
 mod proposals;
+mod uploads;
 mod webdriver;
