@@ -4,6 +4,7 @@
 //! `ISAGATE_TEST_REQUIRE_BROWSER=1`).
 
 mod browser;
+mod chain;
 mod fields;
 mod pages;
 mod proposals;
