@@ -125,20 +125,29 @@ fn diff_table(d: &Diff) -> Markup {
 
 /// The change replayed on the recorded traffic (counts only).
 fn impact_table(d: &Diff, i: &Impact) -> Markup {
+    let caption = format!(
+        "Its impact on the {} transfers recorded in the {} days before it was proposed",
+        i.transfers, i.days
+    );
+    let none = i.findings.is_empty() && i.would_refuse.is_empty() && i.cannot_tell.is_empty();
     html! {
-        table {
-            caption { "Its impact on the " (i.transfers) " transfers recorded in the " (i.days) " days before it was proposed" }
-            thead { tr { th scope="col" { "Change or refusal" } th scope="col" { "Transfers" } th scope="col" { "At most" } } }
-            tbody {
-                @for f in &i.findings { tr {
-                    td { (d.findings.get(f.finding).map(|x| x.message.as_str()).unwrap_or("")) } td { (f.transfers) } td { (f.at_most) }
-                } }
-                @for w in &i.would_refuse { tr {
-                    td { "would be refused: " code { (w.code) } } td { (w.transfers) } td { (w.at_most) }
-                } }
-                @for c in &i.cannot_tell { tr {
-                    td { (c.agreement) ": " (c.why) } td { (c.transfers) } td { "cannot tell" }
-                } }
+        @if none {
+            p { strong { (caption) } ": none of them is concerned." }
+        } @else {
+            table {
+                caption { (caption) }
+                thead { tr { th scope="col" { "Change or refusal" } th scope="col" { "Transfers" } th scope="col" { "At most" } } }
+                tbody {
+                    @for f in &i.findings { tr {
+                        td { (d.findings.get(f.finding).map(|x| x.message.as_str()).unwrap_or("")) } td { (f.transfers) } td { (f.at_most) }
+                    } }
+                    @for w in &i.would_refuse { tr {
+                        td { "would be refused: " code { (w.code) } } td { (w.transfers) } td { (w.at_most) }
+                    } }
+                    @for c in &i.cannot_tell { tr {
+                        td { (c.agreement) ": " (c.why) } td { (c.transfers) } td { "cannot tell" }
+                    } }
+                }
             }
         }
     }
@@ -157,7 +166,7 @@ fn upload_form(ctx: &Ctx<'_>) -> Markup {
                 label for="schema-files" { "Their schemas" span.hint { "Any changed or new schema files (" code { "*.json" } "), named as in the schemas folder" } }
                 input #schema-files type="file" name="schemas" accept=".json" multiple;
                 label for="propose-note" { "Note" span.hint { "What the change is for" } }
-                input #propose-note type="text" name="note" value=(ctx.field("note").unwrap_or_default());
+                input #propose-note type="text" name="note";
                 button type="submit" { "Propose" }
             }
         }

@@ -4,6 +4,7 @@
 //! `ISAGATE_TEST_REQUIRE_BROWSER=1`).
 
 mod browser;
+mod browser_lifecycle;
 mod chain;
 mod fields;
 mod pages;
