@@ -271,6 +271,16 @@ fn form_of(parts: &http::request::Parts, body: &Bytes) -> Result<upload::Form, C
     }
 }
 
+/// A form over the listener's body limit (read before the identity is known: the page
+/// has no navigation and names no one).
+pub fn too_large() -> Reply {
+    let e = ConsoleError::Form(
+        "it is over the admin listener's limit (`limits.max_body`); send fewer or smaller files at once"
+            .into(),
+    );
+    page_reply(StatusCode::PAYLOAD_TOO_LARGE, layout::refused(&e))
+}
+
 /// A POST's cross-site checks: the headers, then the token.
 fn check_form(ctx: &Ctx<'_>, parts: &http::request::Parts) -> Result<(), ConsoleError> {
     let host = parts

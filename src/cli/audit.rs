@@ -41,7 +41,8 @@ pub struct ArchiveArg {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
-    /// Check the hash chain end to end (and against signed checkpoints kept elsewhere).
+    /// Check the hash chain end to end (and against signed checkpoints kept elsewhere);
+    /// the verify is recorded as a `chain-verified` governance record.
     Verify(VerifyArgs),
     /// Every record about one data subject, for a subject access request.
     Subject(subject::SubjectArgs),

@@ -106,6 +106,16 @@ async fn a_change_is_proposed_by_upload_and_refused_files_propose_nothing() {
     let (status, body) = post_files(&h, &c, page, page, &parts, true).await;
     assert_eq!(status, 400);
     assert!(body.contains("over 512 KiB"), "{body}");
+    // Several files over the listener's whole-body limit: an HTML page that says what to do.
+    let part = "#".repeat(400 * 1024);
+    let parts: [Part<'_>; 3] = [
+        ("agreements", Some("a.yaml"), part.as_bytes()),
+        ("agreements", Some("b.yaml"), part.as_bytes()),
+        ("agreements", Some("c.yaml"), part.as_bytes()),
+    ];
+    let (status, body) = post_files(&h, &c, page, page, &parts, true).await;
+    assert_eq!(status, 413);
+    assert!(body.contains("limits.max_body") && body.contains("<html"), "{body}");
     let v4 = v3.replacen("version: 3", "version: 4", 1).replacen(
         "purposes: [safeguarding, crime-prevention]",
         "purposes: [safeguarding]",
