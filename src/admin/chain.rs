@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::AdminError;
-use super::ports::{BadRecord, ChainStatus, Checkpoint};
+use super::ports::ChainStatus;
 use super::AdminState;
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use crate::emergency::LedgerRecord;
@@ -50,14 +50,15 @@ impl Via {
     }
 }
 
-/// A full verify as its `chain-verified` record keeps it.
+/// A full verify as its `chain-verified` record keeps it (with `action`, in
+/// `governance`; `time` and `actor` are the record's own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FullVerify {
     /// When it was recorded.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub time: String,
     /// Who ran it.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub actor: Option<String>,
     pub via: String,
     pub ok: bool,
@@ -71,17 +72,25 @@ pub struct FullVerify {
 
 /// The record of a full verify that found `status`.
 pub fn verified_draft(actor: &str, via: Via, status: &ChainStatus) -> RecordDraft {
+    let kept = FullVerify {
+        time: String::new(),
+        actor: None,
+        via: via.as_str().to_owned(),
+        ok: status.ok,
+        length: status.length,
+        head_seq: status.head_seq,
+        head_hash: status.head_hash.clone(),
+        first_bad_seq: status.first_bad.as_ref().map(|b| b.seq),
+    };
+    let mut governance = json!({ "action": CHAIN_VERIFIED });
+    if let (Some(g), Ok(serde_json::Value::Object(m))) =
+        (governance.as_object_mut(), serde_json::to_value(&kept))
+    {
+        g.extend(m);
+    }
     let mut draft = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
     draft.actor = Some(actor.to_owned());
-    draft.governance = Some(json!({
-        "action": CHAIN_VERIFIED,
-        "via": via.as_str(),
-        "ok": status.ok,
-        "length": status.length,
-        "head_seq": status.head_seq,
-        "head_hash": status.head_hash,
-        "first_bad_seq": status.first_bad.as_ref().map(|b| b.seq),
-    }));
+    draft.governance = Some(governance);
     draft
 }
 
@@ -140,21 +149,17 @@ pub struct KnownHead {
     pub hash: String,
 }
 
-/// What a page-load verify found.
+/// What a page-load verify found: the chain's status as a full verify reports it
+/// (`head_hash` only when the walk reached the head), and where the walk started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentStatus {
-    pub ok: bool,
+    #[serde(flatten)]
+    pub chain: ChainStatus,
     pub started_at: StartedAt,
     /// The records after this seq were checked.
     pub from_seq: u64,
     /// How many were checked.
     pub checked: u64,
-    /// Live records in the store.
-    pub length: u64,
-    pub head_seq: Option<u64>,
-    pub head_hash: Option<String>,
-    pub first_bad: Option<BadRecord>,
-    pub last_checkpoint: Option<Checkpoint>,
     /// More than [`RECENT_MAX`] records followed the starting point: the walk stopped.
     pub stopped_early: bool,
     /// Why the checkpoints could not be used, when they could not (a file that does not

@@ -34,19 +34,21 @@ pub async fn full_verify(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
 /// last full verify, and the button that runs one.
 pub async fn chain_facts(ctx: &Ctx<'_>) -> Markup {
     match chain::recent(ctx.state).await {
-        Ok((recent, last)) => html! {
+        Ok((recent, last)) => {
+            let c = &recent.chain;
+            html! {
             dl.facts {
                 (layout::row("Checked as this page loaded", recent_text(&recent)))
-                (layout::row("Length", html! { (recent.length) " records" }))
+                (layout::row("Length", html! { (c.length) " records" }))
                 (layout::row("Head", html! {
-                    @match (&recent.head_seq, &recent.head_hash) {
+                    @match (&c.head_seq, &c.head_hash) {
                         (Some(s), Some(h)) => { "record " (s) " " code { (h) } }
                         (Some(s), None) => { "record " (s) }
                         _ => "empty chain",
                     }
                 }))
                 (layout::row("Last signed checkpoint", html! {
-                    @if let Some(cp) = &recent.last_checkpoint { "record " (cp.seq) " at " (cp.time) } @else { "none yet" }
+                    @if let Some(cp) = &c.last_checkpoint { "record " (cp.seq) " at " (cp.time) } @else { "none yet" }
                     @if let Some(p) = &recent.checkpoint_problem { br; span.warn { "The checkpoints could not be checked: " (p) } }
                 }))
                 (layout::row("Last full verify", last_text(last.as_ref())))
@@ -56,7 +58,8 @@ pub async fn chain_facts(ctx: &Ctx<'_>) -> Markup {
                 (layout::token_field(ctx))
                 button.secondary type="submit" { "Run a full verify now" }
             }
-        },
+            }
+        }
         Err(e) => {
             let e = api::refusal(Err(e)).await;
             html! { (layout::problem(&e)) p { "Record store: not answering." } }
@@ -73,12 +76,12 @@ fn recent_text(r: &RecentStatus) -> Markup {
         StartedAt::FirstRecord => "the first record".to_owned(),
     };
     html! {
-        @if r.ok {
+        @if r.chain.ok {
             "yes: the " (r.checked) " records since " (since) " check out"
             @if r.stopped_early { " (only the first " (r.checked) " were checked: run a full verify for the rest)" }
         } @else {
             span.warn { "NO: the chain is broken" }
-            @if let Some(bad) = &r.first_bad { " at record " (bad.seq) ": " (bad.problem) }
+            @if let Some(bad) = &r.chain.first_bad { " at record " (bad.seq) ": " (bad.problem) }
         }
     }
 }

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::{KnownHead, RecentStatus, StartedAt, RECENT_MAX};
-use crate::admin::ports::{BadRecord, Checkpoint};
+use crate::admin::ports::{BadRecord, ChainStatus, Checkpoint};
 use crate::audit::checkpoint::read_checkpoints;
 use crate::audit::columns::Row;
 use crate::audit::store::StoreError;
@@ -51,11 +51,8 @@ pub async fn walk_since(
         Ok(c) => (c, None),
         Err(e) => (None, Some(e)),
     };
-    let mut st = RecentStatus {
+    let chain = ChainStatus {
         ok: problem.is_none(),
-        started_at: StartedAt::FirstRecord,
-        from_seq: lo.saturating_sub(1),
-        checked: 0,
         length: total,
         head_seq: (total > 0).then_some(hi),
         head_hash: None,
@@ -65,6 +62,12 @@ pub async fn walk_since(
             head_hash: c.head.clone(),
             time: c.time.clone(),
         }),
+    };
+    let mut st = RecentStatus {
+        chain,
+        started_at: StartedAt::FirstRecord,
+        from_seq: lo.saturating_sub(1),
+        checked: 0,
         stopped_early: false,
         checkpoint_problem: problem,
     };
@@ -120,14 +123,14 @@ pub async fn walk_since(
     }
     st.stopped_early = cursor.expected <= hi;
     if !st.stopped_early {
-        st.head_hash = cursor.prev;
+        st.chain.head_hash = cursor.prev;
     }
     Ok(st)
 }
 
 fn failed(mut st: RecentStatus, seq: u64, id: String, problem: String) -> RecentStatus {
-    st.ok = false;
-    st.first_bad = Some(BadRecord { seq, id, problem });
+    st.chain.ok = false;
+    st.chain.first_bad = Some(BadRecord { seq, id, problem });
     st
 }
 

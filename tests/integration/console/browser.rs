@@ -25,10 +25,10 @@ const POLICY_DIR: &str = "/etc/chromium/policies/managed";
 /// One browser test at a time: Chromium does not merge one policy from several files, so
 /// two tests' `AutoSelectCertificateForUrls` files at once would leave one listener's
 /// certificate to a prompt that never comes.
-pub(super) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Removes the policy file it wrote, also when the test fails.
-pub(super) struct PolicyFile(PathBuf);
+struct PolicyFile(PathBuf);
 
 impl Drop for PolicyFile {
     fn drop(&mut self) {
@@ -154,7 +154,7 @@ pub(super) async fn text(b: &Browser) -> String {
 
 /// axe-core's source, or `None` (and a message) when the test is to be skipped; a
 /// missing tool fails under `ISAGATE_TEST_REQUIRE_BROWSER=1`.
-pub(super) fn axe_source() -> Option<String> {
+fn axe_source() -> Option<String> {
     match ready() {
         Ok(axe) => Some(std::fs::read_to_string(axe).unwrap()),
         Err(why) => {
@@ -170,7 +170,7 @@ pub(super) fn axe_source() -> Option<String> {
 impl PolicyFile {
     /// The policy that makes Chromium present the test CA's certificate to `h`'s listener
     /// without a prompt.
-    pub(super) fn for_harness(h: &Harness) -> Self {
+    fn for_harness(h: &Harness) -> Self {
         let port = h.url.rsplit(':').next().unwrap().to_owned();
         let policy = PolicyFile(PathBuf::from(format!("{POLICY_DIR}/isagate-test-{port}.json")));
         let rule = serde_json::json!({"pattern": format!("https://127.0.0.1:{port}"),
@@ -181,12 +181,28 @@ impl PolicyFile {
     }
 }
 
+/// What a browser test holds while it runs: axe-core's source, the one-at-a-time lock,
+/// and the certificate policy for its listener (removed on drop).
+pub(super) struct BrowserRun {
+    pub axe: String,
+    _one: tokio::sync::MutexGuard<'static, ()>,
+    _policy: PolicyFile,
+}
+
+impl BrowserRun {
+    /// `None` (the test is skipped) without the browser tools, unless they are required.
+    pub(super) async fn start(h: &Harness) -> Option<Self> {
+        let axe = axe_source()?;
+        let one = ONE_AT_A_TIME.lock().await;
+        Some(Self { axe, _one: one, _policy: PolicyFile::for_harness(h) })
+    }
+}
+
 #[tokio::test]
 async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refused() {
-    let Some(axe_source) = axe_source() else { return };
-    let _one = ONE_AT_A_TIME.lock().await;
     let h = Harness::start().await;
-    let policy = PolicyFile::for_harness(&h);
+    let Some(run) = BrowserRun::start(&h).await else { return };
+    let axe_source = run.axe.clone();
     let homes = support::scratch();
     let gov_home = nss_home(&h.pki, GOVERNANCE, homes.path());
     let agency_home = nss_home(&h.pki, "urn:isagate:agency:lcc-ssc", homes.path());
@@ -307,6 +323,6 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     assert!(t.contains("Refused") && t.contains("agency certificate"), "{t}");
     assert!(!t.contains("Record chain"));
     a.quit().await;
-    drop(policy);
+    drop(run);
     h.stop().await;
 }

@@ -7,9 +7,10 @@
 
 use std::sync::atomic::Ordering;
 
-use super::browser::{axe_source, check_page, nss_home, shown, text, PolicyFile, ONE_AT_A_TIME};
+use super::browser::{check_page, nss_home, shown, text, BrowserRun};
+use super::proposals::{narrower, reloaded_harness};
 use super::webdriver::Browser;
-use crate::admin::harness::{Harness, GOVERNANCE};
+use crate::admin::harness::GOVERNANCE;
 use crate::support;
 
 const SECOND: &str = "urn:isagate:governance:dpo";
@@ -17,13 +18,8 @@ const FILE: &str = "isa-lcc-merpol-0007.yaml";
 
 #[tokio::test]
 async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
-    let Some(axe) = axe_source() else { return };
-    let _one = ONE_AT_A_TIME.lock().await;
-    let h = Harness::start().await;
-    let policy = PolicyFile::for_harness(&h);
-    let api = h.client(GOVERNANCE);
-    let reload = api.send(http::Method::POST, "/v1/agreements/reload", None).await.unwrap();
-    assert_eq!(reload.status, 200);
+    let h = reloaded_harness().await;
+    let Some(run) = BrowserRun::start(&h).await else { return };
     h.state.four_eyes.store(true, Ordering::SeqCst);
     let homes = support::scratch();
     let (a_home, b_home) =
@@ -31,12 +27,7 @@ async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
     let upload_dir = homes.path().join("upload");
     std::fs::create_dir_all(&upload_dir).unwrap();
     let v3 = std::fs::read_to_string(h.agreements_dir.join(FILE)).unwrap();
-    let v4 = v3.replacen("version: 3", "version: 4", 1).replacen(
-        "purposes: [safeguarding, crime-prevention]",
-        "purposes: [safeguarding]",
-        1,
-    );
-    std::fs::write(upload_dir.join(FILE), &v4).unwrap();
+    std::fs::write(upload_dir.join(FILE), narrower(&v3)).unwrap();
     let url = |p: &str| format!("{}{p}", h.url);
 
     let a = Browser::start(&a_home).await;
@@ -46,7 +37,7 @@ async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
     a.click("form[action='/console/verify'] button").await;
     let t = shown(&a, "Full verify done").await;
     assert!(t.contains("(console): ok"), "{t}");
-    check_page(&a, &axe, "overview-verified").await;
+    check_page(&a, &run.axe, "overview-verified").await;
 
     // Explain an uploaded payload (the text field keeps its `{}`).
     a.goto(&url("/console/explain")).await;
@@ -57,7 +48,7 @@ async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
     a.click("form.stack button[type='submit']").await;
     let t = shown(&a, "would pass").await;
     assert!(t.contains("SSC-2026-01234"), "the file was the payload: {t}");
-    check_page(&a, &axe, "explain-upload").await;
+    check_page(&a, &run.axe, "explain-upload").await;
 
     // Propose by upload; the proposer's own approval is refused.
     a.goto(&url("/console/proposals")).await;
@@ -66,7 +57,7 @@ async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
     a.click("form[action='/console/proposals'] button").await;
     let t = shown(&a, "Proposed: proposal").await;
     assert!(t.contains("1 narrow") && t.contains("Its impact on the"), "{t}");
-    check_page(&a, &axe, "proposal").await;
+    check_page(&a, &run.axe, "proposal").await;
     a.click("form[action$='/decide'] button[value='approve']").await;
     let t = shown(&a, "Refused").await;
     assert!(!t.contains("Approved"), "{t}");
@@ -83,6 +74,6 @@ async fn two_officers_propose_by_upload_and_approve_a_change_in_chromium() {
     assert!(t.contains("Version\n4") || t.contains("Version\t4"), "{t}");
     assert!(t.contains(SECOND), "the activation names the approver: {t}");
     b.quit().await;
-    drop(policy);
+    drop(run);
     h.stop().await;
 }

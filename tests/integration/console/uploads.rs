@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::pages::{client, token};
+use super::proposals::{narrower, reloaded_harness};
 use crate::admin::harness::{Harness, GOVERNANCE};
 use crate::support;
 
@@ -75,10 +76,7 @@ async fn proposals(h: &Harness) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_change_is_proposed_by_upload_and_refused_files_propose_nothing() {
-    let h = Harness::start().await;
-    let api = h.client(GOVERNANCE);
-    let reload = api.send(http::Method::POST, "/v1/agreements/reload", None).await.unwrap();
-    assert_eq!(reload.status, 200);
+    let h = reloaded_harness().await;
     let c = client(&h.pki, GOVERNANCE);
     let page = "/console/proposals";
     let v3 = std::fs::read_to_string(h.agreements_dir.join(FILE)).unwrap();
@@ -116,11 +114,7 @@ async fn a_change_is_proposed_by_upload_and_refused_files_propose_nothing() {
     let (status, body) = post_files(&h, &c, page, page, &parts, true).await;
     assert_eq!(status, 413);
     assert!(body.contains("limits.max_body") && body.contains("<html"), "{body}");
-    let v4 = v3.replacen("version: 3", "version: 4", 1).replacen(
-        "purposes: [safeguarding, crime-prevention]",
-        "purposes: [safeguarding]",
-        1,
-    );
+    let v4 = narrower(&v3);
     let parts: [Part<'_>; 2] =
         [("agreements", Some(FILE), v4.as_bytes()), ("note", None, b"narrower purposes")];
     let (status, body) = post_files(&h, &c, page, page, &parts, false).await;
