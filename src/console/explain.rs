@@ -55,8 +55,8 @@ async fn form_markup(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
                 option value="request" selected[chosen("direction", "request")] { "request (caller to recipient)" }
                 option value="response" selected[chosen("direction", "response")] { "response (recipient to caller)" }
             }
-            label for="payload" { "Payload (JSON)" span.hint { "Paste the body a caller would send. Nothing is sent anywhere or recorded." } }
-            textarea #payload name="payload" rows="12" required { (ctx.field("payload").unwrap_or("{}")) }
+            label for="payload" { "Payload (JSON)" span.hint { "Paste the body a caller would send, or upload it below. Nothing is sent anywhere or recorded." } }
+            textarea #payload name="payload" rows="12" { (ctx.field("payload").unwrap_or("{}")) }
             label for="payload-file" { "Or upload the payload" span.hint { "A JSON file of up to " (upload::MAX_FILE_BYTES / 1024) " KiB; when you choose one, it is explained instead of the text above." } }
             input #payload-file type="file" name="payload_file" accept=".json,application/json";
             button type="submit" { "Explain" }

@@ -76,9 +76,10 @@ fn recent_text(r: &RecentStatus) -> Markup {
         StartedAt::FirstRecord => "the first record".to_owned(),
     };
     html! {
-        @if r.chain.ok {
-            "yes: the " (r.checked) " records since " (since) " check out"
-            @if r.stopped_early { " (only the first " (r.checked) " were checked: run a full verify for the rest)" }
+        @if r.chain.ok && r.stopped_early {
+            "partly: the first " (r.checked) " records since " (since) " check out; the page stops there, so run a full verify for the rest"
+        } @else if r.chain.ok {
+            "yes: every record since " (since) " checks out (" (r.checked) " checked)"
         } @else {
             span.warn { "NO: the chain is broken" }
             @if let Some(bad) = &r.chain.first_bad { " at record " (bad.seq) ": " (bad.problem) }

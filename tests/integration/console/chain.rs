@@ -87,7 +87,7 @@ async fn the_overview_runs_a_full_verify_on_request_and_shows_the_last_one() {
         r.text().await.unwrap()
     };
     let page = overview().await;
-    assert!(page.contains("the 3 records since the first record check out"), "{page}");
+    assert!(page.contains("every record since the first record checks out (3 checked)"), "{page}");
     assert!(page.contains("never: run one now"), "{page}");
 
     let (status, page) = post_from(&h, &c, "/", "/console/verify", &[]).await;
@@ -107,7 +107,7 @@ async fn the_overview_runs_a_full_verify_on_request_and_shows_the_last_one() {
 
     // A record before that head, tampered: a page load does not walk it; a full verify does.
     tamper(&url, 1).await;
-    assert!(overview().await.contains("check out"));
+    assert!(overview().await.contains("checks out"));
     let (_, page) = post_from(&h, &c, "/", "/console/verify", &[]).await;
     assert!(page.contains("the chain broken at record 1"), "{page}");
     let page = overview().await;
