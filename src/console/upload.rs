@@ -86,8 +86,8 @@ pub fn parse(body: &Bytes, boundary: &str) -> Result<Form, UploadError> {
             return Err(UploadError::Malformed("a boundary is not followed by a line break"));
         }
         at += 2;
-        let head_end = find(body, b"\r\n\r\n", at)
-            .filter(|e| e - at <= MAX_PART_HEAD)
+        let head_window = &body[..body.len().min(at + MAX_PART_HEAD + 4)];
+        let head_end = find(head_window, b"\r\n\r\n", at)
             .ok_or(UploadError::Malformed("a part's headers do not end"))?;
         let head = std::str::from_utf8(&body[at..head_end])
             .map_err(|_| UploadError::Malformed("a part's headers are not text"))?;
@@ -195,6 +195,12 @@ mod tests {
             b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
         );
         assert!(matches!(parse(&cut, "XyZ"), Err(UploadError::Malformed(_))));
+        let long_head = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: {}\r\n\r\n1\r\n--XyZ--\r\n",
+            "p".repeat(MAX_PART_HEAD)
+        );
+        let refused = parse(&Bytes::from(long_head), "XyZ");
+        assert_eq!(refused, Err(UploadError::Malformed("a part's headers do not end")));
         assert_eq!(boundary("application/x-www-form-urlencoded"), None);
         let path = body(&[("f", Some("../a.yaml"), "x")]);
         assert_eq!(parse(&path, "XyZ").unwrap().1[0].name, "../a.yaml", "kept for the checks");
