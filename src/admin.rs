@@ -3,14 +3,15 @@
 //! errors, and an OpenAPI 3.1 document at `/v1/openapi.json` that the tests hold the
 //! server to.
 //!
-//! Every governance action (reload, review, restriction change) is a record in the chain
+//! Every governance action (reload, review, restriction change, full verify) is a record in the chain
 //! naming the certificate identity that made it. An agency certificate gets 403 and a
 //! refusal record.
 //!
 //! - [`router`]: the route table (the one list the OpenAPI document is checked against),
 //!   identity check and dispatch.
 //! - [`agreements`], [`proposals`], [`reviews`], [`audit`], [`restrictions`]: the
-//!   endpoints by domain; [`activations`]: recording a set that goes live.
+//!   endpoints by domain; [`activations`]: recording a set that goes live; [`chain`]:
+//!   full verifies (recorded as `chain-verified`) and the console's page-load verify.
 //! - [`ports`]: what the admin listener needs from the agreements and the record store;
 //!   [`store_port`] implements the store's part for `audit::Store`.
 //! - [`openapi`]: the OpenAPI document.
@@ -26,6 +27,7 @@
 pub mod activations;
 pub mod agreements;
 pub mod audit;
+pub mod chain;
 pub mod client;
 pub mod error;
 pub mod field_table;

@@ -19,6 +19,7 @@
 //! - [`api`]: calling an admin handler and reading its answer.
 //! - [`chart`]: bar charts as tables (text first, bars drawn in SVG).
 //! - [`assets`]: the stylesheet.
+//! - [`upload`]: forms that carry files (`multipart/form-data`), within bounds.
 //! - one module per page: [`overview`], [`agreements`], [`proposals`], [`explain`],
 //!   [`emergency`], [`restrictions`], [`subject`], [`report`].
 
@@ -35,6 +36,7 @@ pub mod proposals;
 pub mod report;
 pub mod restrictions;
 pub mod subject;
+pub mod upload;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode};
@@ -102,6 +104,8 @@ pub struct Ctx<'a> {
     pub fields: Vec<(String, String)>,
     /// Path parameters of the matched route.
     pub params: Vec<String>,
+    /// Files sent with a `multipart/form-data` POST (none otherwise).
+    pub files: Vec<upload::Upload>,
 }
 
 impl Ctx<'_> {
@@ -124,6 +128,12 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    /// The files sent in the form field `field`.
+    pub fn files(&self, field: &str) -> impl Iterator<Item = &upload::Upload> + '_ {
+        let field = field.to_owned();
+        self.files.iter().filter(move |f| f.field == field)
+    }
+
     pub fn param(&self) -> &str {
         self.params.first().map(String::as_str).unwrap_or_default()
     }
@@ -133,10 +143,12 @@ impl Ctx<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     Overview,
+    FullVerify,
     Stylesheet,
     Agreements,
     Agreement,
     Proposals,
+    Propose,
     Decide,
     ExplainForm,
     Explain,
@@ -156,10 +168,12 @@ enum Page {
 /// when it is a section of its own, a line in `layout::SECTIONS`.
 const ROUTES: &[(&str, &str, Page)] = &[
     ("GET", "/", Page::Overview),
+    ("POST", "/console/verify", Page::FullVerify),
     ("GET", "/console/assets/console.css", Page::Stylesheet),
     ("GET", "/console/agreements", Page::Agreements),
     ("GET", "/console/agreements/{id}", Page::Agreement),
     ("GET", "/console/proposals", Page::Proposals),
+    ("POST", "/console/proposals", Page::Propose),
     ("POST", "/console/proposals/{id}/decide", Page::Decide),
     ("GET", "/console/explain", Page::ExplainForm),
     ("POST", "/console/explain", Page::Explain),
@@ -214,10 +228,9 @@ pub async fn handle(
         Ok(r) => r,
         Err(e) => return page_reply(e.status(), layout::error_page(&actor, &e)),
     };
-    let fields = if parts.method == Method::POST {
-        crate::admin::router::parse_query(std::str::from_utf8(&body).ok())
-    } else {
-        crate::admin::router::parse_query(parts.uri.query())
+    let (fields, files) = match form_of(parts, &body) {
+        Ok(form) => form,
+        Err(e) => return page_reply(e.status(), layout::error_page(&actor, &e)),
     };
     let ctx = Ctx {
         state,
@@ -226,6 +239,7 @@ pub async fn handle(
         now: state.clock.now(),
         fields,
         params,
+        files,
     };
     if parts.method == Method::POST {
         if let Err(e) = check_form(&ctx, parts) {
@@ -242,6 +256,29 @@ pub async fn handle(
             page_reply(e.status(), layout::error_page(&actor, &e))
         }
     }
+}
+
+/// A request's fields: the query of a GET; the body of a POST, URL-encoded or (with
+/// files) `multipart/form-data`.
+fn form_of(parts: &http::request::Parts, body: &Bytes) -> Result<upload::Form, ConsoleError> {
+    if parts.method != Method::POST {
+        return Ok((crate::admin::router::parse_query(parts.uri.query()), Vec::new()));
+    }
+    let content_type = parts.headers.get(http::header::CONTENT_TYPE);
+    match content_type.and_then(|c| c.to_str().ok()).and_then(upload::boundary) {
+        Some(b) => upload::parse(body, b).map_err(|e| ConsoleError::Form(e.to_string())),
+        None => Ok((crate::admin::router::parse_query(std::str::from_utf8(body).ok()), Vec::new())),
+    }
+}
+
+/// A form over the listener's body limit (read before the identity is known: the page
+/// has no navigation and names no one).
+pub fn too_large() -> Reply {
+    let e = ConsoleError::Form(
+        "it is over the admin listener's limit (`limits.max_body`); send fewer or smaller files at once"
+            .into(),
+    );
+    page_reply(StatusCode::PAYLOAD_TOO_LARGE, layout::refused(&e))
 }
 
 /// A POST's cross-site checks: the headers, then the token.
@@ -261,11 +298,13 @@ fn check_form(ctx: &Ctx<'_>, parts: &http::request::Parts) -> Result<(), Console
 async fn serve(ctx: &Ctx<'_>, page: Page) -> Result<Reply, ConsoleError> {
     let ok = |m: Markup| Ok(page_reply(StatusCode::OK, m));
     match page {
-        Page::Overview => ok(overview::page(ctx).await?),
+        Page::Overview => ok(overview::page(ctx, None).await?),
+        Page::FullVerify => ok(overview::full_verify(ctx).await?),
         Page::Stylesheet => Ok(assets::stylesheet()),
         Page::Agreements => ok(agreements::list(ctx).await?),
         Page::Agreement => ok(agreements::one(ctx).await?),
         Page::Proposals => ok(proposals::list(ctx, None).await?),
+        Page::Propose => ok(proposals::propose(ctx).await?),
         Page::Decide => ok(proposals::decide(ctx).await?),
         Page::ExplainForm => ok(explain::form(ctx).await?),
         Page::Explain => ok(explain::run(ctx).await?),

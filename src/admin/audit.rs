@@ -12,6 +12,7 @@ use super::error::AdminError;
 use super::reply::{self, Reply};
 use super::router::Call;
 use super::AdminState;
+use crate::audit::ReportQuery;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubjectResult {
@@ -23,8 +24,10 @@ pub struct SubjectResult {
     pub archive: serde_json::Value,
 }
 
-pub async fn verify(state: &AdminState) -> Result<Reply, AdminError> {
-    let status = state.audit.verify().await.map_err(AdminError::store("chain verification"))?;
+/// A full verify, recorded as `chain-verified` (`admin::chain`).
+pub async fn verify(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    let via = super::chain::Via::AdminApi;
+    let status = super::chain::full_verify(state, call.actor, via).await?;
     reply::json(StatusCode::OK, &status)
 }
 
@@ -57,6 +60,17 @@ pub async fn subject(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
 }
 
 pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
+    report_for(state, report_query(state, call)?).await
+}
+
+/// The report `query` asks for.
+pub async fn report_for(state: &AdminState, query: ReportQuery) -> Result<Reply, AdminError> {
+    let r = state.audit.report(query).await.map_err(AdminError::store("report"))?;
+    reply::json(StatusCode::OK, &r)
+}
+
+/// `GET /v1/audit/report`'s query (the chain verified too), checked.
+pub fn report_query(state: &AdminState, call: &Call<'_>) -> Result<ReportQuery, AdminError> {
     let given =
         both(call, "since", "until", "give both `since` and `until` (YYYY-MM-DD or RFC 3339)")?;
     let (since, until) = given;
@@ -71,15 +85,14 @@ pub async fn report(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminE
     if until < since {
         return Err(AdminError::Invalid("`until` is before `since`".into()));
     }
-    let query = crate::audit::ReportQuery {
+    Ok(ReportQuery {
         since,
         until,
         since_given: given.0.to_owned(),
         until_given: given.1.to_owned(),
         agency_names: state.agency_names.clone(),
-    };
-    let r = state.audit.report(query).await.map_err(AdminError::store("report"))?;
-    reply::json(StatusCode::OK, &r)
+        verify_chain: true,
+    })
 }
 
 /// Two query parameters that go together; `missing` when either is absent.

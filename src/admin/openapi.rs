@@ -138,7 +138,7 @@ pub fn document() -> Value {
                        "422": problem("the body is not JSON")}),
                 json!({"parameters": path_id("the emergency disclosure's record id (its `Isagate-Disclosure-Id`)"),
                        "requestBody": body("ReviewInput")}))},
-            "/v1/audit/verify": {"get": op("verifyChain", "Chain status: length, head hash, last checkpoint",
+            "/v1/audit/verify": {"get": op("verifyChain", "A full verify of the chain (recorded as `chain-verified`): length, head hash, last checkpoint",
                 json!({"200": ok("the chain status", "ChainStatus")}), json!({}))},
             "/v1/audit/subject": {"post": op("subjectAccess", "Every record about a subject (others' identifiers redacted); the id travels in the body, never in a URL",
                 json!({"200": ok("the records naming the subject's keyed hash", "SubjectResult"),

@@ -241,7 +241,14 @@ pub struct Checkpoint {
 
 /// The record store's read side.
 pub trait AuditPort: Send + Sync {
+    /// The whole chain (and the signed checkpoints, when the config names them).
     fn verify(&self) -> BoxFuture<'_, Result<ChainStatus, LedgerError>>;
+    /// Only the records since the last signed checkpoint, else since `known` (the head
+    /// the last good full verify found): the console's page-load verify (`admin::chain`).
+    fn verify_recent(
+        &self,
+        known: Option<super::chain::KnownHead>,
+    ) -> BoxFuture<'_, Result<super::chain::RecentStatus, LedgerError>>;
     /// Records naming this subject hash, other people's identifiers redacted (store's job),
     /// and the archived segments read: `{records: [..], archive: {..}}`.
     fn subject(

@@ -153,6 +153,28 @@ async fn one(state: &AdminState, call: &Call<'_>) -> Result<Proposal, AdminError
 
 pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminError> {
     let input: ProposalInput = call.json()?;
+    let proposal = record(state, check(state, call.actor, input).await?).await?;
+    reply::json_recorded(StatusCode::CREATED, &proposal, &proposal.id)
+}
+
+/// A proposal checked and linted, not yet recorded: [`propose`]'s first step. The API
+/// records it whatever its lint found (errors block approval); the console's upload
+/// records only a proposal without errors, and shows the errors otherwise.
+pub struct Checked {
+    /// The proposal as it would be recorded (no id, time or impact yet).
+    pub proposal: Proposal,
+    files: ProposalFiles,
+    proposed: Option<crate::policy::Policy>,
+    agencies: Vec<crate::agreements::AgencyRef>,
+}
+
+/// Check the names and the note, lint the set the files would make over the live set
+/// (with the version checks), and diff it against the set in force. Records nothing.
+pub async fn check(
+    state: &AdminState,
+    actor: &str,
+    input: ProposalInput,
+) -> Result<Checked, AdminError> {
     note_ok(input.note.as_deref(), false)?;
     let files = ProposalFiles { agreements: input.agreements, schemas: input.schemas };
     files.check_names().map_err(|e| AdminError::Invalid(e.to_string()))?;
@@ -172,6 +194,29 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
     let hashes = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
         m.iter().map(|(k, v)| (k.clone(), sha256_hex(v.as_bytes()))).collect()
     };
+    let proposal = Proposal {
+        id: String::new(),
+        state: "pending".into(),
+        time: String::new(),
+        proposer: actor.to_owned(),
+        note: input.note,
+        agreements: hashes(&files.agreements),
+        schemas: hashes(&files.schemas),
+        errors: report.errors(),
+        findings: report.findings.iter().map(LintFinding::from).collect(),
+        diff: linted.diff,
+        impact: None,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+    };
+    Ok(Checked { proposal, files, proposed: linted.proposed, agencies: linted.agencies })
+}
+
+/// Keep a checked proposal's texts, replay its diff on the recorded traffic, and record
+/// it as `agreement-proposed`: [`propose`]'s second step.
+pub async fn record(state: &AdminState, checked: Checked) -> Result<Proposal, AdminError> {
+    let Checked { mut proposal, files, proposed, agencies } = checked;
     let texts: Vec<(String, String)> = files
         .agreements
         .values()
@@ -184,35 +229,17 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         .await
         .map_err(AdminError::store("the proposal's texts could not be kept"))?;
     // Replayed before anything is recorded: a store that cannot answer records nothing.
-    let impact = match (linted.diff.clone(), linted.proposed) {
-        (Some(diff), Some(proposed)) => {
-            // Up to and including now: a record written this microsecond counts.
-            let now = state.clock.now();
-            let until = now.checked_add(jiff::SignedDuration::from_micros(1)).unwrap_or(now);
-            let window = Window { until, days: IMPACT_DAYS, agencies: linted.agencies };
-            let replay = state.audit.impact(proposed, diff, window).await;
-            Some(replay.map_err(AdminError::store("the recorded traffic could not be replayed"))?)
-        }
-        _ => None,
-    };
-    let mut proposal = Proposal {
-        id: String::new(),
-        state: "pending".into(),
-        time: String::new(),
-        proposer: call.actor.to_owned(),
-        note: input.note,
-        agreements: hashes(&files.agreements),
-        schemas: hashes(&files.schemas),
-        errors: report.errors(),
-        findings: report.findings.iter().map(LintFinding::from).collect(),
-        diff: linted.diff,
-        impact,
-        decided_by: None,
-        decided_at: None,
-        decision_note: None,
-    };
+    if let (Some(diff), Some(proposed)) = (proposal.diff.clone(), proposed) {
+        // Up to and including now: a record written this microsecond counts.
+        let now = state.clock.now();
+        let until = now.checked_add(jiff::SignedDuration::from_micros(1)).unwrap_or(now);
+        let window = Window { until, days: IMPACT_DAYS, agencies };
+        let replay = state.audit.impact(proposed, diff, window).await;
+        proposal.impact =
+            Some(replay.map_err(AdminError::store("the recorded traffic could not be replayed"))?);
+    }
     let mut draft = RecordDraft::new(RecordKind::Governance, Outcome::Recorded);
-    draft.actor = Some(call.actor.to_owned());
+    draft.actor = Some(proposal.proposer.clone());
     draft.governance = Some(json!({"action": "agreement-proposed", "proposal": proposal}));
     let committed = state
         .ledger
@@ -221,7 +248,7 @@ pub async fn propose(state: &AdminState, call: &Call<'_>) -> Result<Reply, Admin
         .map_err(AdminError::store("the proposal could not be recorded"))?;
     proposal.id = committed.id.to_string();
     proposal.time = committed.time.clone();
-    reply::json_recorded(StatusCode::CREATED, &proposal, &proposal.id)
+    Ok(proposal)
 }
 
 pub async fn list(state: &AdminState) -> Result<Reply, AdminError> {

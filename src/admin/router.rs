@@ -191,7 +191,7 @@ async fn dispatch(
         Endpoint::Explain => agreements::explain(state, &call),
         Endpoint::EmergencyQueue => reviews::queue(state, &call).await,
         Endpoint::Review => reviews::review(state, &call).await,
-        Endpoint::Verify => audit::verify(state).await,
+        Endpoint::Verify => audit::verify(state, &call).await,
         Endpoint::Subject => audit::subject(state, &call).await,
         Endpoint::Report => audit::report(state, &call).await,
         Endpoint::ListRestrictions => restrictions::list(state, &call).await,

@@ -95,12 +95,14 @@ async fn serve_one(
     let (parts, incoming) = req.into_parts();
     let collected =
         tokio::time::timeout(BODY_TIMEOUT, Limited::new(incoming, state.max_body).collect()).await;
+    let console = crate::console::serves(parts.uri.path());
     let body: Bytes = match collected {
         Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(_)) if console => return crate::console::too_large(),
         Ok(Err(_)) => return error::render(Err(AdminError::BodyTooLarge)),
         Err(_) => return error::render(Err(AdminError::BodyTimeout)),
     };
-    if crate::console::serves(parts.uri.path()) {
+    if console {
         return crate::console::handle(state, peer, &parts, body).await;
     }
     super::router::handle(state, peer, &parts.method, &parts.uri, body).await

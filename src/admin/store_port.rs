@@ -1,4 +1,6 @@
-//! [`AuditPort`] over the real record store: chain status from `Store::verify`, subject
+//! [`AuditPort`] over the real record store: chain status from `Store::verify` (with the
+//! signed checkpoints the config names) or, since the last checkpoint, `admin::chain`'s
+//! walk; subject
 //! access shaped (and other subjects redacted) exactly as `isagate audit subject` does,
 //! and the transparency report of `isagate audit report`, archived segments included.
 
@@ -10,6 +12,26 @@ use crate::emergency::LedgerError;
 
 fn unavailable(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Unavailable(e.to_string())
+}
+
+/// A full verify's report as the admin API shows it.
+pub fn chain_status(r: crate::audit::VerifyReport) -> ChainStatus {
+    ChainStatus {
+        ok: r.ok,
+        length: r.length,
+        head_seq: (r.length > 0).then_some(r.head_seq),
+        head_hash: (r.length > 0).then_some(r.head_hash),
+        first_bad: r.failure.map(|f| BadRecord {
+            seq: f.seq,
+            id: f.id.unwrap_or_default(),
+            problem: f.detail,
+        }),
+        last_checkpoint: r.last_checkpoint.map(|c| Checkpoint {
+            seq: c.seq,
+            head_hash: c.head,
+            time: c.time,
+        }),
+    }
 }
 
 impl AuditPort for Store {
@@ -31,28 +53,22 @@ impl AuditPort for Store {
             let store = self.clone();
             let handle = tokio::runtime::Handle::current();
             let r = tokio::task::spawn_blocking(move || {
-                handle.block_on(store.verify(None, &|_, _| {}))
+                let files = super::chain::checkpoint_files(&store);
+                let checkpoints = files.as_ref().map(|(f, k)| (f.as_path(), k.as_path()));
+                handle.block_on(store.verify(checkpoints, &|_, _| {}))
             })
             .await
             .map_err(unavailable)?
             .map_err(unavailable)?;
-            Ok(ChainStatus {
-                ok: r.ok,
-                length: r.length,
-                head_seq: (r.length > 0).then_some(r.head_seq),
-                head_hash: (r.length > 0).then_some(r.head_hash),
-                first_bad: r.failure.map(|f| BadRecord {
-                    seq: f.seq,
-                    id: f.id.unwrap_or_default(),
-                    problem: f.detail,
-                }),
-                last_checkpoint: r.last_checkpoint.map(|c| Checkpoint {
-                    seq: c.seq,
-                    head_hash: c.head,
-                    time: c.time,
-                }),
-            })
+            Ok(chain_status(r))
         })
+    }
+
+    fn verify_recent(
+        &self,
+        known: Option<super::chain::KnownHead>,
+    ) -> BoxFuture<'_, Result<super::chain::RecentStatus, LedgerError>> {
+        Box::pin(async move { super::chain::walk_since(self, known).await.map_err(unavailable) })
     }
 
     fn subject(
@@ -71,7 +87,7 @@ impl AuditPort for Store {
         query: crate::audit::ReportQuery,
     ) -> BoxFuture<'_, Result<serde_json::Value, LedgerError>> {
         Box::pin(async move {
-            // The report verifies the chain, whose future is not `Send` (see `verify`).
+            // The report may verify the chain, whose future is not `Send` (see `verify`).
             let store = self.clone();
             let handle = tokio::runtime::Handle::current();
             let rep = tokio::task::spawn_blocking(move || {

@@ -16,6 +16,7 @@ use clap::ValueEnum;
 
 use self::defaults::Defaults;
 use super::{runtime, Exit, Format, GlobalArgs};
+use crate::admin::chain::Via;
 use crate::audit::{Store, StoreOptions};
 
 /// Where the store is when neither `--store` nor a config names one.
@@ -40,7 +41,8 @@ pub struct ArchiveArg {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
-    /// Check the hash chain end to end (and against signed checkpoints kept elsewhere).
+    /// Check the hash chain end to end (and against signed checkpoints kept elsewhere);
+    /// the verify is recorded as a `chain-verified` governance record.
     Verify(VerifyArgs),
     /// Every record about one data subject, for a subject access request.
     Subject(subject::SubjectArgs),
@@ -196,11 +198,21 @@ fn progress_printer(label: &'static str) -> impl Fn(u64, u64) {
     }
 }
 
+/// Who acts from the command line, as records name them: `cli:<login>`.
+fn cli_actor() -> String {
+    std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into())
+}
+
 async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
     let store = open_existing(&defaults.store_url(&args.store)?).await?;
     let checkpoints = defaults.checkpoints(&args.store, args.checkpoints, args.public_key)?;
     let checkpoints = checkpoints.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
     let report = store.verify(checkpoints, &progress_printer("verified")).await?;
+    let status = crate::admin::store_port::chain_status(report.clone());
+    let draft = crate::admin::chain::verified_draft(&cli_actor(), Via::Cli, &status);
+    if let Err(e) = store.append(draft).await {
+        eprintln!("warning: the verify could not be recorded as `chain-verified`: {e}");
+    }
     if report.failure.is_none() && report.checkpoints_checked.unwrap_or(0) == 0 {
         if let Some(file) = defaults.expected_checkpoints(&args.store)? {
             eprintln!(
@@ -265,6 +277,7 @@ async fn report(args: ReportArgs, defaults: &mut Defaults<'_>) -> anyhow::Result
         since_given: args.since.clone(),
         until_given: args.until.clone(),
         agency_names: defaults.agency_names()?,
+        verify_chain: true,
     };
     let report = crate::audit::transparency_report(&store, &query).await?;
     let text = match args.format {
@@ -315,7 +328,7 @@ async fn archive(args: ArchiveArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
     let before = parse_when(&args.before, false)?;
     let key = defaults.signing_key(args.key)?;
     let store = open_existing(&defaults.store_url(&args.store)?).await?;
-    let actor = std::env::var("USER").map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into());
+    let actor = cli_actor();
     let out = match args.out {
         Some(out) => out,
         None => {

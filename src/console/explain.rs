@@ -1,6 +1,7 @@
 //! `GET /console/explain` (the form) and `POST /console/explain` (the dry run): choose
 //! an agreement, a flow, a purpose, an emergency category and a direction, paste a
-//! payload, and see what the recipient would get (before / after) and why, computed by
+//! payload or upload it as a file (the form is `multipart/form-data`; the file, when one
+//! is chosen, is the payload, up to [`upload::MAX_FILE_BYTES`]), and see what the recipient would get (before / after) and why, computed by
 //! `POST /v1/explain`'s handler, so by the same decision the gateway uses, with a
 //! throw-away pseudonymisation key.
 
@@ -8,7 +9,7 @@ use bytes::Bytes;
 use maud::{html, Markup};
 
 use super::layout::{self, Section};
-use super::{api, ConsoleError, Ctx};
+use super::{api, upload, ConsoleError, Ctx};
 use crate::admin::agreements::AgreementList;
 use crate::admin::ports::{ExplainReport, ExplainRequest};
 use crate::agreements::model::EMERGENCY_CATEGORIES;
@@ -29,7 +30,7 @@ async fn form_markup(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     purposes.sort_unstable();
     purposes.dedup();
     Ok(html! {
-        form.stack method="post" action="/console/explain" {
+        form.stack method="post" action="/console/explain" enctype="multipart/form-data" {
             (layout::token_field(ctx))
             label for="agreement" { "Agreement" }
             select #agreement name="agreement" required {
@@ -54,8 +55,10 @@ async fn form_markup(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
                 option value="request" selected[chosen("direction", "request")] { "request (caller to recipient)" }
                 option value="response" selected[chosen("direction", "response")] { "response (recipient to caller)" }
             }
-            label for="payload" { "Payload (JSON)" span.hint { "Paste the body a caller would send. Nothing is sent anywhere or recorded." } }
-            textarea #payload name="payload" rows="12" required { (ctx.field("payload").unwrap_or("{}")) }
+            label for="payload" { "Payload (JSON)" span.hint { "Paste the body a caller would send, or upload it below. Nothing is sent anywhere or recorded." } }
+            textarea #payload name="payload" rows="12" { (ctx.field("payload").unwrap_or("{}")) }
+            label for="payload-file" { "Or upload the payload" span.hint { "A JSON file of up to " (upload::MAX_FILE_BYTES / 1024) " KiB; when you choose one, it is explained instead of the text above." } }
+            input #payload-file type="file" name="payload_file" accept=".json,application/json";
             button type="submit" { "Explain" }
         }
     })
@@ -69,15 +72,27 @@ pub async fn form(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     Ok(layout::page("Explain", Section::Explain, ctx.actor, body))
 }
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
-    let payload: Result<serde_json::Value, _> =
-        serde_json::from_str(ctx.field("payload").unwrap_or("{}"));
-    let outcome = match payload {
-        Err(e) => Err(ConsoleError::Form(format!(
-            "the payload is not JSON (line {}, column {}); correct it and explain again",
+/// The payload: the uploaded file when there is one, else the text field.
+fn payload(ctx: &Ctx<'_>) -> Result<serde_json::Value, ConsoleError> {
+    let (text, source) = match ctx.files("payload_file").next() {
+        Some(file) => {
+            let text = file.text().map_err(|e| ConsoleError::Form(e.to_string()))?;
+            (text, format!("the file `{}`", file.name))
+        }
+        None => (ctx.field("payload").unwrap_or("{}").to_owned(), "the payload".to_owned()),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        ConsoleError::Form(format!(
+            "{source} is not JSON (line {}, column {}); correct it and explain again",
             e.line(),
             e.column()
-        ))),
+        ))
+    })
+}
+
+pub async fn run(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
+    let outcome = match payload(ctx) {
+        Err(e) => Err(e),
         Ok(payload) => {
             let req = ExplainRequest {
                 agreement: ctx.field("agreement").unwrap_or_default().to_owned(),

@@ -87,13 +87,10 @@ pub async fn add(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()),
     };
-    let input = serde_json::json!({
-        "type": ctx.field("type").unwrap_or_default(),
-        "id": ctx.field("id").unwrap_or_default(),
-        "agreements": agreements,
-        "note": ctx.field("note").unwrap_or_default(),
-    });
-    let body = Bytes::from(input.to_string());
+    let mut input = super::subject::identifier(ctx);
+    input.insert("agreements".into(), agreements);
+    input.insert("note".into(), ctx.field("note").unwrap_or_default().into());
+    let body = Bytes::from(serde_json::Value::Object(input).to_string());
     let call = api::call(ctx, vec![], vec![], &body);
     let result: Result<Restriction, _> =
         api::answer(crate::admin::restrictions::add(ctx.state, &call).await).await;

@@ -37,12 +37,18 @@ pub fn form(ctx: &Ctx<'_>) -> Markup {
     layout::page("Subject access", Section::Subject, ctx.actor, body)
 }
 
+/// The identifier the form names, as the API's bodies take it: `{type, id}` (sent in a
+/// body only, never in an address).
+pub fn identifier(ctx: &Ctx<'_>) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    for name in ["type", "id"] {
+        m.insert(name.to_owned(), ctx.field(name).unwrap_or_default().into());
+    }
+    m
+}
+
 pub async fn search(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
-    let input = serde_json::json!({
-        "type": ctx.field("type").unwrap_or_default(),
-        "id": ctx.field("id").unwrap_or_default(),
-    });
-    let body = Bytes::from(input.to_string());
+    let body = Bytes::from(serde_json::Value::Object(identifier(ctx)).to_string());
     let call = api::call(ctx, vec![], vec![], &body);
     let result: Result<SubjectResult, _> =
         api::answer(crate::admin::audit::subject(ctx.state, &call).await).await;

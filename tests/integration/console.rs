@@ -4,7 +4,10 @@
 //! `ISAGATE_TEST_REQUIRE_BROWSER=1`).
 
 mod browser;
+mod browser_lifecycle;
+mod chain;
 mod fields;
 mod pages;
 mod proposals;
+mod uploads;
 mod webdriver;

@@ -80,15 +80,22 @@ async fn governance_actions_are_chained_in_the_real_store() {
     let v = call(&gov, Method::GET, "/v1/audit/verify", "/v1/audit/verify", None).await;
     assert_eq!(
         (v.body["ok"].as_bool(), v.body["length"].as_u64()),
-        (Some(true), Some(4)),
-        "refusal chained too"
+        (Some(true), Some(5)),
+        "the first verify's chain-verified record and the refusal chained too"
     );
     let kinds: Vec<_> = Ledger::governance_since(ledger, 0)
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.draft.kind)
+        .map(|r| (r.draft.kind, r.draft.governance.unwrap()["action"].clone()))
         .collect();
-    assert_eq!(kinds, vec![RecordKind::Governance]);
+    assert_eq!(
+        kinds,
+        vec![
+            (RecordKind::Governance, "restriction-added".into()),
+            (RecordKind::Governance, "chain-verified".into()),
+            (RecordKind::Governance, "chain-verified".into()),
+        ]
+    );
     h.stop().await;
 }

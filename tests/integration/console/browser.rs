@@ -22,6 +22,11 @@ use isagate::emergency::Ledger as _;
 
 const POLICY_DIR: &str = "/etc/chromium/policies/managed";
 
+/// One browser test at a time: Chromium does not merge one policy from several files, so
+/// two tests' `AutoSelectCertificateForUrls` files at once would leave one listener's
+/// certificate to a prompt that never comes.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Removes the policy file it wrote, also when the test fails.
 struct PolicyFile(PathBuf);
 
@@ -65,7 +70,7 @@ fn run(cmd: &mut Command) {
 }
 
 /// A HOME whose NSS database holds `uri`'s certificate and key, and trusts the test CA.
-fn nss_home(pki: &Pki, uri: &str, dir: &Path) -> PathBuf {
+pub(super) fn nss_home(pki: &Pki, uri: &str, dir: &Path) -> PathBuf {
     let home = dir.join(uri.rsplit(':').next().unwrap());
     let db = home.join(".pki/nssdb");
     std::fs::create_dir_all(&db).unwrap();
@@ -123,7 +128,7 @@ async fn axe(b: &Browser, source: &str) -> Vec<String> {
 }
 
 /// One page checked: axe finds nothing, and a screenshot when asked for.
-async fn check_page(b: &Browser, axe_source: &str, name: &str) {
+pub(super) async fn check_page(b: &Browser, axe_source: &str, name: &str) {
     let violations = axe(b, axe_source).await;
     assert!(violations.is_empty(), "{name}: axe-core found {violations:#?}");
     if std::env::var_os("ISAGATE_SCREENSHOTS").is_some_and(|v| v == "1") {
@@ -134,7 +139,7 @@ async fn check_page(b: &Browser, axe_source: &str, name: &str) {
 }
 
 /// The page's text once it shows `needle` (a submitted form's answer may take a moment).
-async fn shown(b: &Browser, needle: &str) -> String {
+pub(super) async fn shown(b: &Browser, needle: &str) -> String {
     let wait = std::time::Duration::from_secs(15);
     support::wait_until(&format!("the page shows `{needle}`"), wait, move || async move {
         text(b).await.contains(needle)
@@ -143,29 +148,61 @@ async fn shown(b: &Browser, needle: &str) -> String {
     text(b).await
 }
 
-async fn text(b: &Browser) -> String {
+pub(super) async fn text(b: &Browser) -> String {
     b.script("return document.body.innerText;").await.as_str().unwrap_or_default().to_owned()
 }
 
-#[tokio::test]
-async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refused() {
-    let axe_source = match ready() {
-        Ok(axe) => std::fs::read_to_string(axe).unwrap(),
+/// axe-core's source, or `None` (and a message) when the test is to be skipped; a
+/// missing tool fails under `ISAGATE_TEST_REQUIRE_BROWSER=1`.
+fn axe_source() -> Option<String> {
+    match ready() {
+        Ok(axe) => Some(std::fs::read_to_string(axe).unwrap()),
         Err(why) => {
             let required =
                 std::env::var_os("ISAGATE_TEST_REQUIRE_BROWSER").is_some_and(|v| v == "1");
             assert!(!required, "ISAGATE_TEST_REQUIRE_BROWSER=1 but {why}");
             eprintln!("skipped: the console browser test needs a browser: {why}");
-            return;
+            None
         }
-    };
+    }
+}
+
+impl PolicyFile {
+    /// The policy that makes Chromium present the test CA's certificate to `h`'s listener
+    /// without a prompt.
+    fn for_harness(h: &Harness) -> Self {
+        let port = h.url.rsplit(':').next().unwrap().to_owned();
+        let policy = PolicyFile(PathBuf::from(format!("{POLICY_DIR}/isagate-test-{port}.json")));
+        let rule = serde_json::json!({"pattern": format!("https://127.0.0.1:{port}"),
+                                      "filter": {"ISSUER": {"CN": "isagate test ca"}}});
+        let doc = serde_json::json!({"AutoSelectCertificateForUrls": [rule.to_string()]});
+        std::fs::write(&policy.0, doc.to_string()).unwrap();
+        policy
+    }
+}
+
+/// What a browser test holds while it runs: axe-core's source, the one-at-a-time lock,
+/// and the certificate policy for its listener (removed on drop).
+pub(super) struct BrowserRun {
+    pub axe: String,
+    _one: tokio::sync::MutexGuard<'static, ()>,
+    _policy: PolicyFile,
+}
+
+impl BrowserRun {
+    /// `None` (the test is skipped) without the browser tools, unless they are required.
+    pub(super) async fn start(h: &Harness) -> Option<Self> {
+        let axe = axe_source()?;
+        let one = ONE_AT_A_TIME.lock().await;
+        Some(Self { axe, _one: one, _policy: PolicyFile::for_harness(h) })
+    }
+}
+
+#[tokio::test]
+async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refused() {
     let h = Harness::start().await;
-    let port = h.url.rsplit(':').next().unwrap().to_owned();
-    let policy = PolicyFile(PathBuf::from(format!("{POLICY_DIR}/isagate-test-{port}.json")));
-    let rule = serde_json::json!({"pattern": format!("https://127.0.0.1:{port}"),
-                                  "filter": {"ISSUER": {"CN": "isagate test ca"}}});
-    let doc = serde_json::json!({"AutoSelectCertificateForUrls": [rule.to_string()]});
-    std::fs::write(&policy.0, doc.to_string()).unwrap();
+    let Some(run) = BrowserRun::start(&h).await else { return };
+    let axe_source = run.axe.clone();
     let homes = support::scratch();
     let gov_home = nss_home(&h.pki, GOVERNANCE, homes.path());
     let agency_home = nss_home(&h.pki, "urn:isagate:agency:lcc-ssc", homes.path());
@@ -200,9 +237,9 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     assert!(t.contains("Activation history") && t.contains("admin-reload"), "{t}");
     check_page(&b, &axe_source, "agreement").await;
 
-    // Proposals (the four-eyes queue).
+    // Proposals (the four-eyes queue, and the upload form: `browser_lifecycle`).
     b.goto(&url("/console/proposals")).await;
-    assert!(text(&b).await.contains("isagate agreements propose"));
+    assert!(text(&b).await.contains("Propose a change"));
     check_page(&b, &axe_source, "proposals").await;
 
     // Explain, with the sample referral.
@@ -286,6 +323,6 @@ async fn a_governance_officer_uses_every_page_in_chromium_and_an_agency_is_refus
     assert!(t.contains("Refused") && t.contains("agency certificate"), "{t}");
     assert!(!t.contains("Record chain"));
     a.quit().await;
-    drop(policy);
+    drop(run);
     h.stop().await;
 }

@@ -37,7 +37,7 @@ pub fn client(pki: &Pki, uri: &str) -> reqwest::Client {
 }
 
 /// The form token in a page (`name="csrf" value="..."`).
-fn token(page: &str) -> String {
+pub fn token(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("the page has a form token") + 19;
     page[at..].split('"').next().unwrap().to_owned()
 }

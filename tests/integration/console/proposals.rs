@@ -11,20 +11,32 @@ use crate::admin::harness::{Harness, GOVERNANCE};
 
 const SECOND: &str = "urn:isagate:governance:dpo";
 
-#[tokio::test]
-async fn the_proposer_cannot_approve_and_a_second_officer_can() {
+/// A harness whose agreements have been reloaded through the API (so a live set exists).
+pub async fn reloaded_harness() -> Harness {
     let h = Harness::start().await;
     let api = h.client(GOVERNANCE);
     let reload = api.send(http::Method::POST, "/v1/agreements/reload", None).await.unwrap();
     assert_eq!(reload.status, 200);
-    h.state.four_eyes.store(true, Ordering::SeqCst);
-    let file = "isa-lcc-merpol-0007.yaml";
-    let v3 = std::fs::read_to_string(h.agreements_dir.join(file)).unwrap();
-    let v4 = v3.replacen("version: 3", "version: 4", 1).replacen(
+    h
+}
+
+/// The sample agreement's version 4: one purpose fewer (a narrowing change).
+pub fn narrower(v3: &str) -> String {
+    v3.replacen("version: 3", "version: 4", 1).replacen(
         "purposes: [safeguarding, crime-prevention]",
         "purposes: [safeguarding]",
         1,
-    );
+    )
+}
+
+#[tokio::test]
+async fn the_proposer_cannot_approve_and_a_second_officer_can() {
+    let h = reloaded_harness().await;
+    let api = h.client(GOVERNANCE);
+    h.state.four_eyes.store(true, Ordering::SeqCst);
+    let file = "isa-lcc-merpol-0007.yaml";
+    let v3 = std::fs::read_to_string(h.agreements_dir.join(file)).unwrap();
+    let v4 = narrower(&v3);
     let body = json!({"agreements": {file: v4}, "note": "narrower purposes"});
     let p = api.send(http::Method::POST, "/v1/agreements/proposals", Some(&body)).await.unwrap();
     assert_eq!(p.status, 201, "{}", p.body);

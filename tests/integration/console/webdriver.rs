@@ -105,6 +105,14 @@ impl Browser {
         self.cmd("POST", &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
     }
 
+    /// Choose files (absolute paths) in the file input matching `css`.
+    pub async fn choose_files(&self, css: &str, paths: &[&Path]) {
+        let el = self.find(css).await;
+        let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let body = json!({"text": text.join("\n")});
+        self.cmd("POST", &format!("/element/{el}/value"), Some(body)).await;
+    }
+
     /// Click the element matching `css`.
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
