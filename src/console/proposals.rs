@@ -127,7 +127,7 @@ fn diff_table(d: &Diff) -> Markup {
 fn impact_table(d: &Diff, i: &Impact) -> Markup {
     let caption = format!(
         "Its impact on the {} transfers recorded in the {} days before it was proposed",
-        i.transfers, i.days
+        i.replayed.transfers, i.replayed.days
     );
     let none = i.findings.is_empty() && i.would_refuse.is_empty() && i.cannot_tell.is_empty();
     html! {
