@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use uuid::Uuid;
 
+pub mod render;
+
 use super::clock::format_time;
 use super::record::{Record, RecordKind, ReviewInfo};
 use super::segments::ArchiveCoverage;

@@ -5,7 +5,6 @@
 
 mod append_loop;
 pub(crate) mod defaults;
-pub mod render;
 pub mod subject;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -17,6 +16,7 @@ use clap::ValueEnum;
 use self::defaults::Defaults;
 use super::{runtime, Exit, Format, GlobalArgs};
 use crate::admin::chain::Via;
+use crate::audit::report::render;
 use crate::audit::{Store, StoreOptions};
 
 /// Where the store is when neither `--store` nor a config names one.

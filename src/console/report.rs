@@ -12,8 +12,8 @@ use maud::{html, Markup, PreEscaped};
 use super::layout::{self, Section};
 use super::{api, chart, ConsoleError, Ctx};
 use crate::admin::reply::Reply;
+use crate::audit::report::render::{self, sections};
 use crate::audit::Report;
-use crate::cli::audit::render::{self, sections};
 
 /// A download's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,9 +132,7 @@ pub async fn download(ctx: &Ctx<'_>, format: Format) -> Result<Reply, ConsoleErr
     let (since, until) = period(ctx);
     let r = fetch(ctx, &since, &until, true).await?;
     let (bytes, media, ext) = match format {
-        Format::Csv => {
-            (crate::cli::audit::render::csv(&r).into_bytes(), "text/csv; charset=utf-8", "csv")
-        }
+        Format::Csv => (render::csv(&r).into_bytes(), "text/csv; charset=utf-8", "csv"),
         Format::Json => (
             serde_json::to_vec_pretty(&r).map_err(|e| ConsoleError::Internal(e.to_string()))?,
             "application/json",

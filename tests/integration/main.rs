@@ -19,6 +19,7 @@ mod explain;
 mod gateway;
 mod keys;
 mod minimise;
+mod module_edges;
 mod operator;
 mod ops;
 mod pipeline_doc;
