@@ -137,6 +137,7 @@ async fn run(
     args: &Args,
 ) -> anyhow::Result<()> {
     println!("\n## {backend}\n");
+    println!("| figure | value |\n|---|---|");
     let (store, manifest) = if args.reuse {
         let text = std::fs::read_to_string(manifest_file).with_context(|| {
             format!("no generated store at {} (run once without --reuse)", manifest_file.display())
@@ -145,6 +146,10 @@ async fn run(
         if manifest.url != url {
             bail!("{} describes {}, not {url}", manifest_file.display(), manifest.url);
         }
+        println!(
+            "| appends | not measured (--reuse: the store of {} planned records) |",
+            manifest.planned
+        );
         (Store::open(url, StoreOptions::default()).await?, manifest)
     } else {
         if backend == "sqlite" {
@@ -156,7 +161,6 @@ async fn run(
         let g = generate::generate(url, records, args).await?;
         let fsync_after = disk::raw_fsync_rate(dir, args.fsync_seconds)?;
         let fsync = (fsync_before + fsync_after) / 2.0;
-        println!("| figure | value |\n|---|---|");
         println!(
             "| records appended | {} of {} planned{} |",
             g.manifest.records,
@@ -271,6 +275,25 @@ async fn size(backend: &str, url: &str, dir: &Path, live: u64) -> anyhow::Result
         let row = client.query_one("SELECT pg_database_size(current_database())", &[]).await?;
         let bytes = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
         println!("| bytes per record: database | {:.0} ({bytes} bytes) |", per(bytes));
+        // Each table with its indexes and TOAST: what the records cost, without the
+        // few megabytes an empty database holds.
+        let tables = client
+            .query(
+                "SELECT c.relname::text, pg_total_relation_size(c.oid) FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 2 DESC",
+                &[],
+            )
+            .await?;
+        let parts: Vec<String> = tables
+            .iter()
+            .take(8)
+            .map(|r| {
+                let b = u64::try_from(r.get::<_, i64>(1)).unwrap_or(0);
+                format!("{} {:.0}", r.get::<_, String>(0), per(b))
+            })
+            .collect();
+        println!("| bytes per record by table (with its indexes) | {} |", parts.join(", "));
     }
     Ok(())
 }
