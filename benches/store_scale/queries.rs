@@ -22,6 +22,8 @@ pub struct Pick {
     pub code: RefusalCode,
     pub since: Timestamp,
     pub until: Timestamp,
+    /// A day before the newest record: the emergency limits count from there.
+    pub day_ago: Timestamp,
     pub agency: String,
     pub requester: Option<String>,
     pub action: &'static str,
@@ -54,6 +56,7 @@ impl Space<'_> {
             code: plan::REFUSAL_CODES[r.below(plan::REFUSAL_CODES.len() as u64) as usize].0,
             since,
             until: since + self.window,
+            day_ago: self.last - SignedDuration::from_hours(24),
             agency: caller,
             requester: (r.below(2) == 0).then(|| plan::requester(r.below(500))),
             action: plan::GOVERNANCE_ACTIONS
@@ -118,11 +121,10 @@ pub fn table() -> Vec<Query> {
                 ))
             })
         }),
-        q("emergency limit count, 24 h (count_emergencies_since)", |s, p| {
+        q("emergency limit count, last 24 h (count_emergencies_since)", |s, p| {
             Box::pin(async move {
-                let since = p.until - SignedDuration::from_hours(24);
                 Ok((
-                    s.count_emergencies_since(&p.agency, p.requester.as_deref(), since).await?,
+                    s.count_emergencies_since(&p.agency, p.requester.as_deref(), p.day_ago).await?,
                     true,
                 ))
             })
