@@ -13,13 +13,6 @@
 //!
 //! How to read the figures: `docs/perf/store-scale.md`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a benchmark fails loudly"
-)]
-
 #[path = "common/disk.rs"]
 mod disk;
 #[path = "store_scale/generate.rs"]

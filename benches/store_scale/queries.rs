@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use isagate::audit::{Store, StoreError};
+use isagate::audit::{Record, Store, StoreError};
 use isagate::codes::RefusalCode;
 use jiff::{SignedDuration, Timestamp};
 
@@ -98,28 +98,10 @@ pub fn table() -> Vec<Query> {
             })
         }),
         q("refusals by code in a window (records_between)", |s, p| {
-            Box::pin(async move {
-                let rows = s.records_between(p.since, p.until).await?;
-                Ok((
-                    n(rows
-                        .iter()
-                        .filter(|r| r.draft.refusal.iter().any(|c| c.code == p.code))
-                        .count()),
-                    true,
-                ))
-            })
+            Box::pin(in_window(s, p, |r, p| r.draft.refusal.iter().any(|c| c.code == p.code)))
         }),
         q("one flow's records in a window (records_between)", |s, p| {
-            Box::pin(async move {
-                let rows = s.records_between(p.since, p.until).await?;
-                Ok((
-                    n(rows
-                        .iter()
-                        .filter(|r| r.draft.flow.as_deref() == Some(p.flow.as_str()))
-                        .count()),
-                    true,
-                ))
-            })
+            Box::pin(in_window(s, p, |r, p| r.draft.flow.as_deref() == Some(p.flow.as_str())))
         }),
         q("emergency limit count, last 24 h (count_emergencies_since)", |s, p| {
             Box::pin(async move {
@@ -133,6 +115,16 @@ pub fn table() -> Vec<Query> {
             Box::pin(governance_by_action(s, p))
         }),
     ]
+}
+
+/// The records of the pick's window that `keep`.
+async fn in_window(
+    s: Store,
+    p: Pick,
+    keep: fn(&Record, &Pick) -> bool,
+) -> Result<Found, StoreError> {
+    let rows = s.records_between(p.since, p.until).await?;
+    Ok((n(rows.iter().filter(|r| keep(r, &p)).count()), true))
 }
 
 /// Every governance record, 1,000 at a time, counting those of one action.
