@@ -130,7 +130,6 @@ async fn run(
     args: &Args,
 ) -> anyhow::Result<()> {
     println!("\n## {backend}\n");
-    println!("| figure | value |\n|---|---|");
     let (store, manifest) = if args.reuse {
         let text = std::fs::read_to_string(manifest_file).with_context(|| {
             format!("no generated store at {} (run once without --reuse)", manifest_file.display())
@@ -139,6 +138,7 @@ async fn run(
         if manifest.url != url {
             bail!("{} describes {}, not {url}", manifest_file.display(), manifest.url);
         }
+        println!("| figure | value |\n|---|---|");
         println!(
             "| appends | not measured (--reuse: the store of {} planned records) |",
             manifest.planned
@@ -154,6 +154,7 @@ async fn run(
         let g = generate::generate(url, records, args).await?;
         let fsync_after = disk::raw_fsync_rate(dir, args.fsync_seconds)?;
         let fsync = (fsync_before + fsync_after) / 2.0;
+        println!("| figure | value |\n|---|---|");
         println!(
             "| records appended | {} of {} planned{} |",
             g.manifest.records,

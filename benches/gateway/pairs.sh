@@ -160,4 +160,8 @@ for m in [m for m in ("gateway", "before") if m in members]:
             slack.append(p99 / (2 * n99 + 2 * c))
     print(f"- {m}: p99 / (2 x nginx p99 + 2 x mean commit) = {f(med(slack), '{:.2f}')} "
           "(target at most 1.00; '-' when no commit latency was sampled)")
+if "gateway" in members and "before" in members:
+    thr = med(ratio(get(r, "gateway", "rps"), get(r, "before", "rps")) for r in rounds)
+    cpu = med(ratio(get(r, "gateway", "cpu_us_per_req"), get(r, "before", "cpu_us_per_req")) for r in rounds)
+    print(f"- gateway against before: throughput {f(thr, '{:.2f}x')}, CPU per transfer {f(cpu, '{:.2f}x')}")
 PY
