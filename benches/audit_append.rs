@@ -14,11 +14,13 @@
     reason = "a benchmark fails loudly"
 )]
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "common/disk.rs"]
+mod disk;
 
 use isagate::audit::record::{AgreementRef, Outcome, RecordDraft, RecordKind};
 use isagate::audit::{Store, StoreOptions};
@@ -47,23 +49,6 @@ fn draft(n: u64) -> RecordDraft {
     d.received_sha256 = Some("02".repeat(32));
     d.subjects = vec![format!("{:064x}", n)];
     d
-}
-
-/// One `fdatasync` per 300-byte append, as a store without group commit would do.
-fn raw_fsync_rate(dir: &Path, secs: f64) -> f64 {
-    let path = dir.join("fsync.bin");
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap();
-    let line = [b'x'; 300];
-    let started = Instant::now();
-    let mut n = 0u64;
-    while started.elapsed().as_secs_f64() < secs {
-        f.write_all(&line).unwrap();
-        f.sync_data().unwrap();
-        n += 1;
-    }
-    let rate = n as f64 / started.elapsed().as_secs_f64();
-    let _ = std::fs::remove_file(path);
-    rate
 }
 
 /// Appends per second with `writers` tasks appending in a loop for `secs`.
@@ -98,12 +83,8 @@ async fn append_rate(store: &Store, writers: u64, secs: f64) -> (f64, f64) {
 }
 
 async fn fresh_pg(admin: &str) -> String {
-    let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
     let name = format!("isagate_bench_{}", uuid::Uuid::now_v7().simple());
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+    disk::create_pg_database(admin, &name, false).await.unwrap()
 }
 
 async fn run_store(label: &str, url: &str, secs: f64, fsync: f64, out: &mut Vec<String>) -> Store {
@@ -157,7 +138,7 @@ fn main() {
     rt.block_on(async {
         let mut pg = None;
         if !verify_only {
-            let fsync = raw_fsync_rate(&dir, secs);
+            let fsync = disk::raw_fsync_rate(&dir, secs).unwrap();
             println!("raw fsync (fdatasync per 300-byte append): {fsync:.0}/s");
             let mut lines = Vec::new();
             println!(
@@ -174,7 +155,7 @@ fn main() {
                     None
                 }
             };
-            let fsync_after = raw_fsync_rate(&dir, secs);
+            let fsync_after = disk::raw_fsync_rate(&dir, secs).unwrap();
             println!("raw fsync again after the runs: {fsync_after:.0}/s");
         }
         if std::env::var("ISAGATE_BENCH_APPEND_ONLY").is_ok_and(|v| v == "1") {
