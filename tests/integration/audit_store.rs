@@ -12,6 +12,8 @@ mod cli;
 mod crash;
 mod fail_closed;
 mod lawful_basis;
+mod legacy_store;
+mod migration;
 mod postgres;
 mod read_only_commands;
 mod record_format;
