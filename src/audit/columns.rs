@@ -45,7 +45,11 @@ CREATE TABLE IF NOT EXISTS {table} (
     )
 }
 
-/// The indexes on `records` (both stores; all partial or append-ordered but `time`).
+/// The indexes on `records` (both stores): each partial, or ordered by `seq` or `time`
+/// within its key, so a new record's entry goes at the end of its range. `records_action`:
+/// governance records by action; `records_agreement`: an agreement's last transfer;
+/// `records_flow`: one flow's records in a time range (the diff's replay);
+/// `records_refusal`: refusals by code in a time range (covering).
 pub(crate) const RECORDS_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS records_time ON records (time);
 CREATE INDEX IF NOT EXISTS records_in_reply_to ON records (in_reply_to) WHERE in_reply_to IS NOT NULL;
@@ -53,6 +57,10 @@ CREATE INDEX IF NOT EXISTS records_emergency ON records (from_agency, time) WHER
 CREATE INDEX IF NOT EXISTS records_review ON records (kind) WHERE kind = 'emergency-review';
 CREATE INDEX IF NOT EXISTS records_governance ON records (seq) WHERE kind = 'governance';
 CREATE INDEX IF NOT EXISTS records_anchor ON records (seq) WHERE kind = 'anchor';
+CREATE INDEX IF NOT EXISTS records_action ON records (action, seq) WHERE kind = 'governance';
+CREATE INDEX IF NOT EXISTS records_agreement ON records (agreement_id, seq) WHERE kind = 'disclosure';
+CREATE INDEX IF NOT EXISTS records_flow ON records (flow, time) WHERE flow IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_refusal ON records (time, refusal_code) WHERE refusal_code IS NOT NULL;
 ";
 
 /// The one list of the `records` table's columns, in table order, each with how it is

@@ -4,9 +4,10 @@
 //! row with `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`. That row lock
 //! serialises writers: a second process blocks until the first commits (or aborts) and
 //! then reads the new head, so seq and prev_hash always extend the committed head (READ
-//! COMMITTED is enough because the locked row is re-read after the wait). `UNIQUE(seq)`
-//! and `UNIQUE(prev_hash)` make a fork impossible even if that protocol were broken.
-//! Migrations run under a transaction-level advisory lock, so replicas starting together
+//! COMMITTED is enough because the locked row is re-read after the wait). `seq`, the
+//! primary key, makes a fork impossible even if that protocol were broken (a stale head
+//! gives a seq that exists). Migrations (including the conversion of a table from
+//! before schema version 6, see `docs/decisions/0004-record-store.md`) run under a transaction-level advisory lock, so replicas starting together
 //! do not race. Connections use no TLS for now (`NoTls`): run the database on the same
 //! host or a private network. `synchronous_commit` is forced on for every session.
 //! Reads go through a pool of `store.pool_size` connections, each opened on first use

@@ -14,6 +14,7 @@ mod fail_closed;
 mod lawful_basis;
 mod legacy_store;
 mod migration;
+mod queries;
 mod postgres;
 mod read_only_commands;
 mod record_format;
