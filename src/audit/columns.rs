@@ -98,17 +98,9 @@ macro_rules! declare_columns {
             $(pub $name: $ty,)*
         }
 
-        impl<T> Columns<T> {
-            /// Read a row column by column, in table order.
-            pub(crate) fn read<S: ColumnSource<Text = T>>(src: &S) -> Result<Self, S::Error> {
-                let mut at = 0usize;
-                let mut next = || {
-                    at += 1;
-                    at - 1
-                };
-                Ok(Self { $first: src.$first_kind(next())?, $($name: src.$kind(next())?,)* })
-            }
+        crate::audit::columns::impl_read!(Columns; $first: $first_kind $(, $name: $kind)*);
 
+        impl<T> Columns<T> {
             /// The first column (in table order) whose value differs from `other`'s.
             pub(crate) fn first_difference(&self, other: &Self) -> Option<&'static str>
             where
@@ -136,6 +128,26 @@ macro_rules! declare_columns {
     };
 }
 
+/// `read` for a row type declared from a column list: each column by position, in
+/// table order, through a [`ColumnSource`] (both stores' rows, and borrowed rows).
+macro_rules! impl_read {
+    ($row:ident; $first:ident: $first_kind:ident $(, $name:ident: $kind:ident)*) => {
+        impl<T> $row<T> {
+            /// Read a row column by column, in table order.
+            pub(crate) fn read<S: crate::audit::columns::ColumnSource<Text = T>>(
+                src: &S,
+            ) -> Result<Self, S::Error> {
+                let mut at = 0usize;
+                let mut next = || {
+                    at += 1;
+                    at - 1
+                };
+                Ok(Self { $first: src.$first_kind(next())?, $($name: src.$kind(next())?,)* })
+            }
+        }
+    };
+}
+
 record_columns!(declare_columns!());
 
 /// Every column of `$c` (a [`Columns`]) as `&$t`, in table order: a store's insert
@@ -152,7 +164,7 @@ macro_rules! column_refs {
     };
 }
 
-pub(crate) use {column_params, column_refs, record_columns};
+pub(crate) use {column_params, column_refs, impl_read, record_columns};
 
 /// A row of one store, read by column position. Each method reads one column of that
 /// kind; a store returns its own error, the fast path `()` for "not in the form I read".

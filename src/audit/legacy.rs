@@ -5,7 +5,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::columns::{ColumnSource, Columns, DecodeError};
+use super::columns::{Columns, DecodeError};
 use super::record::{AgreementRef, Record, RecordDraft};
 
 /// The old list of the `records` table's columns, in table order, each with how it is
@@ -51,17 +51,7 @@ macro_rules! declare_columns {
             $(pub $name: $ty,)*
         }
 
-        impl<T> LegacyColumns<T> {
-            /// Read a row column by column, in table order.
-            pub(crate) fn read<S: ColumnSource<Text = T>>(src: &S) -> Result<Self, S::Error> {
-                let mut at = 0usize;
-                let mut next = || {
-                    at += 1;
-                    at - 1
-                };
-                Ok(Self { $first: src.$first_kind(next())?, $($name: src.$kind(next())?,)* })
-            }
-        }
+        crate::audit::columns::impl_read!(LegacyColumns; $first: $first_kind $(, $name: $kind)*);
 
         impl LegacyColumns {
             /// Every column by name, as JSON (a row kept as it was when it does not decode).
@@ -204,7 +194,6 @@ impl LegacyColumns {
         self.prev_hash = prev_hash;
         self.hash = hash;
     }
-
 }
 
 impl LegacyColumns {

@@ -217,8 +217,9 @@ impl Postgres {
 async fn migrate(client: &mut Client) -> Result<(), String> {
     let tx = client.transaction().await.map_err(pg_err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_err)?;
-    tx.batch_execute(&schema()).await.map_err(pg_err)?;
+    // First, so that the indexes of `schema` meet the new table's columns.
     convert_old_table(&tx).await?;
+    tx.batch_execute(&schema()).await.map_err(pg_err)?;
     tx.execute(
         "INSERT INTO audit_head (id, seq, head, time) VALUES (1, 0, $1, '') ON CONFLICT (id) DO NOTHING",
         &[&GENESIS_HASH],
@@ -248,6 +249,10 @@ async fn convert_old_table(tx: &tokio_postgres::Transaction<'_>) -> Result<(), S
     if old == 0 {
         return Ok(());
     }
+    // Tables made before the `format` column (record format 2) gain it first.
+    tx.batch_execute("ALTER TABLE records ADD COLUMN IF NOT EXISTS format BIGINT;")
+        .await
+        .map_err(pg_err)?;
     tx.batch_execute(&columns::records_table("records_v6", "BIGINT")).await.map_err(pg_err)?;
     let marks: Vec<String> = (1..=COLUMN_COUNT).map(|i| format!("${i}")).collect();
     let insert = tx

@@ -393,11 +393,7 @@ impl Sqlite {
                 let conn = reader.lock().ok()?;
                 PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
             };
-            (0..n)
-                .map(|_| {
-                    connect(&path, true, Duration::from_secs(5)).ok()
-                })
-                .collect()
+            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
         })
         .await
         .ok()

@@ -552,17 +552,7 @@ impl Store {
         since: jiff::Timestamp,
         until: jiff::Timestamp,
     ) -> Result<Vec<Record>, StoreError> {
-        let rows = self
-            .backend
-            .select(
-                "WHERE time >= $1 AND time < $2 ORDER BY seq",
-                vec![
-                    Param::Text(super::clock::format_time(since)),
-                    Param::Text(super::clock::format_time(until)),
-                ],
-            )
-            .await?;
-        rows.into_iter().map(decode).collect()
+        self.records_in(None, since, until).await
     }
 
     /// Records of `flow` whose `time` is in `[since, until)`, in seq order (an index on
@@ -573,17 +563,27 @@ impl Store {
         since: jiff::Timestamp,
         until: jiff::Timestamp,
     ) -> Result<Vec<Record>, StoreError> {
-        let rows = self
-            .backend
-            .select(
-                "WHERE flow = $1 AND time >= $2 AND time < $3 ORDER BY seq",
-                vec![
-                    Param::Text(flow.to_owned()),
-                    Param::Text(super::clock::format_time(since)),
-                    Param::Text(super::clock::format_time(until)),
-                ],
-            )
-            .await?;
+        self.records_in(Some(flow), since, until).await
+    }
+
+    async fn records_in(
+        &self,
+        flow: Option<&str>,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut params = vec![
+            Param::Text(super::clock::format_time(since)),
+            Param::Text(super::clock::format_time(until)),
+        ];
+        let tail = match flow {
+            Some(f) => {
+                params.push(Param::Text(f.to_owned()));
+                "WHERE flow = $3 AND time >= $1 AND time < $2 ORDER BY seq"
+            }
+            None => "WHERE time >= $1 AND time < $2 ORDER BY seq",
+        };
+        let rows = self.backend.select(tail, params).await?;
         rows.into_iter().map(decode).collect()
     }
 
@@ -620,10 +620,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let marks: Vec<String> = (1..=actions.len()).map(|i| format!("${i}")).collect();
-        let tail = format!(
-            "WHERE kind = 'governance' AND action IN ({}) ORDER BY seq",
-            marks.join(", ")
-        );
+        let tail =
+            format!("WHERE kind = 'governance' AND action IN ({}) ORDER BY seq", marks.join(", "));
         let params = actions.iter().map(|a| Param::Text((*a).to_owned())).collect();
         Ok(self.backend.select(&tail, params).await?.into_iter().map(Row::from).collect())
     }

@@ -35,8 +35,7 @@ pub(super) fn migrate(conn: &mut Connection, read_only: bool) -> Result<bool, St
             .map_err(open_err)?;
             "temp.records_legacy"
         };
-        conn.execute_batch(&columns::records_table("temp.records", "INTEGER"))
-            .map_err(open_err)?;
+        conn.execute_batch(&columns::records_table("temp.records", "INTEGER")).map_err(open_err)?;
         convert(conn, source, "temp.records")?;
         return Ok(true);
     }

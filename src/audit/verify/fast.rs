@@ -86,8 +86,7 @@ fn has_record_members(m: &scan::Members<'_>) -> bool {
 
 /// A UUID in the lower-case hyphenated form the canonical writer writes.
 fn is_lower_uuid(s: &str) -> bool {
-    s.parse::<Uuid>()
-        .is_ok_and(|u| u.hyphenated().encode_lower(&mut Uuid::encode_buffer()) == s)
+    s.parse::<Uuid>().is_ok_and(|u| u.hyphenated().encode_lower(&mut Uuid::encode_buffer()) == s)
 }
 
 fn is_v7_lower(s: &str) -> bool {
@@ -146,7 +145,6 @@ pub(crate) fn time_is_plain(s: &str) -> bool {
     };
     (1000..=9998).contains(&y) && (1..=days).contains(&d) && h <= 23 && mi <= 59 && s <= 59
 }
-
 
 #[cfg(test)]
 mod tests;

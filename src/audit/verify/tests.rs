@@ -106,13 +106,25 @@ async fn every_walk_names_the_same_first_bad_record() {
 
     // Damage that is undone before the next case.
     let cases: Vec<(u64, &str, Check)> = vec![
-        (17, r#"UPDATE records SET body = replace(body, '"purpose":null', '"purpose":"marketing"') WHERE seq = 17"#, Check::Hash),
+        (
+            17,
+            r#"UPDATE records SET body = replace(body, '"purpose":null', '"purpose":"marketing"') WHERE seq = 17"#,
+            Check::Hash,
+        ),
         (8, "UPDATE records SET body = 'not json' WHERE seq = 8", Check::Decode),
-        (9, r#"UPDATE records SET body = replace(body, '"outcome":"forwarded"', '"outcome":"maybe"') WHERE seq = 9"#, Check::Decode),
+        (
+            9,
+            r#"UPDATE records SET body = replace(body, '"outcome":"forwarded"', '"outcome":"maybe"') WHERE seq = 9"#,
+            Check::Decode,
+        ),
         (9, "UPDATE records SET outcome = 'refused' WHERE seq = 9", Check::Column),
         (15, "UPDATE records SET flow = 'other' WHERE seq = 15", Check::Column),
         (16, "UPDATE records SET emergency = 1 WHERE seq = 16", Check::Column),
-        (18, "UPDATE records SET time = '2026-01-01T00:00:00.000000Z' WHERE seq = 18", Check::Column),
+        (
+            18,
+            "UPDATE records SET time = '2026-01-01T00:00:00.000000Z' WHERE seq = 18",
+            Check::Column,
+        ),
         (
             10,
             r#"UPDATE records SET body = replace(body, '"time":"' || time || '"', '"time":"2000-01-01T00:00:00.000000Z"'),
@@ -131,11 +143,27 @@ async fn every_walk_names_the_same_first_bad_record() {
              id = '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f' WHERE seq = 12",
             Check::Id,
         ),
-        (13, r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"x') WHERE seq = 13"#, Check::PrevHash),
+        (
+            13,
+            r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"x') WHERE seq = 13"#,
+            Check::PrevHash,
+        ),
         (14, "UPDATE records SET hash = 'x' WHERE seq = 14", Check::Hash),
-        (1, r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"y') WHERE seq = 1"#, Check::PrevHash),
-        (21, r#"UPDATE records SET body = replace(body, '"schema_sha256":{', '"schema_sha256":{"a":1,') WHERE seq = 21"#, Check::Decode),
-        (22, r#"UPDATE records SET body = replace(body, '"governance":null', '"governance":{"a":1.5}') WHERE seq = 22"#, Check::Hash),
+        (
+            1,
+            r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"y') WHERE seq = 1"#,
+            Check::PrevHash,
+        ),
+        (
+            21,
+            r#"UPDATE records SET body = replace(body, '"schema_sha256":{', '"schema_sha256":{"a":1,') WHERE seq = 21"#,
+            Check::Decode,
+        ),
+        (
+            22,
+            r#"UPDATE records SET body = replace(body, '"governance":null', '"governance":{"a":1.5}') WHERE seq = 22"#,
+            Check::Hash,
+        ),
         (N, "UPDATE records SET hash = 'x' WHERE seq = 40", Check::Hash),
     ];
     for (seq, damage, check) in cases {
@@ -178,10 +206,16 @@ async fn gaps_on_chunk_boundaries_and_the_lowest_failure_wins() {
     sql(&path, &format!("{BREAK_2}; {PURPOSE_31}"));
     let r = all_walks(&store).await.unwrap();
     assert_eq!(r.failure.as_ref().unwrap().seq, 2);
-    sql(&path, r#"UPDATE records SET body = replace(body, '"disclosed":x[', '"disclosed":[') WHERE seq = 2"#);
+    sql(
+        &path,
+        r#"UPDATE records SET body = replace(body, '"disclosed":x[', '"disclosed":[') WHERE seq = 2"#,
+    );
     fails_at(&store, 31, Some(&id), Check::Hash).await;
     // Two records swapped across a chunk boundary of 3 (seq 6 and 7).
-    sql(&path, r#"UPDATE records SET body = replace(body, '"purpose":"p"', '"purpose":null') WHERE seq = 31"#);
+    sql(
+        &path,
+        r#"UPDATE records SET body = replace(body, '"purpose":"p"', '"purpose":null') WHERE seq = 31"#,
+    );
     let id7 = id_of(&path, 7);
     sql(&path, "UPDATE records SET seq = -1 WHERE seq = 6; UPDATE records SET seq = 6 WHERE seq = 7; UPDATE records SET seq = 7 WHERE seq = -1;");
     fails_at(&store, 6, Some(&id7), Check::PrevHash).await;

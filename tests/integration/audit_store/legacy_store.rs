@@ -170,9 +170,8 @@ pub fn inserts(records: &[Record], format: bool, head: bool) -> String {
         }
     }
     if head {
-        let (seq, hash, time) = records
-            .last()
-            .map_or((0, GENESIS_HASH.to_owned(), String::new()), |r| {
+        let (seq, hash, time) =
+            records.last().map_or((0, GENESIS_HASH.to_owned(), String::new()), |r| {
                 (r.seq, r.hash.clone(), r.time.clone())
             });
         sql.push_str(&format!(

@@ -41,10 +41,8 @@ async fn answers(store: &Store) {
 
     let approved = store.governance_by_action(&["agreement-approved"]).await.unwrap();
     assert_eq!(approved.len(), 3);
-    let both = store
-        .governance_by_action(&["agreement-approved", "restriction-added"])
-        .await
-        .unwrap();
+    let both =
+        store.governance_by_action(&["agreement-approved", "restriction-added"]).await.unwrap();
     let seqs: Vec<i64> = both.iter().map(|r| r.seq).collect();
     assert_eq!(seqs.len(), 5);
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in seq order: {seqs:?}");

@@ -14,6 +14,9 @@ fn row(mut r: Record) -> Columns {
     Columns::from_record(&r).unwrap()
 }
 
+/// A named change to a row.
+type Edit = Box<dyn Fn(&mut Columns)>;
+
 fn fast(c: &Columns) -> bool {
     passes(&c.borrowed(), GENESIS_HASH, "")
 }
@@ -41,7 +44,7 @@ fn plain_records_pass_and_every_change_falls_to_the_slow_path() {
     escaped.draft.in_reply_to = None;
     assert!(!fast(&row(escaped)));
 
-    let edits: Vec<(&str, Box<dyn Fn(&mut Columns)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         ("a byte", Box::new(|c| c.body = c.body.replacen("referral", "referrak", 1))),
         ("whitespace", Box::new(|c| c.body = c.body.replacen(',', ", ", 1))),
         ("flow column", Box::new(|c| c.flow = Some("other".into()))),
