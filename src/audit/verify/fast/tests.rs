@@ -64,3 +64,27 @@ fn plain_records_pass_and_every_change_falls_to_the_slow_path() {
     assert!(!passes(&base.borrowed(), &"1".repeat(64), ""), "another prev_hash");
     assert!(!passes(&base.borrowed(), GENESIS_HASH, "2027-01-01T00:00:00.000000Z"), "time back");
 }
+
+/// A disclosure as the gateway writes it (the store bench's) takes the fast path.
+#[test]
+fn a_typical_disclosure_passes() {
+    use crate::audit::record::{AgreementRef, Outcome, RecordDraft, RecordKind};
+    let mut d = RecordDraft::new(RecordKind::Disclosure, Outcome::Forwarded);
+    d.direction = Some(Direction::Request);
+    d.from = Some("lcc-ssc".into());
+    d.to = Some("merseyside-police".into());
+    d.caller_cert_sha256 = Some("ab".repeat(32));
+    d.requester = Some("staff-7".into());
+    d.method = Some("POST".into());
+    d.path_template = Some("/v1/referrals".into());
+    d.agreement = Some(AgreementRef { id: "ISA-7".into(), version: 3, sha256: "cd".repeat(32) });
+    d.schema_sha256.insert("referral.v1.json".into(), "ef".repeat(32));
+    d.flow = Some("referral".into());
+    d.purpose = Some("safeguarding".into());
+    d.reason = Some("case CR-7: referral after a home visit".into());
+    d.disclosed = vec!["/child/name".into(), "/child/dob".into()];
+    d.payload_sha256 = Some("01".repeat(32));
+    d.subjects = vec![format!("{:064x}", 7)];
+    let r = Record { draft: d, ..empty() };
+    assert!(fast(&row(r)));
+}
