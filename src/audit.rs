@@ -9,7 +9,8 @@
 //! - [`record`]: the draft the gateway fills in and the committed [`Record`].
 //! - [`canonical`]: the canonical bytes (RFC 8785 subset) and the record hash.
 //! - [`clock`]: the record time format (the clock itself is [`crate::clock`]).
-//! - [`columns`]: a record as table columns; the one decoding every reader uses.
+//! - [`columns`]: a record as stored (its canonical bytes and the query columns); the
+//!   one decoding every reader uses. `legacy`: the old column form, for the migration.
 //! - [`store`]: [`Store`], its options, errors and counters; `batch`: group commit.
 //! - `sqlite`, `postgres`: the two backends and their writers.
 //! - [`verify`]: the chain walk; [`checkpoint`]: signed checkpoints;
@@ -26,6 +27,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod clock;
 pub mod columns;
+mod legacy;
 mod postgres;
 mod prepared;
 pub mod record;

@@ -36,9 +36,16 @@ impl Trigger {
     }
 }
 
+/// The governance actions that make the live set.
+const LIVE_SET_ACTIONS: [&str; 2] = ["agreement-activated", "agreement-withdrawn"];
+
+/// Those, and the approvals the four-eyes check reads.
+const UNAPPROVED_ACTIONS: [&str; 3] =
+    ["agreement-activated", "agreement-withdrawn", "agreement-approved"];
+
 /// The set the store's activation records say is live (`None`: none recorded yet).
 pub async fn live_set(ledger: &dyn Ledger) -> Result<Option<Snapshot>, LedgerError> {
-    let records = ledger.governance_since(0).await?;
+    let records = ledger.governance_by_action(&LIVE_SET_ACTIONS).await?;
     Ok(live_from_records(records.iter().filter_map(|r| r.draft.governance.as_ref())))
 }
 
@@ -66,7 +73,7 @@ pub async fn unapproved(
     new: &Snapshot,
     agreements_dir: &str,
 ) -> Result<Vec<Finding>, LedgerError> {
-    let records = ledger.governance_since(0).await?;
+    let records = ledger.governance_by_action(&UNAPPROVED_ACTIONS).await?;
     let Some(live) = live_from_records(records.iter().filter_map(|r| r.draft.governance.as_ref()))
     else {
         return Ok(Vec::new());

@@ -110,7 +110,7 @@ fn note_ok(note: Option<&str>, required: bool) -> Result<(), AdminError> {
 async fn all(state: &AdminState) -> Result<Vec<Proposal>, AdminError> {
     let records = state
         .ledger
-        .governance_since(0)
+        .governance_by_action(&["agreement-proposed", "agreement-approved", "agreement-rejected"])
         .await
         .map_err(AdminError::store("the proposals could not be read"))?;
     Ok(fold(&records))

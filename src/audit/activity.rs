@@ -51,7 +51,7 @@ impl Store {
         let rows = self
             .backend
             .select(
-                "WHERE kind = 'governance' AND governance LIKE $1 ORDER BY seq LIMIT $2",
+                "WHERE kind = 'governance' AND body LIKE $1 ORDER BY seq LIMIT $2",
                 vec![Param::Text(format!("%{sha256}%")), Param::Int(ACTIVATIONS_READ)],
             )
             .await?;

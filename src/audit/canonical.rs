@@ -14,6 +14,7 @@ use super::record::{Record, RecordDraft};
 use crate::digest::sha256_hex;
 
 mod record;
+pub(crate) mod scan;
 
 pub(crate) use record::Obj;
 
@@ -141,26 +142,34 @@ impl DraftBytes {
         Ok(Self { bytes, gaps })
     }
 
-    /// Lowercase hex SHA-256 of the record's canonical bytes with these values in the
-    /// gaps: equal to [`record_hash`] of the record they make.
-    pub fn hash(&self, id: &str, prev_hash: &str, seq: u64, time: &str) -> String {
-        let mut ctx = digest::Context::new(&digest::SHA256);
-        let mut value = Vec::with_capacity(80);
+    /// The record's canonical bytes with these values in the gaps (what the store keeps),
+    /// and their lowercase hex SHA-256: equal to [`record_bytes`] and [`record_hash`] of
+    /// the record they make.
+    pub fn fill(&self, id: &str, prev_hash: &str, seq: u64, time: &str) -> (String, String) {
+        let mut out = Vec::with_capacity(self.bytes.len() + 200);
         let mut from = 0;
         for (i, &gap) in self.gaps.iter().enumerate() {
-            ctx.update(&self.bytes[from..gap]);
-            value.clear();
+            out.extend_from_slice(&self.bytes[from..gap]);
             match i {
-                0 => write_string(id, &mut value),
-                1 => write_string(prev_hash, &mut value),
-                2 => value.extend_from_slice(seq.to_string().as_bytes()),
-                _ => write_string(time, &mut value),
+                0 => write_string(id, &mut out),
+                1 => write_string(prev_hash, &mut out),
+                2 => out.extend_from_slice(seq.to_string().as_bytes()),
+                _ => write_string(time, &mut out),
             }
-            ctx.update(&value);
             from = gap;
         }
-        ctx.update(&self.bytes[from..]);
-        hex::encode(ctx.finish().as_ref())
+        out.extend_from_slice(&self.bytes[from..]);
+        // Every piece is UTF-8 (written from `&str`s), so this never takes the `Err` arm;
+        // the hash is of the text kept either way.
+        let body = String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let hash = hex::encode(digest::digest(&digest::SHA256, body.as_bytes()).as_ref());
+        (body, hash)
+    }
+
+    /// The hash [`DraftBytes::fill`] returns.
+    pub fn hash(&self, id: &str, prev_hash: &str, seq: u64, time: &str) -> String {
+        self.fill(id, prev_hash, seq, time).1
     }
 }
 

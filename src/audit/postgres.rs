@@ -4,9 +4,10 @@
 //! row with `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`. That row lock
 //! serialises writers: a second process blocks until the first commits (or aborts) and
 //! then reads the new head, so seq and prev_hash always extend the committed head (READ
-//! COMMITTED is enough because the locked row is re-read after the wait). `UNIQUE(seq)`
-//! and `UNIQUE(prev_hash)` make a fork impossible even if that protocol were broken.
-//! Migrations run under a transaction-level advisory lock, so replicas starting together
+//! COMMITTED is enough because the locked row is re-read after the wait). `seq`, the
+//! primary key, makes a fork impossible even if that protocol were broken (a stale head
+//! gives a seq that exists). Migrations (including the conversion of a table from
+//! before schema version 6, see `docs/decisions/0004-record-store.md`) run under a transaction-level advisory lock, so replicas starting together
 //! do not race. Connections use no TLS for now (`NoTls`): run the database on the same
 //! host or a private network. `synchronous_commit` is forced on for every session.
 //! Reads go through a pool of `store.pool_size` connections, each opened on first use
@@ -39,7 +40,7 @@ const MIGRATION_LOCK: i64 = 0x015a_6a7e;
 
 /// The tables and indexes, all `IF NOT EXISTS`.
 fn schema() -> String {
-    columns::records_schema("BIGINT", " UNIQUE", "") + HEAD_TABLES + super::texts::TEXTS_TABLE
+    columns::records_schema("BIGINT", "") + HEAD_TABLES + super::texts::TEXTS_TABLE
 }
 
 /// The chain head and the readiness mark, one row each.
@@ -216,6 +217,8 @@ impl Postgres {
 async fn migrate(client: &mut Client) -> Result<(), String> {
     let tx = client.transaction().await.map_err(pg_err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_err)?;
+    // First, so that the indexes of `schema` meet the new table's columns.
+    convert_old_table(&tx).await?;
     tx.batch_execute(&schema()).await.map_err(pg_err)?;
     tx.execute(
         "INSERT INTO audit_head (id, seq, head, time) VALUES (1, 0, $1, '') ON CONFLICT (id) DO NOTHING",
@@ -224,6 +227,64 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
     .await
     .map_err(pg_err)?;
     tx.commit().await.map_err(pg_err)
+}
+
+/// Rows converted per round trip by [`convert_old_table`].
+const CONVERT_CHUNK: i64 = 2_000;
+
+/// The `records` table as releases before schema version 6 made it (one column per
+/// field, `prev_hash` among them), converted in place: every row decoded by
+/// [`legacy`](super::legacy), re-encoded to its canonical bytes and written with the hash
+/// it carried into a new table, which then takes the old one's name and indexes.
+async fn convert_old_table(tx: &tokio_postgres::Transaction<'_>) -> Result<(), String> {
+    let old: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'records' AND column_name = 'prev_hash'",
+            &[],
+        )
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(pg_err)?;
+    if old == 0 {
+        return Ok(());
+    }
+    // Tables made before the `format` column (record format 2) gain it first.
+    tx.batch_execute("ALTER TABLE records ADD COLUMN IF NOT EXISTS format BIGINT;")
+        .await
+        .map_err(pg_err)?;
+    tx.batch_execute(&columns::records_table("records_v6", "BIGINT")).await.map_err(pg_err)?;
+    let marks: Vec<String> = (1..=COLUMN_COUNT).map(|i| format!("${i}")).collect();
+    let insert = tx
+        .prepare(&format!("INSERT INTO records_v6 ({COLUMNS}) VALUES ({})", marks.join(", ")))
+        .await
+        .map_err(pg_err)?;
+    let select = tx
+        .prepare(&format!(
+            "SELECT {} FROM records WHERE seq > $1 ORDER BY seq LIMIT $2",
+            super::legacy::LEGACY_COLUMNS
+        ))
+        .await
+        .map_err(pg_err)?;
+    let mut after = i64::MIN;
+    loop {
+        let rows = tx.query(&select, &[&after, &CONVERT_CHUNK]).await.map_err(pg_err)?;
+        for row in &rows {
+            let old = super::legacy::LegacyColumns::read(row).map_err(pg_err)?;
+            after = old.seq;
+            let c = super::legacy::convert(old);
+            tx.execute(&insert, &params(&c)).await.map_err(pg_err)?;
+        }
+        if rows.len() < usize::try_from(CONVERT_CHUNK).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    tx.batch_execute(&format!(
+        "DROP TABLE records; ALTER TABLE records_v6 RENAME TO records;{}",
+        columns::RECORDS_INDEXES
+    ))
+    .await
+    .map_err(pg_err)
 }
 
 fn read_columns(r: &tokio_postgres::Row) -> Result<Columns, tokio_postgres::Error> {

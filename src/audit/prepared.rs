@@ -1,7 +1,7 @@
-//! A draft made ready for the store's writer on the appending task: its columns and its
-//! canonical bytes, encoded where the caller runs (many tasks, every core), so that the
-//! single writer only chains it (`id`, `seq`, `time`, `prev_hash`, one SHA-256 over the
-//! bytes and those values) and inserts it. This module does no I/O.
+//! A draft made ready for the store's writer on the appending task: its query columns
+//! and its canonical bytes with gaps, encoded where the caller runs (many tasks, every
+//! core), so that the single writer only chains it (`id`, `seq`, `time`, `prev_hash`
+//! into the gaps, one SHA-256 over the bytes) and inserts it. This module does no I/O.
 
 use uuid::Uuid;
 
@@ -24,24 +24,29 @@ impl Prepared {
     /// Encode `draft`; fails when it has no canonical form (a non-integer number).
     pub(crate) fn new(draft: RecordDraft) -> Result<Self, CanonicalError> {
         let bytes = DraftBytes::new(&draft)?;
-        let subjects = draft.subjects.clone();
-        Ok(Self { columns: Columns::from_draft(draft), subjects, bytes })
+        let columns = Columns::from_draft(&draft);
+        Ok(Self { columns, subjects: draft.subjects, bytes })
     }
 }
 
 impl Head {
     /// Chain `p` onto this head: the next seq, a time no earlier than the head's, a
-    /// fresh UUIDv7, the previous hash, and the record's hash, written into its columns.
+    /// fresh UUIDv7, the previous hash; its canonical bytes and hash go into its columns.
     pub(crate) fn chain(&mut self, p: &mut Prepared, now: &str) -> Committed {
         let time = if now < self.time.as_str() { self.time.clone() } else { now.to_owned() };
         let id = Uuid::now_v7();
         let id_text = id.hyphenated().to_string();
         let seq = self.seq + 1;
-        let hash = p.bytes.hash(&id_text, &self.hash, seq, &time);
-        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
+        let (body, hash) = p.bytes.fill(&id_text, &self.hash, seq, &time);
+        self.hash.clone_from(&hash);
         self.seq = seq;
         self.time.clone_from(&time);
-        p.columns.assign(seq, id_text, time.clone(), prev_hash, hash.clone());
+        let c = &mut p.columns;
+        c.seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        c.id = id_text;
+        c.time.clone_from(&time);
+        c.body = body;
+        c.hash.clone_from(&hash);
         Committed { id, seq, hash, time }
     }
 }
@@ -64,12 +69,14 @@ mod tests {
         let c2 = head.chain(&mut second, "2026-12-06T09:00:00.000001Z");
         assert_eq!((c1.seq, c2.seq), (1, 2));
         assert_eq!(c2.time, c1.time);
-        let r1 = first.columns.into_record().unwrap();
-        let r2 = second.columns.into_record().unwrap();
+        let r1 = first.columns.clone().into_record().unwrap();
+        let r2 = second.columns.clone().into_record().unwrap();
         assert_eq!(r1.prev_hash, GENESIS_HASH);
         assert_eq!(r2.prev_hash, c1.hash);
         assert_eq!(r1.compute_hash().unwrap(), c1.hash);
         assert_eq!(r2.compute_hash().unwrap(), c2.hash);
         assert_eq!((r2.id, r2.hash.as_str()), (c2.id, head.hash.as_str()));
+        // The row is the one a whole record makes.
+        assert_eq!(Columns::from_record(&r2).unwrap(), second.columns);
     }
 }

@@ -20,7 +20,10 @@ use super::columns::{self, column_params, ColumnSource, Columns, COLUMNS};
 use super::prepared::Prepared;
 use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
 
+mod migrate;
 mod wal;
+
+use migrate::migrate;
 
 /// Appends that may queue before `append` answers `Overloaded`.
 const QUEUE: usize = 65_536;
@@ -30,27 +33,19 @@ const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
 /// The tables and indexes, all `IF NOT EXISTS`.
 fn schema() -> String {
-    columns::records_schema("INTEGER", "", " WITHOUT ROWID")
+    columns::records_schema("INTEGER", " WITHOUT ROWID")
         + "CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);\n"
         + super::texts::TEXTS_TABLE
 }
-
-/// 1: the first schema, with `UNIQUE(prev_hash)`. 2: without it, for new stores: one
-/// writer extends the head it reads inside `BEGIN IMMEDIATE`, and `seq` is the primary
-/// key, so a fork cannot be written; the index only cost one random page per record.
-/// An older store keeps its index (dropping it would rebuild the table) and works as before.
-/// 3: `records_governance`, so that governance records are found without a scan.
-/// 4: the `format` column (record format 2, contract section 5); older rows keep NULL.
-/// 5: `agreement_texts`, the text of every agreement and schema that was ever active.
-/// Every statement of [`schema`] is `IF NOT EXISTS`: running it upgrades any older store,
-/// and [`add_format_column`] adds what `IF NOT EXISTS` cannot.
-const SCHEMA_VERSION: i64 = 5;
 
 /// The SQLite backend: a channel to the writer thread and a reading connection.
 #[derive(Clone)]
 pub(crate) struct Sqlite {
     tx: SyncSender<Job>,
     reader: Arc<Mutex<Connection>>,
+    /// An older store opened read-only: its rows were converted into a temporary table
+    /// of the reading connection, which other connections do not see.
+    converted: bool,
 }
 
 fn open_err(e: impl std::fmt::Display) -> StoreError {
@@ -99,52 +94,6 @@ fn make_durable(conn: &Connection) -> Result<Durability, StoreError> {
     Ok(Durability { journal_mode: journal_mode.to_lowercase(), synchronous })
 }
 
-fn migrate(conn: &mut Connection, read_only: bool) -> Result<(), StoreError> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
-    if version >= SCHEMA_VERSION {
-        return Ok(());
-    }
-    if version >= 1 && read_only {
-        // A read-only connection reads an older store as it is.
-        return read_older(conn);
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
-    tx.execute_batch(&schema()).map_err(open_err)?;
-    add_format_column(&tx)?;
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")).map_err(open_err)?;
-    tx.commit().map_err(open_err)
-}
-
-fn has_format_column(conn: &Connection) -> Result<bool, StoreError> {
-    conn.query_row(
-        "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'format'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
-    .map_err(open_err)
-}
-
-/// Schema version 4 on a store made before it: rows written so far keep `format` NULL
-/// (their records have no `format` member, as when they were hashed).
-fn add_format_column(conn: &Connection) -> Result<(), StoreError> {
-    if has_format_column(conn)? {
-        return Ok(());
-    }
-    conn.execute_batch("ALTER TABLE records ADD COLUMN format INTEGER").map_err(open_err)
-}
-
-/// A read-only connection to a store older than version 4: a temporary view (in this
-/// connection's own temp schema, nothing is written to the store) gives its rows a NULL
-/// `format`, so the readers' column list works unchanged.
-fn read_older(conn: &Connection) -> Result<(), StoreError> {
-    if has_format_column(conn)? {
-        return Ok(());
-    }
-    conn.execute_batch("CREATE TEMP VIEW records AS SELECT *, NULL AS format FROM main.records")
-        .map_err(open_err)
-}
-
 impl Sqlite {
     pub(crate) async fn open(
         spec: &str,
@@ -159,26 +108,26 @@ impl Sqlite {
         let opened = tokio::task::spawn_blocking(move || {
             let mut conn = connect(&path, read_only, busy)?;
             let durability = make_durable(&conn)?;
-            migrate(&mut conn, read_only)?;
+            if !read_only {
+                migrate(&mut conn, false)?;
+            }
             // The writer touches random pages of the subject index: keep them cached.
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
                 .map_err(open_err)?;
             let wal = wal::WalWatch::install(&mut conn).map_err(open_err)?;
             let mut reader = connect(&path, read_only, busy)?;
-            if read_only {
-                migrate(&mut reader, read_only)?;
-            }
-            Ok::<_, StoreError>((conn, wal, reader, durability))
+            let converted = read_only && migrate(&mut reader, read_only)?;
+            Ok::<_, StoreError>((conn, wal, reader, durability, converted))
         })
         .await
         .map_err(open_err)??;
-        let (conn, wal, reader, durability) = opened;
+        let (conn, wal, reader, durability, converted) = opened;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("isagate-audit-sqlite".into())
             .spawn(move || Writer { conn, wal, clock, stats, checkpointer, window }.run(rx))
             .map_err(open_err)?;
-        Ok((Sqlite { tx, reader: Arc::new(Mutex::new(reader)) }, durability))
+        Ok((Sqlite { tx, reader: Arc::new(Mutex::new(reader)), converted }, durability))
     }
 
     pub(crate) fn try_send(&self, job: Job) -> Result<(), StoreError> {
@@ -274,10 +223,19 @@ impl ColumnSource for rusqlite::Row<'_> {
     type Text = String;
     type Error = rusqlite::Error;
     fn text(&self, i: usize) -> rusqlite::Result<String> {
-        self.get(i)
+        match self.get_ref(i)? {
+            ValueRef::Blob(_) => self.opt_text(i)?.ok_or(rusqlite::Error::InvalidQuery),
+            _ => self.get(i),
+        }
     }
+    /// Text, or a blob holding UTF-8 (a body written back as a blob by hand).
     fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
-        self.get(i)
+        match self.get_ref(i)? {
+            ValueRef::Blob(b) => std::str::from_utf8(b)
+                .map(|t| Some(t.to_owned()))
+                .map_err(|e| rusqlite::Error::Utf8Error(i, e)),
+            _ => self.get(i),
+        }
     }
     fn int(&self, i: usize) -> rusqlite::Result<i64> {
         self.get(i)
@@ -287,7 +245,7 @@ impl ColumnSource for rusqlite::Row<'_> {
     }
 }
 
-/// The insert statement for one record (35 placeholders).
+/// The insert statement for one record (one placeholder per column).
 static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let marks: Vec<String> = (1..=super::columns::COLUMN_COUNT).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO records ({COLUMNS}) VALUES ({})", marks.join(", "))
@@ -426,20 +384,16 @@ impl Sqlite {
     /// want their own (`verify`'s parallel walk; WAL lets them read side by side).
     /// `None` for a database without a file, or when one cannot be opened.
     pub(crate) async fn extra_readers(&self, n: usize) -> Option<Vec<Connection>> {
+        if self.converted {
+            return None;
+        }
         let reader = self.reader.clone();
         tokio::task::spawn_blocking(move || {
             let path = {
                 let conn = reader.lock().ok()?;
                 PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
             };
-            (0..n)
-                .map(|_| {
-                    let conn = connect(&path, true, Duration::from_secs(5)).ok()?;
-                    // A store older than version 4 opened read-only: see `read_older`.
-                    read_older(&conn).ok()?;
-                    Some(conn)
-                })
-                .collect()
+            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
         })
         .await
         .ok()
@@ -472,12 +426,9 @@ pub(crate) fn scan_range(
 /// A row borrowed from SQLite's buffers, when every column has the type
 /// [`read_columns`] reads (text as valid UTF-8); `None` otherwise (and `read_columns`
 /// says what is wrong).
-pub(crate) fn row_columns_ref<'r>(
-    r: &'r rusqlite::Row<'_>,
-) -> Option<super::verify::ColumnsRef<'r>> {
+pub(crate) fn row_columns_ref<'r>(r: &'r rusqlite::Row<'_>) -> Option<Columns<&'r str>> {
     Columns::read(&Borrowed(r)).ok()
 }
-
 /// A row read in place: text borrowed from SQLite's buffers; `Err(())` for a column not
 /// of the type [`read_columns`] reads.
 struct Borrowed<'r, 's>(&'r rusqlite::Row<'s>);
@@ -491,7 +442,7 @@ impl<'r> ColumnSource for Borrowed<'r, '_> {
     fn opt_text(&self, i: usize) -> Result<Option<&'r str>, ()> {
         match self.0.get_ref(i).map_err(drop)? {
             ValueRef::Null => Ok(None),
-            ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(drop),
+            ValueRef::Text(t) | ValueRef::Blob(t) => std::str::from_utf8(t).map(Some).map_err(drop),
             _ => Err(()),
         }
     }

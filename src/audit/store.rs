@@ -552,17 +552,78 @@ impl Store {
         since: jiff::Timestamp,
         until: jiff::Timestamp,
     ) -> Result<Vec<Record>, StoreError> {
-        let rows = self
+        self.records_in(None, since, until).await
+    }
+
+    /// Records of `flow` whose `time` is in `[since, until)`, in seq order (an index on
+    /// `(flow, time)`: the diff's replay reads one flow at any store size).
+    pub async fn records_of_flow(
+        &self,
+        flow: &str,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.records_in(Some(flow), since, until).await
+    }
+
+    async fn records_in(
+        &self,
+        flow: Option<&str>,
+        since: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut params = vec![
+            Param::Text(super::clock::format_time(since)),
+            Param::Text(super::clock::format_time(until)),
+        ];
+        let tail = match flow {
+            Some(f) => {
+                params.push(Param::Text(f.to_owned()));
+                "WHERE flow = $3 AND time >= $1 AND time < $2 ORDER BY seq"
+            }
+            None => "WHERE time >= $1 AND time < $2 ORDER BY seq",
+        };
+        let rows = self.backend.select(tail, params).await?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    /// How many live records with `time` in `[from, until)` were refused, by the code of
+    /// their first refusal reason (a covering index on `(time, refusal_code)`).
+    pub async fn refusal_counts(
+        &self,
+        from: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let lines = self
             .backend
-            .select(
-                "WHERE time >= $1 AND time < $2 ORDER BY seq",
+            .texts(
+                "SELECT refusal_code || ' ' || CAST(count(*) AS TEXT) FROM records \
+                 WHERE refusal_code IS NOT NULL AND time >= $1 AND time < $2 GROUP BY refusal_code",
                 vec![
-                    Param::Text(super::clock::format_time(since)),
+                    Param::Text(super::clock::format_time(from)),
                     Param::Text(super::clock::format_time(until)),
                 ],
             )
             .await?;
-        rows.into_iter().map(decode).collect()
+        let mut out = std::collections::BTreeMap::new();
+        for line in lines {
+            let (code, n) = line.rsplit_once(' ').unwrap_or((&line, "0"));
+            out.insert(code.to_owned(), n.parse().unwrap_or(0));
+        }
+        Ok(out)
+    }
+
+    /// Governance records whose `governance.action` is one of `actions`, in seq order,
+    /// decoded or not (an index on `(action, seq)` over governance records only).
+    pub async fn governance_by_action(&self, actions: &[&str]) -> Result<Vec<Row>, StoreError> {
+        if actions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=actions.len()).map(|i| format!("${i}")).collect();
+        let tail =
+            format!("WHERE kind = 'governance' AND action IN ({}) ORDER BY seq", marks.join(", "));
+        let params = actions.iter().map(|a| Param::Text((*a).to_owned())).collect();
+        Ok(self.backend.select(&tail, params).await?.into_iter().map(Row::from).collect())
     }
 
     /// Emergency disclosures committed since `since` by `from_agency` (and, when given,

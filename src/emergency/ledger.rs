@@ -73,6 +73,23 @@ pub trait Ledger: Send + Sync {
     fn emergencies(&self) -> LedgerFuture<'_, Vec<EmergencyEntry>>;
     /// Every `governance` record with `seq > after_seq`, in chain order.
     fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>>;
+    /// Every `governance` record whose `action` is one of `actions`, in chain order
+    /// (the store answers from an index; this default filters [`Ledger::governance_since`]).
+    fn governance_by_action<'a>(
+        &'a self,
+        actions: &'a [&'a str],
+    ) -> LedgerFuture<'a, Vec<LedgerRecord>> {
+        Box::pin(async move {
+            let all = self.governance_since(0).await?;
+            Ok(all
+                .into_iter()
+                .filter(|r| {
+                    let action = r.draft.governance.as_ref().and_then(|g| g["action"].as_str());
+                    action.is_some_and(|a| actions.contains(&a))
+                })
+                .collect())
+        })
+    }
     /// Which archived segments `emergencies` reads, and which are missing (`None`: this
     /// ledger has no archive).
     fn archive_coverage(&self) -> LedgerFuture<'_, Option<crate::audit::ArchiveCoverage>> {

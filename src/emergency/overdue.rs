@@ -91,7 +91,7 @@ pub async fn sweep(
     if due.is_empty() {
         return Ok(Vec::new());
     }
-    let claims = first_claims(&ledger.governance_since(0).await?);
+    let claims = first_claims(&ledger.governance_by_action(&[CLAIM_ACTION]).await?);
     let mut mine = Vec::new();
     for (entry, round, _) in &due {
         let id = entry.disclosure.id;
@@ -111,7 +111,7 @@ pub async fn sweep(
     }
     // Read every claim again, not only those after ours: a rival's earlier claim may have
     // been committed between our first read and our own claim.
-    let claims = first_claims(&ledger.governance_since(0).await?);
+    let claims = first_claims(&ledger.governance_by_action(&[CLAIM_ACTION]).await?);
     let mut alerted = Vec::new();
     for (entry, round, age) in due {
         let id = entry.disclosure.id;

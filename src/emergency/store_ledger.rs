@@ -53,6 +53,16 @@ impl Ledger for Store {
         Box::pin(async move { Ok(Some(Store::archive_coverage(self).await.map_err(unavailable)?)) })
     }
 
+    fn governance_by_action<'a>(
+        &'a self,
+        actions: &'a [&'a str],
+    ) -> LedgerFuture<'a, Vec<LedgerRecord>> {
+        Box::pin(async move {
+            let rows = Store::governance_by_action(self, actions).await.map_err(unavailable)?;
+            Ok(rows.into_iter().filter_map(|r| r.record.ok()).map(from_record).collect())
+        })
+    }
+
     fn governance_since(&self, after_seq: u64) -> LedgerFuture<'_, Vec<LedgerRecord>> {
         Box::pin(async move {
             let mut out = Vec::new();

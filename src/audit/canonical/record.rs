@@ -80,11 +80,6 @@ impl<'a> Obj<'a> {
         });
     }
 
-    /// A member whose value is already canonical JSON.
-    pub(crate) fn raw(&mut self, name: &str, v: &[u8]) {
-        self.key(name).extend_from_slice(v);
-    }
-
     pub(crate) fn int(&mut self, name: &str, v: u64) {
         let out = self.key(name);
         out.extend_from_slice(v.to_string().as_bytes());

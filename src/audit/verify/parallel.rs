@@ -67,7 +67,6 @@ pub(super) async fn start(
 
 /// One worker: take chunks until none is left, or none is needed.
 fn work(conn: &rusqlite::Connection, shared: &Shared, tx: &mpsc::Sender<(u64, Chunk)>) {
-    let mut buf = Vec::with_capacity(2048);
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
         if i >= shared.chunks || i > shared.stop.load(Ordering::Relaxed) || tx.is_closed() {
@@ -75,7 +74,7 @@ fn work(conn: &rusqlite::Connection, shared: &Shared, tx: &mpsc::Sender<(u64, Ch
         }
         let from = shared.from + i * shared.size;
         let to = from.saturating_add(shared.size - 1).min(shared.to);
-        let mut walk = ChunkWalk::new(None, &shared.by_seq, &mut buf, true);
+        let mut walk = ChunkWalk::new(None, &shared.by_seq, true);
         let read = sqlite::scan_range(conn, from, to, |row| {
             walk.row(sqlite::row_columns_ref(row), || sqlite::read_columns(row).map_err(read_err))
         });

@@ -88,6 +88,14 @@ async fn fails_at(store: &Store, seq: u64, id: Option<&str>, check: Check) -> Fa
 
 const N: u64 = 40;
 
+/// Seq 2 made undecodable (undone by the reverse `replace`).
+const BREAK_2: &str =
+    r#"UPDATE records SET body = replace(body, '"disclosed":[', '"disclosed":x[') WHERE seq = 2"#;
+
+/// A field of seq 31 changed in its bytes.
+const PURPOSE_31: &str =
+    r#"UPDATE records SET body = replace(body, '"purpose":null', '"purpose":"p"') WHERE seq = 31"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_walk_names_the_same_first_bad_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,21 +106,64 @@ async fn every_walk_names_the_same_first_bad_record() {
 
     // Damage that is undone before the next case.
     let cases: Vec<(u64, &str, Check)> = vec![
-        (17, "UPDATE records SET purpose = 'marketing' WHERE seq = 17", Check::Hash),
-        (8, "UPDATE records SET disclosed = 'not json' WHERE seq = 8", Check::Decode),
-        (9, "UPDATE records SET outcome = 'maybe' WHERE seq = 9", Check::Decode),
-        (10, "UPDATE records SET time = '2000-01-01T00:00:00.000000Z' WHERE seq = 10", Check::Time),
-        (11, "UPDATE records SET time = '2999-01-01T00:00:00Z' WHERE seq = 11", Check::Time),
+        (
+            17,
+            r#"UPDATE records SET body = replace(body, '"purpose":null', '"purpose":"marketing"') WHERE seq = 17"#,
+            Check::Hash,
+        ),
+        (8, "UPDATE records SET body = 'not json' WHERE seq = 8", Check::Decode),
+        (
+            9,
+            r#"UPDATE records SET body = replace(body, '"outcome":"forwarded"', '"outcome":"maybe"') WHERE seq = 9"#,
+            Check::Decode,
+        ),
+        (9, "UPDATE records SET outcome = 'refused' WHERE seq = 9", Check::Column),
+        (15, "UPDATE records SET flow = 'other' WHERE seq = 15", Check::Column),
+        (16, "UPDATE records SET emergency = 1 WHERE seq = 16", Check::Column),
+        (
+            18,
+            "UPDATE records SET time = '2026-01-01T00:00:00.000000Z' WHERE seq = 18",
+            Check::Column,
+        ),
+        (
+            10,
+            r#"UPDATE records SET body = replace(body, '"time":"' || time || '"', '"time":"2000-01-01T00:00:00.000000Z"'),
+               time = '2000-01-01T00:00:00.000000Z' WHERE seq = 10"#,
+            Check::Time,
+        ),
+        (
+            11,
+            r#"UPDATE records SET body = replace(body, '"time":"' || time || '"', '"time":"2999-01-01T00:00:00Z"'),
+               time = '2999-01-01T00:00:00Z' WHERE seq = 11"#,
+            Check::Time,
+        ),
         (
             12,
-            "UPDATE records SET id = '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f' WHERE seq = 12",
+            "UPDATE records SET body = replace(body, id, '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f'), \
+             id = '6f1d2c3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f' WHERE seq = 12",
             Check::Id,
         ),
-        (13, "UPDATE records SET prev_hash = 'x' WHERE seq = 13", Check::PrevHash),
+        (
+            13,
+            r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"x') WHERE seq = 13"#,
+            Check::PrevHash,
+        ),
         (14, "UPDATE records SET hash = 'x' WHERE seq = 14", Check::Hash),
-        (1, "UPDATE records SET prev_hash = 'y' WHERE seq = 1", Check::PrevHash),
-        (21, "UPDATE records SET schema_sha256 = '{\"a\":1}' WHERE seq = 21", Check::Decode),
-        (22, "UPDATE records SET governance = '{\"a\":1.5}' WHERE seq = 22", Check::Hash),
+        (
+            1,
+            r#"UPDATE records SET body = replace(body, '"prev_hash":"', '"prev_hash":"y') WHERE seq = 1"#,
+            Check::PrevHash,
+        ),
+        (
+            21,
+            r#"UPDATE records SET body = replace(body, '"schema_sha256":{', '"schema_sha256":{"a":1,') WHERE seq = 21"#,
+            Check::Decode,
+        ),
+        (
+            22,
+            r#"UPDATE records SET body = replace(body, '"governance":null', '"governance":{"a":1.5}') WHERE seq = 22"#,
+            Check::Hash,
+        ),
         (N, "UPDATE records SET hash = 'x' WHERE seq = 40", Check::Hash),
     ];
     for (seq, damage, check) in cases {
@@ -123,13 +174,12 @@ async fn every_walk_names_the_same_first_bad_record() {
         sql(&path, damage);
         let f = fails_at(&store, seq, Some(&id_of(&path, seq)), check).await;
         if check == Check::Decode {
+            assert!(f.detail.starts_with("column `body` does not decode"), "{}", f.detail);
+        }
+        if check == Check::Column {
             // `UPDATE records SET <column> = ...`: the failure names the column.
             let column = damage.split_whitespace().nth(3).unwrap();
-            assert!(
-                f.detail.starts_with(&format!("column `{column}` does not decode")),
-                "{}",
-                f.detail
-            );
+            assert!(f.detail.starts_with(&format!("column `{column}`")), "{}", f.detail);
         }
         sql(&path, &format!(
             "ATTACH '{}' AS clean; DELETE FROM records; INSERT INTO records SELECT * FROM clean.records; DETACH clean;",
@@ -153,13 +203,19 @@ async fn gaps_on_chunk_boundaries_and_the_lowest_failure_wins() {
     let (store, path) = filled(dir.path(), N).await;
     // Two damaged records: the lower one is named, whichever chunk finishes first.
     let id = id_of(&path, 31);
-    sql(&path, "UPDATE records SET disclosed = 'x' WHERE seq = 2; UPDATE records SET purpose = 'p' WHERE seq = 31");
+    sql(&path, &format!("{BREAK_2}; {PURPOSE_31}"));
     let r = all_walks(&store).await.unwrap();
     assert_eq!(r.failure.as_ref().unwrap().seq, 2);
-    sql(&path, "UPDATE records SET disclosed = '[\"/child/name\",\"/child/dob\"]' WHERE seq = 2");
+    sql(
+        &path,
+        r#"UPDATE records SET body = replace(body, '"disclosed":x[', '"disclosed":[') WHERE seq = 2"#,
+    );
     fails_at(&store, 31, Some(&id), Check::Hash).await;
     // Two records swapped across a chunk boundary of 3 (seq 6 and 7).
-    sql(&path, "UPDATE records SET purpose = NULL WHERE seq = 31");
+    sql(
+        &path,
+        r#"UPDATE records SET body = replace(body, '"purpose":"p"', '"purpose":null') WHERE seq = 31"#,
+    );
     let id7 = id_of(&path, 7);
     sql(&path, "UPDATE records SET seq = -1 WHERE seq = 6; UPDATE records SET seq = 6 WHERE seq = 7; UPDATE records SET seq = 7 WHERE seq = -1;");
     fails_at(&store, 6, Some(&id7), Check::PrevHash).await;
@@ -168,9 +224,9 @@ async fn gaps_on_chunk_boundaries_and_the_lowest_failure_wins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_columns_are_errors_as_before() {
     for damage in [
-        "UPDATE records SET upstream_status = 'x' WHERE seq = 5",
-        "UPDATE records SET reason = CAST(X'FF' AS TEXT) WHERE seq = 5",
-        "UPDATE records SET disclosed = X'5B5D' WHERE seq = 5",
+        "UPDATE records SET emergency = 'x' WHERE seq = 5",
+        "UPDATE records SET body = CAST(X'FF' AS TEXT) WHERE seq = 5",
+        "UPDATE records SET hash = X'FF' WHERE seq = 5",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let (store, path) = filled(dir.path(), 12).await;
@@ -180,7 +236,7 @@ async fn unreadable_columns_are_errors_as_before() {
         // A bad record before the unreadable row: the sequential walk reads 2,000 rows
         // per query and the query fails as a whole; the parallel walk reads row by row
         // and names the bad record (the one deliberate difference).
-        sql(&path, "UPDATE records SET purpose = 'p' WHERE seq = 3");
+        sql(&path, &PURPOSE_31.replace("seq = 31", "seq = 3"));
         let slow = verify_with(&store, None, &|_, _| {}, Walk::Sequential { fast: false }).await;
         assert!(slow.is_err());
         for walk in

@@ -236,7 +236,11 @@ async fn the_report_counts_transfers_by_recipient_name_with_chain_status_and_tim
     assert!(csv.contains("recipient,Liverpool University Hospitals,1\n"), "{csv}");
     assert!(stdout(&run("html")).contains("Generated "));
     // A broken chain shows in the report.
-    raw_sql(&url, "UPDATE records SET purpose = 'marketing' WHERE seq = 2").await;
+    raw_sql(
+        &url,
+        r#"UPDATE records SET body = replace(body, '"purpose":"safeguarding"', '"purpose":"marketing"') WHERE seq = 2"#,
+    )
+    .await;
     let r = json(&run("json"));
     assert_eq!(
         (r["chain"]["ok"].as_bool(), r["chain"]["first_bad_seq"].as_u64()),

@@ -85,7 +85,11 @@ async fn verify_exit_codes_and_python_agree() {
 
     // Tamper the store: Rust names the same kind of failure, exit 1.
     let id = store.rows_after(4, 1).await.unwrap()[0].id.clone();
-    raw_sql(&url, "UPDATE records SET requester = 'someone-else' WHERE seq = 5").await;
+    raw_sql(
+        &url,
+        r#"UPDATE records SET body = replace(body, '"requester":"staff-', '"requester":"someone-else-') WHERE seq = 5"#,
+    )
+    .await;
     let bad = isagate(&["audit", "verify", "--store", &url]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(

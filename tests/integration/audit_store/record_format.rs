@@ -12,6 +12,7 @@ use isagate::codes::StripReason;
 use isagate::minimise::Stripped;
 
 use super::common::*;
+use super::legacy_store::{chain, postgres_store, sqlite_store};
 use crate::support::{isagate_bin, repo, scratch};
 
 const SUBJECT: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
@@ -28,13 +29,14 @@ fn older(n: u64, stripped: &[(&str, StripReason)]) -> RecordDraft {
     d
 }
 
-/// Three records in the older form, two of them naming what the caller chose.
-async fn append_older(url: &str) {
-    let store = open(url).await;
+/// Three records in the older form, two of them naming what the caller chose, chained.
+fn older_records() -> Vec<isagate::audit::Record> {
     let undeclared = [("/child/Jordan Whitfield NHS 9434765919", StripReason::Undeclared)];
-    store.append(older(1, &undeclared)).await.unwrap();
-    store.append(older(2, &[("?Jordan_Whitfield", StripReason::QueryNotAllowed)])).await.unwrap();
-    store.append(older(3, &[("/child/religion", StripReason::SpecialCategory)])).await.unwrap();
+    chain(vec![
+        older(1, &undeclared),
+        older(2, &[("?Jordan_Whitfield", StripReason::QueryNotAllowed)]),
+        older(3, &[("/child/religion", StripReason::SpecialCategory)]),
+    ])
 }
 
 /// After two format 2 records: the chain verifies, counts the older records, and
@@ -57,9 +59,8 @@ async fn a_chain_of_both_forms_upgraded_in_place_postgres() {
         return;
     };
     let url = fresh_pg(&admin).await;
-    append_older(&url).await;
     // The table as the previous release made it.
-    raw_sql(&url, "ALTER TABLE records DROP COLUMN format").await;
+    postgres_store(&url, &older_records()).await;
     let store = open(&url).await;
     store.append(disclosure(4, &[SUBJECT])).await.unwrap();
     store.append(disclosure(5, &[])).await.unwrap();
@@ -70,15 +71,9 @@ async fn a_chain_of_both_forms_upgraded_in_place_postgres() {
 async fn a_chain_of_both_forms_verifies_exports_and_answers_subject_access() {
     let dir = scratch();
     let url = sqlite_url(dir.path());
-    append_older(&url).await;
-    // Make it a store of schema version 3, as the previous release left it.
-    {
-        let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        conn.execute_batch("ALTER TABLE records DROP COLUMN format; PRAGMA user_version = 3;")
-            .unwrap();
-    }
-    // Read-only, the older store is read as it is (nothing written, not even the column).
+    // A store of schema version 3, as the release before format 2 left it.
+    sqlite_store(&dir.path().join("audit.db"), 3, &older_records());
+    // Read-only, the older store is read as it is (nothing written).
     {
         let ro = open(&format!("{url}?mode=ro")).await;
         let report = verify(&ro).await;

@@ -8,6 +8,7 @@ use isagate::audit::record::{Outcome, RecordKind};
 use isagate::audit::{RecordDraft, Store};
 
 use super::common::*;
+use super::legacy_store::sqlite_ddl;
 use crate::support::scratch;
 
 fn governance(n: u64) -> RecordDraft {
@@ -62,27 +63,6 @@ async fn governance_records_alone_postgres() {
     governance_only(open(&fresh_pg(&admin).await).await).await;
 }
 
-/// The first schema (version 1), as stores made before 2026-12 have it.
-const SCHEMA_V1: &str = "
-CREATE TABLE records (
-  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time TEXT NOT NULL, kind TEXT NOT NULL,
-  in_reply_to TEXT, direction TEXT, from_agency TEXT, to_agency TEXT, caller_cert_sha256 TEXT,
-  requester TEXT, method TEXT, path_template TEXT,
-  agreement_id TEXT, agreement_version INTEGER, agreement_sha256 TEXT,
-  schema_sha256 TEXT NOT NULL, flow TEXT, purpose TEXT, lawful_basis TEXT, reason TEXT,
-  emergency TEXT, disclosed TEXT NOT NULL, stripped TEXT NOT NULL, transformed TEXT NOT NULL,
-  payload_sha256 TEXT, received_sha256 TEXT, subjects TEXT NOT NULL, outcome TEXT NOT NULL,
-  upstream_status INTEGER, refusal TEXT NOT NULL, review TEXT, governance TEXT, actor TEXT,
-  prev_hash TEXT NOT NULL UNIQUE, hash TEXT NOT NULL
-);
-CREATE TABLE record_subjects (subject_hash TEXT NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (subject_hash, seq)) WITHOUT ROWID;
-CREATE INDEX records_time ON records (time);
-CREATE TABLE audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
-PRAGMA journal_mode = WAL;
-PRAGMA user_version = 1;
-";
-
 fn indexes(conn: &rusqlite::Connection) -> Vec<(String, String)> {
     conn.prepare("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'")
         .unwrap()
@@ -92,28 +72,21 @@ fn indexes(conn: &rusqlite::Connection) -> Vec<(String, String)> {
         .collect()
 }
 
-fn prev_hash_is_unique(conn: &rusqlite::Connection) -> bool {
-    let mut list = conn.prepare("PRAGMA index_list(records)").unwrap();
-    let unique: Vec<String> = list
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .filter(|(_, unique)| *unique == 1)
-        .map(|(name, _)| name)
-        .collect();
-    unique.iter().any(|name| {
-        let mut info = conn.prepare(&format!("PRAGMA index_info('{name}')")).unwrap();
-        let cols: Vec<String> =
-            info.query_map([], |r| r.get(2)).unwrap().map(Result::unwrap).collect();
-        cols == ["prev_hash"]
-    })
+fn has_prev_hash_column(conn: &rusqlite::Connection) -> bool {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('records') WHERE name = 'prev_hash'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .unwrap()
+        > 0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_1_sqlite_store_is_upgraded_in_place() {
     let dir = scratch();
     let path = dir.path().join("audit.db");
-    rusqlite::Connection::open(&path).unwrap().execute_batch(SCHEMA_V1).unwrap();
+    rusqlite::Connection::open(&path).unwrap().execute_batch(&sqlite_ddl(1)).unwrap();
     let store = open(&sqlite_url(dir.path())).await;
     fill(&store, 5).await;
     store.append(governance(1)).await.unwrap();
@@ -121,19 +94,15 @@ async fn a_version_1_sqlite_store_is_upgraded_in_place() {
     assert_eq!(store.governance_after(0, 10).await.unwrap().len(), 1);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     let names: Vec<String> = indexes(&conn).into_iter().map(|(n, _)| n).collect();
-    for wanted in ["records_governance", "records_in_reply_to", "records_emergency"] {
+    for wanted in
+        ["records_governance", "records_in_reply_to", "records_emergency", "records_anchor"]
+    {
         assert!(names.iter().any(|n| n == wanted), "{wanted} missing from {names:?}");
     }
-    assert!(prev_hash_is_unique(&conn), "an upgraded store keeps its UNIQUE(prev_hash)");
-
-    // A new store is made without it.
-    let fresh = scratch();
-    let store = open(&sqlite_url(fresh.path())).await;
-    fill(&store, 2).await;
-    let conn = rusqlite::Connection::open(fresh.path().join("audit.db")).unwrap();
-    assert!(!prev_hash_is_unique(&conn));
+    // `prev_hash` is in the record's bytes; `seq`, the primary key, keeps a fork out.
+    assert!(!has_prev_hash_column(&conn), "the upgraded table is the new one");
 }
 
 /// SQLite's own auto-checkpoint is off on the writer's connection: the writer must copy

@@ -1,5 +1,5 @@
-//! Tampering, on both stores: one changed field (in the column `report` reads), a
-//! deleted record, two swapped records, a truncated tail and a consistent rewrite of the
+//! Tampering, on both stores: one changed field (in the bytes `report` reads), a
+//! changed query column, a deleted record, two swapped records, a truncated tail and a consistent rewrite of the
 //! whole chain. `verify` names the first bad record; the last two need checkpoints.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,13 @@ use super::common::*;
 use crate::support::scratch;
 
 const N: u64 = 50;
+
+/// Change record `seq`'s `purpose` in its stored bytes.
+fn purpose(seq: u64, from: &str, to: &str) -> String {
+    format!(
+        r#"UPDATE records SET body = replace(body, '"purpose":"{from}"', '"purpose":"{to}"') WHERE seq = {seq}"#
+    )
+}
 
 struct Fixture {
     url: String,
@@ -71,21 +78,35 @@ async fn all_cases(make: impl AsyncFn(&Path) -> String) {
         (N, Some(5), Some(50))
     );
 
-    // One field, in the column the report reads.
+    // One field, in the bytes the report reads.
     let id = f.id_of(17).await;
-    raw_sql(&f.url, "UPDATE records SET purpose = 'marketing' WHERE seq = 17").await;
+    raw_sql(&f.url, &purpose(17, "safeguarding", "marketing")).await;
     let since = "2000-01-01T00:00:00Z".parse().unwrap();
     let rep = f.store.report(since, "2100-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
     assert_eq!(rep.by_purpose.get("marketing"), Some(&1), "the report reads the tampered column");
     assert_fails(&verify(&f.store).await, 17, Some(&id), Check::Hash);
-    // A JSON column that `subject` reads.
-    raw_sql(&f.url, "UPDATE records SET purpose = 'safeguarding' WHERE seq = 17").await;
+    // A list that `subject` reads.
+    raw_sql(&f.url, &purpose(17, "marketing", "safeguarding")).await;
     assert!(verify(&f.store).await.ok);
     let id = f.id_of(8).await;
-    raw_sql(&f.url, r#"UPDATE records SET disclosed = '["/child/name"]' WHERE seq = 8"#).await;
+    raw_sql(
+        &f.url,
+        r#"UPDATE records SET body = replace(body, '"disclosed":["/child/name",', '"disclosed":[') WHERE seq = 8"#,
+    )
+    .await;
     assert_fails(&verify(&f.store).await, 8, Some(&id), Check::Hash);
-    raw_sql(&f.url, r#"UPDATE records SET disclosed = 'not json' WHERE seq = 8"#).await;
+    raw_sql(&f.url, "UPDATE records SET body = 'not json' WHERE seq = 8").await;
     assert_fails(&verify(&f.store).await, 8, Some(&id), Check::Decode);
+    drop(f);
+
+    // A query column changed beside the bytes: the record says otherwise.
+    let dir = scratch();
+    let f = fixture(dir.path(), make(dir.path()).await).await;
+    let id = f.id_of(12).await;
+    raw_sql(&f.url, "UPDATE records SET flow = 'another-flow' WHERE seq = 12").await;
+    let r = verify(&f.store).await;
+    assert_fails(&r, 12, Some(&id), Check::Column);
+    assert!(r.failure.unwrap().detail.contains("`flow`"));
     drop(f);
 
     // A deleted record: the next one is named.
@@ -129,9 +150,12 @@ async fn all_cases(make: impl AsyncFn(&Path) -> String) {
         r.prev_hash = prev.clone();
         r.hash = r.compute_hash().unwrap();
         prev = r.hash.clone();
+        let body = String::from_utf8(isagate::audit::canonical::record_bytes(&r).unwrap()).unwrap();
         sql.push_str(&format!(
-            "UPDATE records SET reason = 'rewritten {}', prev_hash = '{}', hash = '{}' WHERE seq = {};",
-            r.seq, r.prev_hash, r.hash, r.seq
+            "UPDATE records SET body = '{}', hash = '{}' WHERE seq = {};",
+            body.replace('\'', "''"),
+            r.hash,
+            r.seq
         ));
     }
     raw_sql(&f.url, &sql).await;

@@ -6,6 +6,7 @@ use isagate::audit::Store;
 use isagate::digest::sha256_hex;
 
 use super::common::*;
+use super::legacy_store::{chain, sqlite_store};
 use crate::support::scratch;
 
 async fn kept_once(store: &Store) {
@@ -33,18 +34,14 @@ async fn texts_are_kept_once_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_3_sqlite_store_gains_the_texts_table() {
     let dir = scratch();
-    let store = open(&sqlite_url(dir.path())).await;
-    fill(&store, 3).await;
-    drop(store);
     let path = dir.path().join("audit.db");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE agreement_texts; PRAGMA user_version = 3;").unwrap();
-    }
+    let mut drafts: Vec<_> = (0..3).map(|i| disclosure(i, &[])).collect();
+    drafts.iter_mut().for_each(|d| d.format = None);
+    sqlite_store(&path, 3, &chain(drafts));
     let store = open(&sqlite_url(dir.path())).await;
     kept_once(&store).await;
     assert!(verify(&store).await.ok);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
 }
