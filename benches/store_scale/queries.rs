@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use isagate::audit::{Record, Store, StoreError};
+use isagate::audit::{Store, StoreError};
 use isagate::codes::RefusalCode;
 use jiff::{SignedDuration, Timestamp};
 
@@ -97,11 +97,16 @@ pub fn table() -> Vec<Query> {
                 Ok((u64::from(a.last_transfer.is_some()), a.last_transfer.is_some()))
             })
         }),
-        q("refusals by code in a window (records_between)", |s, p| {
-            Box::pin(in_window(s, p, |r, p| r.draft.refusal.iter().any(|c| c.code == p.code)))
+        q("refusals by code in a window (refusal_counts)", |s, p| {
+            Box::pin(async move {
+                let counts = s.refusal_counts(p.since, p.until).await?;
+                Ok((counts.get(p.code.as_str()).copied().unwrap_or(0), true))
+            })
         }),
-        q("one flow's records in a window (records_between)", |s, p| {
-            Box::pin(in_window(s, p, |r, p| r.draft.flow.as_deref() == Some(p.flow.as_str())))
+        q("one flow's records in a window (records_of_flow)", |s, p| {
+            Box::pin(async move {
+                Ok((n(s.records_of_flow(&p.flow, p.since, p.until).await?.len()), true))
+            })
         }),
         q("emergency limit count, last 24 h (count_emergencies_since)", |s, p| {
             Box::pin(async move {
@@ -111,36 +116,12 @@ pub fn table() -> Vec<Query> {
                 ))
             })
         }),
-        q("governance records by action (governance_after)", |s, p| {
-            Box::pin(governance_by_action(s, p))
+        q("governance records by action (governance_by_action)", |s, p| {
+            Box::pin(
+                async move { Ok((n(s.governance_by_action(&[&p.action]).await?.len()), true)) },
+            )
         }),
     ]
-}
-
-/// The records of the pick's window that `keep`.
-async fn in_window(
-    s: Store,
-    p: Pick,
-    keep: fn(&Record, &Pick) -> bool,
-) -> Result<Found, StoreError> {
-    let rows = s.records_between(p.since, p.until).await?;
-    Ok((n(rows.iter().filter(|r| keep(r, &p)).count()), true))
-}
-
-/// Every governance record, 1,000 at a time, counting those of one action.
-async fn governance_by_action(s: Store, p: Pick) -> Result<Found, StoreError> {
-    let (mut after, mut found) = (0u64, 0u64);
-    for _ in 0..100_000 {
-        let rows = s.governance_after(after, 1_000).await?;
-        let Some(last) = rows.last() else { break };
-        after = u64::try_from(last.seq).unwrap_or(u64::MAX);
-        found += n(rows
-            .iter()
-            .filter_map(|r| r.record.as_ref().ok())
-            .filter(|r| r.draft.governance.as_ref().is_some_and(|g| g["action"] == p.action))
-            .count());
-    }
-    Ok((found, true))
 }
 
 /// Latencies of one query over random inputs.
