@@ -117,9 +117,7 @@ pub fn table() -> Vec<Query> {
             })
         }),
         q("governance records by action (governance_by_action)", |s, p| {
-            Box::pin(
-                async move { Ok((n(s.governance_by_action(&[&p.action]).await?.len()), true)) },
-            )
+            Box::pin(async move { Ok((n(s.governance_by_action(&[p.action]).await?.len()), true)) })
         }),
     ]
 }
