@@ -9,7 +9,7 @@ use crate::agreements::lint::today_notes;
 use crate::agreements::model::{AgencyRef, Flow};
 use crate::agreements::request_form::RequestForm;
 use crate::agreements::LoadedAgreement;
-pub use crate::audit::activity::{Activation, AgreementActivity, LastTransfer};
+pub use crate::audit::activity::AgreementActivity;
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
 use crate::minimise::MinimisationReport;
@@ -52,11 +52,11 @@ pub struct AgreementSummary {
     pub effective_in_days: i64,
     pub expires_in_days: i64,
     pub review_in_days: Option<i64>,
-    /// When the current text went live and who made it so (from the governance records);
-    /// null when no record names it (e.g. loaded at start-up before any reload).
-    pub last_activation: Option<Activation>,
-    /// The last request record under this agreement; null when there was none.
-    pub last_transfer: Option<LastTransfer>,
+    /// `last_activation` (when the current text went live and who made it so; null when no
+    /// governance record names it, e.g. loaded at start-up before any reload) and
+    /// `last_transfer` (the last request record under this agreement; null when none).
+    #[serde(flatten)]
+    pub activity: AgreementActivity,
     /// The optional keys from the ICO's data sharing request form.
     pub request_form: RequestForm,
 }
@@ -331,8 +331,7 @@ pub fn summarise(
         effective_in_days: days(ag.effective_from),
         expires_in_days: days(ag.expires),
         review_in_days: ag.review_by.map(days),
-        last_activation: None,
-        last_transfer: None,
+        activity: AgreementActivity::default(),
         request_form: RequestForm::of(ag),
     }
 }
