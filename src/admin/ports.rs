@@ -214,13 +214,22 @@ pub trait AgreementsPort: Send + Sync {
     }
 }
 
-/// `GET /v1/audit/verify`.
+/// What a walk of the record chain found: whether it held, how many live records it
+/// has, and its head (`None` when there is none, or, for the head hash, when not read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChainStatus {
+pub struct ChainSummary {
     pub ok: bool,
     pub length: u64,
     pub head_seq: Option<u64>,
     pub head_hash: Option<String>,
+}
+
+/// `GET /v1/audit/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    /// `ok`, `length`, `head_seq` and `head_hash`.
+    #[serde(flatten)]
+    pub summary: ChainSummary,
     pub first_bad: Option<BadRecord>,
     pub last_checkpoint: Option<Checkpoint>,
 }
