@@ -59,13 +59,11 @@ pub async fn get(state: &AdminState, call: &Call<'_>) -> Result<Reply, AdminErro
 
 /// Fill in the last activation and last transfer (one store query each).
 async fn with_activity(state: &AdminState, a: &mut AgreementSummary) -> Result<(), AdminError> {
-    let activity = state
+    a.activity = state
         .audit
         .activity(a.id.clone(), a.sha256.clone())
         .await
         .map_err(AdminError::store("the records could not be read"))?;
-    a.last_activation = activity.last_activation;
-    a.last_transfer = activity.last_transfer;
     Ok(())
 }
 

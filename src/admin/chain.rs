@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::AdminError;
-use super::ports::ChainStatus;
+use super::ports::{ChainStatus, ChainSummary};
 use super::AdminState;
 use crate::audit::record::{Outcome, RecordDraft, RecordKind};
 use crate::emergency::LedgerRecord;
@@ -61,11 +61,9 @@ pub struct FullVerify {
     #[serde(default, skip_serializing)]
     pub actor: Option<String>,
     pub via: String,
-    pub ok: bool,
-    /// Live records walked.
-    pub length: u64,
-    pub head_seq: Option<u64>,
-    pub head_hash: Option<String>,
+    /// `ok`, `length` (live records walked), `head_seq` and `head_hash`.
+    #[serde(flatten)]
+    pub summary: ChainSummary,
     /// The first bad record's seq, when broken.
     pub first_bad_seq: Option<u64>,
 }
@@ -76,10 +74,7 @@ pub fn verified_draft(actor: &str, via: Via, status: &ChainStatus) -> RecordDraf
         time: String::new(),
         actor: None,
         via: via.as_str().to_owned(),
-        ok: status.ok,
-        length: status.length,
-        head_seq: status.head_seq,
-        head_hash: status.head_hash.clone(),
+        summary: status.summary.clone(),
         first_bad_seq: status.first_bad.as_ref().map(|b| b.seq),
     };
     let mut governance = json!({ "action": CHAIN_VERIFIED });
@@ -173,8 +168,9 @@ pub async fn recent(state: &AdminState) -> Result<(RecentStatus, Option<FullVeri
     let last = last_full(state).await?;
     let known = last
         .as_ref()
-        .filter(|l| l.ok)
-        .and_then(|l| Some(KnownHead { seq: l.head_seq?, hash: l.head_hash.clone()? }));
+        .map(|l| &l.summary)
+        .filter(|s| s.ok)
+        .and_then(|s| Some(KnownHead { seq: s.head_seq?, hash: s.head_hash.clone()? }));
     let status =
         state.audit.verify_recent(known).await.map_err(AdminError::store("chain verification"))?;
     Ok((status, last))

@@ -9,7 +9,7 @@ use crate::agreements::lint::today_notes;
 use crate::agreements::model::{AgencyRef, Flow};
 use crate::agreements::request_form::RequestForm;
 use crate::agreements::LoadedAgreement;
-pub use crate::audit::activity::{Activation, AgreementActivity, LastTransfer};
+pub use crate::audit::activity::AgreementActivity;
 use crate::codes::{Reason, RefusalCode};
 use crate::emergency::LedgerError;
 use crate::minimise::MinimisationReport;
@@ -52,11 +52,11 @@ pub struct AgreementSummary {
     pub effective_in_days: i64,
     pub expires_in_days: i64,
     pub review_in_days: Option<i64>,
-    /// When the current text went live and who made it so (from the governance records);
-    /// null when no record names it (e.g. loaded at start-up before any reload).
-    pub last_activation: Option<Activation>,
-    /// The last request record under this agreement; null when there was none.
-    pub last_transfer: Option<LastTransfer>,
+    /// `last_activation` (when the current text went live and who made it so; null when no
+    /// governance record names it, e.g. loaded at start-up before any reload) and
+    /// `last_transfer` (the last request record under this agreement; null when none).
+    #[serde(flatten)]
+    pub activity: AgreementActivity,
     /// The optional keys from the ICO's data sharing request form.
     pub request_form: RequestForm,
 }
@@ -214,13 +214,22 @@ pub trait AgreementsPort: Send + Sync {
     }
 }
 
-/// `GET /v1/audit/verify`.
+/// What a walk of the record chain found: whether it held, how many live records it
+/// has, and its head (`None` when there is none, or, for the head hash, when not read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChainStatus {
+pub struct ChainSummary {
     pub ok: bool,
     pub length: u64,
     pub head_seq: Option<u64>,
     pub head_hash: Option<String>,
+}
+
+/// `GET /v1/audit/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    /// `ok`, `length`, `head_seq` and `head_hash`.
+    #[serde(flatten)]
+    pub summary: ChainSummary,
     pub first_bad: Option<BadRecord>,
     pub last_checkpoint: Option<Checkpoint>,
 }
@@ -331,8 +340,7 @@ pub fn summarise(
         effective_in_days: days(ag.effective_from),
         expires_in_days: days(ag.expires),
         review_in_days: ag.review_by.map(days),
-        last_activation: None,
-        last_transfer: None,
+        activity: AgreementActivity::default(),
         request_form: RequestForm::of(ag),
     }
 }

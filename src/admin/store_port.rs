@@ -6,7 +6,9 @@
 
 use futures::future::BoxFuture;
 
-use super::ports::{AgreementActivity, AuditPort, BadRecord, ChainStatus, Checkpoint};
+use super::ports::{
+    AgreementActivity, AuditPort, BadRecord, ChainStatus, ChainSummary, Checkpoint,
+};
 use crate::audit::Store;
 use crate::emergency::LedgerError;
 
@@ -17,10 +19,12 @@ fn unavailable(e: impl std::fmt::Display) -> LedgerError {
 /// A full verify's report as the admin API shows it.
 pub fn chain_status(r: crate::audit::VerifyReport) -> ChainStatus {
     ChainStatus {
-        ok: r.ok,
-        length: r.length,
-        head_seq: (r.length > 0).then_some(r.head_seq),
-        head_hash: (r.length > 0).then_some(r.head_hash),
+        summary: ChainSummary {
+            ok: r.ok,
+            length: r.length,
+            head_seq: (r.length > 0).then_some(r.head_seq),
+            head_hash: (r.length > 0).then_some(r.head_hash),
+        },
         first_bad: r.failure.map(|f| BadRecord {
             seq: f.seq,
             id: f.id.unwrap_or_default(),

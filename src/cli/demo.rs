@@ -16,7 +16,7 @@ use http::Method;
 
 use super::{Exit, GlobalArgs};
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Agency, Config};
 use crate::mock_agency::{MockAgency, MockAgencyHandle, MockAgencyOptions};
 use crate::runtime::{launch, PolicySource};
 use crate::shutdown::Shutdown;
@@ -55,7 +55,8 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
         "the sample agreements are not here: run the demo from the repository root, or pass `--agreements DIR --schemas DIR`"
     );
     let dir = prepare_dir(&args.dir)?;
-    let ids: Vec<String> = samples::AGENCIES.iter().map(|(id, _, _)| (*id).to_owned()).collect();
+    let agencies = samples::agencies()?;
+    let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
     let certs = dev_certs::generate(&dir.join("certs"), &ids, &DevCertOptions::default())?;
     println!("== isagate demo: work folder {}", dir.display());
     println!(
@@ -68,9 +69,9 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
         let _telemetry =
             crate::telemetry::init_logging(crate::telemetry::LogFormat::Text, "warn", None)?;
         let mut mocks = Vec::new();
-        for (id, _, _) in samples::AGENCIES {
+        for agency in &agencies {
             let mock = MockAgency::start(MockAgencyOptions {
-                name: (*id).to_owned(),
+                name: agency.id.clone(),
                 bind: "127.0.0.1:0".parse()?,
                 server_cert_pem: certs.mock_upstream.cert.clone(),
                 server_key_pem: certs.mock_upstream.key.clone(),
@@ -79,7 +80,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Exit> {
                 routes: Vec::new(),
             })
             .await?;
-            mocks.push((*id, mock));
+            mocks.push((agency, mock));
         }
         let config_path = dir.join("isagate.toml");
         std::fs::write(&config_path, config_text(&args, &mocks))
@@ -144,7 +145,7 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     absolute(dir)
 }
 
-fn config_text(args: &DemoArgs, mocks: &[(&str, MockAgencyHandle)]) -> String {
+fn config_text(args: &DemoArgs, mocks: &[(&Agency, MockAgencyHandle)]) -> String {
     let mut s = format!(
         r#"# Written by `isagate demo`: development certificates, SQLite, loopback only.
 [listen]
@@ -186,14 +187,13 @@ ca = "certs/ca.crt"
         admin = args.admin_port,
         ops = args.ops_port,
     );
-    for (id, name, jurisdiction) in samples::AGENCIES {
-        let upstream =
-            mocks.iter().find(|(m, _)| m == id).map(|(_, h)| h.base_url()).unwrap_or_default();
+    for (Agency { id, name, jurisdiction, public_authority, .. }, mock) in mocks {
+        let upstream = mock.base_url();
         let _ = write!(
             s,
             "\n[[agencies]]\nid = \"{id}\"\nname = \"{name}\"\njurisdiction = \"{jurisdiction}\"\nupstream = \"{upstream}\"\nupstream_ca = \"certs/ca.crt\"\n"
         );
-        if samples::NOT_PUBLIC_AUTHORITIES.contains(id) {
+        if !public_authority {
             s.push_str("public_authority = false\n");
         }
     }

@@ -89,13 +89,13 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             (layout::row("Overrides restrictions", html! { (a.restrictions_override.as_deref().unwrap_or("no")) }))
             (layout::row("DPIA", html! { (a.dpia.as_deref().unwrap_or("not given")) }))
             (layout::row("Last made live", html! {
-                @match &a.last_activation {
+                @match &a.activity.last_activation {
                     Some(act) => { (act.time) " by " (act.actor.as_deref().unwrap_or("the gateway")) " (record " (act.record_id) ")" },
                     None => "no record names it (loaded at start-up)",
                 }
             }))
             (layout::row("Last transfer", html! {
-                @match &a.last_transfer {
+                @match &a.activity.last_transfer {
                     Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome) },
                     None => "none recorded",
                 }

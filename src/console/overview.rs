@@ -17,9 +17,9 @@ use crate::admin::reviews::Queue;
 /// "Run a full verify now": the whole chain, recorded; then the overview.
 pub async fn full_verify(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
     let notice = match chain::full_verify(ctx.state, ctx.actor, Via::Console).await {
-        Ok(s) if s.ok => layout::done(&format!(
+        Ok(s) if s.summary.ok => layout::done(&format!(
             "Full verify done: all {} records check out (recorded as chain-verified).",
-            s.length
+            s.summary.length
         )),
         Ok(s) => layout::problem(&ConsoleError::Form(format!(
             "the full verify found the chain broken at record {}; tell the operators (`isagate audit verify` names the check)",
@@ -39,9 +39,9 @@ pub async fn chain_facts(ctx: &Ctx<'_>) -> Markup {
             html! {
             dl.facts {
                 (layout::row("Checked as this page loaded", recent_text(&recent)))
-                (layout::row("Length", html! { (c.length) " records" }))
+                (layout::row("Length", html! { (c.summary.length) " records" }))
                 (layout::row("Head", html! {
-                    @match (&c.head_seq, &c.head_hash) {
+                    @match (&c.summary.head_seq, &c.summary.head_hash) {
                         (Some(s), Some(h)) => { "record " (s) " " code { (h) } }
                         (Some(s), None) => { "record " (s) }
                         _ => "empty chain",
@@ -76,9 +76,9 @@ fn recent_text(r: &RecentStatus) -> Markup {
         StartedAt::FirstRecord => "the first record".to_owned(),
     };
     html! {
-        @if r.chain.ok && r.stopped_early {
+        @if r.chain.summary.ok && r.stopped_early {
             "partly: the first " (r.checked) " records since " (since) " check out; the page stops there, so run a full verify for the rest"
-        } @else if r.chain.ok {
+        } @else if r.chain.summary.ok {
             "yes: every record since " (since) " checks out (" (r.checked) " checked)"
         } @else {
             span.warn { "NO: the chain is broken" }
@@ -92,7 +92,7 @@ fn last_text(last: Option<&FullVerify>) -> Markup {
         @match last {
             Some(v) => {
                 (v.time) " by " (v.actor.as_deref().unwrap_or("?")) " (" (v.via) "): "
-                @if v.ok { "ok, " (v.length) " records" } @else {
+                @if v.summary.ok { "ok, " (v.summary.length) " records" } @else {
                     span.warn { "BROKEN at record " (v.first_bad_seq.unwrap_or_default()) }
                 }
             }

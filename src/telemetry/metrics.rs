@@ -44,30 +44,75 @@ pub mod names {
     pub const CONNECTIONS_IDLE_CLOSED: &str = "isagate_connections_idle_closed_total";
     pub const STORE_FREE_DISK: &str = "isagate_store_free_disk_bytes";
 
-    /// All of the above.
-    pub const ALL: &[&str] = &[
-        TRANSFERS,
-        TRANSFER_DURATION,
-        REFUSALS,
-        STORE_COMMIT_DURATION,
-        STORE_COMMIT_BATCH,
-        STORE_FAILURES,
-        UPSTREAM_DURATION,
-        EMERGENCY_ALERTS,
-        WEBHOOK_FAILURES,
-        AGREEMENT_RELOADS,
-        AGREEMENTS_LOADED,
-        AGREEMENTS_EXPIRED,
-        TLS_HANDSHAKES_REFUSED,
-        ADMIN_REFUSALS,
-        STORE_COMMITS,
-        STORE_RECORDS,
-        CHECKPOINT_FAILURES,
-        CONNECTIONS_OPEN,
-        CONNECTIONS_REFUSED,
-        CONNECTIONS_IDLE_CLOSED,
-        STORE_FREE_DISK,
+    /// Every metric above, with its kind and its `# HELP` text (the docs test reads it too).
+    pub const ALL: &[Metric] = &[
+        counter(TRANSFERS, "Transfers finished, by outcome and HTTP status."),
+        histogram(TRANSFER_DURATION, "Time from request head to response, by outcome."),
+        counter(REFUSALS, "Refusals, by refusal code."),
+        histogram(STORE_COMMIT_DURATION, "Durable commit latency of one batch."),
+        histogram(STORE_COMMIT_BATCH, "Records per committed batch."),
+        counter(STORE_FAILURES, "Batches the audit store failed to commit."),
+        histogram(UPSTREAM_DURATION, "Upstream round trip, by recipient agency."),
+        counter(EMERGENCY_ALERTS, "Emergency alerts raised, by category and kind."),
+        counter(WEBHOOK_FAILURES, "Alert or checkpoint webhook deliveries that failed."),
+        counter(AGREEMENT_RELOADS, "Agreement reloads, by result."),
+        gauge(AGREEMENTS_LOADED, "Agreements in the active set."),
+        gauge(
+            AGREEMENTS_EXPIRED,
+            "Agreements still active past their expiry at the last load: loaded, not in force.",
+        ),
+        counter(TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener."),
+        counter(ADMIN_REFUSALS, "Admin API requests refused, by problem code."),
+        counter(STORE_COMMITS, "Batches the audit store committed durably."),
+        counter(STORE_RECORDS, "Records the audit store committed durably."),
+        counter(CHECKPOINT_FAILURES, "Signed checkpoints not written or not queued."),
+        gauge(CONNECTIONS_OPEN, "Open connections, by listener."),
+        counter(
+            CONNECTIONS_REFUSED,
+            "Connections refused by a connection cap, by listener and cap.",
+        ),
+        counter(CONNECTIONS_IDLE_CLOSED, "Connections closed for idleness."),
+        gauge(STORE_FREE_DISK, "Free bytes on the SQLite store's file system."),
     ];
+
+    /// A metric as Prometheus lists it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Metric {
+        pub name: &'static str,
+        pub kind: Kind,
+        /// The `# HELP` text.
+        pub help: &'static str,
+    }
+
+    /// A metric's type, as the `# TYPE` line and the docs' table name it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        Counter,
+        Gauge,
+        Histogram,
+    }
+
+    impl Kind {
+        pub fn as_str(self) -> &'static str {
+            match self {
+                Self::Counter => "counter",
+                Self::Gauge => "gauge",
+                Self::Histogram => "histogram",
+            }
+        }
+    }
+
+    const fn counter(name: &'static str, help: &'static str) -> Metric {
+        Metric { name, kind: Kind::Counter, help }
+    }
+
+    const fn gauge(name: &'static str, help: &'static str) -> Metric {
+        Metric { name, kind: Kind::Gauge, help }
+    }
+
+    const fn histogram(name: &'static str, help: &'static str) -> Metric {
+        Metric { name, kind: Kind::Histogram, help }
+    }
 
     /// The counters among them: registered at zero when the exporter starts, so a
     /// scrape before the first transfer already lists them.
@@ -126,14 +171,9 @@ fn install_once() -> Result<MetricsHandle, String> {
     for name in names::COUNTERS {
         metrics::counter!(*name).increment(0);
     }
-    for name in [
-        names::TRANSFER_DURATION,
-        names::STORE_COMMIT_DURATION,
-        names::STORE_COMMIT_BATCH,
-        names::UPSTREAM_DURATION,
-    ] {
+    for m in names::ALL.iter().filter(|m| m.kind == names::Kind::Histogram) {
         // Registered without a sample: listed (with zero counts) from the first scrape.
-        drop(metrics::histogram!(name));
+        drop(metrics::histogram!(m.name));
     }
     metrics::gauge!(names::AGREEMENTS_LOADED).set(0.0);
     metrics::gauge!(names::AGREEMENTS_EXPIRED).set(0.0);
@@ -158,40 +198,14 @@ fn install_once() -> Result<MetricsHandle, String> {
 
 /// `# HELP` lines for every metric.
 fn describe() {
-    use metrics::{describe_counter, describe_gauge, describe_histogram};
-    describe_counter!(names::TRANSFERS, "Transfers finished, by outcome and HTTP status.");
-    describe_histogram!(
-        names::TRANSFER_DURATION,
-        "Time from request head to response, by outcome."
-    );
-    describe_counter!(names::REFUSALS, "Refusals, by refusal code.");
-    describe_histogram!(names::STORE_COMMIT_DURATION, "Durable commit latency of one batch.");
-    describe_histogram!(names::STORE_COMMIT_BATCH, "Records per committed batch.");
-    describe_counter!(names::STORE_FAILURES, "Batches the audit store failed to commit.");
-    describe_histogram!(names::UPSTREAM_DURATION, "Upstream round trip, by recipient agency.");
-    describe_counter!(names::EMERGENCY_ALERTS, "Emergency alerts raised, by category and kind.");
-    describe_counter!(
-        names::WEBHOOK_FAILURES,
-        "Alert or checkpoint webhook deliveries that failed."
-    );
-    describe_counter!(names::AGREEMENT_RELOADS, "Agreement reloads, by result.");
-    describe_counter!(names::TLS_HANDSHAKES_REFUSED, "TLS handshakes refused on a listener.");
-    describe_gauge!(names::AGREEMENTS_LOADED, "Agreements in the active set.");
-    describe_gauge!(
-        names::AGREEMENTS_EXPIRED,
-        "Agreements still active past their expiry at the last load: loaded, not in force."
-    );
-    describe_counter!(names::ADMIN_REFUSALS, "Admin API requests refused, by problem code.");
-    describe_counter!(names::STORE_COMMITS, "Batches the audit store committed durably.");
-    describe_counter!(names::STORE_RECORDS, "Records the audit store committed durably.");
-    describe_counter!(names::CHECKPOINT_FAILURES, "Signed checkpoints not written or not queued.");
-    describe_gauge!(names::CONNECTIONS_OPEN, "Open connections, by listener.");
-    describe_counter!(
-        names::CONNECTIONS_REFUSED,
-        "Connections refused by a connection cap, by listener and cap."
-    );
-    describe_counter!(names::CONNECTIONS_IDLE_CLOSED, "Connections closed for idleness.");
-    describe_gauge!(names::STORE_FREE_DISK, "Free bytes on the SQLite store's file system.");
+    use names::Kind;
+    for m in names::ALL {
+        match m.kind {
+            Kind::Counter => metrics::describe_counter!(m.name, m.help),
+            Kind::Gauge => metrics::describe_gauge!(m.name, m.help),
+            Kind::Histogram => metrics::describe_histogram!(m.name, m.help),
+        }
+    }
 }
 
 /// The listeners the connection metrics are labelled with.

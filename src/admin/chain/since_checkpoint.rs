@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::{KnownHead, RecentStatus, StartedAt, RECENT_MAX};
-use crate::admin::ports::{BadRecord, ChainStatus, Checkpoint};
+use crate::admin::ports::{BadRecord, ChainStatus, ChainSummary, Checkpoint};
 use crate::audit::checkpoint::read_checkpoints;
 use crate::audit::columns::Row;
 use crate::audit::store::StoreError;
@@ -52,10 +52,12 @@ pub async fn walk_since(
         Err(e) => (None, Some(e)),
     };
     let chain = ChainStatus {
-        ok: problem.is_none(),
-        length: total,
-        head_seq: (total > 0).then_some(hi),
-        head_hash: None,
+        summary: ChainSummary {
+            ok: problem.is_none(),
+            length: total,
+            head_seq: (total > 0).then_some(hi),
+            head_hash: None,
+        },
         first_bad: None,
         last_checkpoint: checkpoint.as_ref().map(|c| Checkpoint {
             seq: c.seq,
@@ -123,13 +125,13 @@ pub async fn walk_since(
     }
     st.stopped_early = cursor.expected <= hi;
     if !st.stopped_early {
-        st.chain.head_hash = cursor.prev;
+        st.chain.summary.head_hash = cursor.prev;
     }
     Ok(st)
 }
 
 fn failed(mut st: RecentStatus, seq: u64, id: String, problem: String) -> RecentStatus {
-    st.chain.ok = false;
+    st.chain.summary.ok = false;
     st.chain.first_bad = Some(BadRecord { seq, id, problem });
     st
 }

@@ -346,40 +346,52 @@ fn no_policy_and_no_agreement_is_not_allowed() {
 
 #[test]
 fn path_templates_match_as_documented() {
-    assert!(path_matches("/v1/referrals", "/v1/referrals"));
-    assert!(!path_matches("/v1/referrals", "/v1/referrals/"));
-    assert!(!path_matches("/v1/referrals", "/v1/referrals/1"));
-    assert!(!path_matches("/v1/referrals", "/v1"));
-    assert!(path_matches("/v1/cases/{case}", "/v1/cases/42"));
-    assert!(!path_matches("/v1/cases/{case}", "/v1/cases/"));
-    assert!(!path_matches("/v1/cases/{case}", "/v1/cases/42/notes"));
-    assert!(path_matches("/v1/cases/{case}/notes", "/v1/cases/42/notes"));
-    assert!(path_matches("/v1/extracts/*", "/v1/extracts/2026"));
-    assert!(path_matches("/v1/extracts/*", "/v1/extracts/2026/q3"));
-    assert!(!path_matches("/v1/extracts/*", "/v1/extracts"));
-    assert!(!path_matches("/v1/extracts/*", "/v1/extracts/"));
-    assert!(!path_matches("/v1/extracts/*", "/v1/extracts/a//b"));
-    assert!(path_matches("/*", "/anything"));
-    assert!(path_matches("/", "/"));
-    assert!(!path_matches("/", "/a"));
-    assert!(!path_matches("/v1/referrals", "v1/referrals"));
-    assert!(!path_matches("/v1/Referrals", "/v1/referrals"));
+    // (template, path, whether it matches)
+    let cases = [
+        ("/v1/referrals", "/v1/referrals", true),
+        ("/v1/referrals", "/v1/referrals/", false),
+        ("/v1/referrals", "/v1/referrals/1", false),
+        ("/v1/referrals", "/v1", false),
+        ("/v1/cases/{case}", "/v1/cases/42", true),
+        ("/v1/cases/{case}", "/v1/cases/", false),
+        ("/v1/cases/{case}", "/v1/cases/42/notes", false),
+        ("/v1/cases/{case}/notes", "/v1/cases/42/notes", true),
+        ("/v1/extracts/*", "/v1/extracts/2026", true),
+        ("/v1/extracts/*", "/v1/extracts/2026/q3", true),
+        ("/v1/extracts/*", "/v1/extracts", false),
+        ("/v1/extracts/*", "/v1/extracts/", false),
+        ("/v1/extracts/*", "/v1/extracts/a//b", false),
+        ("/*", "/anything", true),
+        ("/", "/", true),
+        ("/", "/a", false),
+        ("/v1/referrals", "v1/referrals", false),
+        ("/v1/Referrals", "/v1/referrals", false),
+    ];
+    for (a, b, expected) in cases {
+        assert_eq!(path_matches(a, b), expected, "path_matches({a:?}, {b:?})");
+    }
 }
 
 #[test]
 fn template_overlap_is_exact() {
-    assert!(templates_overlap("/v1/a", "/v1/a"));
-    assert!(!templates_overlap("/v1/a", "/v1/b"));
-    assert!(templates_overlap("/v1/{x}", "/v1/a"));
-    assert!(!templates_overlap("/v1/{x}", "/v1/a/b"));
-    assert!(templates_overlap("/v1/*", "/v1/a/b"));
-    assert!(!templates_overlap("/v1/*", "/v1"));
-    assert!(templates_overlap("/v1/a/*", "/v1/*"));
-    assert!(!templates_overlap("/v1/a/*", "/v2/*"));
-    assert!(templates_overlap("/v1/{x}/c", "/v1/b/{y}"));
-    assert!(!templates_overlap("/v1/{x}/c", "/v1/b/d"));
-    assert!(templates_overlap("/", "/"));
-    assert!(!templates_overlap("/", "/*"));
+    // (template, template, whether some path matches both)
+    let cases = [
+        ("/v1/a", "/v1/a", true),
+        ("/v1/a", "/v1/b", false),
+        ("/v1/{x}", "/v1/a", true),
+        ("/v1/{x}", "/v1/a/b", false),
+        ("/v1/*", "/v1/a/b", true),
+        ("/v1/*", "/v1", false),
+        ("/v1/a/*", "/v1/*", true),
+        ("/v1/a/*", "/v2/*", false),
+        ("/v1/{x}/c", "/v1/b/{y}", true),
+        ("/v1/{x}/c", "/v1/b/d", false),
+        ("/", "/", true),
+        ("/", "/*", false),
+    ];
+    for (a, b, expected) in cases {
+        assert_eq!(templates_overlap(a, b), expected, "templates_overlap({a:?}, {b:?})");
+    }
 }
 
 #[test]

@@ -98,9 +98,7 @@ async fn offline(global: &GlobalArgs, store: Option<&str>) -> anyhow::Result<Val
             })
             .collect();
         if let Some(store) = &store {
-            let activity = store.agreement_activity(&s.id, &s.sha256).await?;
-            s.last_activation = activity.last_activation;
-            s.last_transfer = activity.last_transfer;
+            s.activity = store.agreement_activity(&s.id, &s.sha256).await?;
         }
         list.push(s);
     }
@@ -164,12 +162,12 @@ pub fn render(list: &[AgreementSummary]) -> String {
         if let Some(c) = form.controllers {
             let _ = writeln!(out, "  controllers:    {}", c.as_str());
         }
-        let activated = a.last_activation.as_ref().map_or_else(
+        let activated = a.activity.last_activation.as_ref().map_or_else(
             || "no record names this version".to_owned(),
             |v| format!("{} by {} ({})", v.time, v.actor.as_deref().unwrap_or("unknown"), v.action),
         );
         let _ = writeln!(out, "  activated:      {activated}");
-        let transfer = a.last_transfer.as_ref().map_or_else(
+        let transfer = a.activity.last_transfer.as_ref().map_or_else(
             || "none recorded".to_owned(),
             |t| format!("{} flow {} ({})", t.time, t.flow.as_deref().unwrap_or("?"), t.outcome),
         );

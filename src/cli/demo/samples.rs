@@ -1,27 +1,21 @@
 //! The demo's sample agencies and transfers: fictional people, realistic shapes, taken
 //! from the sample agreements (`agreements/`), so a newcomer sees each kind of outcome.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
-/// (id, display name, jurisdiction) of every sample agency.
-/// Sample agencies that are not public authorities (config `public_authority = false`).
-pub const NOT_PUBLIC_AUTHORITIES: &[&str] = &["safer-london"];
+use crate::config::{Agency, Config, ConfigError, LoadOptions};
 
-pub const AGENCIES: &[(&str, &str, &str)] = &[
-    ("lcc-ssc", "Liverpool City Council, Safer Stronger Communities", "GB"),
-    ("merseyside-police", "Merseyside Police", "GB"),
-    ("nhs-trust", "NHS Trust (sample)", "GB"),
-    ("lcc-adult-social-care", "Liverpool City Council, Adult Social Care", "GB"),
-    ("probation-nw", "Probation Service, North West", "GB"),
-    ("safer-london", "Safer London", "GB"),
-    ("london-commissioner", "London Victims' Commissioner (sample)", "GB"),
-    ("uni-evaluators", "University evaluation team (sample)", "GB"),
-    ("cabinet-office-nfi", "Cabinet Office, National Fraud Initiative", "GB"),
-    ("dhr-chair", "Domestic Homicide Review chair (sample)", "GB"),
-    ("ie-tusla", "Tusla, Child and Family Agency", "IE"),
-    ("lcc-childrens-services", "Liverpool City Council, Children's Services", "GB"),
-    ("lcc-revenues", "Liverpool City Council, Revenues and Benefits", "GB"),
-];
+/// The sample agencies as `examples/agencies.toml` (the agencies of the sample agreements)
+/// registers them, compiled in; the demo starts a mock of each and writes each into its
+/// own config with the mock's address.
+pub fn agencies() -> Result<Vec<Agency>, ConfigError> {
+    const FILE: &str = "examples/agencies.toml";
+    let text = include_str!("../../../examples/agencies.toml");
+    let opts = LoadOptions { check_files: false };
+    Ok(Config::parse(text, Path::new(FILE), Path::new("examples"), opts)?.agencies)
+}
 
 /// One sample transfer the demo sends.
 pub struct Sample {
@@ -132,4 +126,22 @@ fn referral() -> Value {
         "social_worker_private_notes": "Not for sharing: personal opinion about the family",
         "internal_priority_score": 87
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_agencies_are_those_dev_certs_makes_certificates_for() {
+        let agencies = agencies().unwrap();
+        let mut ids: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
+        let mut certified = crate::tls::dev_certs::SAMPLE_AGENCIES.to_vec();
+        ids.sort_unstable();
+        certified.sort_unstable();
+        assert_eq!(ids, certified);
+        let not_public: Vec<&str> =
+            agencies.iter().filter(|a| !a.public_authority).map(|a| a.id.as_str()).collect();
+        assert_eq!(not_public, ["safer-london"]);
+    }
 }

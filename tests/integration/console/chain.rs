@@ -48,20 +48,20 @@ async fn the_page_load_verify_starts_at_the_last_signed_checkpoint() {
     .await;
 
     let s = walk_since(&store, None).await.unwrap();
-    assert!(s.chain.ok, "{s:?}");
-    let at = (s.started_at, s.from_seq, s.checked, s.chain.length);
+    assert!(s.chain.summary.ok, "{s:?}");
+    let at = (s.started_at, s.from_seq, s.checked, s.chain.summary.length);
     assert_eq!(at, (StartedAt::Checkpoint, 10, 2, 12));
     assert_eq!(s.chain.last_checkpoint.as_ref().map(|c| c.seq), Some(10));
-    assert!(s.chain.head_hash.is_some() && s.checkpoint_problem.is_none());
+    assert!(s.chain.summary.head_hash.is_some() && s.checkpoint_problem.is_none());
 
     // Before the checkpoint: not walked on a page load; the full verify finds it.
     tamper(&url, 3).await;
-    assert!(walk_since(&store, None).await.unwrap().chain.ok);
+    assert!(walk_since(&store, None).await.unwrap().chain.summary.ok);
     assert!(!store.verify(None, &|_, _| {}).await.unwrap().ok);
     // After it: found, and named.
     tamper(&url, 11).await;
     let s = walk_since(&store, None).await.unwrap();
-    assert!(!s.chain.ok);
+    assert!(!s.chain.summary.ok);
     assert_eq!(s.chain.first_bad.map(|b| b.seq), Some(11));
     // At it: the record no longer has the signed hash.
     tamper(&url, 10).await;
@@ -71,7 +71,7 @@ async fn the_page_load_verify_starts_at_the_last_signed_checkpoint() {
     let text = std::fs::read_to_string(&out).unwrap();
     std::fs::write(&out, text.replacen("\"seq\":5", "\"seq\":4", 1)).unwrap();
     let s = walk_since(&store, None).await.unwrap();
-    assert!(!s.chain.ok && s.checkpoint_problem.is_some(), "{s:?}");
+    assert!(!s.chain.summary.ok && s.checkpoint_problem.is_some(), "{s:?}");
 }
 
 #[tokio::test]

@@ -127,7 +127,8 @@ async fn health_readiness_and_metrics_over_http() {
 #[tokio::test]
 async fn every_metric_is_documented() {
     let docs = std::fs::read_to_string(crate::support::repo().join("docs/operations.md")).unwrap();
-    for name in metrics::names::ALL {
-        assert!(docs.contains(&format!("`{name}`")), "docs/operations.md does not list `{name}`");
+    for m in metrics::names::ALL {
+        let row = format!("| `{}` | {} |", m.name, m.kind.as_str());
+        assert!(docs.contains(&row), "docs/operations.md does not list `{row}`");
     }
 }
