@@ -15,7 +15,7 @@
 //! Must not: put a payload value into an error, a report or a log, or a payload's key
 //! into the record form.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
@@ -162,9 +162,15 @@ type PathId = usize;
 
 /// The schema paths the report names, each held once: a path met again (the same field
 /// of every array element) costs a lookup, not a new string.
-#[derive(Default)]
 struct Paths {
     ids: HashMap<String, PathId, foldhash::fast::RandomState>,
+}
+
+impl Default for Paths {
+    /// Room for a typical schema's paths without growing.
+    fn default() -> Self {
+        Paths { ids: HashMap::with_capacity_and_hasher(32, Default::default()) }
+    }
 }
 
 impl Paths {
@@ -212,6 +218,8 @@ struct Walk<'p, 'o> {
     stripped: Vec<RawStrip>,
     transformed: Vec<RawTransform>,
     subjects: Vec<SubjectId>,
+    /// Emptied `children` buffers of finished containers, for the next ones.
+    spare: Vec<Vec<NodeId>>,
 }
 
 impl<'p, 'o> Walk<'p, 'o> {
@@ -227,6 +235,7 @@ impl<'p, 'o> Walk<'p, 'o> {
             stripped: Vec::new(),
             transformed: Vec::new(),
             subjects: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -246,9 +255,9 @@ impl<'p, 'o> Walk<'p, 'o> {
             subjects,
             ..
         } = self;
-        let names = paths.into_names();
-        let name = |id: PathId| names.get(id).cloned().unwrap_or_default();
-        let mut counts: BTreeMap<(PathId, StripReason), u64> = BTreeMap::new();
+        let mut names = paths.into_names();
+        let name = |names: &[String], id: PathId| names.get(id).cloned().unwrap_or_default();
+        let mut keys: Vec<(PathId, StripReason)> = Vec::with_capacity(raw.len());
         let mut payload_view = PayloadView::default();
         for RawStrip { pointer, path, mut reason } in raw {
             if reason == StripReason::Undeclared
@@ -256,12 +265,17 @@ impl<'p, 'o> Walk<'p, 'o> {
             {
                 reason = StripReason::NotInEmergencySchema;
             }
-            *counts.entry((path, reason)).or_default() += 1;
+            keys.push((path, reason));
             payload_view.stripped.push(Stripped { count: None, path: pointer, reason });
         }
-        let mut stripped: Vec<Stripped> = counts
-            .into_iter()
-            .map(|((path, reason), n)| Stripped { count: Some(n), path: name(path), reason })
+        keys.sort_unstable();
+        let mut stripped: Vec<Stripped> = keys
+            .chunk_by(|a, b| a == b)
+            .map(|same| {
+                let (path, reason) = same[0];
+                let count = Some(u64::try_from(same.len()).unwrap_or(u64::MAX));
+                Stripped { count, path: name(&names, path), reason }
+            })
             .collect();
         stripped.sort_unstable_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
         let mut transformed_ids = Vec::with_capacity(raw_transformed.len());
@@ -274,12 +288,19 @@ impl<'p, 'o> Walk<'p, 'o> {
         transformed_ids.dedup();
         let mut transformed: Vec<Transformed> = transformed_ids
             .into_iter()
-            .map(|(path, t)| Transformed { path: name(path), transform: t.as_str().to_owned() })
+            .map(|(path, t)| Transformed {
+                path: name(&names, path),
+                transform: t.as_str().to_owned(),
+            })
             .collect();
         transformed.sort();
         disclosed.sort_unstable();
         disclosed.dedup();
-        let mut disclosed: Vec<String> = disclosed.into_iter().map(name).collect();
+        // Each id once now: its name can be moved out (the other lists cloned theirs).
+        let mut disclosed: Vec<String> = disclosed
+            .into_iter()
+            .map(|id| names.get_mut(id).map(std::mem::take).unwrap_or_default())
+            .collect();
         disclosed.sort();
         payload_view.stripped.sort();
         payload_view.transformed.sort();
@@ -399,7 +420,7 @@ impl<'p, 'o> Walk<'p, 'o> {
         // The resolver reads the container as received, before any member changes.
         let resolver = described.then(|| Resolver::new(plan, set, &container));
         let mut failed = None;
-        let mut children = Vec::new();
+        let mut children = self.spare.pop().unwrap_or_default();
         let mut keep = |walk: &mut Self, member: Segment<'_>, child: &mut Value| {
             if failed.is_some() {
                 return false;
@@ -433,6 +454,8 @@ impl<'p, 'o> Walk<'p, 'o> {
             }
             _ => {}
         }
+        children.clear();
+        self.spare.push(children);
         match failed {
             Some(e) => Err(e),
             None => Ok(container),
