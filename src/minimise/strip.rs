@@ -15,15 +15,19 @@
 //! Must not: put a payload value into an error, a report or a log, or a payload's key
 //! into the record form.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
 use serde_json::Value;
 
+mod report;
+
+use report::{PathId, Paths, RawStrip, RawTransform};
+
 use super::plan::{push_segment, NodeId, SchemaPlan, Violation};
 use super::transforms::{self, Category, Transform, TransformInput};
-use super::{MinimisationReport, Minimised, PayloadView, Stripped, SubjectId, Transformed};
+use super::{Minimised, SubjectId};
 use crate::codes::{Reason, RefusalCode, StripReason};
 use crate::keys::PseudonymKey;
 
@@ -142,59 +146,6 @@ fn validate(plan: &SchemaPlan, payload: &Value) -> Result<(), MinimiseError> {
     })
 }
 
-/// One stripped node as the walk meets it: its concrete pointer (for the payload view
-/// and the emergency re-check) and the record's path (an id in [`Paths`]).
-struct RawStrip {
-    pointer: String,
-    path: PathId,
-    reason: StripReason,
-}
-
-/// One transformed value as the walk meets it: its concrete pointer, the record's path.
-struct RawTransform {
-    pointer: String,
-    path: PathId,
-    transform: Transform,
-}
-
-/// The id of a schema path in [`Paths`].
-type PathId = usize;
-
-/// The schema paths the report names, each held once: a path met again (the same field
-/// of every array element) costs a lookup, not a new string.
-struct Paths {
-    ids: HashMap<String, PathId, foldhash::fast::RandomState>,
-}
-
-impl Default for Paths {
-    /// Room for a typical schema's paths without growing.
-    fn default() -> Self {
-        Paths { ids: HashMap::with_capacity_and_hasher(32, Default::default()) }
-    }
-}
-
-impl Paths {
-    fn id(&mut self, path: &str) -> PathId {
-        if let Some(id) = self.ids.get(path) {
-            return *id;
-        }
-        let id = self.ids.len();
-        self.ids.insert(path.to_owned(), id);
-        id
-    }
-
-    /// Every path, indexed by its id.
-    fn into_names(self) -> Vec<String> {
-        let mut names = vec![String::new(); self.ids.len()];
-        for (path, id) in self.ids {
-            if let Some(slot) = names.get_mut(id) {
-                *slot = path;
-            }
-        }
-        names
-    }
-}
-
 /// The annotations that apply to one value.
 #[derive(Default)]
 struct Applied<'p> {
@@ -248,63 +199,10 @@ impl<'p, 'o> Walk<'p, 'o> {
     ) -> Result<Minimised, MinimiseError> {
         let value = self.value(&[self.plan.root], payload)?.unwrap_or(Value::Null);
         let Walk {
-            paths,
-            mut disclosed,
-            stripped: raw,
-            transformed: raw_transformed,
-            subjects,
-            ..
+            paths, disclosed, stripped: raw, transformed: raw_transformed, subjects, ..
         } = self;
-        let mut names = paths.into_names();
-        let name = |names: &[String], id: PathId| names.get(id).cloned().unwrap_or_default();
-        let mut keys: Vec<(PathId, StripReason)> = Vec::with_capacity(raw.len());
-        let mut payload_view = PayloadView::default();
-        for RawStrip { pointer, path, mut reason } in raw {
-            if reason == StripReason::Undeclared
-                && declared.as_ref().is_some_and(|d| d.contains(&pointer))
-            {
-                reason = StripReason::NotInEmergencySchema;
-            }
-            keys.push((path, reason));
-            payload_view.stripped.push(Stripped { count: None, path: pointer, reason });
-        }
-        keys.sort_unstable();
-        let mut stripped: Vec<Stripped> = keys
-            .chunk_by(|a, b| a == b)
-            .map(|same| {
-                let (path, reason) = same[0];
-                let count = Some(u64::try_from(same.len()).unwrap_or(u64::MAX));
-                Stripped { count, path: name(&names, path), reason }
-            })
-            .collect();
-        stripped.sort_unstable_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
-        let mut transformed_ids = Vec::with_capacity(raw_transformed.len());
-        for RawTransform { pointer, path, transform } in raw_transformed {
-            let transform_name = transform.as_str().to_owned();
-            payload_view.transformed.push(Transformed { path: pointer, transform: transform_name });
-            transformed_ids.push((path, transform));
-        }
-        transformed_ids.sort_unstable();
-        transformed_ids.dedup();
-        let mut transformed: Vec<Transformed> = transformed_ids
-            .into_iter()
-            .map(|(path, t)| Transformed {
-                path: name(&names, path),
-                transform: t.as_str().to_owned(),
-            })
-            .collect();
-        transformed.sort();
-        disclosed.sort_unstable();
-        disclosed.dedup();
-        // Each id once now: its name can be moved out (the other lists cloned theirs).
-        let mut disclosed: Vec<String> = disclosed
-            .into_iter()
-            .map(|id| names.get_mut(id).map(std::mem::take).unwrap_or_default())
-            .collect();
-        disclosed.sort();
-        payload_view.stripped.sort();
-        payload_view.transformed.sort();
-        let report = MinimisationReport { disclosed, stripped, transformed };
+        let (report, payload_view) =
+            report::reports(paths, disclosed, raw, raw_transformed, declared.as_ref());
         Ok(Minimised { value, report, payload: payload_view, subjects })
     }
 
