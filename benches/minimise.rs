@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use isagate::keys::{PseudonymisationKey, SecretKey};
-use isagate::minimise::{minimise, MinimiseOptions, SchemaPlan};
+use isagate::minimise::{minimise_owned, MinimiseOptions, SchemaPlan};
 use serde_json::{json, Value};
 
 fn schema() -> Value {
@@ -124,7 +124,7 @@ fn bench(c: &mut Criterion) {
             |b, bytes| {
                 b.iter(|| {
                     let v: Value = serde_json::from_slice(black_box(bytes)).unwrap();
-                    let m = minimise(&plan, &v, &opts).unwrap();
+                    let m = minimise_owned(&plan, v, &opts).unwrap();
                     black_box((serde_json::to_vec(&m.value).unwrap(), m.report.disclosed.len()))
                 })
             },

@@ -14,7 +14,7 @@ pub mod transforms;
 pub use plan::{SchemaError, SchemaPlan, Violation};
 pub use query::minimise_query;
 pub use query::QueryMinimised;
-pub use strip::{minimise, MinimiseError, MinimiseOptions};
+pub use strip::{minimise, minimise_owned, MinimiseError, MinimiseOptions};
 
 use serde::{Deserialize, Serialize};
 

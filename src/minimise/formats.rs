@@ -17,21 +17,21 @@ pub fn is_nhs_number(text: &str) -> bool {
 /// The ten digits of an NHS number written as `dddddddddd` or `ddd ddd dddd`.
 fn nhs_digits(text: &str) -> Option<[u8; 10]> {
     let bytes = text.as_bytes();
-    let compact: Vec<u8> = match bytes.len() {
-        10 => bytes.to_vec(),
-        12 if bytes[3] == b' ' && bytes[7] == b' ' => {
-            bytes.iter().copied().filter(|b| *b != b' ').collect()
-        }
+    let spaced = match bytes.len() {
+        10 => false,
+        12 if bytes[3] == b' ' && bytes[7] == b' ' => true,
         _ => return None,
     };
     let mut digits = [0u8; 10];
-    for (slot, b) in digits.iter_mut().zip(&compact) {
+    let mut compact = bytes.iter().enumerate().filter(|(i, _)| !spaced || (*i != 3 && *i != 7));
+    for slot in &mut digits {
+        let (_, b) = compact.next()?;
         if !b.is_ascii_digit() {
             return None;
         }
         *slot = b - b'0';
     }
-    (compact.len() == 10).then_some(digits)
+    compact.next().is_none().then_some(digits)
 }
 
 /// The modulus 11 check digit of nine digits, or `None` when it would be 10.
@@ -58,17 +58,11 @@ impl Postcode {
     /// `AA9A 9AA`, and `GIR 0AA`), in any case, with or without one space between the
     /// outward and inward codes. Nothing else: no leading or trailing space.
     pub fn parse(text: &str) -> Option<Postcode> {
-        let upper = text.to_ascii_uppercase();
-        let (outward, inward) = match upper.split_once(' ') {
-            Some((o, i)) => (o, i),
-            None if upper.len() >= 5 => upper.split_at(upper.len() - 3),
-            None => return None,
-        };
-        if !inward_ok(inward) {
-            return None;
-        }
-        let ok = (outward == "GIR" && inward == "0AA") || outward_ok(outward);
-        ok.then(|| Postcode { outward: outward.to_owned(), inward: inward.to_owned() })
+        let (outward, inward) = split(text)?;
+        Some(Postcode {
+            outward: outward.to_ascii_uppercase(),
+            inward: inward.to_ascii_uppercase(),
+        })
     }
 
     /// `L1 8JQ` -> `L1`.
@@ -85,27 +79,52 @@ impl Postcode {
     }
 }
 
-fn inward_ok(inward: &str) -> bool {
-    let b = inward.as_bytes();
-    b.len() == 3 && b[0].is_ascii_digit() && b[1].is_ascii_uppercase() && b[2].is_ascii_uppercase()
+/// A postcode's outward and inward codes, as written (any case), when it has one of the
+/// shapes [`Postcode::parse`] accepts. Allocates nothing: the validator calls it for every
+/// `uk-postcode` value.
+fn split(text: &str) -> Option<(&str, &str)> {
+    let (outward, inward) = match text.split_once(' ') {
+        Some((o, i)) => (o, i),
+        // Every accepted shape is ASCII, so a non-ASCII text fails below either way.
+        None if text.len() >= 5 && text.is_char_boundary(text.len() - 3) => {
+            text.split_at(text.len() - 3)
+        }
+        None => return None,
+    };
+    if !inward_ok(inward) {
+        return None;
+    }
+    let gir = outward.eq_ignore_ascii_case("GIR") && inward.eq_ignore_ascii_case("0AA");
+    (gir || outward_ok(outward)).then_some((outward, inward))
 }
 
-/// One of the outward shapes, `A` a letter and `9` a digit.
+fn inward_ok(inward: &str) -> bool {
+    let b = inward.as_bytes();
+    b.len() == 3
+        && b[0].is_ascii_digit()
+        && b[1].is_ascii_alphabetic()
+        && b[2].is_ascii_alphabetic()
+}
+
+/// One of the outward shapes, `A` a letter (any case) and `9` a digit.
 fn outward_ok(outward: &str) -> bool {
-    let shape: String = outward
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' => 'A',
-            b'0'..=b'9' => '9',
-            _ => '?',
-        })
-        .collect();
-    matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A")
+    let mut shape = [0u8; 4];
+    if outward.len() > shape.len() {
+        return false;
+    }
+    for (slot, b) in shape.iter_mut().zip(outward.bytes()) {
+        *slot = match b {
+            b if b.is_ascii_alphabetic() => b'A',
+            b'0'..=b'9' => b'9',
+            _ => b'?',
+        };
+    }
+    matches!(&shape[..outward.len()], b"A9" | b"A99" | b"AA9" | b"AA99" | b"A9A" | b"AA9A")
 }
 
 /// `uk-postcode`: see [`Postcode::parse`].
 pub fn is_uk_postcode(text: &str) -> bool {
-    Postcode::parse(text).is_some()
+    split(text).is_some()
 }
 
 /// A format's check: is this text of the format?

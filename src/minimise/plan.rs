@@ -114,8 +114,9 @@ pub struct Violation {
 pub(crate) struct Node {
     /// `properties` or `patternProperties` is present (even empty).
     pub has_properties: bool,
-    /// `properties`: named keys are declared whatever their schema.
-    pub properties: HashMap<String, NodeId>,
+    /// `properties`: named keys are declared whatever their schema. Looked up once per
+    /// payload member, so with a fast (seeded) hasher.
+    pub properties: HashMap<String, NodeId, foldhash::fast::RandomState>,
     /// `patternProperties`: (a validator `{"pattern": ..}` for the key, schema).
     pub patterns: Vec<(Validator, NodeId)>,
     /// `additionalProperties` is present (any value: it evaluates the remaining keys).

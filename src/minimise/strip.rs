@@ -15,14 +15,19 @@
 //! Must not: put a payload value into an error, a report or a log, or a payload's key
 //! into the record form.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use jiff::civil::Date;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+mod report;
+
+use report::{PathId, Paths, RawStrip, RawTransform};
 
 use super::plan::{push_segment, NodeId, SchemaPlan, Violation};
 use super::transforms::{self, Category, Transform, TransformInput};
-use super::{MinimisationReport, Minimised, PayloadView, Stripped, SubjectId, Transformed};
+use super::{Minimised, SubjectId};
 use crate::codes::{Reason, RefusalCode, StripReason};
 use crate::keys::PseudonymKey;
 
@@ -100,12 +105,33 @@ fn describe_pointer(p: &str) -> String {
     }
 }
 
-/// Validate, strip, transform. See the module docs.
+/// Validate, strip, transform. See the module docs. The output is built from a copy of
+/// `payload`: a caller that no longer needs it calls [`minimise_owned`] instead.
 pub fn minimise(
     plan: &SchemaPlan,
     payload: &Value,
     opts: &MinimiseOptions<'_>,
 ) -> Result<Minimised, MinimiseError> {
+    validate(plan, payload)?;
+    let declared = opts.normal_plan.map(|normal| declared_pointers(normal, payload));
+    Walk::new(plan, opts).run(payload.clone(), declared)
+}
+
+/// [`minimise`] of a payload the caller hands over: what passes is moved into the
+/// output (object maps kept in place, strings never copied), so the only new value
+/// built is a transform's result. Same output, report and errors as [`minimise`].
+pub fn minimise_owned(
+    plan: &SchemaPlan,
+    payload: Value,
+    opts: &MinimiseOptions<'_>,
+) -> Result<Minimised, MinimiseError> {
+    validate(plan, &payload)?;
+    let declared = opts.normal_plan.map(|normal| declared_pointers(normal, &payload));
+    Walk::new(plan, opts).run(payload, declared)
+}
+
+/// Step 1: the payload against its schema, violations at schema paths.
+fn validate(plan: &SchemaPlan, payload: &Value) -> Result<(), MinimiseError> {
     plan.validate(payload).map_err(|violations| {
         let mut vs: Vec<Violation> = violations
             .into_iter()
@@ -117,59 +143,7 @@ pub fn minimise(
         vs.sort();
         vs.dedup();
         MinimiseError::SchemaViolation(vs)
-    })?;
-    let mut walk = Walk {
-        plan,
-        opts,
-        input: TransformInput { pseudonym_key: opts.pseudonym_key, today: opts.today },
-        path: String::new(),
-        spath: String::new(),
-        disclosed: Vec::new(),
-        stripped: Vec::new(),
-        transformed: Vec::new(),
-        subjects: Vec::new(),
-    };
-    let value = walk.value(&[plan.root], payload)?.unwrap_or(Value::Null);
-    let Walk { mut disclosed, stripped: raw, transformed: raw_transformed, subjects, .. } = walk;
-    let declared = opts.normal_plan.map(|normal| declared_pointers(normal, payload));
-    let mut counts: BTreeMap<(String, StripReason), u64> = BTreeMap::new();
-    let mut payload_view = PayloadView::default();
-    for RawStrip { pointer, path, mut reason } in raw {
-        if reason == StripReason::Undeclared
-            && declared.as_ref().is_some_and(|d| d.contains(&pointer))
-        {
-            reason = StripReason::NotInEmergencySchema;
-        }
-        *counts.entry((path, reason)).or_default() += 1;
-        payload_view.stripped.push(Stripped { count: None, path: pointer, reason });
-    }
-    let stripped = counts
-        .into_iter()
-        .map(|((path, reason), n)| Stripped { count: Some(n), path, reason })
-        .collect();
-    let mut transformed = Vec::with_capacity(raw_transformed.len());
-    for (pointer, t) in raw_transformed {
-        payload_view
-            .transformed
-            .push(Transformed { path: pointer, transform: t.transform.clone() });
-        transformed.push(t);
-    }
-    disclosed.sort();
-    disclosed.dedup();
-    transformed.sort();
-    transformed.dedup();
-    payload_view.stripped.sort();
-    payload_view.transformed.sort();
-    let report = MinimisationReport { disclosed, stripped, transformed };
-    Ok(Minimised { value, report, payload: payload_view, subjects })
-}
-
-/// One stripped node as the walk meets it: its concrete pointer (for the payload view
-/// and the emergency re-check) and the record's path.
-struct RawStrip {
-    pointer: String,
-    path: String,
-    reason: StripReason,
+    })
 }
 
 /// The annotations that apply to one value.
@@ -189,26 +163,65 @@ struct Walk<'p, 'o> {
     path: String,
     /// Its schema path (the record's form of `path`).
     spath: String,
-    /// Schema paths, with repeats until the end.
-    disclosed: Vec<String>,
+    paths: Paths,
+    /// Schema paths of disclosed leaves, with repeats until the end.
+    disclosed: Vec<PathId>,
     stripped: Vec<RawStrip>,
-    /// (concrete pointer, the record's entry).
-    transformed: Vec<(String, Transformed)>,
+    transformed: Vec<RawTransform>,
     subjects: Vec<SubjectId>,
+    /// Emptied `children` buffers of finished containers, for the next ones.
+    spare: Vec<Vec<NodeId>>,
 }
 
-impl<'p> Walk<'p, '_> {
+impl<'p, 'o> Walk<'p, 'o> {
+    fn new(plan: &'p SchemaPlan, opts: &'o MinimiseOptions<'o>) -> Self {
+        Walk {
+            plan,
+            opts,
+            input: TransformInput { pseudonym_key: opts.pseudonym_key, today: opts.today },
+            path: String::new(),
+            spath: String::new(),
+            paths: Paths::default(),
+            disclosed: Vec::new(),
+            stripped: Vec::new(),
+            transformed: Vec::new(),
+            subjects: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Walk a validated payload; `declared`: what the flow's normal schema declares, in
+    /// emergency sharing.
+    fn run(
+        mut self,
+        payload: Value,
+        declared: Option<HashSet<String>>,
+    ) -> Result<Minimised, MinimiseError> {
+        let value = self.value(&[self.plan.root], payload)?.unwrap_or(Value::Null);
+        let Walk {
+            paths, disclosed, stripped: raw, transformed: raw_transformed, subjects, ..
+        } = self;
+        let (report, payload_view) =
+            report::reports(paths, disclosed, raw, raw_transformed, declared.as_ref());
+        Ok(Minimised { value, report, payload: payload_view, subjects })
+    }
+
     /// The value at `path` is stripped.
     fn strip(&mut self, reason: StripReason) {
-        let (pointer, path) = (self.path.clone(), self.spath.clone());
-        self.stripped.push(RawStrip { pointer, path, reason });
+        let path = self.paths.id(&self.spath);
+        self.stripped.push(RawStrip { pointer: self.path.clone(), path, reason });
     }
 
     /// The member at `path` is undeclared: the record counts it at its nearest declared
-    /// parent, `parent` (a schema path), never by its name.
-    fn strip_undeclared(&mut self, parent: &str) {
-        let (pointer, path) = (self.path.clone(), parent.to_owned());
-        self.stripped.push(RawStrip { pointer, path, reason: StripReason::Undeclared });
+    /// parent, the schema path `spath` of the container, never by its name.
+    fn strip_undeclared(&mut self) {
+        self.strip(StripReason::Undeclared);
+    }
+
+    /// The leaf at `spath` reaches the recipient.
+    fn disclose(&mut self) {
+        let id = self.paths.id(&self.spath);
+        self.disclosed.push(id);
     }
 
     fn applied(&self, set: &[NodeId]) -> Applied<'p> {
@@ -233,18 +246,18 @@ impl<'p> Walk<'p, '_> {
 
     /// The output for `v` declared by `nodes`, or `None` when it is stripped here
     /// (recorded). `self.path` points at `v`.
-    fn value(&mut self, nodes: &[NodeId], v: &Value) -> Result<Option<Value>, MinimiseError> {
+    fn value(&mut self, nodes: &[NodeId], v: Value) -> Result<Option<Value>, MinimiseError> {
         let plan = self.plan;
         let expanded;
         let set: &[NodeId] = if nodes.iter().all(|id| plan.node(*id).is_simple()) {
             nodes
         } else {
-            expanded = plan.expand(nodes, v);
+            expanded = plan.expand(nodes, &v);
             &expanded
         };
         let applied = self.applied(set);
         if let Some(kind) = applied.subject_id {
-            let value = match v {
+            let value = match &v {
                 Value::String(s) => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
@@ -266,12 +279,8 @@ impl<'p> Walk<'p, '_> {
             return Ok(None);
         }
         let (disclosed_mark, transformed_mark) = (self.disclosed.len(), self.transformed.len());
-        let out = match v {
-            Value::Object(map) => self.object(set, v, map)?,
-            Value::Array(items) => self.array(set, v, items)?,
-            scalar => scalar.clone(),
-        };
         let transform = applied.transform.filter(|_| self.opts.apply_transforms && !v.is_null());
+        let out = if v.is_object() || v.is_array() { self.container(set, v)? } else { v };
         if let Some(t) = transform {
             let new = transforms::apply(t, &out, &self.input).map_err(|_| {
                 MinimiseError::TransformFailed {
@@ -282,110 +291,121 @@ impl<'p> Walk<'p, '_> {
             // The transformed value is one leaf, whatever it was made of.
             self.disclosed.truncate(disclosed_mark);
             self.transformed.truncate(transformed_mark);
-            self.disclosed.push(self.spath.clone());
-            let entry = Transformed { path: self.spath.clone(), transform: t.as_str().to_owned() };
-            self.transformed.push((self.path.clone(), entry));
+            self.disclose();
+            let path = self.paths.id(&self.spath);
+            self.transformed.push(RawTransform { pointer: self.path.clone(), path, transform: t });
             return Ok(Some(new));
         }
         if is_leaf(&out) {
-            self.disclosed.push(self.spath.clone());
+            self.disclose();
         }
         Ok(Some(out))
     }
 
-    fn object(
-        &mut self,
-        set: &[NodeId],
-        v: &Value,
-        map: &Map<String, Value>,
-    ) -> Result<Value, MinimiseError> {
-        let mut out = Map::new();
-        let members = map.iter().map(|(k, v)| (Segment::Key(k), v));
-        self.members(set, v, members, |member, child| {
-            if let Segment::Key(k) = member {
-                out.insert(k.to_owned(), child);
-            }
-        })?;
-        Ok(Value::Object(out))
-    }
-
-    fn array(
-        &mut self,
-        set: &[NodeId],
-        v: &Value,
-        items: &[Value],
-    ) -> Result<Value, MinimiseError> {
-        let mut out = Vec::with_capacity(items.len());
-        let members = items.iter().enumerate().map(|(i, v)| (Segment::Index(i), v));
-        self.members(set, v, members, |_, child| out.push(child))?;
-        Ok(Value::Array(out))
-    }
-
-    /// Minimises each member of `container` (in order); `keep` receives each member
-    /// that passes, minimised.
-    fn members<'v>(
-        &mut self,
-        set: &[NodeId],
-        container: &Value,
-        members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
-        mut keep: impl FnMut(Segment<'v>, Value),
-    ) -> Result<(), MinimiseError> {
+    /// Minimises each member of the object or array `container` in place, in order:
+    /// members that pass stay (minimised), the others go and later ones close up.
+    fn container(&mut self, set: &[NodeId], mut container: Value) -> Result<Value, MinimiseError> {
         let plan = self.plan;
+        let array = container.is_array();
         let described = set.iter().any(|id| {
             let n = plan.node(*id);
-            if container.is_array() {
+            if array {
                 n.describes_array()
             } else {
                 n.describes_object()
             }
         });
-        if !described {
-            self.scalars_only(members, keep);
-            return Ok(());
-        }
-        let resolver = Resolver::new(plan, set, container);
-        let mut children = Vec::new();
-        for (member, v) in members {
-            children.clear();
-            resolver.declaring(member, &mut children);
-            let (len, slen) = (self.path.len(), self.spath.len());
-            member.push_onto(&mut self.path);
-            if children.is_empty() {
-                let parent = self.spath.clone();
-                self.strip_undeclared(&parent);
-            } else {
-                member.push_schema_name(plan, set, &mut self.spath);
-                if let Some(child) = self.value(&children, v)? {
-                    keep(member, child);
+        // The resolver reads the container as received, before any member changes.
+        let resolver = described.then(|| Resolver::new(plan, set, &container));
+        let mut failed = None;
+        let mut children = self.spare.pop().unwrap_or_default();
+        let mut keep = |walk: &mut Self, member: Segment<'_>, child: &mut Value| {
+            if failed.is_some() {
+                return false;
+            }
+            let taken = std::mem::take(child);
+            let out = match &resolver {
+                Some(resolver) => walk.declared_member(resolver, member, taken, &mut children),
+                None => Ok(walk.scalar_member(member, taken)),
+            };
+            match out {
+                Ok(Some(minimised)) => {
+                    *child = minimised;
+                    true
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    failed = Some(e);
+                    false
                 }
             }
-            self.path.truncate(len);
-            self.spath.truncate(slen);
+        };
+        match &mut container {
+            Value::Object(map) => map.retain(|k, child| keep(self, Segment::Key(k), child)),
+            Value::Array(items) => {
+                let mut i = 0;
+                items.retain_mut(|child| {
+                    let kept = keep(self, Segment::Index(i), child);
+                    i += 1;
+                    kept
+                });
+            }
+            _ => {}
         }
-        Ok(())
+        children.clear();
+        self.spare.push(children);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(container),
+        }
     }
 
-    /// A declared container whose schema says nothing about its contents: scalar
-    /// members pass (no annotations apply to them), nested containers are undeclared.
-    fn scalars_only<'v>(
+    /// One member of a container whose schemas declare members: minimised by the nodes
+    /// that declare it, or stripped as undeclared.
+    fn declared_member(
         &mut self,
-        members: impl Iterator<Item = (Segment<'v>, &'v Value)>,
-        mut keep: impl FnMut(Segment<'v>, Value),
-    ) {
-        let mut member_path = self.spath.clone();
-        member_path.push_str("/*");
-        for (seg, v) in members {
-            let len = self.path.len();
-            seg.push_onto(&mut self.path);
-            if v.is_object() || v.is_array() {
-                let parent = self.spath.clone();
-                self.strip_undeclared(&parent);
-            } else {
-                self.disclosed.push(member_path.clone());
-                keep(seg, v.clone());
+        resolver: &Resolver<'_>,
+        member: Segment<'_>,
+        v: Value,
+        children: &mut Vec<NodeId>,
+    ) -> Result<Option<Value>, MinimiseError> {
+        children.clear();
+        let named = resolver.declaring(member, children);
+        let (len, slen) = (self.path.len(), self.spath.len());
+        member.push_onto(&mut self.path);
+        let out = if children.is_empty() {
+            self.strip_undeclared();
+            Ok(None)
+        } else {
+            match member {
+                Segment::Key(k) if named => push_segment(&mut self.spath, k),
+                _ => self.spath.push_str("/*"),
             }
-            self.path.truncate(len);
-        }
+            self.value(children, v)
+        };
+        self.path.truncate(len);
+        self.spath.truncate(slen);
+        out
+    }
+
+    /// One member of a declared container whose schema says nothing about its
+    /// contents: a scalar passes (no annotations apply to it), a nested container is
+    /// undeclared.
+    fn scalar_member(&mut self, member: Segment<'_>, v: Value) -> Option<Value> {
+        let len = self.path.len();
+        member.push_onto(&mut self.path);
+        let out = if v.is_object() || v.is_array() {
+            self.strip_undeclared();
+            None
+        } else {
+            let slen = self.spath.len();
+            self.spath.push_str("/*");
+            self.disclose();
+            self.spath.truncate(slen);
+            Some(v)
+        };
+        self.path.truncate(len);
+        out
     }
 }
 
@@ -397,25 +417,13 @@ enum Segment<'v> {
 }
 
 impl Segment<'_> {
-    /// Appends this member to a schema path: a key that a node of `set` names in its
-    /// `properties` as it is, any other key (admitted by a pattern or an
-    /// `additionalProperties` schema) and every array position as `*`.
-    fn push_schema_name(self, plan: &SchemaPlan, set: &[NodeId], spath: &mut String) {
-        match self {
-            Segment::Key(k) if set.iter().any(|id| plan.node(*id).properties.contains_key(k)) => {
-                push_segment(spath, k)
-            }
-            _ => spath.push_str("/*"),
-        }
-    }
-
     /// Appends this member to a JSON Pointer.
     fn push_onto(self, path: &mut String) {
         match self {
             Segment::Key(k) => push_segment(path, k),
             Segment::Index(i) => {
-                path.push('/');
-                path.push_str(&i.to_string());
+                // Writing to a `String` cannot fail.
+                let _ = write!(path, "/{i}");
             }
         }
     }
@@ -469,7 +477,14 @@ impl<'p> Resolver<'p> {
 
     /// The members this node alone evaluates: `properties`, `patternProperties` and
     /// `additionalProperties` of an object; `prefixItems` and `items` of an array.
-    fn local(&self, id: NodeId, member: Segment<'_>, out: &mut Vec<NodeId>) -> bool {
+    /// `named`: set when this node names the key in its `properties`.
+    fn local(
+        &self,
+        id: NodeId,
+        member: Segment<'_>,
+        out: &mut Vec<NodeId>,
+        named: &mut bool,
+    ) -> bool {
         let n = self.plan.node(id);
         match member {
             Segment::Key(key) => {
@@ -477,6 +492,7 @@ impl<'p> Resolver<'p> {
                 if let Some(c) = n.properties.get(key) {
                     out.push(*c);
                     matched = true;
+                    *named = true;
                 }
                 if !n.patterns.is_empty() {
                     let k = Value::String(key.to_owned());
@@ -507,16 +523,19 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn declaring(&self, member: Segment<'_>, out: &mut Vec<NodeId>) {
+    /// The nodes that declare `member`, into `out`; whether a node of the set names it
+    /// in its `properties` (the record then writes the key, else `*`).
+    fn declaring(&self, member: Segment<'_>, out: &mut Vec<NodeId>) -> bool {
+        let mut named = false;
         for id in self.set {
-            self.local(*id, member, out);
+            self.local(*id, member, out, &mut named);
         }
         for (admit, owner, closure) in &self.unevaluated {
             let Some(admit) = admit else { continue };
             let mut scratch = Vec::new();
             let evaluated = closure.iter().any(|m| {
                 (*m != *owner && Self::unevaluated_of(self.plan, *m, self.array).0)
-                    || self.local(*m, member, &mut scratch)
+                    || self.local(*m, member, &mut scratch, &mut false)
             });
             if !evaluated {
                 out.push(*admit);
@@ -524,6 +543,7 @@ impl<'p> Resolver<'p> {
         }
         out.sort_unstable();
         out.dedup();
+        named
     }
 }
 

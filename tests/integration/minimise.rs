@@ -3,6 +3,7 @@
 //! that carry no values, and property tests.
 
 mod keywords;
+mod owned;
 mod props;
 mod record_form;
 mod transforms;

@@ -11,7 +11,7 @@ use super::{Authorisation, Disclosure, Payload, ResponseDecision, Tools};
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymKey;
 use crate::minimise::{
-    minimise, minimise_query, MinimisationReport, MinimiseOptions, Minimised, PayloadView,
+    minimise_owned, minimise_query, MinimisationReport, MinimiseOptions, Minimised, PayloadView,
     SchemaPlan,
 };
 use crate::policy::Policy;
@@ -95,7 +95,7 @@ fn request_body(
     let plan = policy.plan(schema).ok_or_else(|| missing_plan(schema))?;
     let normal = auth.rules.schemas.normal.as_deref().and_then(|n| policy.plan(n)).map(Arc::as_ref);
     let key = tools.pseudonyms.for_recipient(&auth.rules.basis_id, &auth.recipient);
-    minimise(plan, &value, &options(auth, &key, normal)).map_err(|e| e.reasons())
+    minimise_owned(plan, value, &options(auth, &key, normal)).map_err(|e| e.reasons())
 }
 
 /// Minimisation under `auth`, pseudonymising with `key`, transforms applied.
@@ -155,7 +155,7 @@ pub fn decide_response(
     };
     // Responses flow recipient -> caller: pseudonyms are keyed for the caller.
     let key = tools.pseudonyms.for_recipient(&auth.rules.basis_id, &auth.caller);
-    match minimise(plan, &value, &options(auth, &key, None)) {
+    match minimise_owned(plan, value, &options(auth, &key, None)) {
         Ok(m) => ResponseDecision::Minimised(m),
         Err(e) => ResponseDecision::Refused(e.reasons()),
     }
