@@ -41,10 +41,8 @@ macro_rules! declare_columns {
         /// The columns of the `records` table, in the order every `SELECT` names them.
         pub const LEGACY_COLUMNS: &str = concat!(stringify!($first) $(, ", ", stringify!($name))*);
 
-
-        /// One stored row. JSON columns hold `serde_json` text of the field. `T` is the
-        /// text type: `String` when the row is owned, `&str` when it is borrowed from the
-        /// database's buffers (`verify`'s fast path).
+        /// One row of a table from before schema version 6, read only to convert it.
+        /// JSON columns hold `serde_json` text of the field. `T` is the text type.
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub struct LegacyColumns<T = String> {
             pub $first: $first_ty,
@@ -62,7 +60,6 @@ macro_rules! declare_columns {
                 serde_json::Value::Object(m)
             }
         }
-
     };
 }
 
