@@ -47,11 +47,14 @@ impl Store {
         id: &str,
         sha256: &str,
     ) -> Result<AgreementActivity, StoreError> {
-        // The hash is hex, so it needs no escaping inside a LIKE pattern.
+        // Only the two actions `activation_of` reads (through their index); the hash is
+        // hex, so it needs no escaping inside a LIKE pattern.
         let rows = self
             .backend
             .select(
-                "WHERE kind = 'governance' AND body LIKE $1 ORDER BY seq LIMIT $2",
+                "WHERE kind = 'governance' \
+                 AND action IN ('agreement-activated', 'agreements-reloaded') \
+                 AND body LIKE $1 ORDER BY seq LIMIT $2",
                 vec![Param::Text(format!("%{sha256}%")), Param::Int(ACTIVATIONS_READ)],
             )
             .await?;
