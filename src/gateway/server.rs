@@ -13,12 +13,8 @@ use tokio::net::TcpListener;
 use tracing::field::Empty;
 use tracing::Instrument as _;
 
-use crate::audit::record::Outcome;
-use crate::codes::problem::{self, Refusal};
-use crate::codes::RefusalCode;
 use crate::gateway::state::{GatewayState, Peer};
 use crate::gateway::transfer;
-use crate::telemetry::metrics::outcome_label;
 use crate::telemetry::trace_context;
 use crate::tls::identity;
 use crate::tls::server::ServerTls;
@@ -52,20 +48,7 @@ pub async fn serve_transfers(
             let state = Arc::clone(&state);
             let peer = Arc::clone(&peer);
             let span = transfer_span(req.headers());
-            async move {
-                if smuggling_risk(&req) {
-                    let r = Refusal::one(
-                        RefusalCode::BadRequest,
-                        "send the body with `Content-Length`; `Transfer-Encoding` is not accepted",
-                    );
-                    let span = tracing::Span::current();
-                    span.record("isagate.outcome", outcome_label(Outcome::Refused));
-                    span.record("isagate.code", r.code().as_str());
-                    return problem::response(&r, None);
-                }
-                transfer::handle(state, peer, req).await
-            }
-            .instrument(span)
+            transfer::handle(state, peer, req).instrument(span)
         }
     };
     crate::listener::serve(listener, move || tls.acceptor(), opts, on_connection, shutdown).await
@@ -88,11 +71,4 @@ pub fn transfer_span(headers: &http::HeaderMap) -> tracing::Span {
     );
     trace_context::link_caller_trace(&span, headers);
     span
-}
-
-/// An HTTP/1.1 request with `Transfer-Encoding`: hyper would drop a conflicting
-/// `Content-Length` silently, so the gateway refuses every such request (it never
-/// forwards the caller's framing anyway). HTTP/2 has no `Transfer-Encoding`.
-fn smuggling_risk<B>(req: &http::Request<B>) -> bool {
-    req.headers().contains_key(http::header::TRANSFER_ENCODING)
 }

@@ -13,6 +13,7 @@ mod demo_colours;
 mod emergency;
 mod expect_continue;
 mod expired;
+mod framing;
 mod refused_set;
 mod replicas;
 mod response_subjects;

@@ -50,7 +50,6 @@ fn every_function_the_pipeline_chart_names_exists_where_it_says() {
         "forward",
         "respond",
         "exit",
-        "smuggling_risk",
     ] {
         assert!(listed.contains(stage), "the chart names the function of stage `{stage}`");
     }
