@@ -74,29 +74,34 @@ async fn run(
     known: &mut Known,
     req: Request<hyper::body::Incoming>,
 ) -> Result<Answered, TransferError> {
-    use tracing::{field::Empty, info_span};
+    use tracing::field::Empty;
+    /// A stage's span: below the log filter's default level, so logs pay nothing for it;
+    /// the trace exporter's filter takes the target (`telemetry::logging`).
+    macro_rules! stage {
+        ($($span:tt)*) => { tracing::debug_span!(target: "isagate::stage", $($span)*) };
+    }
     let deadline = body::Deadline::after(state.settings.request_timeout);
-    let identified = info_span!("identify").in_scope(|| stages::identify(state, peer, known))?;
+    let identified = stage!("identify").in_scope(|| stages::identify(state, peer, known))?;
     let (parts, incoming) = req.into_parts();
-    let routed = info_span!("route").in_scope(|| stages::route(state, known, parts))?;
-    let authorised = info_span!("authorise")
+    let routed = stage!("route").in_scope(|| stages::route(state, known, parts))?;
+    let authorised = stage!("authorise")
         .in_scope(|| stages::authorise(policy, known, &identified, &routed, state.clock.today()))?;
     stages::rate_limit(state, &identified, &routed, &authorised)
-        .instrument(info_span!("rate_limit"))
+        .instrument(stage!("rate_limit"))
         .await?;
     let minimised =
         stages::minimise(state, policy, known, &authorised, &routed, incoming, deadline)
-            .instrument(info_span!("minimise"))
+            .instrument(stage!("minimise"))
             .await?;
     stages::restriction_check(state, policy, &authorised, &minimised)?;
     let recorded = stages::record(state, peer, known, &authorised, &minimised, deadline)
-        .instrument(info_span!("record", latency_ms = Empty))
+        .instrument(stage!("record", latency_ms = Empty))
         .await?;
     let forwarded = stages::forward(state, known, &routed, &authorised, &minimised, &recorded)
-        .instrument(info_span!("forward", latency_ms = Empty))
+        .instrument(stage!("forward", latency_ms = Empty))
         .await?;
     stages::respond(state, policy, peer, known, &authorised, &recorded, forwarded)
-        .instrument(info_span!("respond"))
+        .instrument(stage!("respond"))
         .await
 }
 

@@ -28,8 +28,9 @@ pub const LOG_ENV: &str = "ISAGATE_LOG";
 pub const DEFAULT_FILTER: &str = "info";
 
 /// What the trace exporter sees, whatever the log filter: the `transfer` span, its
-/// stage spans and the events inside them.
-const TRACE_FILTER: &str = "info";
+/// stage spans (debug level, target `isagate::stage`, so that the logs' default `info`
+/// filter never builds them) and the events inside them.
+const TRACE_FILTER: &str = "info,isagate::stage=debug";
 
 /// Targets never fed to the trace exporter: the exporter's own machinery, so that an
 /// export never produces spans that need exporting.
