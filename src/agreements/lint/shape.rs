@@ -255,6 +255,18 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// Report a finding of `rule` at `pos` in this file.
+    fn flag(
+        &mut self,
+        rule: Rule,
+        pos: Pos,
+        message: String,
+        help: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        self.report.push(Finding::new(rule, self.file, pos, message, help).label(label));
+    }
+
     /// The shape at `index` (the table resolved every index when it loaded).
     fn shape(&self, index: usize) -> &'a Shape {
         &self.table.shapes[index]
@@ -262,19 +274,16 @@ impl<'a> Checker<'a> {
 
     fn map(&mut self, node: &YNode, shape: &Shape, ctx: Option<&str>) {
         let YKind::Map(entries) = &node.kind else {
-            self.report.push(
-                Finding::new(
-                    Rule::WrongType,
-                    self.file,
-                    node.pos,
-                    format!(
-                        "expected a mapping (`key: value` lines) for {}, found {}",
-                        what(shape, ctx),
-                        node.type_name()
-                    ),
-                    format!("write {} as indented `key: value` lines", what(shape, ctx)),
-                )
-                .label("not a mapping"),
+            self.flag(
+                Rule::WrongType,
+                node.pos,
+                format!(
+                    "expected a mapping (`key: value` lines) for {}, found {}",
+                    what(shape, ctx),
+                    node.type_name()
+                ),
+                format!("write {} as indented `key: value` lines", what(shape, ctx)),
+                "not a mapping",
             );
             return;
         };
@@ -294,19 +303,16 @@ impl<'a> Checker<'a> {
                     let names = shape.fields.iter().map(|f| f.name.as_str());
                     let hint = did_you_mean(&key.name, names);
                     let all: Vec<&str> = shape.fields.iter().map(|f| f.name.as_str()).collect();
-                    self.report.push(
-                        Finding::new(
-                            Rule::UnknownKey,
-                            self.file,
-                            key.pos,
-                            format!("unknown key `{}` in {here}", key.name),
-                            format!(
-                                "{hint}remove it or correct its name; {} takes: {}",
-                                shape.name,
-                                all.join(", ")
-                            ),
-                        )
-                        .label("unknown key"),
+                    self.flag(
+                        Rule::UnknownKey,
+                        key.pos,
+                        format!("unknown key `{}` in {here}", key.name),
+                        format!(
+                            "{hint}remove it or correct its name; {} takes: {}",
+                            shape.name,
+                            all.join(", ")
+                        ),
+                        "unknown key",
                     );
                 }
                 Some(field) => self.value(value, field, &here),
@@ -314,15 +320,12 @@ impl<'a> Checker<'a> {
         }
         for field in shape.fields.iter().filter(|f| f.required) {
             if node.get(&field.name).is_none() {
-                self.report.push(
-                    Finding::new(
-                        Rule::MissingKey,
-                        self.file,
-                        node.pos,
-                        format!("{here} has no `{}`", field.name),
-                        format!("add `{}:` ({}) to {here}", field.name, self.describe(field.kind)),
-                    )
-                    .label(format!("`{}` missing here", field.name)),
+                self.flag(
+                    Rule::MissingKey,
+                    node.pos,
+                    format!("{here} has no `{}`", field.name),
+                    format!("add `{}:` ({}) to {here}", field.name, self.describe(field.kind)),
+                    format!("`{}` missing here", field.name),
                 );
             }
         }
@@ -350,15 +353,12 @@ impl<'a> Checker<'a> {
             }
             Kind::U32 => match value.kind {
                 YKind::Int(i) if u32::try_from(i).is_ok() => {}
-                YKind::Int(_) => self.report.push(
-                    Finding::new(
-                        Rule::InvalidValue,
-                        self.file,
-                        value.pos,
-                        format!("`{}` of {here} is out of range", field.name),
-                        format!("write `{}` as a whole number from 0 to {}", field.name, u32::MAX),
-                    )
-                    .label("out of range"),
+                YKind::Int(_) => self.flag(
+                    Rule::InvalidValue,
+                    value.pos,
+                    format!("`{}` of {here} is out of range", field.name),
+                    format!("write `{}` as a whole number from 0 to {}", field.name, u32::MAX),
+                    "out of range",
                 ),
                 _ => self.wrong_type(value, field, here),
             },
@@ -369,15 +369,12 @@ impl<'a> Checker<'a> {
             }
             Kind::Date => match &value.kind {
                 YKind::Str(s) if s.parse::<jiff::civil::Date>().is_ok() && s.len() == 10 => {}
-                YKind::Str(s) => self.report.push(
-                    Finding::new(
-                        Rule::InvalidValue,
-                        self.file,
-                        value.pos,
-                        format!("`{}` of {here} is `{s}`, which is not a date", field.name),
-                        "write the date as YYYY-MM-DD, e.g. 2027-03-31",
-                    )
-                    .label("not a YYYY-MM-DD date"),
+                YKind::Str(s) => self.flag(
+                    Rule::InvalidValue,
+                    value.pos,
+                    format!("`{}` of {here} is `{s}`, which is not a date", field.name),
+                    "write the date as YYYY-MM-DD, e.g. 2027-03-31",
+                    "not a YYYY-MM-DD date",
                 ),
                 _ => self.wrong_type(value, field, here),
             },
@@ -385,19 +382,16 @@ impl<'a> Checker<'a> {
                 Some(s) if allowed.contains(&s.as_str()) => {}
                 Some(s) => {
                     let hint = did_you_mean(&s, allowed.iter().copied());
-                    self.report.push(
-                        Finding::new(
-                            Rule::InvalidValue,
-                            self.file,
-                            value.pos,
-                            format!(
-                                "`{}` of {here} is `{s}`, which is not one of: {}",
-                                field.name,
-                                allowed.join(", ")
-                            ),
-                            format!("{hint}use one of: {}", allowed.join(", ")),
-                        )
-                        .label("not allowed here"),
+                    self.flag(
+                        Rule::InvalidValue,
+                        value.pos,
+                        format!(
+                            "`{}` of {here} is `{s}`, which is not one of: {}",
+                            field.name,
+                            allowed.join(", ")
+                        ),
+                        format!("{hint}use one of: {}", allowed.join(", ")),
+                        "not allowed here",
                     );
                 }
                 None => self.wrong_type(value, field, here),
@@ -409,22 +403,16 @@ impl<'a> Checker<'a> {
                             item.kind,
                             YKind::Str(_) | YKind::Int(_) | YKind::Float(_) | YKind::Bool(_)
                         ) {
-                            self.report.push(
-                                Finding::new(
-                                    Rule::WrongType,
-                                    self.file,
-                                    item.pos,
-                                    format!(
-                                        "each item of `{}` in {here} must be text, found {}",
-                                        field.name,
-                                        item.type_name()
-                                    ),
-                                    format!(
-                                        "write `{}` as a list of names, e.g. [a, b]",
-                                        field.name
-                                    ),
-                                )
-                                .label("expected text"),
+                            self.flag(
+                                Rule::WrongType,
+                                item.pos,
+                                format!(
+                                    "each item of `{}` in {here} must be text, found {}",
+                                    field.name,
+                                    item.type_name()
+                                ),
+                                format!("write `{}` as a list of names, e.g. [a, b]", field.name),
+                                "expected text",
                             );
                         }
                     }
@@ -449,20 +437,17 @@ impl<'a> Checker<'a> {
     }
 
     fn wrong_type(&mut self, value: &YNode, field: &Field, here: &str) {
-        self.report.push(
-            Finding::new(
-                Rule::WrongType,
-                self.file,
-                value.pos,
-                format!(
-                    "`{}` of {here} should be {}, found {}",
-                    field.name,
-                    self.describe(field.kind),
-                    value.type_name()
-                ),
-                format!("write `{}` as {}", field.name, self.describe(field.kind)),
-            )
-            .label(format!("expected {}", self.describe(field.kind))),
+        self.flag(
+            Rule::WrongType,
+            value.pos,
+            format!(
+                "`{}` of {here} should be {}, found {}",
+                field.name,
+                self.describe(field.kind),
+                value.type_name()
+            ),
+            format!("write `{}` as {}", field.name, self.describe(field.kind)),
+            format!("expected {}", self.describe(field.kind)),
         );
     }
 
