@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 use crate::codes::Direction;
 use crate::policy::Policy;
@@ -93,27 +94,23 @@ pub enum Kind {
     Transform,
 }
 
-/// One thing the change does.
+/// One thing the change does. A member that does not apply is left out of its JSON.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The agreement id (`emergency-policy` for `emergency-policy.yaml`).
     pub agreement: String,
     /// The flow id, for a flow-level finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<String>,
     /// Which way the fields travel, for a field-level finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     /// About the agreement's emergency clause (its schemas replace the flow's).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub emergency_clause: bool,
     pub kind: Kind,
     /// What changed: a field's schema path, a party or purpose id, a key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<String>,
     pub effect: Effect,
     /// One sentence for people.

@@ -31,7 +31,7 @@ pub(crate) use policy_rules::check_policy;
 pub use render::RenderOptions;
 pub use rule::Rule;
 pub(crate) use schema_rules::{check_schema_file, check_schema_uses, schema_uses, SchemaFile};
-pub(crate) use shape::{check_shape, AGREEMENT_SHAPE, POLICY_SHAPE};
+pub(crate) use shape::{check_shape, Document};
 
 /// How bad a finding is: any error refuses the whole set; warnings are advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -125,14 +125,14 @@ pub fn load_with_findings(
         }
         let Some(tree) = parse_tree(&text, &file, &mut report) else { continue };
         if name == POLICY_FILE {
-            if lint::check_shape(&tree, &lint::POLICY_SHAPE, &file, &mut report) {
+            if lint::check_shape(&tree, lint::Document::EmergencyPolicy, &file, &mut report) {
                 if let Some(p) = typed::<EmergencyPolicy>(&text, &file, &mut report) {
                     policy = Some(ParsedPolicy { file, tree, policy: p });
                 }
             }
             continue;
         }
-        if lint::check_shape(&tree, &lint::AGREEMENT_SHAPE, &file, &mut report) {
+        if lint::check_shape(&tree, lint::Document::Agreement, &file, &mut report) {
             if let Some(agreement) = typed::<Agreement>(&text, &file, &mut report) {
                 agreements.push(ParsedAgreement {
                     file,

@@ -1,179 +1,235 @@
 //! Structure checks on a parsed YAML tree: unknown keys, missing keys and values of the
-//! wrong type, ALL of them (serde stops at the first). The shapes mirror
-//! [`crate::agreements::model`]; a final typed parse in `load` backs this up, so a
-//! difference between the two can only add a finding, never hide one.
+//! wrong type, ALL of them (serde stops at the first). The shapes are data,
+//! `shapes.toml` beside this file, and mirror [`crate::agreements::model`]; a final typed
+//! parse in `load` backs this up, so a difference between the two can only add a finding,
+//! never hide one.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use super::yaml_tree::{YKind, YNode};
-use super::{Finding, Report, Rule};
+use super::{Finding, Pos, Report, Rule};
 use crate::agreements::request_form;
 use crate::spelling::did_you_mean;
 
+/// The table of shapes, compiled in.
+const DATA: &str = include_str!("shapes.toml");
+
+const STATUSES: &[&str] = &["draft", "active", "suspended", "expired"];
+const SAFEGUARDS: &[&str] = &["adequacy", "idta", "addendum"];
+const REGIMES: &[&str] = &["uk-gdpr", "dpa-part-3"];
+
+/// A file the linter checks, by the shape of its top mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Document {
+    /// An agreement file.
+    Agreement,
+    /// `emergency-policy.yaml`.
+    EmergencyPolicy,
+}
+
+impl Document {
+    fn shape_name(self) -> &'static str {
+        match self {
+            Self::Agreement => "agreement",
+            Self::EmergencyPolicy => "emergency policy",
+        }
+    }
+}
+
+/// What a key holds.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
+enum Kind {
     Str,
     U32,
     Bool,
     Date,
     Enum(&'static [&'static str]),
     StrList,
-    Obj(&'static Shape),
-    ObjList(&'static Shape),
+    /// A mapping of the shape at this index of [`Table::shapes`].
+    Obj(usize),
+    /// A list of such mappings.
+    ObjList(usize),
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Field {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub required: bool,
+#[derive(Debug)]
+struct Field {
+    name: String,
+    kind: Kind,
+    required: bool,
     /// `~` (null) is accepted and means absent.
-    pub nullable: bool,
+    nullable: bool,
 }
 
 /// The keys a mapping may have, and what each holds.
 #[derive(Debug)]
-pub(crate) struct Shape {
+struct Shape {
     /// What a governance user calls this mapping, e.g. `flow`.
-    pub name: &'static str,
-    pub fields: &'static [Field],
+    name: String,
+    fields: Vec<Field>,
 }
 
-const fn req(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, required: true, nullable: false }
-}
-const fn opt(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, required: false, nullable: true }
-}
-/// An optional key that, when written, must hold a value (`~` is refused).
-const fn some(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, required: false, nullable: false }
-}
-const fn list(name: &'static str) -> Field {
-    some(name, Kind::StrList)
+/// Every shape of `shapes.toml`, each mapping's keys resolved.
+#[derive(Debug)]
+struct Table {
+    shapes: Vec<Shape>,
 }
 
-const STATUSES: &[&str] = &["draft", "active", "suspended", "expired"];
-const SAFEGUARDS: &[&str] = &["adequacy", "idta", "addendum"];
+/// Why `shapes.toml` does not load (a unit test makes sure it does).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ShapeError {
+    #[error("shapes.toml does not parse: {0}")]
+    Syntax(#[from] toml::de::Error),
+    #[error("shapes.toml: key `{key}` of `{shape}`: {problem}")]
+    Key { shape: String, key: String, problem: &'static str },
+    #[error("shapes.toml has no `{0}` table")]
+    Missing(&'static str),
+}
 
-static LAWFUL_BASIS: Shape = Shape {
-    name: "lawful_basis",
-    fields: &[
-        list("article_6"),
-        list("article_9"),
-        list("article_10"),
-        list("part_3"),
-        list("statutory_gateway"),
-        some("appropriate_policy_document", Kind::Str),
-    ],
-};
-const REGIMES: &[&str] = &["uk-gdpr", "dpa-part-3"];
-static PURPOSE: Shape =
-    Shape { name: "purpose", fields: &[req("id", Kind::Str), req("description", Kind::Str)] };
-static FLOW: Shape = Shape {
-    name: "flow",
-    fields: &[
-        req("id", Kind::Str),
-        req("from", Kind::Str),
-        req("to", Kind::Str),
-        req("method", Kind::Str),
-        req("path", Kind::Str),
-        req("purposes", Kind::StrList),
-        opt("request_schema", Kind::Str),
-        opt("response_schema", Kind::Str),
-        list("query"),
-        list("content_encodings"),
-        some("regime", Kind::Enum(REGIMES)),
-        some("lawful_basis", Kind::Obj(&LAWFUL_BASIS)),
-    ],
-};
-static CLAUSE: Shape = Shape {
-    name: "emergency",
-    fields: &[
-        req("allowed", Kind::Bool),
-        req("request_schema", Kind::Str),
-        opt("response_schema", Kind::Str),
-        opt("categories", Kind::StrList),
-    ],
-};
-static TRANSFER: Shape = Shape {
-    name: "international_transfer",
-    fields: &[req("safeguard", Kind::Enum(SAFEGUARDS)), req("reference", Kind::Str)],
-};
-static DECISION_MAKER: Shape =
-    Shape { name: "decision_maker", fields: &[req("name", Kind::Str), req("role", Kind::Str)] };
-static DPO_CONSULTED: Shape =
-    Shape { name: "dpo_consulted", fields: &[req("date", Kind::Date), req("view", Kind::Str)] };
-static OVERRIDE: Shape =
-    Shape { name: "restrictions_override", fields: &[req("legal_duty", Kind::Str)] };
+/// `shapes.toml` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShape {
+    keys: Vec<RawField>,
+}
 
-/// An agreement file.
-pub(crate) static AGREEMENT_SHAPE: Shape = Shape {
-    name: "agreement",
-    fields: &[
-        req("id", Kind::Str),
-        req("title", Kind::Str),
-        req("version", Kind::U32),
-        req("status", Kind::Enum(STATUSES)),
-        req("owner", Kind::Str),
-        req("parties", Kind::StrList),
-        opt("dpia", Kind::Str),
-        req("effective_from", Kind::Date),
-        req("expires", Kind::Date),
-        opt("review_by", Kind::Date),
-        req("lawful_basis", Kind::Obj(&LAWFUL_BASIS)),
-        req("purposes", Kind::ObjList(&PURPOSE)),
-        req("retention", Kind::Str),
-        req("flows", Kind::ObjList(&FLOW)),
-        opt("emergency", Kind::Obj(&CLAUSE)),
-        opt("international_transfer", Kind::Obj(&TRANSFER)),
-        opt("restrictions_override", Kind::Obj(&OVERRIDE)),
-        opt("approvers", Kind::StrList),
-        opt("decision_maker", Kind::Obj(&DECISION_MAKER)),
-        opt("dpo_consulted", Kind::Obj(&DPO_CONSULTED)),
-        opt("dpia_outcome", Kind::Enum(request_form::DPIA_OUTCOMES)),
-        opt("statutory_power", Kind::Str),
-        opt("controllers", Kind::Enum(request_form::CONTROLLERS)),
-    ],
-};
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    key: String,
+    kind: RawKind,
+    #[serde(default)]
+    need: Need,
+    values: Option<Values>,
+    shape: Option<String>,
+}
 
-static LIMIT: Shape =
-    Shape { name: "limit", fields: &[req("count", Kind::U32), req("per", Kind::Str)] };
-static LIMITS: Shape = Shape {
-    name: "limits",
-    fields: &[some("per_requester", Kind::Obj(&LIMIT)), some("per_agency", Kind::Obj(&LIMIT))],
-};
-static POLICY_RULE: Shape = Shape {
-    name: "rule",
-    fields: &[
-        req("id", Kind::Str),
-        req("from", Kind::StrList),
-        req("to", Kind::StrList),
-        req("categories", Kind::StrList),
-        opt("methods", Kind::StrList),
-        opt("paths", Kind::StrList),
-        req("request_schema", Kind::Str),
-        opt("response_schema", Kind::Str),
-        req("lawful_basis", Kind::Obj(&LAWFUL_BASIS)),
-    ],
-};
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawKind {
+    Text,
+    WholeNumber,
+    TrueOrFalse,
+    Date,
+    List,
+    OneOf,
+    Mapping,
+    ListOfMappings,
+}
 
-/// `emergency-policy.yaml`.
-pub(crate) static POLICY_SHAPE: Shape = Shape {
-    name: "emergency policy",
-    fields: &[
-        req("version", Kind::U32),
-        some("rules", Kind::ObjList(&POLICY_RULE)),
-        some("limits", Kind::Obj(&LIMITS)),
-    ],
-};
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Need {
+    #[default]
+    Required,
+    /// May be absent or `~`.
+    Optional,
+    /// May be absent; when written it must hold a value (`~` is refused).
+    NotNull,
+}
 
-/// Check `node` against `shape`, adding every problem to `report`. True when clean.
-pub(crate) fn check_shape(
-    node: &YNode,
-    shape: &'static Shape,
-    file: &str,
-    report: &mut Report,
-) -> bool {
+/// The lists of allowed spellings a `one-of` key may name.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Values {
+    Statuses,
+    Safeguards,
+    Regimes,
+    DpiaOutcomes,
+    Controllers,
+}
+
+impl Values {
+    fn spellings(self) -> &'static [&'static str] {
+        match self {
+            Self::Statuses => STATUSES,
+            Self::Safeguards => SAFEGUARDS,
+            Self::Regimes => REGIMES,
+            Self::DpiaOutcomes => request_form::DPIA_OUTCOMES,
+            Self::Controllers => request_form::CONTROLLERS,
+        }
+    }
+}
+
+impl Table {
+    fn parse(text: &str) -> Result<Self, ShapeError> {
+        let raw: BTreeMap<String, RawShape> = toml::from_str(text)?;
+        let index = |name: &str| raw.keys().position(|n| n == name);
+        let mut shapes = Vec::with_capacity(raw.len());
+        for (name, shape) in &raw {
+            let mut fields = Vec::with_capacity(shape.keys.len());
+            for f in &shape.keys {
+                let problem =
+                    |problem| ShapeError::Key { shape: name.clone(), key: f.key.clone(), problem };
+                let target = || f.shape.as_deref().and_then(index);
+                let kind = match (f.kind, f.values, &f.shape) {
+                    (RawKind::Text, None, None) => Kind::Str,
+                    (RawKind::WholeNumber, None, None) => Kind::U32,
+                    (RawKind::TrueOrFalse, None, None) => Kind::Bool,
+                    (RawKind::Date, None, None) => Kind::Date,
+                    (RawKind::List, None, None) => Kind::StrList,
+                    (RawKind::OneOf, Some(values), None) => Kind::Enum(values.spellings()),
+                    (RawKind::Mapping, None, Some(_)) => {
+                        Kind::Obj(target().ok_or_else(|| problem("no table has that `shape`"))?)
+                    }
+                    (RawKind::ListOfMappings, None, Some(_)) => {
+                        Kind::ObjList(target().ok_or_else(|| problem("no table has that `shape`"))?)
+                    }
+                    _ => return Err(problem("`values` goes with one-of, `shape` with mappings")),
+                };
+                fields.push(Field {
+                    name: f.key.clone(),
+                    kind,
+                    required: matches!(f.need, Need::Required),
+                    nullable: matches!(f.need, Need::Optional),
+                });
+            }
+            shapes.push(Shape { name: name.clone(), fields });
+        }
+        let table = Table { shapes };
+        for doc in [Document::Agreement, Document::EmergencyPolicy] {
+            table.top(doc)?;
+        }
+        Ok(table)
+    }
+
+    /// The shape of `doc`'s top mapping.
+    fn top(&self, doc: Document) -> Result<&Shape, ShapeError> {
+        let name = doc.shape_name();
+        self.shapes.iter().find(|s| s.name == name).ok_or(ShapeError::Missing(name))
+    }
+}
+
+/// The table, parsed once.
+fn table() -> Result<&'static Table, &'static ShapeError> {
+    static TABLE: OnceLock<Result<Table, ShapeError>> = OnceLock::new();
+    TABLE.get_or_init(|| Table::parse(DATA)).as_ref()
+}
+
+/// Check `node` against the shape of `doc`, adding every problem to `report`. True when
+/// clean. Should the table not load (a unit test makes sure it does), every file fails
+/// the check: fail closed.
+pub(crate) fn check_shape(node: &YNode, doc: Document, file: &str, report: &mut Report) -> bool {
     let before = report.findings.len();
+    let found = table().map_err(ToString::to_string).and_then(|t| {
+        let shape = t.top(doc).map_err(|e| e.to_string())?;
+        Ok((t, shape))
+    });
+    let (table, shape) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            report.push(Finding::new(
+                Rule::UnreadableFile,
+                file,
+                Pos::NONE,
+                format!("isagate could not read its own table of keys ({e})"),
+                "this is a fault in isagate, not in the file: report it",
+            ));
+            return false;
+        }
+    };
     if matches!(node.kind, YKind::Null) {
         report.push(
             Finding::new(
@@ -187,22 +243,39 @@ pub(crate) fn check_shape(
         );
         return false;
     }
-    check_map(node, shape, None, file, report);
+    Checker { table, file, report }.map(node, shape, None);
     report.findings.len() == before
 }
 
-fn check_map(
-    node: &YNode,
-    shape: &'static Shape,
-    ctx: Option<&str>,
-    file: &str,
-    report: &mut Report,
-) {
-    let YKind::Map(entries) = &node.kind else {
-        report.push(
-            Finding::new(
+/// One check's context: the table and where findings go.
+struct Checker<'a> {
+    table: &'a Table,
+    file: &'a str,
+    report: &'a mut Report,
+}
+
+impl<'a> Checker<'a> {
+    /// Report a finding of `rule` at `pos` in this file.
+    fn flag(
+        &mut self,
+        rule: Rule,
+        pos: Pos,
+        message: String,
+        help: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        self.report.push(Finding::new(rule, self.file, pos, message, help).label(label));
+    }
+
+    /// The shape at `index` (the table resolved every index when it loaded).
+    fn shape(&self, index: usize) -> &'a Shape {
+        &self.table.shapes[index]
+    }
+
+    fn map(&mut self, node: &YNode, shape: &Shape, ctx: Option<&str>) {
+        let YKind::Map(entries) = &node.kind else {
+            self.flag(
                 Rule::WrongType,
-                file,
                 node.pos,
                 format!(
                     "expected a mapping (`key: value` lines) for {}, found {}",
@@ -210,31 +283,28 @@ fn check_map(
                     node.type_name()
                 ),
                 format!("write {} as indented `key: value` lines", what(shape, ctx)),
-            )
-            .label("not a mapping"),
-        );
-        return;
-    };
-    // Name the item in messages: `flow `referral``, `purpose `safeguarding``.
-    let id = match node.get("id").map(|n| &n.kind) {
-        Some(YKind::Str(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    let here = match (id, ctx) {
-        (Some(id), _) => format!("{} `{id}`", shape.name),
-        (None, Some(c)) => c.to_string(),
-        (None, None) => format!("the {}", shape.name),
-    };
-    for (key, value) in entries {
-        match shape.fields.iter().find(|f| f.name == key.name) {
-            None => {
-                let names = shape.fields.iter().map(|f| f.name);
-                let hint = did_you_mean(&key.name, names);
-                let all: Vec<&str> = shape.fields.iter().map(|f| f.name).collect();
-                report.push(
-                    Finding::new(
+                "not a mapping",
+            );
+            return;
+        };
+        // Name the item in messages: `flow `referral``, `purpose `safeguarding``.
+        let id = match node.get("id").map(|n| &n.kind) {
+            Some(YKind::Str(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let here = match (id, ctx) {
+            (Some(id), _) => format!("{} `{id}`", shape.name),
+            (None, Some(c)) => c.to_string(),
+            (None, None) => format!("the {}", shape.name),
+        };
+        for (key, value) in entries {
+            match shape.fields.iter().find(|f| f.name == key.name) {
+                None => {
+                    let names = shape.fields.iter().map(|f| f.name.as_str());
+                    let hint = did_you_mean(&key.name, names);
+                    let all: Vec<&str> = shape.fields.iter().map(|f| f.name.as_str()).collect();
+                    self.flag(
                         Rule::UnknownKey,
-                        file,
                         key.pos,
                         format!("unknown key `{}` in {here}", key.name),
                         format!(
@@ -242,90 +312,78 @@ fn check_map(
                             shape.name,
                             all.join(", ")
                         ),
-                    )
-                    .label("unknown key"),
-                );
+                        "unknown key",
+                    );
+                }
+                Some(field) => self.value(value, field, &here),
             }
-            Some(field) => check_value(value, field, &here, file, report),
         }
-    }
-    for field in shape.fields.iter().filter(|f| f.required) {
-        if node.get(field.name).is_none() {
-            report.push(
-                Finding::new(
+        for field in shape.fields.iter().filter(|f| f.required) {
+            if node.get(&field.name).is_none() {
+                self.flag(
                     Rule::MissingKey,
-                    file,
                     node.pos,
                     format!("{here} has no `{}`", field.name),
-                    format!("add `{}:` ({}) to {here}", field.name, describe(field.kind)),
-                )
-                .label(format!("`{}` missing here", field.name)),
-            );
-        }
-    }
-}
-
-fn check_value(value: &YNode, field: &Field, here: &str, file: &str, report: &mut Report) {
-    if matches!(value.kind, YKind::Null) {
-        if !field.nullable {
-            wrong_type(value, field, here, file, report);
-        }
-        return;
-    }
-    let scalar = match &value.kind {
-        YKind::Str(s) => Some(s.clone()),
-        YKind::Int(i) => Some(i.to_string()),
-        YKind::Float(f) => Some(f.to_string()),
-        YKind::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    match field.kind {
-        Kind::Str => {
-            if scalar.is_none() {
-                wrong_type(value, field, here, file, report);
+                    format!("add `{}:` ({}) to {here}", field.name, self.describe(field.kind)),
+                    format!("`{}` missing here", field.name),
+                );
             }
         }
-        Kind::U32 => match value.kind {
-            YKind::Int(i) if u32::try_from(i).is_ok() => {}
-            YKind::Int(_) => report.push(
-                Finding::new(
+    }
+
+    fn value(&mut self, value: &YNode, field: &Field, here: &str) {
+        if matches!(value.kind, YKind::Null) {
+            if !field.nullable {
+                self.wrong_type(value, field, here);
+            }
+            return;
+        }
+        let scalar = match &value.kind {
+            YKind::Str(s) => Some(s.clone()),
+            YKind::Int(i) => Some(i.to_string()),
+            YKind::Float(f) => Some(f.to_string()),
+            YKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        match field.kind {
+            Kind::Str => {
+                if scalar.is_none() {
+                    self.wrong_type(value, field, here);
+                }
+            }
+            Kind::U32 => match value.kind {
+                YKind::Int(i) if u32::try_from(i).is_ok() => {}
+                YKind::Int(_) => self.flag(
                     Rule::InvalidValue,
-                    file,
                     value.pos,
                     format!("`{}` of {here} is out of range", field.name),
                     format!("write `{}` as a whole number from 0 to {}", field.name, u32::MAX),
-                )
-                .label("out of range"),
-            ),
-            _ => wrong_type(value, field, here, file, report),
-        },
-        Kind::Bool => {
-            if !matches!(value.kind, YKind::Bool(_)) {
-                wrong_type(value, field, here, file, report);
+                    "out of range",
+                ),
+                _ => self.wrong_type(value, field, here),
+            },
+            Kind::Bool => {
+                if !matches!(value.kind, YKind::Bool(_)) {
+                    self.wrong_type(value, field, here);
+                }
             }
-        }
-        Kind::Date => match &value.kind {
-            YKind::Str(s) if s.parse::<jiff::civil::Date>().is_ok() && s.len() == 10 => {}
-            YKind::Str(s) => report.push(
-                Finding::new(
+            Kind::Date => match &value.kind {
+                YKind::Str(s) if s.parse::<jiff::civil::Date>().is_ok() && s.len() == 10 => {}
+                YKind::Str(s) => self.flag(
                     Rule::InvalidValue,
-                    file,
                     value.pos,
                     format!("`{}` of {here} is `{s}`, which is not a date", field.name),
                     "write the date as YYYY-MM-DD, e.g. 2027-03-31",
-                )
-                .label("not a YYYY-MM-DD date"),
-            ),
-            _ => wrong_type(value, field, here, file, report),
-        },
-        Kind::Enum(allowed) => match scalar {
-            Some(s) if allowed.contains(&s.as_str()) => {}
-            Some(s) => {
-                let hint = did_you_mean(&s, allowed.iter().copied());
-                report.push(
-                    Finding::new(
+                    "not a YYYY-MM-DD date",
+                ),
+                _ => self.wrong_type(value, field, here),
+            },
+            Kind::Enum(allowed) => match scalar {
+                Some(s) if allowed.contains(&s.as_str()) => {}
+                Some(s) => {
+                    let hint = did_you_mean(&s, allowed.iter().copied());
+                    self.flag(
                         Rule::InvalidValue,
-                        file,
                         value.pos,
                         format!(
                             "`{}` of {here} is `{s}`, which is not one of: {}",
@@ -333,23 +391,20 @@ fn check_value(value: &YNode, field: &Field, here: &str, file: &str, report: &mu
                             allowed.join(", ")
                         ),
                         format!("{hint}use one of: {}", allowed.join(", ")),
-                    )
-                    .label("not allowed here"),
-                );
-            }
-            None => wrong_type(value, field, here, file, report),
-        },
-        Kind::StrList => match &value.kind {
-            YKind::Seq(items) => {
-                for item in items {
-                    if !matches!(
-                        item.kind,
-                        YKind::Str(_) | YKind::Int(_) | YKind::Float(_) | YKind::Bool(_)
-                    ) {
-                        report.push(
-                            Finding::new(
+                        "not allowed here",
+                    );
+                }
+                None => self.wrong_type(value, field, here),
+            },
+            Kind::StrList => match &value.kind {
+                YKind::Seq(items) => {
+                    for item in items {
+                        if !matches!(
+                            item.kind,
+                            YKind::Str(_) | YKind::Int(_) | YKind::Float(_) | YKind::Bool(_)
+                        ) {
+                            self.flag(
                                 Rule::WrongType,
-                                file,
                                 item.pos,
                                 format!(
                                     "each item of `{}` in {here} must be text, found {}",
@@ -357,62 +412,61 @@ fn check_value(value: &YNode, field: &Field, here: &str, file: &str, report: &mu
                                     item.type_name()
                                 ),
                                 format!("write `{}` as a list of names, e.g. [a, b]", field.name),
-                            )
-                            .label("expected text"),
-                        );
+                                "expected text",
+                            );
+                        }
                     }
                 }
+                _ => self.wrong_type(value, field, here),
+            },
+            Kind::Obj(shape) => {
+                let shape = self.shape(shape);
+                self.map(value, shape, Some(&format!("`{}` of {here}", field.name)));
             }
-            _ => wrong_type(value, field, here, file, report),
-        },
-        Kind::Obj(shape) => {
-            check_map(value, shape, Some(&format!("`{}` of {here}", field.name)), file, report)
-        }
-        Kind::ObjList(shape) => match &value.kind {
-            YKind::Seq(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let ctx = format!("{} {} of {here}", shape.name, i + 1);
-                    check_map(item, shape, Some(&ctx), file, report);
+            Kind::ObjList(shape) => match &value.kind {
+                YKind::Seq(items) => {
+                    let shape = self.shape(shape);
+                    for (i, item) in items.iter().enumerate() {
+                        let ctx = format!("{} {} of {here}", shape.name, i + 1);
+                        self.map(item, shape, Some(&ctx));
+                    }
                 }
-            }
-            _ => wrong_type(value, field, here, file, report),
-        },
+                _ => self.wrong_type(value, field, here),
+            },
+        }
     }
-}
 
-fn wrong_type(value: &YNode, field: &Field, here: &str, file: &str, report: &mut Report) {
-    report.push(
-        Finding::new(
+    fn wrong_type(&mut self, value: &YNode, field: &Field, here: &str) {
+        self.flag(
             Rule::WrongType,
-            file,
             value.pos,
             format!(
                 "`{}` of {here} should be {}, found {}",
                 field.name,
-                describe(field.kind),
+                self.describe(field.kind),
                 value.type_name()
             ),
-            format!("write `{}` as {}", field.name, describe(field.kind)),
-        )
-        .label(format!("expected {}", describe(field.kind))),
-    );
+            format!("write `{}` as {}", field.name, self.describe(field.kind)),
+            format!("expected {}", self.describe(field.kind)),
+        );
+    }
+
+    fn describe(&self, kind: Kind) -> String {
+        match kind {
+            Kind::Str => "text".into(),
+            Kind::U32 => "a whole number".into(),
+            Kind::Bool => "true or false".into(),
+            Kind::Date => "a date (YYYY-MM-DD)".into(),
+            Kind::Enum(v) => format!("one of {}", v.join(", ")),
+            Kind::StrList => "a list, e.g. [a, b]".into(),
+            Kind::Obj(s) => format!("a `{}` mapping", self.shape(s).name),
+            Kind::ObjList(s) => format!("a list of {}s", self.shape(s).name),
+        }
+    }
 }
 
 fn what(shape: &Shape, ctx: Option<&str>) -> String {
     ctx.map_or_else(|| format!("the {}", shape.name), str::to_string)
-}
-
-fn describe(kind: Kind) -> String {
-    match kind {
-        Kind::Str => "text".into(),
-        Kind::U32 => "a whole number".into(),
-        Kind::Bool => "true or false".into(),
-        Kind::Date => "a date (YYYY-MM-DD)".into(),
-        Kind::Enum(v) => format!("one of {}", v.join(", ")),
-        Kind::StrList => "a list, e.g. [a, b]".into(),
-        Kind::Obj(s) => format!("a `{}` mapping", s.name),
-        Kind::ObjList(s) => format!("a list of {}s", s.name),
-    }
 }
 
 #[cfg(test)]
@@ -422,7 +476,7 @@ mod tests {
 
     fn run(text: &str) -> Report {
         let mut r = Report::default();
-        check_shape(&parse(text).unwrap(), &AGREEMENT_SHAPE, "a.yaml", &mut r);
+        check_shape(&parse(text).unwrap(), Document::Agreement, "a.yaml", &mut r);
         r
     }
 
@@ -432,6 +486,37 @@ mod tests {
         "purposes:\n  - id: p\n    description: d\nretention: r\nflows:\n  - id: f\n    from: a\n    to: b\n",
         "    method: POST\n    path: /x\n    purposes: [p]\n",
     );
+
+    #[test]
+    fn the_table_loads_and_resolves_every_shape() {
+        let table = table().unwrap();
+        assert_eq!(table.top(Document::Agreement).unwrap().fields.len(), 23);
+        assert_eq!(table.top(Document::EmergencyPolicy).unwrap().fields.len(), 3);
+        let flow = table.shapes.iter().find(|s| s.name == "flow").unwrap();
+        let regime = flow.fields.iter().find(|f| f.name == "regime").unwrap();
+        assert!(matches!(regime.kind, Kind::Enum(REGIMES)));
+        assert!(!regime.required && !regime.nullable);
+    }
+
+    #[test]
+    fn a_table_naming_an_unknown_shape_or_a_stray_values_is_refused() {
+        let cases = [
+            (
+                "[agreement]\nkeys = [{ key = \"a\", kind = \"mapping\", shape = \"nowhere\" }]\n",
+                "no table",
+            ),
+            (
+                "[agreement]\nkeys = [{ key = \"a\", kind = \"text\", values = \"regimes\" }]\n",
+                "`values`",
+            ),
+            ("[agreement]\nkeys = [{ key = \"a\", kind = \"texts\" }]\n", "does not parse"),
+            ("[agreement]\nkeys = []\n", "no `emergency policy`"),
+        ];
+        for (text, expected) in cases {
+            let err = Table::parse(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
+    }
 
     #[test]
     fn a_good_agreement_has_no_findings() {
