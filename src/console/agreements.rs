@@ -97,7 +97,7 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             }))
             (layout::row("Last transfer", html! {
                 @match &a.activity.last_transfer {
-                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome) },
+                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome.as_str()) },
                     None => "none recorded",
                 }
             }))
