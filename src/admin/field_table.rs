@@ -8,28 +8,44 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::agreements::diff::fields::{declared_fields, Exposure};
 use crate::agreements::lawful_basis;
 use crate::codes::Direction;
+use crate::minimise::plan::SchemaPlan;
+use crate::minimise::transforms::{Category, Transform};
 use crate::policy::Policy;
 
+/// What the recipient gets of a declared field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Disclosed,
+    Transformed,
+    /// Stripped, with why in words.
+    Stripped(String),
+}
+
+impl Effect {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disclosed => "disclosed",
+            Self::Transformed => "transformed",
+            Self::Stripped(_) => "stripped",
+        }
+    }
+}
+
 /// One declared field of a flow's schema in one direction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldRow {
     /// Its schema path (`*` for array positions and unnamed keys).
     pub path: String,
-    /// `disclosed`, `transformed` or `stripped`.
-    pub effect: String,
-    /// Why stripped, in words (`None` unless stripped).
-    pub why: Option<String>,
-    pub category: Option<String>,
-    pub transform: Option<String>,
+    pub effect: Effect,
+    pub category: Option<Category>,
+    pub transform: Option<Transform>,
 }
 
 /// A flow's fields in one direction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowFields {
     pub flow: String,
     pub direction: Direction,
@@ -39,7 +55,7 @@ pub struct FlowFields {
 }
 
 /// A lawful basis code and its plain-English description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BasisLine {
     /// `article_6`, `article_9`, `article_10`, `part_3` or `statutory_gateway`.
     pub kind: String,
@@ -48,7 +64,7 @@ pub struct BasisLine {
 }
 
 /// The field tables and lawful basis of one loaded agreement.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgreementFields {
     pub lawful_basis: Vec<BasisLine>,
     pub flows: Vec<FlowFields>,
@@ -93,28 +109,22 @@ pub fn of(policy: &Policy, id: &str) -> Option<AgreementFields> {
     Some(AgreementFields { lawful_basis, flows })
 }
 
-fn rows(plan: &crate::minimise::plan::SchemaPlan, a9: bool, a10: bool) -> Vec<FieldRow> {
+fn rows(plan: &SchemaPlan, a9: bool, a10: bool) -> Vec<FieldRow> {
     declared_fields(plan)
         .into_iter()
         .map(|(path, field)| {
-            let (effect, why) = match Exposure::of(field, a9, a10) {
-                Exposure::Seen(None) => ("disclosed", None),
-                Exposure::Seen(Some(crate::minimise::transforms::Transform::Drop)) => {
-                    ("stripped", Some("its transform is drop".to_owned()))
+            let effect = match Exposure::of(field, a9, a10) {
+                Exposure::Seen(None) => Effect::Disclosed,
+                Exposure::Seen(Some(Transform::Drop)) => {
+                    Effect::Stripped("its transform is drop".to_owned())
                 }
-                Exposure::Seen(Some(_)) => ("transformed", None),
-                Exposure::Locked(c) => (
-                    "stripped",
-                    Some(format!("no lawful basis condition covers {} data", c.as_str())),
-                ),
+                Exposure::Seen(Some(_)) => Effect::Transformed,
+                Exposure::Locked(c) => Effect::Stripped(format!(
+                    "no lawful basis condition covers {} data",
+                    c.as_str()
+                )),
             };
-            FieldRow {
-                path,
-                effect: effect.to_owned(),
-                why,
-                category: field.category.map(|c| c.as_str().to_owned()),
-                transform: field.transform.map(|t| t.as_str().to_owned()),
-            }
+            FieldRow { path, effect, category: field.category, transform: field.transform }
         })
         .collect()
 }
@@ -177,15 +187,15 @@ mod tests {
 
         let uol = of(&policy, "ISA-LCC-UOL-0002").unwrap();
         let ethnicity = find(&uol, "/cases/*/ethnicity");
-        assert_eq!(
-            (ethnicity.effect.as_str(), ethnicity.category.as_deref()),
-            ("stripped", Some("ethnicity"))
+        assert_eq!(ethnicity.category.map(Category::as_str), Some("ethnicity"));
+        assert!(
+            matches!(&ethnicity.effect, Effect::Stripped(why) if why.contains("no lawful basis condition")),
+            "{ethnicity:?}"
         );
-        assert!(ethnicity.why.as_deref().unwrap().contains("no lawful basis condition"));
         let dropped = find(&uol, "/cases/*/case_id");
         assert_eq!(
-            (dropped.effect.as_str(), dropped.transform.as_deref()),
-            ("stripped", Some("drop"))
+            (&dropped.effect, dropped.transform),
+            (&Effect::Stripped("its transform is drop".to_owned()), Some(Transform::Drop))
         );
 
         let mopac = of(&policy, "ISA-SL-MOPAC-0004").unwrap();
@@ -193,10 +203,10 @@ mod tests {
             .flows
             .iter()
             .flat_map(|f| &f.rows)
-            .filter(|r| r.effect == "transformed")
+            .filter(|r| r.effect == Effect::Transformed)
             .collect();
         assert!(
-            transformed.iter().any(|r| r.transform.as_deref() == Some("age-band")),
+            transformed.iter().any(|r| r.transform.map(Transform::as_str) == Some("age-band")),
             "{transformed:?}"
         );
         assert!(mopac

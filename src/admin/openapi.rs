@@ -1,11 +1,14 @@
-//! The OpenAPI 3.1 document served at `/v1/openapi.json`. Written by hand beside the
-//! route table; the tests hold the two together (every route documented, nothing
-//! documented that is not routed) and validate every response they see against the
-//! schema documented for its status.
+//! The OpenAPI 3.1 document served at `/v1/openapi.json`. Its operations are data,
+//! `openapi_paths.yaml` beside this file (path, method, answers, parameters, body), read
+//! by [`operations`]; the components' schemas are written here. The tests hold the
+//! operations to the route table (every route documented, nothing documented that is not
+//! routed) and validate every response they see against the schema documented for its
+//! status.
 //!
 //! Response schemas say `additionalProperties: false` so that a field added to a
 //! response without documenting it fails the tests.
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 fn nullable(t: &str) -> Value {
@@ -20,50 +23,143 @@ fn closed(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
-fn body(name: &str) -> Value {
-    json!({"required": true, "content": {"application/json": {"schema": r(name)}}})
+/// One operation of `openapi_paths.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Operation {
+    path: String,
+    method: Method,
+    id: String,
+    summary: String,
+    answers: Vec<Answer>,
+    path_id: Option<String>,
+    #[serde(default)]
+    query: Vec<QueryParameter>,
+    body: Option<Body>,
 }
 
-fn ok(description: &str, name: &str) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": r(name)}}})
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Method {
+    Get,
+    Post,
+    Delete,
 }
 
-/// A success that wrote a governance record: `what` happened, and the record's id is in
-/// the answer's `Isagate-Disclosure-Id`.
-fn recorded(what: &str, name: &str) -> Value {
-    ok(&format!("{what}; carries the governance record's id in `Isagate-Disclosure-Id`"), name)
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// A documented status: a JSON answer carrying `schema`, else a problem document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    status: u16,
+    means: String,
+    schema: Option<String>,
+    /// The answer wrote a governance record and carries its id.
+    #[serde(default)]
+    recorded: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryParameter {
+    name: String,
+    required: bool,
+    description: String,
+    schema: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    schema: String,
+    #[serde(default = "yes")]
+    required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The operations, as `openapi_paths.yaml` lists them.
+fn operations() -> Result<Vec<Operation>, serde_saphyr::Error> {
+    serde_saphyr::from_str(include_str!("openapi_paths.yaml"))
+}
+
+fn json_content(media: &str, name: &str) -> Value {
+    json!({media: {"schema": r(name)}})
+}
+
+fn answer(a: &Answer) -> Value {
+    match (&a.schema, a.recorded) {
+        (Some(name), true) => json!({
+            "description": format!("{}; carries the governance record's id in `Isagate-Disclosure-Id`", a.means),
+            "content": json_content("application/json", name)}),
+        (Some(name), false) => {
+            json!({"description": a.means, "content": json_content("application/json", name)})
+        }
+        (None, _) => problem(&a.means),
+    }
 }
 
 fn problem(description: &str) -> Value {
-    json!({"description": description, "content": {"application/problem+json": {"schema": r("Problem")}}})
+    json!({"description": description, "content": json_content("application/problem+json", "Problem")})
 }
 
 /// An operation with its documented answers; every operation also has 403 (not a
 /// governance identity), 503 (store unavailable) and a problem `default`.
-fn op(id: &str, summary: &str, mut responses: Value, extra: Value) -> Value {
-    if let Some(map) = responses.as_object_mut() {
-        map.insert(
-            "403".into(),
-            problem("the certificate is not a governance identity (a refusal record is written)"),
-        );
-        map.insert("503".into(), problem("the record store is unavailable"));
-        map.insert("default".into(), problem("any other refusal, as problem+json"));
+fn operation(o: &Operation) -> Value {
+    let mut responses = serde_json::Map::new();
+    for a in &o.answers {
+        responses.insert(a.status.to_string(), answer(a));
     }
-    let mut o = json!({"operationId": id, "summary": summary, "responses": responses});
-    if let (Some(o), Some(extra)) = (o.as_object_mut(), extra.as_object()) {
-        for (k, v) in extra {
-            o.insert(k.clone(), v.clone());
+    responses.insert(
+        "403".into(),
+        problem("the certificate is not a governance identity (a refusal record is written)"),
+    );
+    responses.insert("503".into(), problem("the record store is unavailable"));
+    responses.insert("default".into(), problem("any other refusal, as problem+json"));
+    let mut out = serde_json::Map::new();
+    out.insert("operationId".into(), json!(o.id));
+    out.insert("summary".into(), json!(o.summary));
+    out.insert("responses".into(), Value::Object(responses));
+    let mut parameters: Vec<Value> = o
+        .path_id
+        .iter()
+        .map(|d| json!({"name": "id", "in": "path", "required": true, "description": d, "schema": {"type": "string"}}))
+        .collect();
+    parameters.extend(o.query.iter().map(|q| {
+        json!({"name": q.name, "in": "query", "required": q.required, "description": q.description, "schema": q.schema})
+    }));
+    if !parameters.is_empty() {
+        out.insert("parameters".into(), Value::Array(parameters));
+    }
+    if let Some(b) = &o.body {
+        out.insert(
+            "requestBody".into(),
+            json!({"required": b.required, "content": json_content("application/json", &b.schema)}),
+        );
+    }
+    Value::Object(out)
+}
+
+/// The document's `paths`: each path once, its methods in the order listed.
+fn paths() -> Value {
+    let mut paths = serde_json::Map::new();
+    for o in operations().unwrap_or_default() {
+        if let Value::Object(methods) = paths.entry(o.path.clone()).or_insert_with(|| json!({})) {
+            methods.insert(o.method.as_str().into(), operation(&o));
         }
     }
-    o
-}
-
-fn path_id(description: &str) -> Value {
-    json!([{"name": "id", "in": "path", "required": true, "description": description, "schema": {"type": "string"}}])
-}
-
-fn query(name: &str, required: bool, description: &str, schema: Value) -> Value {
-    json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
+    Value::Object(paths)
 }
 
 /// The document.
@@ -77,94 +173,7 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "https://localhost:9443"}],
         "security": [{"governanceCertificate": []}],
-        "paths": {
-            "/v1/openapi.json": {"get": op("openapi", "This document",
-                json!({"200": ok("the OpenAPI document", "OpenApiDocument")}), json!({}))},
-            "/v1/agreements": {"get": op("listAgreements", "Loaded agreements with status, version, sha256 and findings",
-                json!({"200": ok("the loaded agreements", "AgreementList")}), json!({}))},
-            "/v1/agreements/{id}": {"get": op("getAgreement", "One loaded agreement",
-                json!({"200": ok("the agreement", "AgreementSummary"), "404": problem("no loaded agreement has this id")}),
-                json!({"parameters": path_id("the agreement id")}))},
-            "/v1/agreements/reload": {"post": op("reloadAgreements",
-                "Re-read agreements and schemas; the new set replaces the old one only if it lints clean",
-                json!({"200": recorded("reloaded", "ReloadResult"),
-                       "422": problem("the new set does not lint clean; the loaded set stays (the refusal is recorded); `findings` lists the lint errors (file, line, column, code, message, help)")}),
-                json!({}))},
-            "/v1/agreements/proposals": {
-                "post": op("proposeAgreements", "Propose agreement (or emergency policy) and schema files: linted over the live set, kept and recorded (`agreement-proposed`)",
-                    json!({"201": recorded("proposed", "Proposal"),
-                           "400": problem("a file name is not plain, no agreement file, or a field does not fit"),
-                           "422": problem("the body is not JSON")}),
-                    json!({"requestBody": body("ProposalInput")})),
-                "get": op("listProposals", "Every proposal with its state",
-                    json!({"200": ok("the proposals, oldest first", "ProposalList")}), json!({}))
-            },
-            "/v1/agreements/proposals/{id}": {"get": op("getProposal", "One proposal",
-                json!({"200": ok("the proposal", "Proposal"), "404": problem("no proposal has this id")}),
-                json!({"parameters": path_id("the proposal id (its `agreement-proposed` record id)")}))},
-            "/v1/agreements/proposals/{id}/approve": {"post": op("approveProposal",
-                "Approve a pending proposal (with `governance.four_eyes`, by another governance identity than the proposer): recorded (`agreement-approved`), its files written atomically into the agreements folder, then reloaded",
-                json!({"200": recorded("approved and live", "Approved"),
-                       "400": problem("the note does not fit"),
-                       "403": problem("four-eyes: the proposer cannot approve their own proposal (or the certificate is not a governance identity)"),
-                       "404": problem("no proposal has this id"),
-                       "409": problem("the proposal is already approved or rejected"),
-                       "422": problem("the proposal does not lint clean over the live set (`findings`), or the body is not JSON")}),
-                json!({"parameters": path_id("the proposal id"), "requestBody": {"required": false, "content": {"application/json": {"schema": r("Decision")}}}}))},
-            "/v1/agreements/proposals/{id}/reject": {"post": op("rejectProposal", "Reject a pending proposal with a note (recorded: `agreement-rejected`)",
-                json!({"200": recorded("rejected", "Proposal"),
-                       "400": problem("`note` missing or too long"),
-                       "404": problem("no proposal has this id"),
-                       "409": problem("the proposal is already approved or rejected"),
-                       "422": problem("the body is not JSON")}),
-                json!({"parameters": path_id("the proposal id"), "requestBody": body("Decision")}))},
-            "/v1/explain": {"post": op("explain", "The dry run of `agreements explain`, with a throw-away pseudonymisation key",
-                json!({"200": ok("what would be disclosed, stripped and transformed", "ExplainReport"),
-                       "400": problem("the request does not fit the schema"),
-                       "404": problem("no loaded agreement has this id (nor, for `emergency-policy`, an emergency policy)"),
-                       "422": problem("the body is not JSON")}),
-                json!({"requestBody": body("ExplainRequest")}))},
-            "/v1/emergency": {"get": op("emergencyQueue", "The emergency review queue",
-                json!({"200": ok("emergency disclosures with their review state", "Queue"),
-                       "400": problem("`state` is not one of the values")}),
-                json!({"parameters": [query("state", false, "which disclosures (default `pending`)",
-                    json!({"type": "string", "enum": ["pending", "reviewed", "all"], "default": "pending"}))]}))},
-            "/v1/emergency/{id}/review": {"post": op("reviewEmergency",
-                "Record a review of an emergency disclosure (a chained record carrying the reviewer's identity)",
-                json!({"201": recorded("recorded", "ReviewRecorded"),
-                       "400": problem("a field is missing or invalid"),
-                       "404": problem("no emergency disclosure has this id"),
-                       "409": problem("already reviewed (send `amendment: true`), or nothing to amend"),
-                       "422": problem("the body is not JSON")}),
-                json!({"parameters": path_id("the emergency disclosure's record id (its `Isagate-Disclosure-Id`)"),
-                       "requestBody": body("ReviewInput")}))},
-            "/v1/audit/verify": {"get": op("verifyChain", "A full verify of the chain (recorded as `chain-verified`): length, head hash, last checkpoint",
-                json!({"200": ok("the chain status", "ChainStatus")}), json!({}))},
-            "/v1/audit/subject": {"post": op("subjectAccess", "Every record about a subject (others' identifiers redacted); the id travels in the body, never in a URL",
-                json!({"200": ok("the records naming the subject's keyed hash", "SubjectResult"),
-                       "400": problem("`type` or `id` missing, empty or not a string"),
-                       "422": problem("the body is not JSON")}),
-                json!({"requestBody": body("SubjectQuery")}))},
-            "/v1/audit/report": {"get": op("transparencyReport", "The transparency report (no personal data)",
-                json!({"200": ok("counts per agreement, flow, purpose and outcome; emergencies and reviews", "Report"),
-                       "400": problem("`since` or `until` missing or not a date")}),
-                json!({"parameters": [
-                    query("since", true, "YYYY-MM-DD (Europe/London) or RFC 3339", json!({"type": "string"})),
-                    query("until", true, "YYYY-MM-DD (inclusive, Europe/London) or RFC 3339", json!({"type": "string"}))]}))},
-            "/v1/restrictions": {
-                "get": op("listRestrictions", "Active subject restrictions, as keyed hashes",
-                    json!({"200": ok("the active restrictions", "RestrictionList")}), json!({})),
-                "post": op("addRestriction", "Register a subject restriction",
-                    json!({"201": recorded("recorded", "Restriction"),
-                           "400": problem("a field is missing or invalid"),
-                           "422": problem("the body is not JSON")}),
-                    json!({"requestBody": body("RestrictionInput")}))
-            },
-            "/v1/restrictions/{id}": {"delete": op("removeRestriction", "Remove a subject restriction",
-                json!({"200": recorded("removed", "RestrictionRemoved"),
-                       "404": problem("no active restriction has this id")}),
-                json!({"parameters": path_id("the restriction id (the id of the record that added it)")}))}
-        },
+        "paths": paths(),
         "components": {
             "securitySchemes": {"governanceCertificate": {"type": "mutualTLS",
                 "description": "a client certificate from the gateway's client CA with URI SAN `urn:isagate:governance:<person-or-team>`"}},
@@ -404,4 +413,25 @@ fn audit_schemas() -> Value {
         "RestrictionRemoved": closed(&["id", "removed", "record_id"], json!({
             "id": {"type": "string", "format": "uuid"}, "removed": {"const": true}, "record_id": {"type": "string", "format": "uuid"}}))
     })
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openapi_paths.yaml` parses, each operation id is used once, and every operation
+    /// reaches the document with the common answers after its own.
+    #[test]
+    fn the_operations_parse_and_all_reach_the_document() {
+        let ops = operations().unwrap();
+        assert_eq!(ops.len(), 18);
+        let ids: std::collections::BTreeSet<_> = ops.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids.len(), ops.len());
+        let doc = document();
+        for o in &ops {
+            let op = &doc["paths"][&o.path][o.method.as_str()];
+            assert_eq!(op["operationId"], o.id.as_str(), "{} {}", o.path, o.method.as_str());
+            let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            assert_eq!(statuses.last().map(|s| s.as_str()), Some("default"), "{}", o.id);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::record::{Record, RecordKind};
+use super::record::{Outcome, Record, RecordKind};
 use super::store::{decode, Param, Store, StoreError};
 
 /// How many activation records of one agreement text are read at most.
@@ -20,7 +20,7 @@ pub struct Activation {
     pub actor: Option<String>,
     /// The governance record's `action` (`agreement-activated`, `agreements-reloaded`).
     pub action: String,
-    pub record_id: String,
+    pub record_id: uuid::Uuid,
 }
 
 /// An agreement's last transfer (its request record).
@@ -29,8 +29,8 @@ pub struct LastTransfer {
     pub time: String,
     pub flow: Option<String>,
     /// The request record's outcome (`forwarded`, `refused`...).
-    pub outcome: String,
-    pub record_id: String,
+    pub outcome: Outcome,
+    pub record_id: uuid::Uuid,
 }
 
 /// Both, for one agreement.
@@ -72,8 +72,8 @@ impl Store {
             Some(r) => Some(LastTransfer {
                 time: r.time.clone(),
                 flow: r.draft.flow.clone(),
-                outcome: outcome_name(&r),
-                record_id: r.id.to_string(),
+                outcome: r.draft.outcome,
+                record_id: r.id,
             }),
             None => None,
         };
@@ -95,7 +95,7 @@ pub fn activation_of(records: &[Record], id: &str, sha256: &str) -> Option<Activ
         time: r.time.clone(),
         actor: r.draft.actor.clone(),
         action: action.to_owned(),
-        record_id: r.id.to_string(),
+        record_id: r.id,
     };
     let governance = records
         .iter()
@@ -120,17 +120,10 @@ pub fn activation_of(records: &[Record], id: &str, sha256: &str) -> Option<Activ
     activated.or(reloaded)
 }
 
-fn outcome_name(r: &Record) -> String {
-    serde_json::to_value(r.draft.outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::record::{Outcome, RecordDraft};
+    use crate::audit::record::RecordDraft;
     use serde_json::json;
 
     fn governance(seq: u64, g: serde_json::Value, actor: &str) -> Record {

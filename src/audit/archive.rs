@@ -18,7 +18,8 @@ use super::record::{Outcome, Record, RecordDraft, RecordKind};
 use super::store::{to_u64, Committed, Param, Store, StoreError};
 use crate::digest::sha256_hex;
 
-/// What an anchor record's `governance` holds.
+/// What an anchor record's `governance` holds. An absent member is left out (`None`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnchorInfo {
     /// Always `archive`.
@@ -31,12 +32,9 @@ pub struct AnchorInfo {
     pub segment_sha256: String,
     /// The time of the first and last archived record: the dates a missing segment
     /// covers. Absent in anchors written before they were recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_time: Option<String>,
     /// The segment's file name (no folder), as written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment_file: Option<String>,
 }
 
@@ -200,4 +198,25 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AnchorInfo;
+
+    /// An anchor written before the times and file name were recorded reads back with
+    /// them `None`, and writes back without them (its governance JSON is unchanged).
+    #[test]
+    fn absent_members_stay_absent() {
+        let old = serde_json::json!({"action": "archive", "archived_from": 1, "archived_to": 9,
+            "archived_head": "ab", "segment_sha256": "cd"});
+        let info: AnchorInfo = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((&info.first_time, &info.last_time, &info.segment_file), (&None, &None, &None));
+        assert_eq!(serde_json::to_value(&info).unwrap(), old);
+        let new = AnchorInfo { segment_file: Some("s.jsonl".into()), ..info };
+        let keys: Vec<String> =
+            serde_json::to_value(&new).unwrap().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys.last().map(String::as_str), Some("segment_file"));
+        assert!(!keys.iter().any(|k| k == "first_time" || k == "last_time"));
+    }
 }

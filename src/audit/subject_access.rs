@@ -13,11 +13,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::record::{AgreementRef, Record};
+use super::record::{AgreementRef, Outcome, Record, RecordKind};
 use super::report::ReviewState;
 use super::segments::ArchiveCoverage;
 use super::{Store, StoreError};
 use crate::agreements::explain::BasisCode;
+use crate::codes::Direction;
 use crate::minimise::MinimisationReport;
 
 /// What replaces another subject's hash.
@@ -36,12 +37,12 @@ pub struct EmergencyView {
 /// One record as a subject access response shows it.
 #[derive(Debug, Serialize)]
 pub struct SubjectEntry {
-    pub id: String,
+    pub id: uuid::Uuid,
     pub seq: u64,
     pub time: String,
-    pub kind: String,
-    pub direction: Option<String>,
-    pub in_reply_to: Option<String>,
+    pub kind: RecordKind,
+    pub direction: Option<Direction>,
+    pub in_reply_to: Option<uuid::Uuid>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub agreement: Option<AgreementRef>,
@@ -54,7 +55,7 @@ pub struct SubjectEntry {
     /// `disclosed`, `stripped` and `transformed`, as the record keeps them.
     #[serde(flatten)]
     pub minimisation: MinimisationReport,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub emergency: Option<EmergencyView>,
     /// This subject's hash, and `redacted` for everyone else named in the record.
     pub subjects: Vec<String>,
@@ -103,12 +104,12 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
         review_state: states.get(&r.id).cloned().unwrap_or_else(ReviewState::pending),
     });
     SubjectEntry {
-        id: r.id.to_string(),
+        id: r.id,
         seq: r.seq,
         time: r.time,
-        kind: name(&d.kind),
-        direction: d.direction.as_ref().map(name),
-        in_reply_to: d.in_reply_to.map(|u| u.to_string()),
+        kind: d.kind,
+        direction: d.direction,
+        in_reply_to: d.in_reply_to,
         from: d.from,
         to: d.to,
         agreement: d.agreement,
@@ -122,12 +123,31 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
             stripped: d.stripped,
             transformed: d.transformed,
         },
-        outcome: name(&d.outcome),
+        outcome: d.outcome,
         emergency,
         subjects: d
             .subjects
             .into_iter()
             .map(|s| if s == me { s } else { REDACTED.to_owned() })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The entry carries the record's own typed values; they reach the answer as the
+    /// record writes them (the id as text, the kind, direction and outcome by name).
+    #[test]
+    fn typed_values_serialise_as_the_record_writes_them() {
+        let r = crate::audit::record::fixtures::full();
+        let me = r.draft.subjects.first().cloned().unwrap_or_default();
+        let record = serde_json::to_value(&r).unwrap();
+        let shown = serde_json::to_value(entry(r, &me, &HashMap::new())).unwrap();
+        for key in ["id", "seq", "time", "kind", "direction", "in_reply_to", "outcome"] {
+            assert_eq!(shown[key], record[key], "{key}");
+        }
+        assert_eq!(shown["kind"], "emergency-review");
     }
 }

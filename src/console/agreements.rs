@@ -9,9 +9,10 @@ use maud::{html, Markup};
 use super::layout::{self, Section};
 use super::{api, ConsoleError, Ctx};
 use crate::admin::agreements::AgreementList;
-use crate::admin::field_table::FlowFields;
+use crate::admin::field_table::{Effect, FlowFields};
 use crate::admin::ports::AgreementSummary;
 use crate::codes::Direction;
+use crate::minimise::transforms::{Category, Transform};
 
 /// Days from today to a date (negative once passed), as words.
 fn days(n: i64) -> String {
@@ -96,7 +97,7 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             }))
             (layout::row("Last transfer", html! {
                 @match &a.activity.last_transfer {
-                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome) },
+                    Some(t) => { (t.time) ", " (t.flow.as_deref().unwrap_or("flow not recorded")) ", " (t.outcome.as_str()) },
                     None => "none recorded",
                 }
             }))
@@ -162,9 +163,9 @@ fn field_table(t: &FlowFields) -> Markup {
                     @for r in &t.rows {
                         tr {
                             th scope="row" { code { (r.path) } }
-                            td { (r.effect) @if let Some(w) = &r.why { ": " (w) } }
-                            td { (r.category.as_deref().unwrap_or("none")) }
-                            td { (r.transform.as_deref().unwrap_or("none")) }
+                            td { (r.effect.as_str()) @if let Effect::Stripped(why) = &r.effect { ": " (why) } }
+                            td { (r.category.map_or("none", Category::as_str)) }
+                            td { (r.transform.map_or("none", Transform::as_str)) }
                         }
                     }
                 }

@@ -169,7 +169,14 @@ pub fn render(list: &[AgreementSummary]) -> String {
         let _ = writeln!(out, "  activated:      {activated}");
         let transfer = a.activity.last_transfer.as_ref().map_or_else(
             || "none recorded".to_owned(),
-            |t| format!("{} flow {} ({})", t.time, t.flow.as_deref().unwrap_or("?"), t.outcome),
+            |t| {
+                format!(
+                    "{} flow {} ({})",
+                    t.time,
+                    t.flow.as_deref().unwrap_or("?"),
+                    t.outcome.as_str()
+                )
+            },
         );
         let _ = writeln!(out, "  last transfer:  {transfer}");
         if a.findings.is_empty() {

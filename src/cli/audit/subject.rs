@@ -61,7 +61,14 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
                 writeln!(out, "{line}")?;
             }
             for e in entries {
-                writeln!(out, "\n{} seq {} {} ({})", e.time, e.seq, e.kind, e.outcome)?;
+                writeln!(
+                    out,
+                    "\n{} seq {} {} ({})",
+                    e.time,
+                    e.seq,
+                    e.kind.as_str(),
+                    e.outcome.as_str()
+                )?;
                 writeln!(out, "  id: {}", e.id)?;
                 let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
                 writeln!(out, "  from {} to {}", opt(&e.from), opt(&e.to))?;

@@ -46,13 +46,13 @@ async fn suite(store: &Store) {
 
     let a = store.agreement_activity(ID, &sha).await.unwrap();
     let activation = a.last_activation.expect("the first reload of this text");
-    assert_eq!(activation.record_id, first.id.to_string());
+    assert_eq!(activation.record_id, first.id);
     assert_eq!(activation.actor.as_deref(), Some("urn:isagate:governance:lcc-dpo"));
     assert_eq!(activation.action, "agreements-reloaded");
     let t = a.last_transfer.expect("the request record");
     assert_eq!(
         (t.record_id, t.flow.as_deref(), t.outcome.as_str()),
-        (sent.id.to_string(), Some("referral"), "forwarded")
+        (sent.id, Some("referral"), "forwarded")
     );
     // The text of another hash was never activated.
     assert!(store
