@@ -6,6 +6,10 @@
 //! `ISAGATE_TEST_POSTGRES_URL` is set (a fresh database is made). Files go under
 //! `target/bench-scratch` (disk-backed). `ISAGATE_BENCH_SECONDS` sets each run's length;
 //! `ISAGATE_BENCH_APPEND_ONLY=1` skips verify, `ISAGATE_BENCH_VERIFY_ONLY=1` the appends.
+//! Verify walks a SQLite store kept between runs: `ISAGATE_BENCH_VERIFY_DB` names its
+//! file (default `target/bench-verify/verify.db`, filled to `ISAGATE_BENCH_VERIFY_RECORDS`,
+//! default 300,000; 0 walks the file as it is, e.g. a `store_scale` store), and
+//! `ISAGATE_BENCH_VERIFY_RUNS` how many walks to time (default 3).
 
 #![allow(
     clippy::unwrap_used,
@@ -166,16 +170,20 @@ fn main() {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(300_000);
-        let vdir = dir.with_file_name("bench-verify");
-        std::fs::create_dir_all(&vdir).unwrap();
-        let vstore = Store::open(
-            &format!("sqlite://{}", vdir.join("verify.db").display()),
-            StoreOptions::default(),
-        )
-        .await
-        .unwrap();
+        let vdb = match std::env::var("ISAGATE_BENCH_VERIFY_DB") {
+            Ok(p) if !p.is_empty() => PathBuf::from(p),
+            _ => dir.with_file_name("bench-verify").join("verify.db"),
+        };
+        if let Some(parent) = vdb.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        let vstore = Store::open(&format!("sqlite://{}", vdb.display()), StoreOptions::default())
+            .await
+            .unwrap();
         fill_to(&vstore, verify_target).await;
-        for _ in 0..3 {
+        let runs: u32 =
+            std::env::var("ISAGATE_BENCH_VERIFY_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+        for _ in 0..runs {
             let (n, rate) = verify_rate(&vstore).await;
             println!("verify sqlite: {n} records at {rate:.0} records/s");
         }

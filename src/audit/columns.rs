@@ -7,7 +7,6 @@
 
 use serde::Deserialize;
 
-use super::canonical::scan::{self, Members};
 use super::record::{Record, RecordDraft};
 
 /// The `records` table, its subject index table and its indexes, as both stores create
@@ -117,8 +116,8 @@ macro_rules! declare_columns {
         }
 
         impl Columns {
-            /// The same row, borrowed.
-            pub(crate) fn borrowed(&self) -> Columns<&str> {
+            /// The same row, borrowed, text as bytes (`verify`'s fast path reads rows so).
+            pub(crate) fn borrowed(&self) -> Columns<&[u8]> {
                 Columns {
                     $first: self.$first.column_ref(),
                     $($name: self.$name.column_ref(),)*
@@ -177,23 +176,23 @@ pub(crate) trait ColumnSource {
     fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error>;
 }
 
-/// An owned column value as its borrowed form (`String` as `&str`).
+/// An owned column value as its borrowed form (`String` as its bytes).
 pub(crate) trait ColumnRef<'a> {
     type Ref;
     fn column_ref(&'a self) -> Self::Ref;
 }
 
 impl<'a> ColumnRef<'a> for String {
-    type Ref = &'a str;
-    fn column_ref(&'a self) -> &'a str {
-        self
+    type Ref = &'a [u8];
+    fn column_ref(&'a self) -> &'a [u8] {
+        self.as_bytes()
     }
 }
 
 impl<'a> ColumnRef<'a> for Option<String> {
-    type Ref = Option<&'a str>;
-    fn column_ref(&'a self) -> Option<&'a str> {
-        self.as_deref()
+    type Ref = Option<&'a [u8]>;
+    fn column_ref(&'a self) -> Option<&'a [u8]> {
+        self.as_deref().map(str::as_bytes)
     }
 }
 
@@ -290,54 +289,6 @@ impl Columns {
     }
 }
 
-impl<'a> Columns<&'a str> {
-    /// The row that canonical bytes whose top-level members are `m` make, with `body`
-    /// and `hash` as given: the columns [`Columns::from_draft`] derives, read from the
-    /// bytes (`verify`'s fast path). `None` for a value it does not read without
-    /// decoding (a string with an escape, an object of many members...).
-    pub(crate) fn scan(m: &Members<'a>, body: &'a str, hash: &'a str) -> Option<Self> {
-        let text = |name: &str| m.get(name).and_then(scan::text);
-        let opt = |name: &str| m.get(name).and_then(scan::opt_text);
-        let agreement_id = match m.get("agreement")? {
-            b"null" => None,
-            a => Some(scan::object(a)?.get("id").and_then(scan::text)?),
-        };
-        let refusal_code = match scan::first_element(m.get("refusal")?)? {
-            None => None,
-            Some(first) => Some(scan::object(first)?.get("code").and_then(scan::text)?),
-        };
-        let action = match m.get("governance")? {
-            g if g.first() == Some(&b'{') => {
-                scan::object(g)?.get("action").map(scan::opt_text).unwrap_or(Some(None))?
-            }
-            _ => None,
-        };
-        let format = match m.get("format") {
-            None => None,
-            Some(f) => Some(scan::integer(f)?),
-        };
-        Some(Columns {
-            seq: scan::integer(m.get("seq")?)?,
-            id: text("id")?,
-            time: text("time")?,
-            kind: text("kind")?,
-            outcome: text("outcome")?,
-            direction: opt("direction")?,
-            in_reply_to: opt("in_reply_to")?,
-            from_agency: opt("from")?,
-            requester: opt("requester")?,
-            agreement_id,
-            flow: opt("flow")?,
-            emergency: (m.get("emergency")? != b"null").then_some(1),
-            refusal_code,
-            action,
-            format,
-            body,
-            hash,
-        })
-    }
-}
-
 /// A stored row and the record it decodes to (or why it does not).
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -353,4 +304,4 @@ impl From<Columns> for Row {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

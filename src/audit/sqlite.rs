@@ -381,7 +381,9 @@ impl Writer {
 
 impl Sqlite {
     /// `n` new read-only connections to the same database file, for readers that each
-    /// want their own (`verify`'s parallel walk; WAL lets them read side by side).
+    /// want their own (`verify`'s parallel walk; WAL lets them read side by side). They
+    /// read the database file through a memory map of up to [`READER_MMAP_BYTES`]
+    /// (pages not copied out of the kernel's cache; WAL pages are still read).
     /// `None` for a database without a file, or when one cannot be opened.
     pub(crate) async fn extra_readers(&self, n: usize) -> Option<Vec<Connection>> {
         if self.converted {
@@ -393,13 +395,24 @@ impl Sqlite {
                 let conn = reader.lock().ok()?;
                 PathBuf::from(conn.path().filter(|p| !p.is_empty())?)
             };
-            (0..n).map(|_| connect(&path, true, Duration::from_secs(5)).ok()).collect()
+            (0..n)
+                .map(|_| {
+                    let conn = connect(&path, true, Duration::from_secs(5)).ok()?;
+                    conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES).ok()?;
+                    Some(conn)
+                })
+                .collect()
         })
         .await
         .ok()
         .flatten()
     }
 }
+
+/// The memory map of a bulk reader: SQLite's largest (`SQLITE_MAX_MMAP_SIZE`, 2 GiB
+/// less 64 KiB, in the bundled build); pages past it are read as before. Only read-only
+/// connections map the file, so a write never goes through the map.
+const READER_MMAP_BYTES: i64 = 0x7fff_0000;
 
 static SCAN_RANGE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!("SELECT {COLUMNS} FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")
@@ -423,26 +436,27 @@ pub(crate) fn scan_range(
     Ok(())
 }
 
-/// A row borrowed from SQLite's buffers, when every column has the type
-/// [`read_columns`] reads (text as valid UTF-8); `None` otherwise (and `read_columns`
-/// says what is wrong).
-pub(crate) fn row_columns_ref<'r>(r: &'r rusqlite::Row<'_>) -> Option<Columns<&'r str>> {
+/// A row borrowed from SQLite's buffers, text as its bytes (not checked as UTF-8: the
+/// fast path checks what it passes), when every column has a type [`read_columns`]
+/// reads; `None` otherwise (and `read_columns` says what is wrong).
+pub(crate) fn row_columns_ref<'r>(r: &'r rusqlite::Row<'_>) -> Option<Columns<&'r [u8]>> {
     Columns::read(&Borrowed(r)).ok()
 }
+
 /// A row read in place: text borrowed from SQLite's buffers; `Err(())` for a column not
 /// of the type [`read_columns`] reads.
 struct Borrowed<'r, 's>(&'r rusqlite::Row<'s>);
 
 impl<'r> ColumnSource for Borrowed<'r, '_> {
-    type Text = &'r str;
+    type Text = &'r [u8];
     type Error = ();
-    fn text(&self, i: usize) -> Result<&'r str, ()> {
+    fn text(&self, i: usize) -> Result<&'r [u8], ()> {
         self.opt_text(i)?.ok_or(())
     }
-    fn opt_text(&self, i: usize) -> Result<Option<&'r str>, ()> {
+    fn opt_text(&self, i: usize) -> Result<Option<&'r [u8]>, ()> {
         match self.0.get_ref(i).map_err(drop)? {
             ValueRef::Null => Ok(None),
-            ValueRef::Text(t) | ValueRef::Blob(t) => std::str::from_utf8(t).map(Some).map_err(drop),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(Some(t)),
             _ => Err(()),
         }
     }

@@ -319,14 +319,18 @@ fn fast_step(c: &ColumnsRef<'_>, state: &mut State, by_seq: &ByCheckpoint) -> bo
     let seq = to_u64(c.seq);
     if seq != state.expected_seq
         || !fast::passes(c, &state.prev, &state.time)
-        || by_seq.get(&seq).is_some_and(|cs| cs.iter().any(|k| k.head != c.hash))
+        || by_seq.get(&seq).is_some_and(|cs| cs.iter().any(|k| k.head.as_bytes() != c.hash))
     {
         return false;
     }
+    // Both are ASCII once `passes` said yes (lowercase hex, the plain time form).
+    let (Ok(hash), Ok(time)) = (std::str::from_utf8(c.hash), std::str::from_utf8(c.time)) else {
+        return false;
+    };
     state.prev.clear();
-    state.prev.push_str(c.hash);
+    state.prev.push_str(hash);
     state.time.clear();
-    state.time.push_str(c.time);
+    state.time.push_str(time);
     state.expected_seq += 1;
     true
 }

@@ -1,59 +1,107 @@
-//! A strict reader of canonical bytes, for `verify`'s fast path: [`object`] accepts a
+//! A strict reader of canonical bytes, for `verify`'s fast path: [`members`] accepts a
 //! JSON object only when it is exactly in the canonical form [`super::write_canonical`]
 //! writes (no whitespace, members sorted by UTF-16 code units and each once, strings
-//! escaped only as RFC 8785 escapes them, integers in plain decimal within 64 bits) and
-//! returns the spans of its top-level members, so the caller reads `seq`, `prev_hash`
-//! and the query columns without decoding the record. Anything else, including forms it
+//! escaped only as RFC 8785 escapes them and valid UTF-8, integers in plain decimal
+//! within 64 bits) and holds exactly the members it is told, in one walk that returns
+//! where each member's value lies, so the caller reads `seq`, `prev_hash` and the query
+//! columns by position without decoding the record. Anything else, including forms it
 //! could accept but does not bother to (a member name with an escape, very deep nesting,
-//! an object of more than [`MAX_MEMBERS`] members), is `None`: the caller then takes the
-//! slow path, which decodes and decides. This module does no I/O and never allocates.
+//! a number with a fraction), is `None`: the caller then takes the slow path, which
+//! decodes and decides. This module does no I/O and never allocates.
 
-/// The most members [`object`] returns (a record has 34).
-pub(crate) const MAX_MEMBERS: usize = 40;
-
-/// How deep values may nest below the object [`object`] reads.
+/// How deep values may nest below the object [`members`] reads.
 const MAX_DEPTH: usize = 32;
 
-/// The top-level members of a canonical object, in order: name (without quotes, no
-/// escapes) and the bytes of its value.
+/// Where each expected member's value lies in the object [`members`] read (absent
+/// optional members have none).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Members<'a> {
-    items: [(&'a [u8], &'a [u8]); MAX_MEMBERS],
-    len: usize,
+pub(crate) struct Values<'a, const N: usize> {
+    bytes: &'a [u8],
+    /// `start..end` of each value; `0..0` for an absent member (a value is never empty).
+    spans: [(usize, usize); N],
 }
 
-impl<'a> Members<'a> {
-    /// The value of member `name`, if present.
-    pub(crate) fn get(&self, name: &str) -> Option<&'a [u8]> {
-        let name = name.as_bytes();
-        self.items[..self.len].iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-    }
-
-    /// The member names, in order.
-    pub(crate) fn names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.items[..self.len].iter().map(|(n, _)| *n)
+impl<'a, const N: usize> Values<'a, N> {
+    /// The value of the `i`-th expected member, when present.
+    pub(crate) fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let &(start, end) = self.spans.get(i)?;
+        self.bytes.get(start..end).filter(|v| !v.is_empty())
     }
 }
 
-/// The members of `bytes`, when it is one canonical JSON object and nothing else.
-pub(crate) fn object(bytes: &[u8]) -> Option<Members<'_>> {
+/// The members of `bytes`, when it is one canonical JSON object and nothing else whose
+/// member names are exactly `names` (sorted by UTF-16 code units, as the canonical form
+/// orders them) in that order, leaving out only those marked `optional`.
+pub(crate) fn members<'a, const N: usize>(
+    bytes: &'a [u8],
+    names: &[&str; N],
+    optional: &[bool; N],
+) -> Option<Values<'a, N>> {
     let mut r = Reader { s: bytes, i: 0 };
-    let mut members = Members { items: [(&[], &[]); MAX_MEMBERS], len: 0 };
-    r.object(0, Some(&mut members))?;
-    (r.i == bytes.len()).then_some(members)
+    let mut spans = [(0, 0); N];
+    let mut next = 0;
+    r.byte(b'{')?;
+    if r.peek()? != b'}' {
+        loop {
+            let name = r.string()?;
+            // The next expected name, past absent optional ones: names are sorted, so a
+            // name out of order, twice or unknown is never found.
+            while names.get(next)?.as_bytes() != name {
+                if !*optional.get(next)? {
+                    return None;
+                }
+                next += 1;
+            }
+            r.byte(b':')?;
+            let start = r.i;
+            r.value(1)?;
+            *spans.get_mut(next)? = (start, r.i);
+            next += 1;
+            if r.peek()? != b',' {
+                break;
+            }
+            r.i += 1;
+        }
+    }
+    r.byte(b'}')?;
+    let rest_optional = optional.get(next..)?.iter().all(|o| *o);
+    (rest_optional && r.i == bytes.len()).then_some(Values { bytes, spans })
+}
+
+/// Whether `bytes` is one canonical JSON value and nothing else.
+#[cfg(test)]
+pub(crate) fn is_canonical(bytes: &[u8]) -> bool {
+    let mut r = Reader { s: bytes, i: 0 };
+    r.value(0).is_some() && r.i == bytes.len()
+}
+
+/// The value of member `name` of a canonical object value (as [`members`] returns them).
+pub(crate) fn member<'a>(object: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let mut r = Reader { s: object, i: 0 };
+    r.byte(b'{')?;
+    if r.peek()? == b'}' {
+        return None;
+    }
+    loop {
+        let found = r.string()? == name.as_bytes();
+        r.byte(b':')?;
+        let start = r.i;
+        r.value(1)?;
+        if found {
+            return object.get(start..r.i);
+        }
+        r.byte(b',')?;
+    }
 }
 
 /// The text of a string value without escapes.
-pub(crate) fn text(v: &[u8]) -> Option<&str> {
+pub(crate) fn text(v: &[u8]) -> Option<&[u8]> {
     let inner = v.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    if inner.contains(&b'\\') {
-        return None;
-    }
-    std::str::from_utf8(inner).ok()
+    (!inner.contains(&b'\\')).then_some(inner)
 }
 
 /// `null` as `Some(None)`, a string without escapes as its text, anything else `None`.
-pub(crate) fn opt_text(v: &[u8]) -> Option<Option<&str>> {
+pub(crate) fn opt_text(v: &[u8]) -> Option<Option<&[u8]>> {
     if v == b"null" {
         Some(None)
     } else {
@@ -75,7 +123,7 @@ pub(crate) fn first_element(v: &[u8]) -> Option<Option<&[u8]>> {
     }
     let start = r.i;
     r.value(1)?;
-    Some(Some(&v[start..r.i]))
+    Some(v.get(start..r.i))
 }
 
 struct Reader<'a> {
@@ -101,7 +149,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         match self.peek()? {
-            b'{' => self.object(depth, None),
+            b'{' => self.object(depth),
             b'[' => self.array(depth),
             b'"' => self.string().map(drop),
             b'n' => self.lit(b"null"),
@@ -111,8 +159,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `{...}` with its names strictly increasing; `into` collects the members.
-    fn object(&mut self, depth: usize, mut into: Option<&mut Members<'a>>) -> Option<()> {
+    /// `{...}` with its names strictly increasing.
+    fn object(&mut self, depth: usize) -> Option<()> {
         self.byte(b'{')?;
         let mut prev: Option<&[u8]> = None;
         if self.peek()? != b'}' {
@@ -123,13 +171,7 @@ impl<'a> Reader<'a> {
                 }
                 prev = Some(name);
                 self.byte(b':')?;
-                let start = self.i;
                 self.value(depth + 1)?;
-                if let Some(m) = into.as_deref_mut() {
-                    let slot = m.items.get_mut(m.len)?;
-                    *slot = (name, &self.s[start..self.i]);
-                    m.len += 1;
-                }
                 if self.peek()? != b',' {
                     break;
                 }
@@ -153,13 +195,17 @@ impl<'a> Reader<'a> {
         self.byte(b']')
     }
 
-    /// A string in canonical form; returns its raw inner bytes (escapes as written).
+    /// A string in canonical form, valid UTF-8; returns its raw inner bytes (escapes as
+    /// written). Runs of plain bytes are skipped eight at a time.
     fn string(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let start = self.i;
+        let mut ascii = true;
         loop {
-            let b = self.peek()?;
-            match b {
+            let (plain, high) = plain_run(self.s.get(self.i..)?);
+            self.i += plain;
+            ascii &= !high;
+            match self.peek()? {
                 b'"' => break,
                 b'\\' => {
                     self.i += 1;
@@ -181,30 +227,74 @@ impl<'a> Reader<'a> {
                     }
                 }
                 0..=0x1f => return None,
-                _ => self.i += 1,
+                b => {
+                    ascii &= b.is_ascii();
+                    self.i += 1;
+                }
             }
         }
-        let inner = &self.s[start..self.i];
+        let inner = self.s.get(start..self.i)?;
         self.i += 1;
-        std::str::from_utf8(inner).ok()?;
+        if !ascii {
+            std::str::from_utf8(inner).ok()?;
+        }
         Some(inner)
     }
 
     /// An integer in plain decimal within `i64` or `u64`: no `-0`, no leading zero.
     fn number(&mut self) -> Option<()> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.i += 1;
         }
         let digits = self.i;
         while self.peek().is_some_and(|b| b.is_ascii_digit()) {
             self.i += 1;
         }
-        let d = &self.s[digits..self.i];
-        let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
-        let plain = !d.is_empty() && (d[0] != b'0' || d.len() == 1) && text != "-0";
-        (plain && (text.parse::<u64>().is_ok() || text.parse::<i64>().is_ok())).then_some(())
+        let d = self.s.get(digits..self.i)?;
+        let plain = match d {
+            [] => false,
+            [b'0'] => !negative,
+            [b'0', ..] => false,
+            _ if d.len() <= 18 => true,
+            _ => {
+                let text = std::str::from_utf8(self.s.get(start..self.i)?).ok()?;
+                text.parse::<u64>().is_ok() || text.parse::<i64>().is_ok()
+            }
+        };
+        plain.then_some(())
     }
+}
+
+/// How many bytes at the start of `s` a string holds as they are (not `"`, `\` or a
+/// control character), counted eight at a time, and whether any of them is not ASCII.
+/// Stops at the last whole eight; the caller reads the rest byte by byte.
+fn plain_run(s: &[u8]) -> (usize, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut n = 0;
+    let mut high = 0;
+    for chunk in s.chunks_exact(8) {
+        let Ok(eight) = <[u8; 8]>::try_from(chunk) else { break };
+        let w = u64::from_le_bytes(eight);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A zero byte in `quote` or `backslash`, or a byte below 0x20 in `w`: the lowest
+        // flagged byte is always a true one (a borrow only runs up from a true one).
+        let special = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGH;
+        if special != 0 {
+            let plain = (special.trailing_zeros() / 8) as usize;
+            let before = if plain == 0 { 0 } else { w & (u64::MAX >> (64 - 8 * plain)) };
+            return (n + plain, high != 0 || before & HIGH != 0);
+        }
+        high |= w & HIGH;
+        n += 8;
+    }
+    (n, high != 0)
 }
 
 /// Whether name `a` sorts strictly before `b` by UTF-16 code units (both raw, no escapes).
@@ -219,56 +309,4 @@ fn utf16_less(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn canon(v: &serde_json::Value) -> Vec<u8> {
-        let mut out = Vec::new();
-        super::super::write_canonical(v, &mut out).unwrap();
-        out
-    }
-
-    #[test]
-    fn accepts_what_the_canonical_writer_writes() {
-        let v = json!({"b": [1, -2, 0, {"x": null}], "a": "q\"\\\n\u{1}\u{7f}é\u{8}",
-            "\u{e000}": true, "\u{1f600}": false, "n": 18446744073709551615u64});
-        let bytes = canon(&v);
-        let m = object(&bytes).unwrap();
-        let names: Vec<&[u8]> = m.names().collect();
-        assert_eq!(names.len(), 5);
-        assert_eq!(m.get("n"), Some(&b"18446744073709551615"[..]));
-        assert_eq!(first_element(m.get("b").unwrap()), Some(Some(&b"1"[..])));
-        assert_eq!(text(b"\"abc\""), Some("abc"));
-        assert_eq!(opt_text(b"null"), Some(None));
-    }
-
-    #[test]
-    fn refuses_every_other_form() {
-        for bad in [
-            &br#"{"a":1 }"#[..],
-            br#"{"b":1,"a":2}"#,
-            br#"{"a":1,"a":2}"#,
-            br#"{"a":01}"#,
-            br#"{"a":-0}"#,
-            br#"{"a":1.5}"#,
-            br#"{"a":1e3}"#,
-            br#"{"a":"\/"}"#,
-            br#"{"a":"\u0041"}"#,
-            br#"{"a":"\u000A"}"#,
-            br#"{"a":"\u000a"}"#,
-            br#"{"a":"\u001F"}"#,
-            b"{\"a\":\"\x01\"}",
-            br#"{"a":99999999999999999999}"#,
-            br#"{"a":1}x"#,
-            br#"{"a":[1,]}"#,
-            br#"{"\u00e9":1}"#,
-            // U+E000 sorts after U+1F600 in UTF-16.
-            "{\"\u{e000}\":1,\"\u{1f600}\":2}".as_bytes(),
-        ] {
-            assert!(object(bad).is_none(), "{}", String::from_utf8_lossy(bad));
-        }
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(40), "]".repeat(40));
-        assert!(object(deep.as_bytes()).is_none());
-    }
-}
+mod tests;

@@ -2,6 +2,7 @@
 //! a changed byte, member, column or chain value to the slow path.
 
 use super::*;
+use uuid::Uuid;
 use crate::audit::record::fixtures::{empty, full};
 use crate::audit::record::{Record, GENESIS_HASH};
 
@@ -87,4 +88,50 @@ fn a_typical_disclosure_passes() {
     d.subjects = vec![format!("{:064x}", 7)];
     let r = Record { draft: d, ..empty() };
     assert!(fast(&row(r)));
+}
+
+/// The fast path reads from the bytes what `Columns::from_draft` derives from the draft,
+/// or gives up (escaped text): never a different value.
+#[test]
+fn query_columns_from_bytes_match_the_draft() {
+    let mut read = 0;
+    for r in crate::audit::columns::tests::variants() {
+        let row = Columns::from_record(&r).unwrap();
+        let m = members(row.body.as_bytes()).unwrap();
+        if let Some(scanned) = columns(&m, row.hash.as_bytes()) {
+            assert_eq!(scanned, Columns { body: &[][..], ..row.borrowed() });
+            read += 1;
+        }
+    }
+    assert!(read >= 2, "the fast path read only {read} of the variants");
+}
+
+/// Rows are read as bytes, not checked text: a body whose hash matches but whose
+/// strings are not UTF-8 never passes (the slow path then reports the row unreadable),
+/// while the same edit with valid UTF-8 does.
+#[test]
+fn bytes_that_are_not_utf8_never_pass() {
+    let mut plain = empty();
+    plain.draft.flow = Some("referral".into());
+    let base = row(plain);
+    let with = |purpose: &[u8]| {
+        let at = base.body.find("\"purpose\":null").unwrap() + "\"purpose\":".len();
+        let mut body = base.body.as_bytes()[..at].to_vec();
+        body.extend_from_slice(purpose);
+        body.extend_from_slice(&base.body.as_bytes()[at + "null".len()..]);
+        let hash = crate::digest::sha256_hex(&body);
+        passes(&Columns { body: &body[..], hash: hash.as_bytes(), ..base.borrowed() }, GENESIS_HASH, "")
+    };
+    assert!(with(b"null"));
+    assert!(with("\"é, 😀 and a long tail of plain text\"".as_bytes()));
+    for bad in [
+        &b"\"\xff\""[..],
+        b"\"ab\xc3\"",
+        b"\"\xc0\xaf\"",
+        b"\"\xed\xa0\x80\"",
+        b"\"a long plain run before \xf0\x9f\x98 the end\"",
+        b"\"a long plain run before the last byte \xe9\"",
+    ] {
+        assert!(!with(bad), "{}", String::from_utf8_lossy(bad));
+    }
 }
