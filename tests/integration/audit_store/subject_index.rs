@@ -152,6 +152,51 @@ async fn a_restart_catches_a_lagging_index_up() {
     answers(&store, &want).await;
 }
 
+/// Two writers on one file (as the gateway and a CLI command are): the first keeps its
+/// rows (held) while the second commits records between the first's; the second may not
+/// move the watermark over the first's records without their rows, so it reads them
+/// back from their bytes, and the index is complete before the first writes anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writers_on_one_file_keep_the_index_complete() {
+    let dir = scratch();
+    let url = sqlite_url(dir.path());
+    let (first, second) = (open(&url).await, open(&url).await);
+    first.hold_subject_index(true);
+    let (a, b, c) = colliding();
+    let mut want: [Vec<u64>; 3] = Default::default();
+    for i in 0..30u64 {
+        let store = if i % 3 == 0 { &first } else { &second };
+        let n = usize::try_from(i % 3).unwrap();
+        let subject = [&a, &b, &c][n];
+        want[n].push(store.append(disclosure(i, &[subject])).await.unwrap().seq);
+    }
+    let last = second.append(disclosure(99, &[])).await.unwrap().seq;
+    wait_until("the second writer indexes", Duration::from_secs(10), || async {
+        watermark_and_head(dir.path())
+            == (i64::try_from(last).unwrap(), i64::try_from(last).unwrap())
+    })
+    .await;
+    for (n, s) in [&a, &c].into_iter().enumerate() {
+        let from_index: Vec<u64> =
+            index_rows(dir.path(), s).into_iter().map(|s| u64::try_from(s).unwrap()).collect();
+        let mut expected = want[n * 2].clone();
+        if n == 0 {
+            expected.extend(&want[1]);
+            expected.sort_unstable();
+        }
+        assert_eq!(from_index, expected, "rows of the held writer's records too");
+    }
+    answers(&second, &want).await;
+    first.hold_subject_index(false);
+    first.append(disclosure(100, &[])).await.unwrap();
+    wait_until("the first writer indexes", Duration::from_secs(10), || async {
+        let (w, head) = watermark_and_head(dir.path());
+        w == head
+    })
+    .await;
+    answers(&first, &want).await;
+}
+
 /// The child appends with its index held and is SIGKILLed: every acknowledged record is
 /// in its subject's answer, first before anything catches the index up (a read-only
 /// open), then after the restart that does.
