@@ -161,7 +161,7 @@ impl SubjectIndexer {
         self.pending()
             && (self.behind
                 || self.rows.len() >= FLUSH_ROWS
-                || self.kept_through - self.through >= MAX_LAG)
+                || self.kept_through.saturating_sub(self.through) >= MAX_LAG)
     }
 
     /// Whether the writer should look again after [`IDLE`] without an append (also while
