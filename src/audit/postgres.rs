@@ -246,19 +246,29 @@ const INSERT_SUBJECTS: &str = "INSERT INTO record_subjects (subject_key, seq) \
 /// The subject index before schema version 7 (`subject_hash` text) is dropped; `true`
 /// when it was, so that [`rebuild_subject_index`] fills the new one.
 async fn drop_old_subject_index(tx: &tokio_postgres::Transaction<'_>) -> Result<bool, String> {
-    let old: i64 = tx
+    let old = has_column(tx, "record_subjects", "subject_hash").await?;
+    if old {
+        tx.batch_execute("DROP TABLE record_subjects;").await.map_err(pg_err)?;
+    }
+    Ok(old)
+}
+
+/// Whether `table` of the current schema has `column`.
+async fn has_column(
+    tx: &tokio_postgres::Transaction<'_>,
+    table: &str,
+    column: &str,
+) -> Result<bool, String> {
+    let n: i64 = tx
         .query_one(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'record_subjects' AND column_name = 'subject_hash'",
-            &[],
+             AND table_name::text = $1 AND column_name::text = $2",
+            &[&table, &column],
         )
         .await
         .and_then(|r| r.try_get(0))
         .map_err(pg_err)?;
-    if old > 0 {
-        tx.batch_execute("DROP TABLE record_subjects;").await.map_err(pg_err)?;
-    }
-    Ok(old > 0)
+    Ok(n > 0)
 }
 
 /// Fill the subject index from every record's own `subjects` (read from its bytes).
@@ -296,16 +306,7 @@ const CONVERT_CHUNK: i64 = 2_000;
 /// [`legacy`](super::legacy), re-encoded to its canonical bytes and written with the hash
 /// it carried into a new table, which then takes the old one's name and indexes.
 async fn convert_old_table(tx: &tokio_postgres::Transaction<'_>) -> Result<(), String> {
-    let old: i64 = tx
-        .query_one(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'records' AND column_name = 'prev_hash'",
-            &[],
-        )
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(pg_err)?;
-    if old == 0 {
+    if !has_column(tx, "records", "prev_hash").await? {
         return Ok(());
     }
     // Tables made before the `format` column (record format 2) gain it first.
