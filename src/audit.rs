@@ -18,6 +18,7 @@
 //!   [`segments`]: archived segments read back for the read side.
 //! - [`activity`]: an agreement's last activation and last transfer (the register).
 //! - [`subject_access`]: every record about one subject, others redacted (CLI and admin API).
+//! - [`subject_index`]: the compact subject index's keys and its watermark.
 //! - `texts`: the text of every agreement and schema ever active, by SHA-256.
 
 pub mod activity;
@@ -36,6 +37,7 @@ pub mod segments;
 mod sqlite;
 pub mod store;
 pub mod subject_access;
+pub mod subject_index;
 mod texts;
 pub mod verify;
 

@@ -1,4 +1,4 @@
-//! A record as the stores keep it (schema version 6, `docs/decisions/0004-record-store.md`):
+//! A record as the stores keep it (schema version 6 and later, `docs/decisions/0004-record-store.md`):
 //! its canonical bytes (`body`, exactly what was hashed), its `hash`, and only the columns
 //! that queries filter on. Both stores use the one column list below; the query columns
 //! derive from the draft by [`Columns::from_draft`] alone, and every reader turns a row
@@ -13,15 +13,20 @@ use super::record::{Record, RecordDraft};
 /// them (all `IF NOT EXISTS`): `int` is the store's 64-bit integer type and `subjects`
 /// ends the `record_subjects` table (` WITHOUT ROWID` on SQLite).
 pub(crate) fn records_schema(int: &str, subjects: &str) -> String {
+    format!("{}{}{RECORDS_INDEXES}", records_table("records", int), subjects_table(int, subjects))
+}
+
+/// The subject index of schema version 7 (see [`super::subject_index`]): the first 8
+/// bytes of each keyed subject hash as an integer, with the seq of a record naming it.
+pub(crate) fn subjects_table(int: &str, subjects: &str) -> String {
     format!(
-        "{}
+        "
 CREATE TABLE IF NOT EXISTS record_subjects (
-  subject_hash TEXT NOT NULL,
+  subject_key {int} NOT NULL,
   seq {int} NOT NULL,
-  PRIMARY KEY (subject_hash, seq)
+  PRIMARY KEY (subject_key, seq)
 ){subjects};
-{RECORDS_INDEXES}",
-        records_table("records", int)
+"
     )
 }
 

@@ -14,6 +14,12 @@
 //! and kept; the writer holds one more of its own. Sessions are named `isagate` in
 //! `pg_stat_activity` unless the URL sets `application_name`.
 //! This module must not acknowledge a record before `COMMIT` returned.
+//!
+//! The subject index (`record_subjects`, compact keys since schema version 7) is written
+//! in the records' own transaction, one pipelined statement per batch: replicas share one
+//! chain, and rows kept back by one replica would be lost with it
+//! (`docs/decisions/0005-subject-index.md`). A table from before version 7 is dropped and
+//! rebuilt from the records' bytes under the migration lock.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -219,7 +225,11 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_err)?;
     // First, so that the indexes of `schema` meet the new table's columns.
     convert_old_table(&tx).await?;
+    let rebuild = drop_old_subject_index(&tx).await?;
     tx.batch_execute(&schema()).await.map_err(pg_err)?;
+    if rebuild {
+        rebuild_subject_index(&tx).await?;
+    }
     tx.execute(
         "INSERT INTO audit_head (id, seq, head, time) VALUES (1, 0, $1, '') ON CONFLICT (id) DO NOTHING",
         &[&GENESIS_HASH],
@@ -227,6 +237,65 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
     .await
     .map_err(pg_err)?;
     tx.commit().await.map_err(pg_err)
+}
+
+/// Subject index rows `(subject_key, seq)` from two arrays.
+const INSERT_SUBJECTS: &str = "INSERT INTO record_subjects (subject_key, seq) \
+     SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING";
+
+/// The subject index before schema version 7 (`subject_hash` text) is dropped; `true`
+/// when it was, so that [`rebuild_subject_index`] fills the new one.
+async fn drop_old_subject_index(tx: &tokio_postgres::Transaction<'_>) -> Result<bool, String> {
+    let old = has_column(tx, "record_subjects", "subject_hash").await?;
+    if old {
+        tx.batch_execute("DROP TABLE record_subjects;").await.map_err(pg_err)?;
+    }
+    Ok(old)
+}
+
+/// Whether `table` of the current schema has `column`.
+async fn has_column(
+    tx: &tokio_postgres::Transaction<'_>,
+    table: &str,
+    column: &str,
+) -> Result<bool, String> {
+    let n: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name::text = $1 AND column_name::text = $2",
+            &[&table, &column],
+        )
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(pg_err)?;
+    Ok(n > 0)
+}
+
+/// Fill the subject index from every record's own `subjects` (read from its bytes).
+async fn rebuild_subject_index(tx: &tokio_postgres::Transaction<'_>) -> Result<(), String> {
+    let select = tx
+        .prepare("SELECT seq, body FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
+        .await
+        .map_err(pg_err)?;
+    let mut after = i64::MIN;
+    loop {
+        let rows = tx.query(&select, &[&after, &CONVERT_CHUNK]).await.map_err(pg_err)?;
+        let (mut keys, mut seqs) = (Vec::new(), Vec::new());
+        for row in &rows {
+            after = row.try_get(0).map_err(pg_err)?;
+            let body: String = row.try_get(1).map_err(pg_err)?;
+            for key in super::subject_index::keys_of_body(&body) {
+                keys.push(key);
+                seqs.push(after);
+            }
+        }
+        if !keys.is_empty() {
+            tx.execute(INSERT_SUBJECTS, &[&keys, &seqs]).await.map_err(pg_err)?;
+        }
+        if rows.len() < usize::try_from(CONVERT_CHUNK).unwrap_or(usize::MAX) {
+            return Ok(());
+        }
+    }
 }
 
 /// Rows converted per round trip by [`convert_old_table`].
@@ -237,16 +306,7 @@ const CONVERT_CHUNK: i64 = 2_000;
 /// [`legacy`](super::legacy), re-encoded to its canonical bytes and written with the hash
 /// it carried into a new table, which then takes the old one's name and indexes.
 async fn convert_old_table(tx: &tokio_postgres::Transaction<'_>) -> Result<(), String> {
-    let old: i64 = tx
-        .query_one(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'records' AND column_name = 'prev_hash'",
-            &[],
-        )
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(pg_err)?;
-    if old == 0 {
+    if !has_column(tx, "records", "prev_hash").await? {
         return Ok(());
     }
     // Tables made before the `format` column (record format 2) gain it first.
@@ -428,12 +488,13 @@ impl Writer {
             tx.execute("DELETE FROM records WHERE seq <= $1", &[&to]).await.map_err(fail)?;
         }
         let mut rows = Vec::with_capacity(drafts.len());
-        let mut subjects: Vec<(String, i64)> = Vec::new();
+        let (mut keys, mut key_seqs): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
         let mut committed = Vec::with_capacity(drafts.len());
         for mut p in drafts {
             committed.push(head.chain(&mut p, &now));
             let seq = p.columns.seq;
-            subjects.extend(p.subjects.into_iter().map(|s| (s, seq)));
+            keys.extend_from_slice(&p.subject_keys);
+            key_seqs.extend(p.subject_keys.iter().map(|_| seq));
             rows.push(p.columns);
         }
         // Pipelined: the statements go out together and come back in order.
@@ -444,16 +505,9 @@ impl Writer {
             async move { tx.execute(insert, &p).await }
         });
         futures::future::try_join_all(inserts).await.map_err(fail)?;
-        if !subjects.is_empty() {
-            let hashes: Vec<&str> = subjects.iter().map(|(h, _)| h.as_str()).collect();
-            let seqs: Vec<i64> = subjects.iter().map(|(_, s)| *s).collect();
-            tx.execute(
-                "INSERT INTO record_subjects (subject_hash, seq) SELECT * FROM unnest($1::text[], $2::bigint[]) \
-                 ON CONFLICT DO NOTHING",
-                &[&hashes, &seqs],
-            )
-            .await
-            .map_err(fail)?;
+        // The subject index is written in the same transaction (see the module's doc).
+        if !keys.is_empty() {
+            tx.execute(INSERT_SUBJECTS, &[&keys, &key_seqs]).await.map_err(fail)?;
         }
         let seq = to_i64(head.seq);
         tx.execute(

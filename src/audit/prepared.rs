@@ -15,8 +15,9 @@ use super::store::{Committed, Head};
 pub(crate) struct Prepared {
     /// Every column but the five the store assigns (filled in by [`Head::chain`]).
     pub columns: Columns,
-    /// The keyed subject hashes, for the `record_subjects` index.
-    pub subjects: Vec<String>,
+    /// The index keys of its subject hashes, for `record_subjects`
+    /// ([`super::subject_index`]).
+    pub subject_keys: Vec<i64>,
     bytes: DraftBytes,
 }
 
@@ -25,7 +26,8 @@ impl Prepared {
     pub(crate) fn new(draft: RecordDraft) -> Result<Self, CanonicalError> {
         let bytes = DraftBytes::new(&draft)?;
         let columns = Columns::from_draft(&draft);
-        Ok(Self { columns, subjects: draft.subjects, bytes })
+        let subject_keys = super::subject_index::keys_of(&draft.subjects);
+        Ok(Self { columns, subject_keys, bytes })
     }
 }
 

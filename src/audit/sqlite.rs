@@ -4,8 +4,10 @@
 //! [`super::batch::wait_for_more`] waits for) go into one `BEGIN IMMEDIATE`
 //! transaction, and only after `COMMIT` returns does anyone hear `Ok`.
 //! Readers use a second connection. This module must not acknowledge before commit.
+//! The subject index rows of a batch are written after it is acknowledged (`subjects`).
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ use super::prepared::Prepared;
 use super::store::{Committed, Durability, Head, Job, Param, Stats, StoreError, StoreOptions};
 
 mod migrate;
+mod subjects;
 mod wal;
 
 use migrate::migrate;
@@ -35,6 +38,7 @@ const WRITER_CACHE_KIB: u32 = 32 * 1024;
 fn schema() -> String {
     columns::records_schema("INTEGER", " WITHOUT ROWID")
         + "CREATE TABLE IF NOT EXISTS audit_ready (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);\n"
+        + &super::subject_index::meta_table("INTEGER")
         + super::texts::TEXTS_TABLE
 }
 
@@ -46,6 +50,8 @@ pub(crate) struct Sqlite {
     /// An older store opened read-only: its rows were converted into a temporary table
     /// of the reading connection, which other connections do not see.
     converted: bool,
+    /// Tests: the writer keeps the subject index rows and writes none.
+    hold_index: Arc<AtomicBool>,
 }
 
 fn open_err(e: impl std::fmt::Display) -> StoreError {
@@ -105,29 +111,44 @@ impl Sqlite {
         let (path, read_only) = parse(spec)?;
         let busy = opts.append_timeout;
         let window = opts.group_commit_window;
+        let hold_index = Arc::new(AtomicBool::new(false));
+        let held = hold_index.clone();
         let opened = tokio::task::spawn_blocking(move || {
             let mut conn = connect(&path, read_only, busy)?;
             let durability = make_durable(&conn)?;
             if !read_only {
                 migrate(&mut conn, false)?;
             }
+            let index = if read_only {
+                None
+            } else {
+                Some(subjects::SubjectIndexer::open(&mut conn, held).map_err(open_err)?)
+            };
             // The writer touches random pages of the subject index: keep them cached.
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
                 .map_err(open_err)?;
             let wal = wal::WalWatch::install(&mut conn).map_err(open_err)?;
             let mut reader = connect(&path, read_only, busy)?;
             let converted = read_only && migrate(&mut reader, read_only)?;
-            Ok::<_, StoreError>((conn, wal, reader, durability, converted))
+            Ok::<_, StoreError>((conn, wal, reader, durability, converted, index))
         })
         .await
         .map_err(open_err)??;
-        let (conn, wal, reader, durability, converted) = opened;
+        let (conn, wal, reader, durability, converted, index) = opened;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("isagate-audit-sqlite".into())
-            .spawn(move || Writer { conn, wal, clock, stats, checkpointer, window }.run(rx))
+            .spawn(move || {
+                Writer { conn, wal, clock, stats, checkpointer, window, index }.run(rx);
+            })
             .map_err(open_err)?;
-        Ok((Sqlite { tx, reader: Arc::new(Mutex::new(reader)), converted }, durability))
+        let reader = Arc::new(Mutex::new(reader));
+        Ok((Sqlite { tx, reader, converted, hold_index }, durability))
+    }
+
+    /// Tests: while `hold` is set, the writer writes no subject index rows.
+    pub(crate) fn hold_subject_index(&self, hold: bool) {
+        self.hold_index.store(hold, std::sync::atomic::Ordering::Release);
     }
 
     pub(crate) fn try_send(&self, job: Job) -> Result<(), StoreError> {
@@ -251,9 +272,6 @@ static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!("INSERT INTO records ({COLUMNS}) VALUES ({})", marks.join(", "))
 });
 
-const INSERT_SUBJECT_SQL: &str =
-    "INSERT OR IGNORE INTO record_subjects (subject_hash, seq) VALUES (?1, ?2)";
-
 fn insert(stmt: &mut rusqlite::CachedStatement<'_>, c: &Columns) -> rusqlite::Result<()> {
     let p = column_params!(c, dyn ToSql);
     stmt.execute(&p[..])?;
@@ -268,6 +286,8 @@ struct Writer {
     stats: Arc<Stats>,
     checkpointer: Option<Checkpointer>,
     window: Duration,
+    /// The subject index rows not yet written (`None`: a read-only store).
+    index: Option<subjects::SubjectIndexer>,
 }
 
 impl Writer {
@@ -275,15 +295,25 @@ impl Writer {
         let idle =
             self.checkpointer.as_ref().map_or(Duration::from_secs(3600), Checkpointer::every);
         loop {
-            let first = match rx.recv_timeout(idle) {
+            let index_waits = self.index.as_ref().is_some_and(subjects::SubjectIndexer::idle_work);
+            let wait = if index_waits { idle.min(subjects::IDLE) } else { idle };
+            let first = match rx.recv_timeout(wait) {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Timeout) => {
+                    if let Some(index) = &mut self.index {
+                        index.write_idle(&mut self.conn);
+                    }
                     if let Some(c) = &mut self.checkpointer {
                         c.tick();
                     }
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    if let Some(index) = &mut self.index {
+                        index.write_idle(&mut self.conn);
+                    }
+                    return;
+                }
             };
             let mut jobs = vec![first];
             let started = Instant::now();
@@ -325,8 +355,9 @@ impl Writer {
         self.wal.maybe_checkpoint(&self.conn);
     }
 
-    /// One transaction: optionally remove the archived prefix, chain and insert the
-    /// drafts (or, for readiness checks alone, rewrite the readiness row), commit.
+    /// One transaction: optionally remove the archived prefix, write the subject index
+    /// rows kept from earlier batches when they are due, chain and insert the drafts (or,
+    /// for readiness checks alone, rewrite the readiness row), commit.
     fn commit(
         &mut self,
         drafts: Vec<Prepared>,
@@ -334,7 +365,7 @@ impl Writer {
     ) -> Result<(Vec<Committed>, Head), StoreError> {
         let fail = |e: rusqlite::Error| StoreError::CommitFailed(e.to_string());
         let now = format_time(self.clock.now());
-        let tx =
+        let mut tx =
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
         let mut head = tx
             .prepare_cached("SELECT seq, hash, time FROM records ORDER BY seq DESC LIMIT 1")
@@ -354,19 +385,23 @@ impl Writer {
             tx.execute("DELETE FROM record_subjects WHERE seq <= ?1", [to]).map_err(fail)?;
             tx.execute("DELETE FROM records WHERE seq <= ?1", [to]).map_err(fail)?;
         }
+        let index_written = match &self.index {
+            Some(index) if index.due() || (archive_to.is_some() && index.pending()) => {
+                write_index(&mut tx, index, archive_to)
+            }
+            _ => None,
+        };
         let mut committed = Vec::with_capacity(drafts.len());
+        let mut index_rows = Vec::new();
         // A batch of records proves the store writable by itself; a batch holding only
         // readiness checks commits a write of its own (the `audit_ready` row).
         let only_readiness = drafts.is_empty();
         {
             let mut insert_record = tx.prepare_cached(&INSERT_SQL).map_err(fail)?;
-            let mut insert_subject = tx.prepare_cached(INSERT_SUBJECT_SQL).map_err(fail)?;
             for mut p in drafts {
                 committed.push(head.chain(&mut p, &now));
                 insert(&mut insert_record, &p.columns).map_err(fail)?;
-                for s in &p.subjects {
-                    insert_subject.execute(rusqlite::params![s, p.columns.seq]).map_err(fail)?;
-                }
+                index_rows.extend(p.subject_keys.iter().map(|k| (*k, p.columns.seq)));
             }
         }
         if only_readiness {
@@ -375,8 +410,36 @@ impl Writer {
                 .map_err(fail)?;
         }
         tx.commit().map_err(fail)?;
+        if let Some(index) = &mut self.index {
+            if let Some(w) = index_written {
+                index.written(w);
+            }
+            if let (Some(first), Some(last)) = (committed.first(), committed.last()) {
+                index.committed(first.seq, last.seq, index_rows);
+            }
+        }
         Ok((committed, head))
     }
+}
+
+/// The subject index's write inside a batch's transaction, under a savepoint: when it
+/// fails, it is rolled back alone and the batch's records still commit (the index only
+/// lags; subject access scans the records after its watermark).
+fn write_index(
+    tx: &mut rusqlite::Transaction<'_>,
+    index: &subjects::SubjectIndexer,
+    archive_to: Option<u64>,
+) -> Option<subjects::Written> {
+    let written = tx.savepoint().and_then(|sp| {
+        let w = index.write(&sp, archive_to)?;
+        sp.commit()?;
+        Ok(w)
+    });
+    written
+        .inspect_err(|e| {
+            tracing::warn!(error = %e, "the subject index could not be written with this batch");
+        })
+        .ok()
 }
 
 impl Sqlite {

@@ -526,19 +526,28 @@ impl Store {
         Ok((to_u64(lo), to_u64(hi), to_u64(n)))
     }
 
-    /// Every record naming this subject hash, in seq order.
+    /// Every record naming this subject hash, in seq order: the records the subject index
+    /// names under the hash's key and, on SQLite, those after its watermark whose bytes
+    /// hold the hash (the index lags there, see [`super::subject_index`]); of these, only
+    /// the records whose own `subjects` name the whole hash.
     pub async fn subject_records(&self, subject_hash: &str) -> Result<Vec<Record>, StoreError> {
-        let rows = self
-            .backend
-            .select(
-                "WHERE seq IN (SELECT seq FROM record_subjects WHERE subject_hash = $1) ORDER BY seq",
-                vec![Param::Text(subject_hash.to_owned())],
-            )
-            .await?;
+        let key = Param::Int(super::subject_index::subject_key(subject_hash));
+        let rows = match &self.backend {
+            Backend::Sqlite(_) => {
+                let needle = Param::Text(super::subject_index::needle(subject_hash));
+                self.backend.select(&SQLITE_SUBJECT_TAIL, vec![key, needle]).await?
+            }
+            Backend::Postgres(_) => {
+                let tail = "WHERE seq IN (SELECT seq FROM record_subjects WHERE subject_key = $1) \
+                            ORDER BY seq";
+                self.backend.select(tail, vec![key]).await?
+            }
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let record = decode(row)?;
-            // The index table is not chained: trust only the record's own subjects.
+            // The index names key prefixes and is not chained: trust only the record's own
+            // subjects.
             if record.draft.subjects.iter().any(|s| s == subject_hash) {
                 out.push(record);
             }
@@ -648,6 +657,16 @@ impl Store {
         Ok(to_u64(self.backend.scalar(&sql, params).await?))
     }
 
+    /// Tests: while `hold` is set, a SQLite store's writer writes no subject index rows
+    /// (subject access then scans the records after the watermark); PostgreSQL writes
+    /// them with the records regardless.
+    #[doc(hidden)]
+    pub fn hold_subject_index(&self, hold: bool) {
+        if let Backend::Sqlite(s) = &self.backend {
+            s.hold_subject_index(hold);
+        }
+    }
+
     /// Counters for tests and metrics.
     pub fn stats(&self) -> StoreStats {
         self.stats.snapshot()
@@ -671,6 +690,19 @@ impl Store {
         super::verify::verify(self, checkpoints, progress).await
     }
 }
+
+/// SQLite's subject query after `SELECT ... FROM records`: the index up to the watermark,
+/// then a scan of the records after it for the subject's bytes (`$2`), in one statement
+/// (one snapshot).
+static SQLITE_SUBJECT_TAIL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let through = super::subject_index::WATERMARK_SQL;
+    format!(
+        "WHERE seq IN (SELECT seq FROM record_subjects WHERE subject_key = $1 AND seq <= {through}) \
+         UNION ALL SELECT {} FROM records WHERE seq > {through} AND instr(body, $2) > 0 \
+         ORDER BY seq",
+        super::columns::COLUMNS
+    )
+});
 
 pub(crate) fn decode(c: Columns) -> Result<Record, StoreError> {
     let seq = c.seq;

@@ -20,5 +20,6 @@ mod queries;
 mod read_only_commands;
 mod record_format;
 mod schema;
+mod subject_index;
 mod tamper;
 mod texts;

@@ -24,6 +24,9 @@ pub struct AppendLoopArgs {
     /// Label written into each record's `from`, to tell writers apart.
     #[arg(long, default_value = "append-loop")]
     pub label: String,
+    /// Write no subject index rows (SQLite): the crash tests' index that lags.
+    #[arg(long)]
+    pub hold_subject_index: bool,
 }
 
 /// A plausible disclosure with no personal data.
@@ -44,6 +47,7 @@ pub fn sample_draft(label: &str, n: u64) -> RecordDraft {
 
 pub async fn run(args: AppendLoopArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
     let store = super::open(&defaults.store_url(&args.store)?).await?;
+    store.hold_subject_index(args.hold_subject_index);
     let issued = Arc::new(AtomicU64::new(0));
     let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
     let mut tasks = Vec::new();

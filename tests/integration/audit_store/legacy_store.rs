@@ -193,3 +193,90 @@ pub fn sqlite_store(path: &std::path::Path, version: i64, records: &[Record]) {
 pub async fn postgres_store(url: &str, records: &[Record]) {
     raw_sql(url, &(postgres_ddl() + &inserts(records, true, true))).await;
 }
+
+/// The tables of schema version 6 as that release created them (records as canonical
+/// bytes; the subject index keyed by the whole hash as text); `int` is the integer type
+/// and `without_rowid` ends `record_subjects`.
+pub fn v6_ddl(int: &str, without_rowid: &str) -> String {
+    format!(
+        "CREATE TABLE records (
+  seq {int} PRIMARY KEY, id TEXT NOT NULL UNIQUE, time TEXT NOT NULL, kind TEXT NOT NULL,
+  outcome TEXT NOT NULL, direction TEXT, in_reply_to TEXT, from_agency TEXT, requester TEXT,
+  agreement_id TEXT, flow TEXT, emergency {int}, refusal_code TEXT, action TEXT,
+  format {int}, body TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE TABLE record_subjects (subject_hash TEXT NOT NULL, seq {int} NOT NULL,
+  PRIMARY KEY (subject_hash, seq)){without_rowid};
+CREATE INDEX records_time ON records (time);
+CREATE INDEX records_governance ON records (seq) WHERE kind = 'governance';
+CREATE TABLE audit_ready (id INT PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+CREATE TABLE agreement_texts (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL,
+  first_active TEXT NOT NULL);
+"
+    )
+}
+
+/// The `INSERT`s of `records` in the form of schema version 6, with their subject index
+/// rows (the whole hash) and, for PostgreSQL, the chain head.
+pub fn v6_inserts(records: &[Record], head: bool) -> String {
+    let mut sql = String::new();
+    for r in records {
+        let c = isagate::audit::columns::Columns::from_record(r).unwrap();
+        let int = |v: Option<i64>| v.map_or("NULL".into(), |v| v.to_string());
+        sql.push_str(&format!(
+            "INSERT INTO records (seq, id, time, kind, outcome, direction, in_reply_to, \
+             from_agency, requester, agreement_id, flow, emergency, refusal_code, action, \
+             format, body, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, \
+             {}, {}, {}, {});\n",
+            c.seq,
+            lit(Some(c.id)),
+            lit(Some(c.time)),
+            lit(Some(c.kind)),
+            lit(Some(c.outcome)),
+            lit(c.direction),
+            lit(c.in_reply_to),
+            lit(c.from_agency),
+            lit(c.requester),
+            lit(c.agreement_id),
+            lit(c.flow),
+            int(c.emergency),
+            lit(c.refusal_code),
+            lit(c.action),
+            int(c.format),
+            lit(Some(c.body)),
+            lit(Some(c.hash)),
+        ));
+        for s in &r.draft.subjects {
+            sql.push_str(&format!(
+                "INSERT INTO record_subjects (subject_hash, seq) VALUES ('{s}', {});\n",
+                r.seq
+            ));
+        }
+    }
+    if head {
+        let last = records.last().unwrap();
+        sql.push_str(&format!(
+            "CREATE TABLE audit_head (id INT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL,
+  head TEXT NOT NULL, time TEXT NOT NULL);
+INSERT INTO audit_head (id, seq, head, time) VALUES (1, {}, '{}', '{}');\n",
+            last.seq, last.hash, last.time
+        ));
+    }
+    sql
+}
+
+/// A SQLite store of schema version 6 at `path`, holding `records`.
+pub fn sqlite_v6_store(path: &std::path::Path, records: &[Record]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&v6_ddl("INTEGER", " WITHOUT ROWID")).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA user_version = 6; BEGIN; {} COMMIT;",
+        v6_inserts(records, false)
+    ))
+    .unwrap();
+}
+
+/// The PostgreSQL tables of schema version 6 in the (fresh) database at `url`.
+pub async fn postgres_v6_store(url: &str, records: &[Record]) {
+    raw_sql(url, &(v6_ddl("BIGINT", "") + &v6_inserts(records, true))).await;
+}

@@ -1,14 +1,17 @@
-//! Start-up migration to schema version 6 (records as canonical bytes, issue 15): a
-//! store of every earlier SQLite schema version (1 to 5) and the PostgreSQL table before
-//! it, built from their DDL, opens with today's store; the chain still verifies, readers
-//! see the same records, new records extend it, and a row changed or broken before the
-//! migration is still found after it.
+//! Start-up migration to schema version 7 (records as canonical bytes since 6, the
+//! compact subject index since 7, issue 15): a store of every earlier SQLite schema
+//! version (1 to 6) and the PostgreSQL tables before 6 and of 6, built from their DDL,
+//! opens with today's store; the chain still verifies, readers see the same records, the
+//! subject index is rebuilt in the new form, new records extend it, and a row changed or
+//! broken before the migration is still found after it.
 
 use isagate::audit::record::{Outcome, RecordDraft, RecordKind};
 use isagate::audit::{Check, Store};
 
 use super::common::*;
-use super::legacy_store::{chain, postgres_store, sqlite_store};
+use super::legacy_store::{
+    chain, postgres_store, postgres_v6_store, sqlite_store, sqlite_v6_store,
+};
 use crate::support::scratch;
 
 const SUBJECT: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
@@ -52,15 +55,29 @@ async fn migrated(store: &Store, records: &[isagate::audit::Record], older: u64)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_earlier_sqlite_schema_migrates_at_open() {
-    for version in 1..=5 {
+    for version in 1..=6 {
         let dir = scratch();
         let records = chain(drafts(version));
-        sqlite_store(&dir.path().join("audit.db"), version, &records);
+        if version == 6 {
+            sqlite_v6_store(&dir.path().join("audit.db"), &records);
+        } else {
+            sqlite_store(&dir.path().join("audit.db"), version, &records);
+        }
         let url = sqlite_url(dir.path());
         migrated(&open(&url).await, &records, if version < 4 { 6 } else { 1 }).await;
         let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
         let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(v, 6, "from version {version}");
+        assert_eq!(v, 7, "from version {version}");
+        // The index was rebuilt in the new form, from the records' bytes.
+        let key = isagate::audit::subject_index::subject_key(SUBJECT);
+        let seqs: Vec<i64> = conn
+            .prepare("SELECT seq FROM record_subjects WHERE subject_key = ?1 AND seq <= 6")
+            .unwrap()
+            .query_map([key], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(seqs, [1, 4, 6], "from version {version}");
         let body: String =
             conn.query_row("SELECT body FROM records WHERE seq = 3", [], |r| r.get(0)).unwrap();
         assert!(body.starts_with("{\"actor\":\"urn:isagate:governance:dpo\""), "{body}");
@@ -95,19 +112,27 @@ async fn rows_damaged_before_the_migration_still_fail() {
 /// verifies, and the file is left as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_store_opened_read_only_is_left_as_it_was() {
-    let dir = scratch();
-    let path = dir.path().join("audit.db");
-    let records = chain(drafts(3));
-    sqlite_store(&path, 3, &records);
-    let before = std::fs::read(&path).unwrap();
-    let store = open(&format!("{}?mode=ro", sqlite_url(dir.path()))).await;
-    let report = verify(&store).await;
-    assert!(report.ok, "{:?}", report.failure);
-    assert_eq!(report.length, 6);
-    assert_eq!(store.subject_records(SUBJECT).await.unwrap().len(), 3);
-    assert!(store.append(disclosure(9, &[])).await.is_err());
-    drop(store);
-    assert_eq!(std::fs::read(&path).unwrap(), before);
+    for version in [3, 6] {
+        let dir = scratch();
+        let path = dir.path().join("audit.db");
+        let records = chain(drafts(version));
+        if version == 6 {
+            sqlite_v6_store(&path, &records);
+        } else {
+            sqlite_store(&path, version, &records);
+        }
+        let before = std::fs::read(&path).unwrap();
+        let store = open(&format!("{}?mode=ro", sqlite_url(dir.path()))).await;
+        let report = verify(&store).await;
+        assert!(report.ok, "{:?}", report.failure);
+        assert_eq!(report.length, 6);
+        let found: Vec<u64> =
+            store.subject_records(SUBJECT).await.unwrap().iter().map(|r| r.seq).collect();
+        assert_eq!(found, [1, 4, 6], "from version {version}");
+        assert!(store.append(disclosure(9, &[])).await.is_err());
+        drop(store);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,6 +145,18 @@ async fn the_old_postgres_table_migrates_at_open() {
     // A second replica opening the migrated store changes nothing.
     let again = open(&url).await;
     assert!(verify(&again).await.ok);
+
+    let url = fresh_pg(&admin).await;
+    postgres_v6_store(&url, &records).await;
+    migrated(&open(&url).await, &records, 1).await;
+    let key = isagate::audit::subject_index::subject_key(SUBJECT);
+    let rows = pg_client(&url)
+        .await
+        .query("SELECT seq FROM record_subjects WHERE subject_key = $1 ORDER BY seq", &[&key])
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(seqs, [1, 4, 6, 7], "the version 6 index rebuilt in the new form");
 
     let url = fresh_pg(&admin).await;
     postgres_store(&url, &records).await;

@@ -94,7 +94,7 @@ async fn a_version_1_sqlite_store_is_upgraded_in_place() {
     assert_eq!(store.governance_after(0, 10).await.unwrap().len(), 1);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let names: Vec<String> = indexes(&conn).into_iter().map(|(n, _)| n).collect();
     for wanted in
         ["records_governance", "records_in_reply_to", "records_emergency", "records_anchor"]

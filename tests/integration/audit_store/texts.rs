@@ -43,5 +43,5 @@ async fn a_version_3_sqlite_store_gains_the_texts_table() {
     assert!(verify(&store).await.ok);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
 }
