@@ -114,7 +114,9 @@ pub(super) fn index_records(
 
 impl SubjectIndexer {
     /// At open: catch the index up with every record (in transactions of
-    /// [`CATCH_UP_CHUNK`] records), and start from there.
+    /// [`CATCH_UP_CHUNK`] records), and start from there. A catch-up that fails (the
+    /// write lock held elsewhere beyond the busy timeout) is logged, and the writer goes
+    /// on with it batch by batch: the store opens whatever the index's state.
     pub(super) fn open(conn: &mut Connection, held: Arc<AtomicBool>) -> rusqlite::Result<Self> {
         let head: i64 =
             conn.query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| r.get(0))?;
@@ -125,12 +127,22 @@ impl SubjectIndexer {
             if through >= to_u64(head) {
                 break;
             }
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let w = index_records(&tx, watermark(&tx)?, CATCH_UP_CHUNK)?;
-            tx.commit()?;
-            through = w.through;
-            if w.caught_up {
-                break;
+            let round =
+                conn.transaction_with_behavior(TransactionBehavior::Immediate).and_then(|tx| {
+                    let w = index_records(&tx, watermark(&tx)?, CATCH_UP_CHUNK)?;
+                    tx.commit()?;
+                    Ok(w)
+                });
+            match round {
+                Ok(w) if w.caught_up => {
+                    through = w.through;
+                    break;
+                }
+                Ok(w) => through = w.through,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the subject index could not catch up at open; the writer goes on with it");
+                    break;
+                }
             }
         }
         Ok(Self {
