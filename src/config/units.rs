@@ -66,64 +66,74 @@ fn number_and_unit<'t>(text: &'t str, what: &str, example: &str) -> Result<(u64,
     Ok((n, unit))
 }
 
-/// A duration as written in the file (a string with a unit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DurationValue(pub Duration);
-
-impl<'de> Deserialize<'de> for DurationValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(UnitVisitor {
-            noun: "a duration",
-            expecting: "a duration like \"5s\", \"2ms\", \"5m\" or \"24h\"",
-            parse: |v| parse_duration(v).map(DurationValue),
-            whole: None,
-        })
-    }
+/// A quantity `isagate.toml` writes as text with a unit: what to call it in errors and
+/// how to read it.
+pub trait Unit: Sized {
+    /// E.g. `a size`: words the error for a negative whole number.
+    const NOUN: &'static str;
+    /// What the file should hold, e.g. `a size like "1MiB" or a whole number of bytes`.
+    const EXPECTING: &'static str;
+    /// Read the text form.
+    fn parse(text: &str) -> Result<Self, String>;
+    /// How to read a bare whole number, where the quantity may be written so.
+    const WHOLE: Option<fn(u64) -> Self>;
 }
+
+/// A quantity as written in the file, read through its [`Unit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written<T>(pub T);
+
+/// A duration as written in the file (a string with a unit).
+pub type DurationValue = Written<Duration>;
 
 /// A size in bytes, written as a whole number or a string with a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SizeValue(pub u64);
+pub type SizeValue = Written<u64>;
 
-impl<'de> Deserialize<'de> for SizeValue {
+impl Unit for Duration {
+    const NOUN: &'static str = "a duration";
+    const EXPECTING: &'static str = "a duration like \"5s\", \"2ms\", \"5m\" or \"24h\"";
+    const WHOLE: Option<fn(u64) -> Self> = None;
+    fn parse(text: &str) -> Result<Self, String> {
+        parse_duration(text)
+    }
+}
+
+impl Unit for u64 {
+    const NOUN: &'static str = "a size";
+    const EXPECTING: &'static str = "a size like \"1MiB\" or a whole number of bytes";
+    const WHOLE: Option<fn(u64) -> Self> = Some(std::convert::identity);
+    fn parse(text: &str) -> Result<Self, String> {
+        parse_size(text)
+    }
+}
+
+impl<'de, T: Unit> Deserialize<'de> for Written<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UnitVisitor {
-            noun: "a size",
-            expecting: "a size like \"1MiB\" or a whole number of bytes",
-            parse: |v| parse_size(v).map(SizeValue),
-            whole: Some(SizeValue),
-        })
+        d.deserialize_any(UnitVisitor(std::marker::PhantomData))
     }
 }
 
-/// Reads a value written as text with a unit, and, where `whole` is set, as a bare
-/// whole number (`noun`, e.g. `a size`, words the error for a negative one).
-struct UnitVisitor<T> {
-    noun: &'static str,
-    expecting: &'static str,
-    parse: fn(&str) -> Result<T, String>,
-    whole: Option<fn(u64) -> T>,
-}
+/// Reads a [`Unit`] written as text, or as a bare whole number where it may be.
+struct UnitVisitor<T>(std::marker::PhantomData<T>);
 
-impl<T> Visitor<'_> for UnitVisitor<T> {
-    type Value = T;
+impl<T: Unit> Visitor<'_> for UnitVisitor<T> {
+    type Value = Written<T>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.expecting)
+        f.write_str(T::EXPECTING)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        (self.parse)(v).map_err(E::custom)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        T::parse(v).map(Written).map_err(E::custom)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        match self.whole {
-            Some(whole) => u64::try_from(v)
-                .map(whole)
-                .map_err(|_| E::custom(format!("{} cannot be negative", self.noun))),
-            None => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        match (u64::try_from(v), T::WHOLE) {
+            (Ok(n), _) => self.visit_u64(n),
+            (Err(_), Some(_)) => Err(E::custom(format!("{} cannot be negative", T::NOUN))),
+            (Err(_), None) => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
         }
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        match self.whole {
-            Some(whole) => Ok(whole(v)),
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        match T::WHOLE {
+            Some(whole) => Ok(Written(whole(v))),
             None => Err(E::invalid_type(de::Unexpected::Unsigned(v), &self)),
         }
     }
@@ -164,5 +174,36 @@ mod tests {
         assert_eq!(parse_size("2KB"), Ok(2000));
         assert!(parse_size("1XB").is_err());
         assert!(parse_size("MiB").is_err());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct File {
+        duration: Option<DurationValue>,
+        size: Option<SizeValue>,
+    }
+
+    #[test]
+    fn written_values_are_read_through_their_unit() {
+        // (the file, the duration in milliseconds and the size read, or the error's words)
+        type Read = (Option<u64>, Option<u64>);
+        let cases: &[(&str, Result<Read, &str>)] = &[
+            ("duration = \"5s\"", Ok((Some(5_000), None))),
+            ("size = \"1KiB\"", Ok((None, Some(1024)))),
+            ("size = 16384", Ok((None, Some(16384)))),
+            ("duration = 5", Err("invalid type: integer `5`, expected a duration like")),
+            ("duration = -1", Err("invalid type: integer `-1`, expected a duration like")),
+            ("size = -1", Err("a size cannot be negative")),
+            ("size = true", Err("expected a size like \"1MiB\" or a whole number of bytes")),
+            ("size = \"5s\"", Err("`s` is not a size unit")),
+        ];
+        for (text, expected) in cases {
+            let read = toml::from_str::<File>(text)
+                .map(|f| (f.duration.map(|d| d.0.as_millis() as u64), f.size.map(|s| s.0)));
+            match (read, expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, *want, "{text}"),
+                (Err(e), Err(words)) => assert!(e.to_string().contains(words), "{text}: {e}"),
+                (got, _) => panic!("{text}: {got:?}"),
+            }
+        }
     }
 }

@@ -344,18 +344,22 @@ fn no_policy_and_no_agreement_is_not_allowed() {
     );
 }
 
-/// `path_cases.toml`: each function's cases, `[a, b, expected]`.
+/// One row of `path_cases.toml`: `[a, b, expected]`.
+type PathCase = (String, String, bool);
+
+/// `path_cases.toml`: each function's cases.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PathCases {
-    path_matches: Vec<(String, String, bool)>,
-    templates_overlap: Vec<(String, String, bool)>,
+    path_matches: Vec<PathCase>,
+    templates_overlap: Vec<PathCase>,
 }
 
 #[test]
 fn path_templates_match_and_overlap_as_documented() {
     let cases: PathCases = toml::from_str(include_str!("path_cases.toml")).unwrap();
-    let checks: [(&str, fn(&str, &str) -> bool, &[(String, String, bool)]); 2] = [
+    type Check = fn(&str, &str) -> bool;
+    let checks: [(&str, Check, &[PathCase]); 2] = [
         ("path_matches", path_matches, &cases.path_matches),
         ("templates_overlap", templates_overlap, &cases.templates_overlap),
     ];
