@@ -102,11 +102,51 @@ pub struct VerifyReport {
     pub older_with_caller_names: u64,
 }
 
-/// Older-format records whose `stripped` holds a caller's key or parameter name: in the
-/// canonical bytes, a `stripped` entry ends `"reason":"undeclared"}` (or
+/// How an older-format record's canonical bytes show that its `stripped` holds a
+/// caller's key or parameter name: a `stripped` entry ends `"reason":"undeclared"}` (or
 /// `query-not-allowed`), its last member.
-const OLDER_WITH_NAMES: &str = "SELECT count(*) FROM records WHERE format IS NULL AND \
-     (body LIKE '%,\"reason\":\"undeclared\"}%' OR body LIKE '%,\"reason\":\"query-not-allowed\"}%')";
+const CALLER_NAME_ENDS: [&str; 2] =
+    [",\"reason\":\"undeclared\"}", ",\"reason\":\"query-not-allowed\"}"];
+
+/// Live records before format 2, and those of them naming what a caller chose, counted
+/// as the walk passes each record (one read of the table, not three).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Older {
+    records: u64,
+    with_names: u64,
+}
+
+impl Older {
+    /// A row's share: its `format` column and its bytes, matched as SQL's `LIKE` matches
+    /// [`CALLER_NAME_ENDS`] (ASCII letters in either case).
+    fn of(format: Option<i64>, body: &[u8]) -> Older {
+        if format.is_some() {
+            return Older::default();
+        }
+        let named = CALLER_NAME_ENDS.iter().any(|end| {
+            body.windows(end.len()).any(|w| w.eq_ignore_ascii_case(end.as_bytes()))
+        });
+        Older { records: 1, with_names: u64::from(named) }
+    }
+
+    fn add(&mut self, other: Older) {
+        self.records += other.records;
+        self.with_names += other.with_names;
+    }
+}
+
+/// The same counts in SQL (older records, and those naming what a caller chose).
+fn older_sql() -> [String; 2] {
+    let older = "SELECT count(*) FROM records WHERE format IS NULL";
+    let [a, b] = CALLER_NAME_ENDS.map(|end| format!("body LIKE '%{end}%'"));
+    [older.to_owned(), format!("{older} AND ({a} OR {b})")]
+}
+
+/// The counts in SQL, for a walk that stopped before the end of the chain.
+async fn older_in_sql(store: &Store) -> Result<Older, StoreError> {
+    let [older, named] = older_sql();
+    Ok(Older { records: count(store, &older).await?, with_names: count(store, &named).await? })
+}
 
 /// How to walk the chain. Every way checks the same things and names the same first
 /// bad record; they differ only in speed (the tests run them side by side).
@@ -142,6 +182,22 @@ pub(crate) async fn verify_with(
     progress: &dyn Fn(u64, u64),
     walk: Walk,
 ) -> Result<VerifyReport, StoreError> {
+    let mut report = walk_chain(store, checkpoints, progress, walk).await?;
+    if !report.ok {
+        // The walk counted older records only up to where it stopped.
+        let older = older_in_sql(store).await?;
+        report.older_format = older.records;
+        report.older_with_caller_names = older.with_names;
+    }
+    Ok(report)
+}
+
+async fn walk_chain(
+    store: &Store,
+    checkpoints: Option<(&Path, &Path)>,
+    progress: &dyn Fn(u64, u64),
+    walk: Walk,
+) -> Result<VerifyReport, StoreError> {
     let signed = match checkpoints {
         Some((file, key)) => {
             Some(read_checkpoints(file, key).map_err(|e| StoreError::Checkpoint(e.to_string()))?)
@@ -159,8 +215,8 @@ pub(crate) async fn verify_with(
         checkpoints_checked: signed.as_ref().map(|s| s.len() as u64),
         checkpoints_archived: 0,
         last_checkpoint: signed.as_ref().and_then(|s| s.iter().max_by_key(|c| c.seq).cloned()),
-        older_format: count(store, "SELECT count(*) FROM records WHERE format IS NULL").await?,
-        older_with_caller_names: count(store, OLDER_WITH_NAMES).await?,
+        older_format: 0,
+        older_with_caller_names: 0,
     };
     let mut by_seq: ByCheckpoint = BTreeMap::new();
     for c in signed.iter().flatten() {
@@ -345,6 +401,8 @@ struct Chunk {
     passed: u64,
     /// The seq of the last of them.
     last_seq: u64,
+    /// Older-format records among them.
+    older: Older,
     /// The state after the last row that passed, assuming `first` passes.
     state: Option<State>,
     /// The first bad row after `first`, or the read error, or neither.
@@ -362,7 +420,8 @@ impl<'a> ChunkWalk<'a> {
     /// `state`: where the chain stands before the chunk, or `None` when that is not
     /// known yet (the first row is then kept for the joiner and the walk assumes it passes).
     fn new(state: Option<State>, by_seq: &'a ByCheckpoint, fast: bool) -> Self {
-        let out = Chunk { first: None, passed: 0, last_seq: 0, state, end: Ok(None) };
+        let out =
+            Chunk { first: None, passed: 0, last_seq: 0, older: Older::default(), state, end: Ok(None) };
         ChunkWalk { by_seq, fast, out }
     }
 
@@ -393,6 +452,7 @@ impl<'a> ChunkWalk<'a> {
         if self.fast {
             if let Some(c) = borrowed {
                 if fast_step(&c, state, self.by_seq) {
+                    self.out.older.add(Older::of(c.format, c.body));
                     self.out.passed += 1;
                     self.out.last_seq = to_u64(c.seq);
                     return true;
@@ -402,8 +462,10 @@ impl<'a> ChunkWalk<'a> {
         match owned() {
             Ok(c) => {
                 let seq = to_u64(c.seq);
+                let older = Older::of(c.format, c.body.as_bytes());
                 match slow_step(c, state, self.by_seq) {
                     Ok(()) => {
+                        self.out.older.add(older);
                         self.out.passed += 1;
                         self.out.last_seq = seq;
                         true
@@ -457,6 +519,7 @@ impl Joiner {
         if let Some(first) = chunk.first {
             let c = first?;
             let seq = to_u64(c.seq);
+            let older = Older::of(c.format, c.body.as_bytes());
             if !fast_step(&c.borrowed(), &mut self.state, &self.by_seq) {
                 if let Err(f) = slow_step(c, &mut self.state, &self.by_seq) {
                     return Ok(Some(f));
@@ -464,7 +527,11 @@ impl Joiner {
             }
             report.length += 1;
             report.head_seq = seq;
+            report.older_format += older.records;
+            report.older_with_caller_names += older.with_names;
         }
+        report.older_format += chunk.older.records;
+        report.older_with_caller_names += chunk.older.with_names;
         if chunk.passed > 0 {
             report.length += chunk.passed;
             report.head_seq = chunk.last_seq;

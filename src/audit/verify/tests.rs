@@ -256,3 +256,33 @@ async fn an_empty_store_verifies() {
     assert!(r.ok);
     assert_eq!((r.length, r.head_seq, r.head_hash.as_str()), (0, 0, GENESIS_HASH));
 }
+
+/// The walk counts older records (and those naming what a caller chose) as the SQL the
+/// walk replaces counts them, `LIKE`'s ASCII case-folding included.
+#[test]
+fn older_records_are_counted_as_sql_counts_them() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE records (format INTEGER, body TEXT)").unwrap();
+    let bodies = [
+        r#"{"stripped":[{"path":"/a","reason":"undeclared"}]}"#,
+        r#"{"stripped":[{"path":"?q","reason":"query-not-allowed"}],"x":1}"#,
+        r#"{"g":{"REASON":"Undeclared"},"h":[{"a":1,"reason":"QUERY-NOT-ALLOWED"}]}"#,
+        r#"{"stripped":[{"reason":"undeclared"}]}"#,
+        r#"{"stripped":[{"path":"/a","reason":"undeclared","z":1}]}"#,
+        r#"{"stripped":[{"path":"/a","reason":"special-category"}]}"#,
+        r#"{"é":1,"reason":"undeclaréd"}"#,
+        "",
+    ];
+    let mut walked = Older::default();
+    for body in bodies {
+        for format in [None, Some(2)] {
+            conn.execute("INSERT INTO records VALUES (?1, ?2)", rusqlite::params![format, body])
+                .unwrap();
+            walked.add(Older::of(format, body.as_bytes()));
+        }
+    }
+    let [older, named] = older_sql();
+    let sql = |q: &str| conn.query_row(q, [], |r| r.get::<_, i64>(0)).unwrap() as u64;
+    assert_eq!(walked, Older { records: sql(&older), with_names: sql(&named) });
+    assert_eq!(walked, Older { records: 8, with_names: 3 });
+}
