@@ -115,16 +115,16 @@ fn problem(description: &str) -> Value {
 }
 
 /// An operation with its documented answers; every operation also has 403 (not a
-/// governance identity), 503 (store unavailable) and a problem `default`.
+/// governance identity, unless the operation documents its own 403), 503 (store unavailable) and a problem `default`.
 fn operation(o: &Operation) -> Value {
     let mut responses = serde_json::Map::new();
     for a in &o.answers {
         responses.insert(a.status.to_string(), answer(a));
     }
-    responses.insert(
-        "403".into(),
-        problem("the certificate is not a governance identity (a refusal record is written)"),
-    );
+    // An operation's own 403 (e.g. four-eyes on approve) already says this one too.
+    responses.entry("403").or_insert_with(|| {
+        problem("the certificate is not a governance identity (a refusal record is written)")
+    });
     responses.insert("503".into(), problem("the record store is unavailable"));
     responses.insert("default".into(), problem("any other refusal, as problem+json"));
     let mut out = serde_json::Map::new();
@@ -414,6 +414,7 @@ fn audit_schemas() -> Value {
             "id": {"type": "string", "format": "uuid"}, "removed": {"const": true}, "record_id": {"type": "string", "format": "uuid"}}))
     })
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +433,23 @@ mod tests {
             assert_eq!(op["operationId"], o.id.as_str(), "{} {}", o.path, o.method.as_str());
             let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
             assert_eq!(statuses.last().map(|s| s.as_str()), Some("default"), "{}", o.id);
+        }
+    }
+
+    /// An operation's own 403 is served, not replaced by the common one: approving
+    /// one's own proposal is refused by four-eyes, and the document says so.
+    #[test]
+    fn an_operations_own_403_is_kept() {
+        let own: Vec<_> = operations()
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.answers.iter().any(|a| a.status == 403))
+            .collect();
+        assert!(!own.is_empty());
+        let doc = document();
+        for o in &own {
+            let said = &doc["paths"][&o.path][o.method.as_str()]["responses"]["403"]["description"];
+            assert!(said.as_str().unwrap().contains("four-eyes"), "{}: {said}", o.id);
         }
     }
 }
