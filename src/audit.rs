@@ -47,6 +47,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use record::{Record, RecordDraft, GENESIS_HASH};
 pub use report::{transparency_report, ChainState, EmergencyEntry, Report, ReportQuery};
 pub use segments::{ArchiveCoverage, SegmentMissing, SegmentRead, SegmentSpan};
+pub use sqlite::opens_read_only;
 pub use store::{
     CheckpointOptions, CommitFailure, Committed, Durability, Store, StoreError, StoreOptions,
     StoreStats,

@@ -72,6 +72,12 @@ fn parse(spec: &str) -> Result<(PathBuf, bool), StoreError> {
     Ok((PathBuf::from(path), read_only))
 }
 
+/// Whether a store url opens the SQLite file read-only (`sqlite://PATH?mode=ro`): such a
+/// store can be read and verified but never written.
+pub fn opens_read_only(url: &str) -> bool {
+    url.strip_prefix("sqlite://").and_then(|spec| parse(spec).ok()).is_some_and(|(_, ro)| ro)
+}
+
 fn connect(path: &PathBuf, read_only: bool, busy: Duration) -> Result<Connection, StoreError> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX

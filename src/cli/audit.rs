@@ -42,7 +42,8 @@ pub struct ArchiveArg {
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
     /// Check the hash chain end to end (and against signed checkpoints kept elsewhere);
-    /// the verify is recorded as a `chain-verified` governance record.
+    /// the verify is recorded as a `chain-verified` governance record (not when the store
+    /// is opened read-only: `--store 'sqlite://PATH?mode=ro'`, e.g. a copy kept as evidence).
     Verify(VerifyArgs),
     /// Every record about one data subject, for a subject access request.
     Subject(subject::SubjectArgs),
@@ -204,14 +205,19 @@ fn cli_actor() -> String {
 }
 
 async fn verify(args: VerifyArgs, defaults: &mut Defaults<'_>) -> anyhow::Result<Exit> {
-    let store = open_existing(&defaults.store_url(&args.store)?).await?;
+    let url = defaults.store_url(&args.store)?;
+    let store = open_existing(&url).await?;
     let checkpoints = defaults.checkpoints(&args.store, args.checkpoints, args.public_key)?;
     let checkpoints = checkpoints.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
     let report = store.verify(checkpoints, &progress_printer("verified")).await?;
     let status = crate::admin::store_port::chain_status(report.clone());
-    let draft = crate::admin::chain::verified_draft(&cli_actor(), Via::Cli, &status);
-    if let Err(e) = store.append(draft).await {
-        eprintln!("warning: the verify could not be recorded as `chain-verified`: {e}");
+    if crate::audit::opens_read_only(&url) {
+        eprintln!("note: the store was opened read-only (`?mode=ro`): this verify is not recorded");
+    } else {
+        let draft = crate::admin::chain::verified_draft(&cli_actor(), Via::Cli, &status);
+        if let Err(e) = store.append(draft).await {
+            eprintln!("warning: the verify could not be recorded as `chain-verified`: {e}");
+        }
     }
     if report.failure.is_none() && report.checkpoints_checked.unwrap_or(0) == 0 {
         if let Some(file) = defaults.expected_checkpoints(&args.store)? {

@@ -333,3 +333,30 @@ async fn archive_leaves_a_verifiable_anchor() {
     ]);
     assert_eq!(again.status.code(), Some(2));
 }
+
+/// A store opened read-only (`?mode=ro`, e.g. a copy kept as evidence) is verified without
+/// being written: the verify is not recorded, and the user is told so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_verify_leaves_the_store_as_it_was() {
+    let dir = scratch();
+    let url = sqlite_url(dir.path());
+    let store = open(&url).await;
+    fill(&store, 5).await;
+    let before = verify(&store).await;
+    drop(store);
+
+    let ro = format!("{url}?mode=ro");
+    let out = isagate(&["audit", "verify", "--store", &ro]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("opened read-only"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = verify(&open(&url).await).await;
+    assert_eq!((after.length, after.head_hash), (before.length, before.head_hash));
+
+    // Opened for writing, the same verify records itself.
+    assert_eq!(isagate(&["audit", "verify", "--store", &url]).status.code(), Some(0));
+    assert_eq!(verify(&open(&url).await).await.length, before.length + 1);
+}
