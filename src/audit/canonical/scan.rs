@@ -31,7 +31,8 @@ impl<'a, const N: usize> Values<'a, N> {
 
 /// The members of `bytes`, when it is one canonical JSON object and nothing else whose
 /// member names are exactly `names` (sorted by UTF-16 code units, as the canonical form
-/// orders them) in that order, leaving out only those marked `optional`.
+/// orders them; each written as it is in JSON, without escapes) in that order, leaving
+/// out only those marked `optional`.
 pub(crate) fn members<'a, const N: usize>(
     bytes: &'a [u8],
     names: &[&str; N],
@@ -43,16 +44,14 @@ pub(crate) fn members<'a, const N: usize>(
     r.byte(b'{')?;
     if r.peek()? != b'}' {
         loop {
-            let name = r.string()?;
-            // The next expected name, past absent optional ones: names are sorted, so a
-            // name out of order, twice or unknown is never found.
-            while names.get(next)?.as_bytes() != name {
+            // The next expected name, past absent optional ones, matched in place: names
+            // are sorted, so a name out of order, twice or unknown is never matched.
+            while !r.name(names.get(next)?) {
                 if !*optional.get(next)? {
                     return None;
                 }
                 next += 1;
             }
-            r.byte(b':')?;
             let start = r.i;
             r.value(1)?;
             *spans.get_mut(next)? = (start, r.i);
@@ -142,6 +141,19 @@ impl<'a> Reader<'a> {
 
     fn lit(&mut self, l: &[u8]) -> Option<()> {
         (self.s.get(self.i..self.i + l.len())? == l).then(|| self.i += l.len())
+    }
+
+    /// `"name":` here (`name` needs no escape), consumed when it is.
+    fn name(&mut self, name: &str) -> bool {
+        let n = name.len();
+        let found = match self.s.get(self.i..self.i + n + 3) {
+            Some([b'"', inner @ .., b'"', b':']) => inner == name.as_bytes(),
+            _ => false,
+        };
+        if found {
+            self.i += n + 3;
+        }
+        found
     }
 
     fn value(&mut self, depth: usize) -> Option<()> {
