@@ -181,8 +181,10 @@ fn main() {
             .await
             .unwrap();
         fill_to(&vstore, verify_target).await;
-        let runs: u32 =
-            std::env::var("ISAGATE_BENCH_VERIFY_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+        let runs: u32 = std::env::var("ISAGATE_BENCH_VERIFY_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
         for _ in 0..runs {
             let (n, rate) = verify_rate(&vstore).await;
             println!("verify sqlite: {n} records at {rate:.0} records/s");

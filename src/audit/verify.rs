@@ -123,9 +123,9 @@ impl Older {
         if format.is_some() {
             return Older::default();
         }
-        let named = CALLER_NAME_ENDS.iter().any(|end| {
-            body.windows(end.len()).any(|w| w.eq_ignore_ascii_case(end.as_bytes()))
-        });
+        let named = CALLER_NAME_ENDS
+            .iter()
+            .any(|end| body.windows(end.len()).any(|w| w.eq_ignore_ascii_case(end.as_bytes())));
         Older { records: 1, with_names: u64::from(named) }
     }
 
@@ -420,8 +420,14 @@ impl<'a> ChunkWalk<'a> {
     /// `state`: where the chain stands before the chunk, or `None` when that is not
     /// known yet (the first row is then kept for the joiner and the walk assumes it passes).
     fn new(state: Option<State>, by_seq: &'a ByCheckpoint, fast: bool) -> Self {
-        let out =
-            Chunk { first: None, passed: 0, last_seq: 0, older: Older::default(), state, end: Ok(None) };
+        let out = Chunk {
+            first: None,
+            passed: 0,
+            last_seq: 0,
+            older: Older::default(),
+            state,
+            end: Ok(None),
+        };
         ChunkWalk { by_seq, fast, out }
     }
 

@@ -147,8 +147,8 @@ pub async fn page(ctx: &Ctx<'_>, notice: Option<Markup>) -> Result<Markup, Conso
                         @for a in &due {
                             tr {
                                 th scope="row" { a href={ "/console/agreements/" (a.id) } { (a.id) } }
-                                td { (a.review_by.as_deref().unwrap_or("not set")) }
-                                td { (a.expires) }
+                                td { (a.dates.review_by.as_deref().unwrap_or("not set")) }
+                                td { (a.dates.expires) }
                                 td { @for f in &a.findings { (f.message) br; } }
                             }
                         }

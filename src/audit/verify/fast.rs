@@ -102,8 +102,22 @@ const TIME: usize = at("time");
 // Every name above is a member (else this fails to compile).
 const _: () = {
     let all = [
-        AGREEMENT, DIRECTION, EMERGENCY, FLOW, FORMAT, FROM, GOVERNANCE, ID, IN_REPLY_TO, KIND,
-        OUTCOME, PREV_HASH, REFUSAL, REQUESTER, SEQ, TIME,
+        AGREEMENT,
+        DIRECTION,
+        EMERGENCY,
+        FLOW,
+        FORMAT,
+        FROM,
+        GOVERNANCE,
+        ID,
+        IN_REPLY_TO,
+        KIND,
+        OUTCOME,
+        PREV_HASH,
+        REFUSAL,
+        REQUESTER,
+        SEQ,
+        TIME,
     ];
     let mut i = 0;
     while i < all.len() {

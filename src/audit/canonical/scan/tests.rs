@@ -46,10 +46,10 @@ fn members_are_exactly_the_names_given() {
     let m = members(&without, &NAMES, &optional).unwrap();
     assert_eq!((m.get(1), m.get(2), m.get(4)), (None, Some(&b"3"[..]), None));
     for bad in [
-        json!({"a": 1, "b": 2, "\u{e000}": 4}),                  // a required one missing
-        json!({"a": 1, "n": 3, "o": 0, "\u{1f600}": 4}),         // an unknown one
+        json!({"a": 1, "b": 2, "\u{e000}": 4}), // a required one missing
+        json!({"a": 1, "n": 3, "o": 0, "\u{1f600}": 4}), // an unknown one
         json!({"a": 1, "n": 3, "\u{1f600}": 4, "\u{e001}": 1}), // one after the last
-        json!({"n": 3, "\u{1f600}": 4}),                         // the first missing
+        json!({"n": 3, "\u{1f600}": 4}),        // the first missing
         json!({}),
         json!([1]),
     ] {

@@ -2,9 +2,9 @@
 //! a changed byte, member, column or chain value to the slow path.
 
 use super::*;
-use uuid::Uuid;
 use crate::audit::record::fixtures::{empty, full};
 use crate::audit::record::{Record, GENESIS_HASH};
+use uuid::Uuid;
 
 fn row(mut r: Record) -> Columns {
     r.id = Uuid::now_v7();
@@ -120,7 +120,11 @@ fn bytes_that_are_not_utf8_never_pass() {
         body.extend_from_slice(purpose);
         body.extend_from_slice(&base.body.as_bytes()[at + "null".len()..]);
         let hash = crate::digest::sha256_hex(&body);
-        passes(&Columns { body: &body[..], hash: hash.as_bytes(), ..base.borrowed() }, GENESIS_HASH, "")
+        passes(
+            &Columns { body: &body[..], hash: hash.as_bytes(), ..base.borrowed() },
+            GENESIS_HASH,
+            "",
+        )
     };
     assert!(with(b"null"));
     assert!(with("\"é, 😀 and a long tail of plain text\"".as_bytes()));
