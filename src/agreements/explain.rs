@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::matching::RequestKey;
 use super::model::AgencyRef;
-use crate::codes::Direction;
+use crate::codes::{Direction, Parties};
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
 use crate::minimise::{MinimisationReport, PayloadView, SubjectId};
@@ -123,9 +123,9 @@ pub struct ExplainReport {
     pub agreement: Option<AgreementSummary>,
     pub flow: String,
     pub direction: Direction,
-    /// Who sends and who receives in this direction.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Who sends and who receives in this direction (`from`, `to`).
+    #[serde(flatten)]
+    pub parties: Parties,
     pub purpose: Option<String>,
     pub emergency: Option<String>,
     /// The schema file used.
@@ -158,8 +158,7 @@ impl ExplainReport {
             agreement: None,
             flow: req.flow.to_owned(),
             direction: req.direction,
-            from: None,
-            to: None,
+            parties: Parties::default(),
             purpose: None,
             emergency: req.emergency.map(str::to_owned),
             schema: None,
@@ -184,16 +183,6 @@ impl ExplainReport {
         self.verdict = Verdict::Refused;
         self.reasons = reasons;
         self
-    }
-
-    /// Who sends and who receives in `direction`, for a request from `caller` to `recipient`.
-    fn parties(&mut self, direction: Direction, caller: &str, recipient: &str) {
-        let (from, to) = match direction {
-            Direction::Request => (caller, recipient),
-            Direction::Response => (recipient, caller),
-        };
-        self.from = Some(from.to_owned());
-        self.to = Some(to.to_owned());
     }
 
     /// What permits the transfer, as the record would name it.
@@ -244,7 +233,7 @@ pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> Ex
             format!("agreement `{}` has no flow `{}`", agreement.id, req.flow),
         );
     };
-    report.parties(req.direction, &flow.from, &flow.to);
+    report.parties = Parties::in_direction(req.direction, &flow.from, &flow.to);
     let purpose = match (req.emergency, req.purpose, flow.purposes.as_slice()) {
         (Some(_), p, _) => p.unwrap_or(""),
         (None, Some(p), _) => p,
@@ -315,7 +304,7 @@ impl Asker<'_> {
             );
         };
         let mut report = report;
-        report.parties(req.direction, caller, recipient);
+        report.parties = Parties::in_direction(req.direction, caller, recipient);
         let method = rule.methods.as_ref().and_then(|m| m.first()).map_or("POST", String::as_str);
         let path = rule
             .paths

@@ -227,8 +227,8 @@ fn print_queue(body: &serde_json::Value) {
             "{}  {}  {} -> {}  {}  {}{}",
             i.disclosure_id,
             i.time,
-            i.from.as_deref().unwrap_or("?"),
-            i.to.as_deref().unwrap_or("?"),
+            i.parties.from.as_deref().unwrap_or("?"),
+            i.parties.to.as_deref().unwrap_or("?"),
             i.emergency.category,
             i.status.state,
             flag

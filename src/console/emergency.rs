@@ -74,7 +74,7 @@ fn item(ctx: &Ctx<'_>, d: &QueueItem, fields: Option<&[(String, String)]>) -> Ma
             }
             dl.facts {
                 (layout::row("Time", html! { (d.time) }))
-                (layout::row("From, to", html! { (d.from.as_deref().unwrap_or("?")) " → " (d.to.as_deref().unwrap_or("?")) }))
+                (layout::row("From, to", html! { (d.parties.from.as_deref().unwrap_or("?")) " → " (d.parties.to.as_deref().unwrap_or("?")) }))
                 (layout::row("Category", html! { (d.emergency.category) }))
                 (layout::row("Basis", html! { (d.emergency.basis) }))
                 (layout::row("Justification given", html! { (d.emergency.justification) }))

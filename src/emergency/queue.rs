@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{record_time, EmergencyEntry};
+use crate::codes::Parties;
 
 /// Which disclosures to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -61,8 +62,9 @@ pub struct ReviewSummary {
 pub struct QueueItem {
     pub disclosure_id: String,
     pub time: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// `from` and `to`.
+    #[serde(flatten)]
+    pub parties: Parties,
     pub requester: Option<String>,
     /// `category`, `justification` and `basis`.
     #[serde(flatten)]
@@ -129,8 +131,7 @@ pub fn build(
             Some(QueueItem {
                 disclosure_id: e.disclosure.id.to_string(),
                 time: e.disclosure.time.clone(),
-                from: d.from.clone(),
-                to: d.to.clone(),
+                parties: Parties { from: d.from.clone(), to: d.to.clone() },
                 requester: d.requester.clone(),
                 emergency: Emergency {
                     category: em.category,
@@ -174,8 +175,7 @@ mod tests {
         let item = QueueItem {
             disclosure_id: "d".into(),
             time: "t".into(),
-            from: Some("a".into()),
-            to: Some("b".into()),
+            parties: Parties { from: Some("a".into()), to: Some("b".into()) },
             requester: None,
             emergency: Emergency {
                 category: "risk-to-life".into(),

@@ -299,7 +299,10 @@ fn responses_use_the_response_schema_or_are_withheld() {
         ..request(b"")
     });
     assert_eq!(r.verdict, Verdict::Allowed);
-    assert_eq!((r.from.as_deref(), r.to.as_deref()), (Some("merseyside-police"), Some("lcc-ssc")));
+    assert_eq!(
+        (r.parties.from.as_deref(), r.parties.to.as_deref()),
+        (Some("merseyside-police"), Some("lcc-ssc"))
+    );
     assert_eq!(r.after, Some(json!({"ack": true})));
     let r = run(&ExplainRequest {
         flow: "lookup",
@@ -520,7 +523,7 @@ fn an_emergency_under_the_emergency_policy() {
     assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
     assert!(r.agreement.is_none());
     // lcc-ssc to the police is covered by ISA-TEST-0001 (whose clause would decide).
-    assert_eq!(r.from.as_deref(), Some("nhs-trust"));
+    assert_eq!(r.parties.from.as_deref(), Some("nhs-trust"));
     assert_eq!(r.after.unwrap(), json!({"referral_id": "REF-1", "name": "Jo Bloggs"}));
     let cases = [
         (

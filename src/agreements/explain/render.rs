@@ -59,7 +59,7 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
         "{}",
         p.paint(BOLD, &format!("Dry run: {agreement}, flow `{}` ({direction})", report.flow))
     );
-    if let (Some(from), Some(to)) = (&report.from, &report.to) {
+    if let (Some(from), Some(to)) = (&report.parties.from, &report.parties.to) {
         let _ = writeln!(out, "From:     {from} -> {to}");
     }
     if let Some(category) = &report.emergency {
