@@ -135,6 +135,15 @@ pub struct ExplainReport {
     pub lawful_basis: Vec<BasisCode>,
     /// A response with no response schema: only the status would pass.
     pub withheld: bool,
+    /// `before`, `after`, `query`, `disclosed`, `stripped`, `transformed`, `payload` and
+    /// `subjects`.
+    #[serde(flatten)]
+    pub outcome: PayloadOutcome,
+}
+
+/// What the dry run made of the payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PayloadOutcome {
     /// The payload as received (when it parsed).
     pub before: Option<Value>,
     /// What the recipient would get (when allowed).
@@ -164,12 +173,7 @@ impl ExplainReport {
             schema: None,
             lawful_basis: Vec::new(),
             withheld: false,
-            before: None,
-            after: None,
-            query: None,
-            minimisation: MinimisationReport::default(),
-            payload: PayloadView::default(),
-            subjects: Vec::new(),
+            outcome: PayloadOutcome::default(),
         }
     }
 
@@ -195,8 +199,8 @@ impl ExplainReport {
 
     fn allow(mut self, after: Option<Value>, subjects: &[SubjectId]) -> Self {
         self.verdict = Verdict::Allowed;
-        self.after = after;
-        self.subjects = count_subjects(subjects);
+        self.outcome.after = after;
+        self.outcome.subjects = count_subjects(subjects);
         self
     }
 
@@ -345,7 +349,7 @@ impl Asker<'_> {
             Err(reasons) => return report.refused(reasons),
         };
         // Shown beside the result when it parses; the verdict is the decision's alone.
-        report.before = crate::json_strict::parse(req.payload, limits).ok();
+        report.outcome.before = crate::json_strict::parse(req.payload, limits).ok();
         match req.direction {
             Direction::Request => {
                 report.authorised(&auth, auth.rules.schemas.request.as_ref());
@@ -362,8 +366,8 @@ impl Asker<'_> {
                         report.allow(None, &[])
                     }
                     ResponseDecision::Minimised(m) => {
-                        report.minimisation = m.report;
-                        report.payload = m.payload;
+                        report.outcome.minimisation = m.report;
+                        report.outcome.payload = m.payload;
                         report.allow(Some(m.value), &m.subjects)
                     }
                     ResponseDecision::Refused(reasons) => report.refused(reasons),
@@ -374,9 +378,9 @@ impl Asker<'_> {
 }
 
 fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
-    report.minimisation = d.minimisation;
-    report.payload = d.payload;
-    report.query = d.query;
+    report.outcome.minimisation = d.minimisation;
+    report.outcome.payload = d.payload;
+    report.outcome.query = d.query;
     report.allow(d.value, &d.subjects)
 }
 
