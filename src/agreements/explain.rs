@@ -418,3 +418,53 @@ pub fn concrete_path(template: &str) -> String {
         .collect();
     segments.join("/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The named parts (`Parties`, `PayloadOutcome`) are flattened in: the document keeps
+    /// its members, in the order `--format json` has always written them.
+    #[test]
+    fn the_report_keeps_its_member_order() {
+        let req = ExplainRequest {
+            agreement: "ISA-1",
+            flow: "f",
+            payload: b"{}",
+            purpose: None,
+            emergency: None,
+            direction: Direction::Request,
+            today: jiff::civil::date(2026, 12, 7),
+            query: None,
+            content_type: None,
+            agreement_header: true,
+            agencies: &[],
+        };
+        let text = serde_json::to_string(&ExplainReport::new(&req)).unwrap();
+        let members = [
+            "verdict",
+            "reasons",
+            "agreement",
+            "flow",
+            "direction",
+            "from",
+            "to",
+            "purpose",
+            "emergency",
+            "schema",
+            "lawful_basis",
+            "withheld",
+            "before",
+            "after",
+            "query",
+            "disclosed",
+            "stripped",
+            "transformed",
+            "payload",
+            "subjects",
+        ];
+        let at: Vec<usize> =
+            members.iter().map(|m| text.find(&format!("\"{m}\":")).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+}
