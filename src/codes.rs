@@ -273,6 +273,26 @@ impl Direction {
     }
 }
 
+/// Who sends and who receives, as a record names them (agency ids; each absent where
+/// the record does not name it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parties {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Parties {
+    /// Who sends and who receives in `direction`, for a request from `caller` to
+    /// `recipient`.
+    pub fn in_direction(direction: Direction, caller: &str, recipient: &str) -> Self {
+        let (from, to) = match direction {
+            Direction::Request => (caller, recipient),
+            Direction::Response => (recipient, caller),
+        };
+        Self { from: Some(from.to_owned()), to: Some(to.to_owned()) }
+    }
+}
+
 /// The lawful bases an agreement (or one of its flows) relies on, as codes of the closed
 /// vocabulary (`crate::agreements::lawful_basis`); the record keeps it as it is. Which
 /// codes unlock special category or criminal offence fields is decided there, from the

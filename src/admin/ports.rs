@@ -36,9 +36,9 @@ pub struct AgreementSummary {
     pub file: String,
     pub owner: String,
     pub parties: Vec<String>,
-    pub effective_from: String,
-    pub expires: String,
-    pub review_by: Option<String>,
+    /// `effective_from`, `expires` and `review_by`.
+    #[serde(flatten)]
+    pub dates: AgreementDates,
     /// Each flow as the agreement file declares it.
     pub flows: Vec<Flow>,
     pub emergency: bool,
@@ -47,11 +47,9 @@ pub struct AgreementSummary {
     /// Each party with its display name from the configuration (its id when unknown).
     pub party_names: Vec<PartyName>,
     pub dpia: Option<String>,
-    /// Days from today (Europe/London) to `effective_from`, `expires` and `review_by`:
-    /// negative once the date has passed.
-    pub effective_in_days: i64,
-    pub expires_in_days: i64,
-    pub review_in_days: Option<i64>,
+    /// `effective_in_days`, `expires_in_days` and `review_in_days`.
+    #[serde(flatten)]
+    pub days: DaysToDates,
     /// `last_activation` (when the current text went live and who made it so; null when no
     /// governance record names it, e.g. loaded at start-up before any reload) and
     /// `last_transfer` (the last request record under this agreement; null when none).
@@ -59,6 +57,23 @@ pub struct AgreementSummary {
     pub activity: AgreementActivity,
     /// The optional keys from the ICO's data sharing request form.
     pub request_form: RequestForm,
+}
+
+/// An agreement's dates (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementDates {
+    pub effective_from: String,
+    pub expires: String,
+    pub review_by: Option<String>,
+}
+
+/// Days from today (Europe/London) to each of an agreement's dates: negative once the
+/// date has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaysToDates {
+    pub effective_in_days: i64,
+    pub expires_in_days: i64,
+    pub review_in_days: Option<i64>,
 }
 
 /// A party of an agreement and its display name.
@@ -328,18 +343,22 @@ pub fn summarise(
         file: a.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         owner: ag.owner.clone(),
         parties: ag.parties.clone(),
-        effective_from: ag.effective_from.to_string(),
-        expires: ag.expires.to_string(),
-        review_by: ag.review_by.map(|d| d.to_string()),
+        dates: AgreementDates {
+            effective_from: ag.effective_from.to_string(),
+            expires: ag.expires.to_string(),
+            review_by: ag.review_by.map(|d| d.to_string()),
+        },
         flows: ag.flows.clone(),
         emergency: ag.emergency.as_ref().is_some_and(|e| e.allowed),
         restrictions_override: ag.restrictions_override.as_ref().map(|r| r.legal_duty.clone()),
         findings,
         party_names,
         dpia: ag.dpia.clone(),
-        effective_in_days: days(ag.effective_from),
-        expires_in_days: days(ag.expires),
-        review_in_days: ag.review_by.map(days),
+        days: DaysToDates {
+            effective_in_days: days(ag.effective_from),
+            expires_in_days: days(ag.expires),
+            review_in_days: ag.review_by.map(days),
+        },
         activity: AgreementActivity::default(),
         request_form: RequestForm::of(ag),
     }

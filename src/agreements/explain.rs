@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::matching::RequestKey;
 use super::model::AgencyRef;
-use crate::codes::Direction;
+use crate::codes::{Direction, Parties};
 use crate::codes::{Reason, RefusalCode};
 use crate::keys::PseudonymisationKey;
 use crate::minimise::{MinimisationReport, PayloadView, SubjectId};
@@ -123,9 +123,9 @@ pub struct ExplainReport {
     pub agreement: Option<AgreementSummary>,
     pub flow: String,
     pub direction: Direction,
-    /// Who sends and who receives in this direction.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Who sends and who receives in this direction (`from`, `to`).
+    #[serde(flatten)]
+    pub parties: Parties,
     pub purpose: Option<String>,
     pub emergency: Option<String>,
     /// The schema file used.
@@ -135,6 +135,15 @@ pub struct ExplainReport {
     pub lawful_basis: Vec<BasisCode>,
     /// A response with no response schema: only the status would pass.
     pub withheld: bool,
+    /// `before`, `after`, `query`, `disclosed`, `stripped`, `transformed`, `payload` and
+    /// `subjects`.
+    #[serde(flatten)]
+    pub outcome: PayloadOutcome,
+}
+
+/// What the dry run made of the payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PayloadOutcome {
     /// The payload as received (when it parsed).
     pub before: Option<Value>,
     /// What the recipient would get (when allowed).
@@ -158,19 +167,13 @@ impl ExplainReport {
             agreement: None,
             flow: req.flow.to_owned(),
             direction: req.direction,
-            from: None,
-            to: None,
+            parties: Parties::default(),
             purpose: None,
             emergency: req.emergency.map(str::to_owned),
             schema: None,
             lawful_basis: Vec::new(),
             withheld: false,
-            before: None,
-            after: None,
-            query: None,
-            minimisation: MinimisationReport::default(),
-            payload: PayloadView::default(),
-            subjects: Vec::new(),
+            outcome: PayloadOutcome::default(),
         }
     }
 
@@ -186,16 +189,6 @@ impl ExplainReport {
         self
     }
 
-    /// Who sends and who receives in `direction`, for a request from `caller` to `recipient`.
-    fn parties(&mut self, direction: Direction, caller: &str, recipient: &str) {
-        let (from, to) = match direction {
-            Direction::Request => (caller, recipient),
-            Direction::Response => (recipient, caller),
-        };
-        self.from = Some(from.to_owned());
-        self.to = Some(to.to_owned());
-    }
-
     /// What permits the transfer, as the record would name it.
     fn authorised(&mut self, auth: &Authorisation, schema: Option<&String>) {
         self.flow.clone_from(&auth.flow);
@@ -206,8 +199,8 @@ impl ExplainReport {
 
     fn allow(mut self, after: Option<Value>, subjects: &[SubjectId]) -> Self {
         self.verdict = Verdict::Allowed;
-        self.after = after;
-        self.subjects = count_subjects(subjects);
+        self.outcome.after = after;
+        self.outcome.subjects = count_subjects(subjects);
         self
     }
 
@@ -244,7 +237,7 @@ pub fn explain(policy: &Policy, req: &ExplainRequest<'_>, limits: &Limits) -> Ex
             format!("agreement `{}` has no flow `{}`", agreement.id, req.flow),
         );
     };
-    report.parties(req.direction, &flow.from, &flow.to);
+    report.parties = Parties::in_direction(req.direction, &flow.from, &flow.to);
     let purpose = match (req.emergency, req.purpose, flow.purposes.as_slice()) {
         (Some(_), p, _) => p.unwrap_or(""),
         (None, Some(p), _) => p,
@@ -315,7 +308,7 @@ impl Asker<'_> {
             );
         };
         let mut report = report;
-        report.parties(req.direction, caller, recipient);
+        report.parties = Parties::in_direction(req.direction, caller, recipient);
         let method = rule.methods.as_ref().and_then(|m| m.first()).map_or("POST", String::as_str);
         let path = rule
             .paths
@@ -356,7 +349,7 @@ impl Asker<'_> {
             Err(reasons) => return report.refused(reasons),
         };
         // Shown beside the result when it parses; the verdict is the decision's alone.
-        report.before = crate::json_strict::parse(req.payload, limits).ok();
+        report.outcome.before = crate::json_strict::parse(req.payload, limits).ok();
         match req.direction {
             Direction::Request => {
                 report.authorised(&auth, auth.rules.schemas.request.as_ref());
@@ -373,8 +366,8 @@ impl Asker<'_> {
                         report.allow(None, &[])
                     }
                     ResponseDecision::Minimised(m) => {
-                        report.minimisation = m.report;
-                        report.payload = m.payload;
+                        report.outcome.minimisation = m.report;
+                        report.outcome.payload = m.payload;
                         report.allow(Some(m.value), &m.subjects)
                     }
                     ResponseDecision::Refused(reasons) => report.refused(reasons),
@@ -385,9 +378,9 @@ impl Asker<'_> {
 }
 
 fn disclose(mut report: ExplainReport, d: Disclosure) -> ExplainReport {
-    report.minimisation = d.minimisation;
-    report.payload = d.payload;
-    report.query = d.query;
+    report.outcome.minimisation = d.minimisation;
+    report.outcome.payload = d.payload;
+    report.outcome.query = d.query;
     report.allow(d.value, &d.subjects)
 }
 
@@ -424,4 +417,54 @@ pub fn concrete_path(template: &str) -> String {
         })
         .collect();
     segments.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The named parts (`Parties`, `PayloadOutcome`) are flattened in: the document keeps
+    /// its members, in the order `--format json` has always written them.
+    #[test]
+    fn the_report_keeps_its_member_order() {
+        let req = ExplainRequest {
+            agreement: "ISA-1",
+            flow: "f",
+            payload: b"{}",
+            purpose: None,
+            emergency: None,
+            direction: Direction::Request,
+            today: jiff::civil::date(2026, 12, 7),
+            query: None,
+            content_type: None,
+            agreement_header: true,
+            agencies: &[],
+        };
+        let text = serde_json::to_string(&ExplainReport::new(&req)).unwrap();
+        let members = [
+            "verdict",
+            "reasons",
+            "agreement",
+            "flow",
+            "direction",
+            "from",
+            "to",
+            "purpose",
+            "emergency",
+            "schema",
+            "lawful_basis",
+            "withheld",
+            "before",
+            "after",
+            "query",
+            "disclosed",
+            "stripped",
+            "transformed",
+            "payload",
+            "subjects",
+        ];
+        let at: Vec<usize> =
+            members.iter().map(|m| text.find(&format!("\"{m}\":")).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 }

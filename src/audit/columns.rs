@@ -86,56 +86,23 @@ macro_rules! record_columns {
     };
 }
 
-macro_rules! declare_columns {
-    (() $first:ident: $first_kind:ident($first_ty:ty) $(, $name:ident: $kind:ident($ty:ty))*) => {
+/// A row type of a column list, for both stores' lists (this one and the legacy one):
+/// `list!(declare_row!(#[attrs] Row, NAMES))` declares `NAMES` (the columns, in the order
+/// every `SELECT` names them), the struct `Row<T = String>` with one field a column, and
+/// its `read`, each column by position, in table order, through a [`ColumnSource`] (both
+/// stores' rows, and borrowed rows).
+macro_rules! declare_row {
+    (($(#[$attr:meta])* $row:ident, $names:ident)
+        $first:ident: $first_kind:ident($first_ty:ty) $(, $name:ident: $kind:ident($ty:ty))*) => {
         /// The columns of the `records` table, in the order every `SELECT` names them.
-        pub const COLUMNS: &str = concat!(stringify!($first) $(, ", ", stringify!($name))*);
+        pub const $names: &str = concat!(stringify!($first) $(, ", ", stringify!($name))*);
 
-        /// How many columns [`COLUMNS`] names.
-        pub const COLUMN_COUNT: usize = [stringify!($first) $(, stringify!($name))*].len();
-
-        /// One stored row. `T` is the text type: `String` when the row is owned, `&str`
-        /// when it is borrowed from the database's buffers (`verify`'s fast path).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct Columns<T = String> {
+        $(#[$attr])*
+        pub struct $row<T = String> {
             pub $first: $first_ty,
             $(pub $name: $ty,)*
         }
 
-        crate::audit::columns::impl_read!(Columns; $first: $first_kind $(, $name: $kind)*);
-
-        impl<T> Columns<T> {
-            /// The first column (in table order) whose value differs from `other`'s.
-            pub(crate) fn first_difference(&self, other: &Self) -> Option<&'static str>
-            where
-                T: PartialEq,
-            {
-                if self.$first != other.$first {
-                    return Some(stringify!($first));
-                }
-                $(if self.$name != other.$name {
-                    return Some(stringify!($name));
-                })*
-                None
-            }
-        }
-
-        impl Columns {
-            /// The same row, borrowed, text as bytes (`verify`'s fast path reads rows so).
-            pub(crate) fn borrowed(&self) -> Columns<&[u8]> {
-                Columns {
-                    $first: self.$first.column_ref(),
-                    $($name: self.$name.column_ref(),)*
-                }
-            }
-        }
-    };
-}
-
-/// `read` for a row type declared from a column list: each column by position, in
-/// table order, through a [`ColumnSource`] (both stores' rows, and borrowed rows).
-macro_rules! impl_read {
-    ($row:ident; $first:ident: $first_kind:ident $(, $name:ident: $kind:ident)*) => {
         impl<T> $row<T> {
             /// Read a row column by column, in table order.
             pub(crate) fn read<S: crate::audit::columns::ColumnSource<Text = T>>(
@@ -152,7 +119,42 @@ macro_rules! impl_read {
     };
 }
 
-record_columns!(declare_columns!());
+/// What only the current row type has: its column count, the first column that differs
+/// (`verify`) and its borrowed form.
+macro_rules! impl_columns {
+    (() $($name:ident: $kind:ident($ty:ty)),*) => {
+        /// How many columns [`COLUMNS`] names.
+        pub const COLUMN_COUNT: usize = [$(stringify!($name)),*].len();
+
+        impl<T> Columns<T> {
+            /// The first column (in table order) whose value differs from `other`'s.
+            pub(crate) fn first_difference(&self, other: &Self) -> Option<&'static str>
+            where
+                T: PartialEq,
+            {
+                $(if self.$name != other.$name {
+                    return Some(stringify!($name));
+                })*
+                None
+            }
+        }
+
+        impl Columns {
+            /// The same row, borrowed, text as bytes (`verify`'s fast path reads rows so).
+            pub(crate) fn borrowed(&self) -> Columns<&[u8]> {
+                Columns { $($name: self.$name.column_ref(),)* }
+            }
+        }
+    };
+}
+
+record_columns!(declare_row!(
+    /// One stored row. `T` is the text type: `String` when the row is owned, `&str`
+    /// when it is borrowed from the database's buffers (`verify`'s fast path).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    Columns, COLUMNS
+));
+record_columns!(impl_columns!());
 
 /// Every column of `$c` (a [`Columns`]) as `&$t`, in table order: a store's insert
 /// parameters, e.g. `column_params!(c, dyn rusqlite::ToSql)`.
@@ -168,7 +170,7 @@ macro_rules! column_refs {
     };
 }
 
-pub(crate) use {column_params, column_refs, impl_read, record_columns};
+pub(crate) use {column_params, column_refs, declare_row, record_columns};
 
 /// A row of one store, read by column position. Each method reads one column of that
 /// kind; a store returns its own error, the fast path `()` for "not in the form I read".

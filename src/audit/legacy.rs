@@ -36,26 +36,12 @@ macro_rules! legacy_columns {
     };
 }
 
-macro_rules! declare_columns {
-    (() $first:ident: $first_kind:ident($first_ty:ty) $(, $name:ident: $kind:ident($ty:ty))*) => {
-        /// The columns of the `records` table, in the order every `SELECT` names them.
-        pub const LEGACY_COLUMNS: &str = concat!(stringify!($first) $(, ", ", stringify!($name))*);
-
-        /// One row of a table from before schema version 6, read only to convert it.
-        /// JSON columns hold `serde_json` text of the field. `T` is the text type.
-        #[derive(Debug, Clone, Copy, PartialEq)]
-        pub struct LegacyColumns<T = String> {
-            pub $first: $first_ty,
-            $(pub $name: $ty,)*
-        }
-
-        crate::audit::columns::impl_read!(LegacyColumns; $first: $first_kind $(, $name: $kind)*);
-
+/// Every column by name, as JSON (a row kept as it was when it does not decode).
+macro_rules! impl_to_json {
+    (() $($name:ident: $kind:ident($ty:ty)),*) => {
         impl LegacyColumns {
-            /// Every column by name, as JSON (a row kept as it was when it does not decode).
             fn to_json(&self) -> serde_json::Value {
                 let mut m = serde_json::Map::new();
-                m.insert(stringify!($first).into(), serde_json::json!(self.$first));
                 $(m.insert(stringify!($name).into(), serde_json::json!(self.$name));)*
                 serde_json::Value::Object(m)
             }
@@ -63,7 +49,13 @@ macro_rules! declare_columns {
     };
 }
 
-legacy_columns!(declare_columns!());
+legacy_columns!(crate::audit::columns::declare_row!(
+    /// One row of a table from before schema version 6, read only to convert it.
+    /// JSON columns hold `serde_json` text of the field. `T` is the text type.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    LegacyColumns, LEGACY_COLUMNS
+));
+legacy_columns!(impl_to_json!());
 
 #[cfg(test)]
 fn json<T: serde::Serialize>(v: &T) -> String {

@@ -298,25 +298,30 @@ pub(crate) enum Backend {
     Postgres(postgres::Postgres),
 }
 
-impl Backend {
-    /// Rows matching `tail` (SQL after `FROM records`, placeholders `$1`, `$2`...).
-    pub(crate) async fn select(
-        &self,
-        tail: &str,
-        params: Vec<Param>,
-    ) -> Result<Vec<Columns>, StoreError> {
-        match self {
-            Backend::Sqlite(s) => s.select(tail, params).await,
-            Backend::Postgres(p) => p.select(tail, params).await,
-        }
-    }
+/// Backend methods that are the same call on either store, each declared once by its
+/// signature: `match self { Sqlite(b) => b.f(args).await, Postgres(b) => ... }`.
+macro_rules! on_either_backend {
+    ($($(#[doc = $doc:literal])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        $(
+            $(#[doc = $doc])*
+            pub(crate) async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    Backend::Sqlite(b) => b.$name($($arg),*).await,
+                    Backend::Postgres(b) => b.$name($($arg),*).await,
+                }
+            }
+        )*
+    };
+}
 
-    /// One integer from `sql` (a full statement, placeholders `$1`...), NULL as 0.
-    pub(crate) async fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError> {
-        match self {
-            Backend::Sqlite(s) => s.scalar(sql, params).await,
-            Backend::Postgres(p) => p.scalar(sql, params).await,
-        }
+impl Backend {
+    on_either_backend! {
+        /// Rows matching `tail` (SQL after `FROM records`, placeholders `$1`, `$2`...).
+        fn select(&self, tail: &str, params: Vec<Param>) -> Result<Vec<Columns>, StoreError>;
+        /// One integer from `sql` (a full statement, placeholders `$1`...), NULL as 0.
+        fn scalar(&self, sql: &str, params: Vec<Param>) -> Result<i64, StoreError>;
+        /// The first (text) column of every row of `sql`.
+        fn texts(&self, sql: &str, params: Vec<Param>) -> Result<Vec<String>, StoreError>;
     }
 
     /// Run one statement that returns no rows (placeholders `$1`...): the agreement texts.
@@ -324,18 +329,6 @@ impl Backend {
         match self {
             Backend::Sqlite(s) => s.execute(sql, params).await,
             Backend::Postgres(p) => p.query(sql, &params).await.map(drop),
-        }
-    }
-
-    /// The first (text) column of every row of `sql`.
-    pub(crate) async fn texts(
-        &self,
-        sql: &str,
-        params: Vec<Param>,
-    ) -> Result<Vec<String>, StoreError> {
-        match self {
-            Backend::Sqlite(s) => s.texts(sql, params).await,
-            Backend::Postgres(p) => p.texts(sql, params).await,
         }
     }
 

@@ -18,7 +18,7 @@ use super::report::ReviewState;
 use super::segments::ArchiveCoverage;
 use super::{Store, StoreError};
 use crate::agreements::explain::BasisCode;
-use crate::codes::Direction;
+use crate::codes::{Direction, Parties};
 use crate::minimise::MinimisationReport;
 
 /// What replaces another subject's hash.
@@ -43,8 +43,9 @@ pub struct SubjectEntry {
     pub kind: RecordKind,
     pub direction: Option<Direction>,
     pub in_reply_to: Option<uuid::Uuid>,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// `from` and `to`.
+    #[serde(flatten)]
+    pub parties: Parties,
     pub agreement: Option<AgreementRef>,
     pub flow: Option<String>,
     pub purpose: Option<String>,
@@ -110,8 +111,7 @@ fn entry(r: Record, me: &str, states: &HashMap<uuid::Uuid, ReviewState>) -> Subj
         kind: d.kind,
         direction: d.direction,
         in_reply_to: d.in_reply_to,
-        from: d.from,
-        to: d.to,
+        parties: Parties { from: d.from, to: d.to },
         agreement: d.agreement,
         flow: d.flow,
         purpose: d.purpose,

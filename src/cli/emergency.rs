@@ -222,20 +222,24 @@ fn print_queue(body: &serde_json::Value) {
         return;
     }
     for i in items {
-        let flag = if i.overdue { "  OVERDUE" } else { "" };
+        let flag = if i.status.overdue { "  OVERDUE" } else { "" };
         println!(
             "{}  {}  {} -> {}  {}  {}{}",
             i.disclosure_id,
             i.time,
-            i.from.as_deref().unwrap_or("?"),
-            i.to.as_deref().unwrap_or("?"),
-            i.category,
-            i.state,
+            i.parties.from.as_deref().unwrap_or("?"),
+            i.parties.to.as_deref().unwrap_or("?"),
+            i.emergency.category,
+            i.status.state,
             flag
         );
-        println!("    basis: {}  requester: {}", i.basis, i.requester.as_deref().unwrap_or("?"));
-        println!("    justification: {}", i.justification);
-        if let Some(r) = i.review {
+        println!(
+            "    basis: {}  requester: {}",
+            i.emergency.basis,
+            i.requester.as_deref().unwrap_or("?")
+        );
+        println!("    justification: {}", i.emergency.justification);
+        if let Some(r) = i.status.review {
             println!(
                 "    review: {} / subject {} by {} at {} ({} in all)",
                 r.decision, r.subject_told, r.reviewer, r.time, r.reviews

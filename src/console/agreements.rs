@@ -46,8 +46,8 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
                         td.num { (a.version) }
                         td { (party_names(a).join(", ")) }
                         td { (a.owner) }
-                        td { (a.expires) br; (days(a.expires_in_days)) }
-                        td { @if let (Some(r), Some(n)) = (&a.review_by, a.review_in_days) { (r) br; (days(n)) } @else { "not set" } }
+                        td { (a.dates.expires) br; (days(a.days.expires_in_days)) }
+                        td { @if let (Some(r), Some(n)) = (&a.dates.review_by, a.days.review_in_days) { (r) br; (days(n)) } @else { "not set" } }
                         td { @if a.findings.is_empty() { "none" } @for f in &a.findings { (f.severity) ": " (f.message) br; } }
                     }
                 }
@@ -83,9 +83,9 @@ pub async fn one(ctx: &Ctx<'_>) -> Result<Markup, ConsoleError> {
             (layout::row("Version", html! { (a.version) }))
             (layout::row("Owner", html! { (a.owner) }))
             (layout::row("Parties", html! { (party_names(a).join(", ")) }))
-            (layout::row("Effective from", html! { (a.effective_from) }))
-            (layout::row("Expires", html! { (a.expires) " (" (days(a.expires_in_days)) ")" }))
-            (layout::row("Review by", html! { (a.review_by.as_deref().unwrap_or("not set")) }))
+            (layout::row("Effective from", html! { (a.dates.effective_from) }))
+            (layout::row("Expires", html! { (a.dates.expires) " (" (days(a.days.expires_in_days)) ")" }))
+            (layout::row("Review by", html! { (a.dates.review_by.as_deref().unwrap_or("not set")) }))
             (layout::row("Emergency sharing", html! { @if a.emergency { "allowed (contract section 6)" } @else { "not allowed" } }))
             (layout::row("Overrides restrictions", html! { (a.restrictions_override.as_deref().unwrap_or("no")) }))
             (layout::row("DPIA", html! { (a.dpia.as_deref().unwrap_or("not given")) }))

@@ -70,23 +70,23 @@ fn item(ctx: &Ctx<'_>, d: &QueueItem, fields: Option<&[(String, String)]>) -> Ma
         section.item aria-labelledby={ "d-" (id) } {
             h2 id={ "d-" (id) } {
                 "Disclosure " code { (id) }
-                @if d.overdue { " " span.overdue { "(overdue)" } }
+                @if d.status.overdue { " " span.overdue { "(overdue)" } }
             }
             dl.facts {
                 (layout::row("Time", html! { (d.time) }))
-                (layout::row("From, to", html! { (d.from.as_deref().unwrap_or("?")) " → " (d.to.as_deref().unwrap_or("?")) }))
-                (layout::row("Category", html! { (d.category) }))
-                (layout::row("Basis", html! { (d.basis) }))
-                (layout::row("Justification given", html! { (d.justification) }))
-                (layout::row("State", html! { (d.state) @if d.overdue { ", " span.overdue { "overdue" } } }))
+                (layout::row("From, to", html! { (d.parties.from.as_deref().unwrap_or("?")) " → " (d.parties.to.as_deref().unwrap_or("?")) }))
+                (layout::row("Category", html! { (d.emergency.category) }))
+                (layout::row("Basis", html! { (d.emergency.basis) }))
+                (layout::row("Justification given", html! { (d.emergency.justification) }))
+                (layout::row("State", html! { (d.status.state) @if d.status.overdue { ", " span.overdue { "overdue" } } }))
             }
             (disclosed_table(id, fields))
-            @if let Some(r) = &d.review { p { "Latest review: " (r.decision) ", subject " (r.subject_told) ", by " (r.reviewer) " at " (r.time) "." } }
-            details open[d.state == "pending"] {
-                summary { @if d.state == "pending" { "Review this disclosure" } @else { "Amend the review" } }
+            @if let Some(r) = &d.status.review { p { "Latest review: " (r.decision) ", subject " (r.subject_told) ", by " (r.reviewer) " at " (r.time) "." } }
+            details open[d.status.state == "pending"] {
+                summary { @if d.status.state == "pending" { "Review this disclosure" } @else { "Amend the review" } }
                 form.stack method="post" action={ "/console/emergency/" (id) "/review" } {
                     (layout::token_field(ctx))
-                    @if d.state != "pending" { input type="hidden" name="amendment" value="true"; }
+                    @if d.status.state != "pending" { input type="hidden" name="amendment" value="true"; }
                     label for={ "decision-" (id) } { "Decision" }
                     select id={ "decision-" (id) } name="decision" required {
                         @for v in DECISIONS { option value=(v) { (v) } }

@@ -125,8 +125,8 @@ pub async fn page(ctx: &Ctx<'_>, notice: Option<Markup>) -> Result<Markup, Conso
                     Ok(q) => {
                         p {
                             (q.disclosures.len()) " pending, "
-                            span class=[(q.disclosures.iter().any(|d| d.overdue)).then_some("overdue")] {
-                                (q.disclosures.iter().filter(|d| d.overdue).count()) " overdue"
+                            span class=[(q.disclosures.iter().any(|d| d.status.overdue)).then_some("overdue")] {
+                                (q.disclosures.iter().filter(|d| d.status.overdue).count()) " overdue"
                             }
                             " (overdue after " (q.overdue_after_hours) " hours). "
                             a href="/console/emergency" { "Review them" }
@@ -147,8 +147,8 @@ pub async fn page(ctx: &Ctx<'_>, notice: Option<Markup>) -> Result<Markup, Conso
                         @for a in &due {
                             tr {
                                 th scope="row" { a href={ "/console/agreements/" (a.id) } { (a.id) } }
-                                td { (a.review_by.as_deref().unwrap_or("not set")) }
-                                td { (a.expires) }
+                                td { (a.dates.review_by.as_deref().unwrap_or("not set")) }
+                                td { (a.dates.expires) }
                                 td { @for f in &a.findings { (f.message) br; } }
                             }
                         }

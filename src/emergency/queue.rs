@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{record_time, EmergencyEntry};
+use crate::codes::Parties;
 
 /// Which disclosures to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -61,19 +62,37 @@ pub struct ReviewSummary {
 pub struct QueueItem {
     pub disclosure_id: String,
     pub time: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// `from` and `to`.
+    #[serde(flatten)]
+    pub parties: Parties,
     pub requester: Option<String>,
+    /// `category`, `justification` and `basis`.
+    #[serde(flatten)]
+    pub emergency: Emergency,
+    pub agreement: Option<String>,
+    /// `state`, `overdue` and `review`.
+    #[serde(flatten)]
+    pub status: ReviewStatus,
+}
+
+/// The emergency a disclosure was made under, as its record names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Emergency {
     pub category: String,
     /// The caller's justification (governance staff review it).
     pub justification: String,
-    /// `agreement:<id>` or `policy:<rule id>`.
+    /// `agreement:<id>` or `policy:<rule id>`: what allowed it.
     pub basis: String,
-    pub agreement: Option<String>,
+}
+
+/// Where a disclosure stands in review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewStatus {
     /// `pending` or `reviewed`.
     pub state: String,
     /// Pending for longer than the configured review time.
     pub overdue: bool,
+    /// The latest review (none while pending).
     pub review: Option<ReviewSummary>,
 }
 
@@ -112,16 +131,19 @@ pub fn build(
             Some(QueueItem {
                 disclosure_id: e.disclosure.id.to_string(),
                 time: e.disclosure.time.clone(),
-                from: d.from.clone(),
-                to: d.to.clone(),
+                parties: Parties { from: d.from.clone(), to: d.to.clone() },
                 requester: d.requester.clone(),
-                category: em.category,
-                justification: em.justification,
-                basis: em.basis,
+                emergency: Emergency {
+                    category: em.category,
+                    justification: em.justification,
+                    basis: em.basis,
+                },
                 agreement: d.agreement.as_ref().map(|a| a.id.clone()),
-                state: if pending { "pending" } else { "reviewed" }.into(),
-                overdue,
-                review,
+                status: ReviewStatus {
+                    state: if pending { "pending" } else { "reviewed" }.into(),
+                    overdue,
+                    review,
+                },
             })
         })
         .collect()
@@ -140,4 +162,36 @@ pub fn pending_for(e: &EmergencyEntry, now: jiff::Timestamp) -> Option<Duration>
     let t = record_time(&e.disclosure)?;
     let secs = now.as_second().saturating_sub(t.as_second());
     Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emergency and the review status are flattened in: the members keep their
+    /// order, the CLI reads the document back, and an unknown member is still refused.
+    #[test]
+    fn an_item_keeps_its_members_and_reads_back() {
+        let item = QueueItem {
+            disclosure_id: "d".into(),
+            time: "t".into(),
+            parties: Parties { from: Some("a".into()), to: Some("b".into()) },
+            requester: None,
+            emergency: Emergency {
+                category: "risk-to-life".into(),
+                justification: "j".into(),
+                basis: "policy:x".into(),
+            },
+            agreement: None,
+            status: ReviewStatus { state: "pending".into(), overdue: true, review: None },
+        };
+        let text = serde_json::to_string(&item).unwrap();
+        assert_eq!(
+            text,
+            r#"{"disclosure_id":"d","time":"t","from":"a","to":"b","requester":null,"category":"risk-to-life","justification":"j","basis":"policy:x","agreement":null,"state":"pending","overdue":true,"review":null}"#
+        );
+        assert_eq!(serde_json::from_str::<QueueItem>(&text).unwrap(), item);
+        let extra = text.replace(r#""d","#, r#""d","surprise":1,"#);
+        assert!(serde_json::from_str::<QueueItem>(&extra).is_err());
+    }
 }

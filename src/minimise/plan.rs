@@ -119,18 +119,16 @@ pub(crate) struct Node {
     pub properties: HashMap<String, NodeId, foldhash::fast::RandomState>,
     /// `patternProperties`: (a validator `{"pattern": ..}` for the key, schema).
     pub patterns: Vec<(Validator, NodeId)>,
-    /// `additionalProperties` is present (any value: it evaluates the remaining keys).
-    pub has_additional: bool,
-    /// `additionalProperties` as a schema object with at least one keyword: admits.
-    pub additional: Option<NodeId>,
-    pub has_unevaluated: bool,
-    pub unevaluated: Option<NodeId>,
+    /// `additionalProperties` (present with any value: it evaluates the remaining keys).
+    pub additional: Rest,
+    /// `unevaluatedProperties`.
+    pub unevaluated: Rest,
     /// `prefixItems`: each position is declared whatever its schema.
     pub prefix_items: Vec<NodeId>,
-    pub has_items: bool,
-    pub items: Option<NodeId>,
-    pub has_unevaluated_items: bool,
-    pub unevaluated_items: Option<NodeId>,
+    /// `items` (after `prefixItems`).
+    pub items: Rest,
+    /// `unevaluatedItems`.
+    pub unevaluated_items: Rest,
     /// `$ref` target and `allOf` members: always apply to the same instance.
     pub in_place: Vec<NodeId>,
     /// `anyOf` (every passing branch applies) and `oneOf` (the passing branch applies).
@@ -145,6 +143,17 @@ pub(crate) struct Node {
     pub subject_id: Option<String>,
 }
 
+/// A keyword whose schema applies to the members the other keywords leave
+/// (`additionalProperties`, `unevaluatedProperties`, `items`, `unevaluatedItems`).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Rest {
+    /// The keyword is present (whatever its value, it evaluates those members).
+    pub present: bool,
+    /// Its schema, when it admits members (a schema object with at least one keyword;
+    /// not `false`).
+    pub admits: Option<NodeId>,
+}
+
 #[derive(Debug)]
 pub(crate) struct Conditional {
     pub test: Validator,
@@ -156,12 +165,12 @@ pub(crate) struct Conditional {
 impl Node {
     /// It says something about an object's members (else: scalar members only).
     pub fn describes_object(&self) -> bool {
-        self.has_properties || self.has_additional || self.has_unevaluated
+        self.has_properties || self.additional.present || self.unevaluated.present
     }
 
     /// It says something about an array's elements (else: scalar elements only).
     pub fn describes_array(&self) -> bool {
-        !self.prefix_items.is_empty() || self.has_items || self.has_unevaluated_items
+        !self.prefix_items.is_empty() || self.items.present || self.unevaluated_items.present
     }
 
     /// No applicator whose outcome depends on the instance or adds nodes.
@@ -589,14 +598,13 @@ impl<'s> Compiler<'s> {
                     // Each records that the keyword is present and the schema it admits
                     // members with (none when that schema is `false`).
                     let id = self.child(ptr, kw, sub)?;
-                    let (present, admits) = match kw {
-                        "additionalProperties" => (&mut n.has_additional, &mut n.additional),
-                        "unevaluatedProperties" => (&mut n.has_unevaluated, &mut n.unevaluated),
-                        "items" => (&mut n.has_items, &mut n.items),
-                        _ => (&mut n.has_unevaluated_items, &mut n.unevaluated_items),
+                    let rest = match kw {
+                        "additionalProperties" => &mut n.additional,
+                        "unevaluatedProperties" => &mut n.unevaluated,
+                        "items" => &mut n.items,
+                        _ => &mut n.unevaluated_items,
                     };
-                    *present = true;
-                    *admits = Self::admits(sub).then_some(id);
+                    *rest = Rest { present: true, admits: Self::admits(sub).then_some(id) };
                 }
                 "prefixItems" | "allOf" | "anyOf" | "oneOf" => {
                     let Value::Array(members) = sub else { continue };

@@ -25,7 +25,7 @@ mod report;
 
 use report::{PathId, Paths, RawStrip, RawTransform};
 
-use super::plan::{push_segment, NodeId, SchemaPlan, Violation};
+use super::plan::{push_segment, NodeId, Rest, SchemaPlan, Violation};
 use super::transforms::{self, Category, Transform, TransformInput};
 use super::{Minimised, SubjectId};
 use crate::codes::{Reason, RefusalCode, StripReason};
@@ -456,9 +456,9 @@ impl<'p> Resolver<'p> {
         let array = instance.is_array();
         let mut unevaluated = Vec::new();
         for id in set {
-            let (has, admit) = Self::unevaluated_of(plan, *id, array);
-            if has {
-                unevaluated.push((admit, *id, plan.expand(&[*id], instance)));
+            let rest = Self::unevaluated_of(plan, *id, array);
+            if rest.present {
+                unevaluated.push((rest.admits, *id, plan.expand(&[*id], instance)));
             }
         }
         Self { plan, set, array, unevaluated }
@@ -466,12 +466,12 @@ impl<'p> Resolver<'p> {
 
     /// Whether node `id` has the `unevaluated*` keyword for this kind of container, and
     /// the schema it admits members with.
-    fn unevaluated_of(plan: &SchemaPlan, id: NodeId, array: bool) -> (bool, Option<NodeId>) {
+    fn unevaluated_of(plan: &SchemaPlan, id: NodeId, array: bool) -> Rest {
         let n = plan.node(id);
         if array {
-            (n.has_unevaluated_items, n.unevaluated_items)
+            n.unevaluated_items
         } else {
-            (n.has_unevaluated, n.unevaluated)
+            n.unevaluated
         }
     }
 
@@ -504,21 +504,21 @@ impl<'p> Resolver<'p> {
                     }
                 }
                 if !matched {
-                    if let Some(c) = n.additional {
+                    if let Some(c) = n.additional.admits {
                         out.push(c);
                     }
                 }
-                matched || n.has_additional
+                matched || n.additional.present
             }
             Segment::Index(i) => {
                 if let Some(c) = n.prefix_items.get(i) {
                     out.push(*c);
                     return true;
                 }
-                if let Some(c) = n.items {
+                if let Some(c) = n.items.admits {
                     out.push(c);
                 }
-                n.has_items
+                n.items.present
             }
         }
     }
@@ -534,7 +534,7 @@ impl<'p> Resolver<'p> {
             let Some(admit) = admit else { continue };
             let mut scratch = Vec::new();
             let evaluated = closure.iter().any(|m| {
-                (*m != *owner && Self::unevaluated_of(self.plan, *m, self.array).0)
+                (*m != *owner && Self::unevaluated_of(self.plan, *m, self.array).present)
                     || self.local(*m, member, &mut scratch, &mut false)
             });
             if !evaluated {

@@ -160,9 +160,9 @@ impl AgreementsPort for PolicyAgreements {
             },
             refused: report.verdict == Verdict::Refused,
             reasons: report.reasons,
-            output: report.after,
-            query: report.query,
-            minimisation: report.minimisation,
+            output: report.outcome.after,
+            query: report.outcome.query,
+            minimisation: report.outcome.minimisation,
             lawful_basis: report.lawful_basis,
         })
     }

@@ -153,7 +153,7 @@ fn allowed_referral_strips_and_transforms() {
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
     assert_eq!(r.purpose.as_deref(), Some("safeguarding"));
     assert_eq!(r.schema.as_deref(), Some("referral.v1.json"));
-    let after = r.after.as_ref().unwrap();
+    let after = r.outcome.after.as_ref().unwrap();
     assert_eq!(after["name"], json!("***"));
     assert_eq!(after["dob"], json!("0-15"));
     assert_eq!(after["postcode"], json!("L1"));
@@ -164,7 +164,8 @@ fn allowed_referral_strips_and_transforms() {
     );
     assert!(after.get("diagnosis").is_none() && after.get("school").is_none());
     // The payload's own places, shown beside the record's form...
-    let stripped: Vec<_> = r.payload.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
+    let stripped: Vec<_> =
+        r.outcome.payload.stripped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
     assert_eq!(
         stripped,
         [
@@ -174,8 +175,13 @@ fn allowed_referral_strips_and_transforms() {
         ]
     );
     // ... which names no undeclared key and no array position.
-    let recorded: Vec<_> =
-        r.minimisation.stripped.iter().map(|s| (s.path.as_str(), s.reason, s.count)).collect();
+    let recorded: Vec<_> = r
+        .outcome
+        .minimisation
+        .stripped
+        .iter()
+        .map(|s| (s.path.as_str(), s.reason, s.count))
+        .collect();
     assert_eq!(
         recorded,
         [
@@ -185,17 +191,20 @@ fn allowed_referral_strips_and_transforms() {
         ]
     );
     assert!(
-        r.minimisation.disclosed.iter().all(|p| !p.contains("/0")),
+        r.outcome.minimisation.disclosed.iter().all(|p| !p.contains("/0")),
         "{:?}",
-        r.minimisation.disclosed
+        r.outcome.minimisation.disclosed
     );
-    assert_eq!(r.subjects.len(), 1);
-    assert_eq!((r.subjects[0].kind.as_str(), r.subjects[0].count), ("nhs-number", 1));
+    assert_eq!(r.outcome.subjects.len(), 1);
+    assert_eq!(
+        (r.outcome.subjects[0].kind.as_str(), r.outcome.subjects[0].count),
+        ("nhs-number", 1)
+    );
     // The throw-away key: a pseudonym, but not a repeatable one.
     let p1 = after["nhs_number"].as_str().unwrap().to_owned();
     let again = run(&request(&bytes));
     assert_eq!(p1.len(), 64);
-    assert_ne!(p1, again.after.unwrap()["nhs_number"].as_str().unwrap());
+    assert_ne!(p1, again.outcome.after.unwrap()["nhs_number"].as_str().unwrap());
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["verdict"], json!("allowed"));
     assert_eq!(json["direction"], json!("request"));
@@ -243,7 +252,7 @@ fn refusals() {
         assert_eq!(r.verdict, Verdict::Refused, "{code}");
         assert_eq!(codes(&r), [code], "{:?}", r.reasons);
         assert!(!format!("{:?}", r.reasons).contains("SENTINEL"));
-        assert!(r.after.is_none());
+        assert!(r.outcome.after.is_none());
     }
     let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
     let r = run(&ExplainRequest { payload: deep.as_bytes(), ..base });
@@ -270,7 +279,7 @@ fn purposes_default_only_when_unambiguous() {
     });
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
     assert_eq!(r.purpose.as_deref(), Some("prevention"));
-    assert!(r.after.is_none(), "a flow with no request schema accepts no body");
+    assert!(r.outcome.after.is_none(), "a flow with no request schema accepts no body");
 }
 
 #[test]
@@ -280,13 +289,20 @@ fn emergency_uses_the_emergency_schema_and_relabels() {
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
     assert_eq!(r.schema.as_deref(), Some("referral.emergency.v1.json"));
     assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
-    assert_eq!(r.after, Some(json!({"referral_id": "REF-1", "name": "Jo Bloggs"})));
-    let reason_of = |p: &str| r.payload.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
+    assert_eq!(r.outcome.after, Some(json!({"referral_id": "REF-1", "name": "Jo Bloggs"})));
+    let reason_of =
+        |p: &str| r.outcome.payload.stripped.iter().find(|s| s.path == p).map(|s| s.reason);
     assert_eq!(reason_of("/dob"), Some(StripReason::NotInEmergencySchema));
     assert_eq!(reason_of("/school"), Some(StripReason::Undeclared));
     // The record's form counts both at the top level, each under its own reason.
-    let at_top: Vec<_> =
-        r.minimisation.stripped.iter().filter(|s| s.path.is_empty()).map(|s| s.reason).collect();
+    let at_top: Vec<_> = r
+        .outcome
+        .minimisation
+        .stripped
+        .iter()
+        .filter(|s| s.path.is_empty())
+        .map(|s| s.reason)
+        .collect();
     assert!(at_top.contains(&StripReason::NotInEmergencySchema), "{at_top:?}");
     assert!(at_top.contains(&StripReason::Undeclared), "{at_top:?}");
 }
@@ -299,8 +315,11 @@ fn responses_use_the_response_schema_or_are_withheld() {
         ..request(b"")
     });
     assert_eq!(r.verdict, Verdict::Allowed);
-    assert_eq!((r.from.as_deref(), r.to.as_deref()), (Some("merseyside-police"), Some("lcc-ssc")));
-    assert_eq!(r.after, Some(json!({"ack": true})));
+    assert_eq!(
+        (r.parties.from.as_deref(), r.parties.to.as_deref()),
+        (Some("merseyside-police"), Some("lcc-ssc"))
+    );
+    assert_eq!(r.outcome.after, Some(json!({"ack": true})));
     let r = run(&ExplainRequest {
         flow: "lookup",
         purpose: Some("safeguarding"),
@@ -309,7 +328,7 @@ fn responses_use_the_response_schema_or_are_withheld() {
         ..request(b"")
     });
     assert_eq!(r.verdict, Verdict::Allowed);
-    assert!(r.withheld && r.after.is_none());
+    assert!(r.withheld && r.outcome.after.is_none());
 }
 
 #[test]
@@ -317,19 +336,21 @@ fn query_and_content_type_are_asked_as_the_gateway_asks_them() {
     let bytes = payload();
     let r = run(&ExplainRequest { query: Some("page=2&name=Jo"), ..request(&bytes) });
     assert_eq!(r.verdict, Verdict::Allowed, "{:?}", r.reasons);
-    assert_eq!(r.query.as_deref(), Some(""), "the flow allows no query parameter");
+    assert_eq!(r.outcome.query.as_deref(), Some(""), "the flow allows no query parameter");
     assert!(r
+        .outcome
         .payload
         .stripped
         .iter()
         .any(|s| s.path == "?name" && s.reason == StripReason::QueryNotAllowed));
     assert!(r
+        .outcome
         .minimisation
         .stripped
         .iter()
         .any(|s| s.path == "?" && s.reason == StripReason::QueryNotAllowed && s.count == Some(2)));
     assert!(!serde_json::to_string(&r).unwrap().contains("Jo\""), "values never listed");
-    assert_eq!(run(&request(&bytes)).query, None);
+    assert_eq!(run(&request(&bytes)).outcome.query, None);
     let r = run(&ExplainRequest { content_type: Some("text/plain"), ..request(&bytes) });
     assert_eq!(codes(&r), [RefusalCode::UnsupportedMediaType]);
     let r = run(&ExplainRequest { content_type: Some("application/fhir+json"), ..request(&bytes) });
@@ -520,8 +541,8 @@ fn an_emergency_under_the_emergency_policy() {
     assert_eq!(r.purpose.as_deref(), Some("risk-to-life"));
     assert!(r.agreement.is_none());
     // lcc-ssc to the police is covered by ISA-TEST-0001 (whose clause would decide).
-    assert_eq!(r.from.as_deref(), Some("nhs-trust"));
-    assert_eq!(r.after.unwrap(), json!({"referral_id": "REF-1", "name": "Jo Bloggs"}));
+    assert_eq!(r.parties.from.as_deref(), Some("nhs-trust"));
+    assert_eq!(r.outcome.after.unwrap(), json!({"referral_id": "REF-1", "name": "Jo Bloggs"}));
     let cases = [
         (
             ExplainRequest { emergency: Some("child-at-risk"), ..base },

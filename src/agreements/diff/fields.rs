@@ -85,11 +85,11 @@ fn walk(
             .patterns
             .iter()
             .map(|(_, c)| *c)
-            .chain(n.additional)
-            .chain(n.unevaluated)
+            .chain(n.additional.admits)
+            .chain(n.unevaluated.admits)
             .chain(n.prefix_items.iter().copied())
-            .chain(n.items)
-            .chain(n.unevaluated_items);
+            .chain(n.items.admits)
+            .chain(n.unevaluated_items.admits);
         for child in unnamed {
             children.entry("*".to_owned()).or_default().push(child);
         }

@@ -59,7 +59,7 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
         "{}",
         p.paint(BOLD, &format!("Dry run: {agreement}, flow `{}` ({direction})", report.flow))
     );
-    if let (Some(from), Some(to)) = (&report.from, &report.to) {
+    if let (Some(from), Some(to)) = (&report.parties.from, &report.parties.to) {
         let _ = writeln!(out, "From:     {from} -> {to}");
     }
     if let Some(category) = &report.emergency {
@@ -87,22 +87,22 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
         let _ =
             writeln!(out, "\nNo response schema: the body is withheld and only the status passes.");
     }
-    if let Some(before) = &report.before {
+    if let Some(before) = &report.outcome.before {
         out.push('\n');
         table(&mut out, report, before, width.max(60), &p);
     }
     if report.allowed() && !report.withheld {
+        let (m, subjects) = (&report.outcome.minimisation, &report.outcome.subjects);
         let _ = writeln!(
             out,
             "\nThe record would name {} disclosed path(s), {} stripped entry(ies) and {} transformed path(s), as schema paths (`--format json`).",
-            report.minimisation.disclosed.len(),
-            report.minimisation.stripped.len(),
-            report.minimisation.transformed.len()
+            m.disclosed.len(),
+            m.stripped.len(),
+            m.transformed.len()
         );
-        if !report.minimisation.stripped.is_empty() {
+        if !m.stripped.is_empty() {
             // The record's form: schema text only, never the payload's own names.
-            let entries: Vec<String> = report
-                .minimisation
+            let entries: Vec<String> = m
                 .stripped
                 .iter()
                 .map(|s| {
@@ -112,9 +112,9 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
                 .collect();
             let _ = writeln!(out, "Recorded as stripped: {}", entries.join(", "));
         }
-        if !report.subjects.is_empty() {
+        if !subjects.is_empty() {
             let kinds: Vec<String> =
-                report.subjects.iter().map(|s| format!("{} ({})", s.kind, s.count)).collect();
+                subjects.iter().map(|s| format!("{} ({})", s.kind, s.count)).collect();
             let _ = writeln!(out, "Subjects: {}", kinds.join(", "));
         }
     }
@@ -122,14 +122,15 @@ pub fn render_human(report: &ExplainReport, width: usize, colour: bool) -> Strin
 }
 
 fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize, p: &Paint) {
+    let outcome = &report.outcome;
     let col = (width - NOTE_WIDTH - 6) / 2;
-    let stripped: HashMap<&str, String> = report
+    let stripped: HashMap<&str, String> = outcome
         .payload
         .stripped
         .iter()
         .map(|s| (s.path.as_str(), format!("stripped: {}", s.reason)))
         .collect();
-    let transformed: HashMap<&str, &str> = report
+    let transformed: HashMap<&str, &str> = outcome
         .payload
         .transformed
         .iter()
@@ -137,7 +138,7 @@ fn table(out: &mut String, report: &ExplainReport, before: &Value, width: usize,
         .collect();
     let mut rows = Vec::new();
     let walker = Walker { stripped: &stripped, transformed: &transformed };
-    walker.rows(before, report.after.as_ref(), "", &mut String::new(), 0, &mut rows);
+    walker.rows(before, outcome.after.as_ref(), "", &mut String::new(), 0, &mut rows);
     let after_title = match (report.allowed(), report.withheld) {
         (true, false) => "AFTER (what the recipient sees)",
         (true, true) => "AFTER (withheld)",

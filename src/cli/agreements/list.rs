@@ -135,10 +135,19 @@ pub fn render(list: &[AgreementSummary]) -> String {
         let _ = writeln!(out, "  parties:        {}", parties.join(", "));
         let _ = writeln!(out, "  owner:          {}", a.owner);
         let _ = writeln!(out, "  DPIA:           {}", a.dpia.as_deref().unwrap_or("none"));
-        let _ =
-            writeln!(out, "  effective from: {} ({})", a.effective_from, days(a.effective_in_days));
-        let _ = writeln!(out, "  expires:        {} ({})", a.expires, days(a.expires_in_days));
-        match (&a.review_by, a.review_in_days) {
+        let _ = writeln!(
+            out,
+            "  effective from: {} ({})",
+            a.dates.effective_from,
+            days(a.days.effective_in_days)
+        );
+        let _ = writeln!(
+            out,
+            "  expires:        {} ({})",
+            a.dates.expires,
+            days(a.days.expires_in_days)
+        );
+        match (&a.dates.review_by, a.days.review_in_days) {
             (Some(r), Some(n)) => {
                 let _ = writeln!(out, "  review by:      {r} ({})", days(n));
             }

@@ -71,7 +71,7 @@ pub async fn run(args: SubjectArgs, defaults: &mut Defaults<'_>) -> anyhow::Resu
                 )?;
                 writeln!(out, "  id: {}", e.id)?;
                 let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-                writeln!(out, "  from {} to {}", opt(&e.from), opt(&e.to))?;
+                writeln!(out, "  from {} to {}", opt(&e.parties.from), opt(&e.parties.to))?;
                 if let Some(a) = &e.agreement {
                     writeln!(
                         out,
