@@ -107,19 +107,38 @@ async fn run(
 
 /// Fill the `transfer` span's fields: agreement and schema facts only, never personal data.
 fn note_on_span(known: &Known, outcome: Outcome, code: Option<RefusalCode>) {
+    use tracing::Value;
     let span = tracing::Span::current();
-    if let Some(auth) = &known.auth {
-        if let Some(a) = &auth.agreement {
-            span.record("isagate.agreement.id", a.id.as_str());
-            span.record("isagate.agreement.version", a.version);
-        }
-        span.record("isagate.flow", auth.flow.as_str());
-        span.record("isagate.purpose", auth.purpose.as_str());
-    }
-    span.record("isagate.outcome", crate::telemetry::metrics::outcome_label(outcome));
-    if let Some(code) = code {
-        span.record("isagate.code", code.as_str());
-    }
+    // All in one `record_all`: each `record` makes the log layer format the span's
+    // fields again (a profile of `gw-ka` found six of them at about 7% of the CPU).
+    let Some(fields) = span.metadata().map(|m| m.fields()) else { return };
+    let field = |name: &str| fields.field(name);
+    let (Some(id_f), Some(version_f), Some(flow_f), Some(purpose_f), Some(outcome_f), Some(code_f)) = (
+        field("isagate.agreement.id"),
+        field("isagate.agreement.version"),
+        field("isagate.flow"),
+        field("isagate.purpose"),
+        field("isagate.outcome"),
+        field("isagate.code"),
+    ) else {
+        return;
+    };
+    let auth = known.auth.as_ref();
+    let agreement = auth.and_then(|a| a.agreement.as_ref());
+    let id = agreement.map(|a| a.id.as_str());
+    let version = agreement.map(|a| a.version);
+    let flow = auth.map(|a| a.flow.as_str());
+    let purpose = auth.map(|a| a.purpose.as_str());
+    let outcome = crate::telemetry::metrics::outcome_label(outcome);
+    let code = code.map(RefusalCode::as_str);
+    span.record_all(&fields.value_set(&[
+        (&id_f, id.as_ref().map(|v| v as &dyn Value)),
+        (&version_f, version.as_ref().map(|v| v as &dyn Value)),
+        (&flow_f, flow.as_ref().map(|v| v as &dyn Value)),
+        (&purpose_f, purpose.as_ref().map(|v| v as &dyn Value)),
+        (&outcome_f, Some(&outcome as &dyn Value)),
+        (&code_f, code.as_ref().map(|v| v as &dyn Value)),
+    ]));
 }
 
 /// Whole milliseconds since `started`, for a span's `latency_ms`.
