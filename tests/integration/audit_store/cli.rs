@@ -339,11 +339,8 @@ async fn archive_leaves_a_verifiable_anchor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_verify_leaves_the_store_as_it_was() {
     let dir = scratch();
-    let url = sqlite_url(dir.path());
-    let store = open(&url).await;
-    fill(&store, 5).await;
-    let before = verify(&store).await;
-    drop(store);
+    let url = filled_sqlite(dir.path(), 5).await;
+    let before = verify(&open(&url).await).await;
 
     let ro = format!("{url}?mode=ro");
     let out = isagate(&["audit", "verify", "--store", &ro]);

@@ -151,6 +151,13 @@ pub async fn fill(store: &Store, n: u64) {
     }
 }
 
+/// A SQLite store in `dir` holding `n` sample disclosures, closed again: its URL.
+pub async fn filled_sqlite(dir: &Path, n: u64) -> String {
+    let url = sqlite_url(dir);
+    fill(&open(&url).await, n).await;
+    url
+}
+
 /// Verify without checkpoints, quietly.
 pub async fn verify(store: &Store) -> isagate::audit::VerifyReport {
     store.verify(None, &|_, _| {}).await.unwrap()

@@ -77,11 +77,7 @@ async fn immutable_sqlite_file_fails_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_sqlite_fails_closed() {
     let dir = scratch();
-    let url = sqlite_url(dir.path());
-    {
-        let store = open(&url).await;
-        fill(&store, 3).await;
-    }
+    let url = filled_sqlite(dir.path(), 3).await;
     let store = Store::open(&format!("{url}?mode=ro"), opts()).await.unwrap();
     fails_within("append", store.append(disclosure(4, &[]))).await;
     fails_within("ready", store.ready()).await;

@@ -33,10 +33,7 @@ fn a_missing_store_is_an_error_and_is_not_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_warns_when_no_checkpoint_was_checked_although_configured() {
     let dir = scratch();
-    let url = sqlite_url(dir.path());
-    let store = open(&url).await;
-    fill(&store, 3).await;
-    drop(store);
+    let url = filled_sqlite(dir.path(), 3).await;
     let config = dir.path().join("isagate.toml");
     std::fs::write(
         &config,
